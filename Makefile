@@ -1,0 +1,32 @@
+# The README's two set-up commands: `make demo` and `make test`.
+# Both build their own virtualenv in .venv from pyproject.toml.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+DEMO_OUT ?= demo-output
+
+.PHONY: demo test bench clean
+
+$(BIN)/warroom: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+demo: $(BIN)/warroom
+	$(BIN)/warroom compare cloudflare-2019-waf \
+	    --staffing cloudflare-2019-sre \
+	    --staffing business-hours-pager \
+	    --staffing 24x7-comms-lead \
+	    --staffing follow-the-sun \
+	    --replications 2000 --seed 2019 --jobs 2 --out $(DEMO_OUT)
+	@echo "Results written to $(DEMO_OUT)/"
+
+test: $(BIN)/warroom
+	$(BIN)/python -m pytest
+
+bench: $(BIN)/warroom
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) $(DEMO_OUT) .pytest_cache

@@ -1,0 +1,183 @@
+"""Delay distributions stated the way practitioners think about them.
+
+A distribution is written as a plain duration (`5m`, meaning always five minutes) or as a
+mapping with `dist:` naming the family:
+
+    {dist: exponential, mean: 10m}
+    {dist: lognormal, median: 12m, p90: 40m}
+    {dist: triangular, min: 5m, mode: 10m, max: 30m}
+    {dist: gamma, mean: 20m, sd: 10m}
+    {dist: empirical, samples: [4m, 7m, 12m, 30m]}
+
+Each knows its own mean and variance (tests compare samples against them) and draws with a
+generator passed in by the caller, never global randomness.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Literal, Union
+
+import numpy as np
+from pydantic import BeforeValidator, Field, model_validator
+
+from .base import Frozen, Minutes, PositiveMinutes
+
+__all__ = [
+    "Distribution",
+    "Fixed",
+    "Exponential",
+    "LogNormal",
+    "Triangular",
+    "Gamma",
+    "Empirical",
+    "ZERO",
+]
+
+# z such that P(Z <= z) = 0.9 for a standard normal.
+_Z90 = 1.2815515655446004
+
+
+class Fixed(Frozen):
+    """Always the same duration."""
+
+    dist: Literal["fixed"] = "fixed"
+    value: Minutes
+
+    @property
+    def mean(self) -> float:
+        return self.value
+
+    @property
+    def variance(self) -> float:
+        return 0.0
+
+    def sample(self, rng: np.random.Generator, size) -> np.ndarray:
+        return np.full(size, self.value, dtype=float)
+
+
+class Exponential(Frozen):
+    """Memoryless delay given by its mean (the M in M/M/c)."""
+
+    dist: Literal["exponential"]
+    mean: PositiveMinutes
+
+    @property
+    def variance(self) -> float:
+        return self.mean**2
+
+    def sample(self, rng: np.random.Generator, size) -> np.ndarray:
+        return rng.exponential(self.mean, size)
+
+
+class LogNormal(Frozen):
+    """Skewed human delay given by its median and 90th percentile."""
+
+    dist: Literal["lognormal"]
+    median: PositiveMinutes
+    p90: PositiveMinutes
+
+    @model_validator(mode="after")
+    def _p90_not_below_median(self):
+        if self.p90 < self.median:
+            raise ValueError(
+                f"p90 must be >= median, got p90 {self.p90:g}m below median {self.median:g}m"
+            )
+        return self
+
+    @property
+    def sigma(self) -> float:
+        return math.log(self.p90 / self.median) / _Z90
+
+    @property
+    def mean(self) -> float:
+        return self.median * math.exp(self.sigma**2 / 2)
+
+    @property
+    def variance(self) -> float:
+        s2 = self.sigma**2
+        return (math.exp(s2) - 1) * self.median**2 * math.exp(s2)
+
+    def sample(self, rng: np.random.Generator, size) -> np.ndarray:
+        return self.median * np.exp(self.sigma * rng.standard_normal(size))
+
+
+class Triangular(Frozen):
+    """Three-point estimate: shortest, most likely, longest."""
+
+    dist: Literal["triangular"]
+    min: Minutes
+    mode: Minutes
+    max: Minutes
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        if not (self.min <= self.mode <= self.max) or self.min == self.max:
+            raise ValueError(
+                "need min <= mode <= max with min < max, got "
+                f"min {self.min:g}m, mode {self.mode:g}m, max {self.max:g}m"
+            )
+        return self
+
+    @property
+    def mean(self) -> float:
+        return (self.min + self.mode + self.max) / 3
+
+    @property
+    def variance(self) -> float:
+        a, c, b = self.min, self.mode, self.max
+        return (a * a + b * b + c * c - a * b - a * c - b * c) / 18
+
+    def sample(self, rng: np.random.Generator, size) -> np.ndarray:
+        return rng.triangular(self.min, self.mode, self.max, size)
+
+
+class Gamma(Frozen):
+    """Delay given by mean and standard deviation (shape = (mean/sd)^2)."""
+
+    dist: Literal["gamma"]
+    mean: PositiveMinutes
+    sd: PositiveMinutes
+
+    @property
+    def variance(self) -> float:
+        return self.sd**2
+
+    def sample(self, rng: np.random.Generator, size) -> np.ndarray:
+        shape = (self.mean / self.sd) ** 2
+        return rng.gamma(shape, self.sd**2 / self.mean, size)
+
+
+class Empirical(Frozen):
+    """Observed delays, resampled with replacement."""
+
+    dist: Literal["empirical"]
+    samples: Annotated[list[Minutes], Field(min_length=1)]
+
+    @property
+    def mean(self) -> float:
+        return float(np.mean(self.samples))
+
+    @property
+    def variance(self) -> float:
+        return float(np.var(self.samples))
+
+    def sample(self, rng: np.random.Generator, size) -> np.ndarray:
+        values = np.asarray(self.samples, dtype=float)
+        return values[rng.integers(0, len(values), size)]
+
+
+def _shorthand(value):
+    """A bare duration means a fixed delay."""
+    if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+        return {"dist": "fixed", "value": value}
+    return value
+
+
+Distribution = Annotated[
+    Union[Fixed, Exponential, LogNormal, Triangular, Gamma, Empirical],
+    Field(discriminator="dist"),
+    BeforeValidator(_shorthand),
+]
+
+ZERO = Fixed(value=0)

@@ -1,0 +1,65 @@
+"""Durations as practitioners write them (`90s`, `15m`, `1h30m`, `3d`), held in minutes.
+
+Every time in warroom is a float number of minutes; this module is the one place where
+human units are turned into minutes and back.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+__all__ = ["parse_duration", "format_duration", "DURATION_UNITS"]
+
+DURATION_UNITS = {"d": 1440.0, "h": 60.0, "m": 1.0, "s": 1.0 / 60.0}
+
+_PART = re.compile(r"(\d+(?:\.\d+)?)\s*([dhms])")
+_WHOLE = re.compile(r"^\s*-?\s*(?:\d+(?:\.\d+)?\s*[dhms]\s*)+$")
+
+
+def parse_duration(value: object) -> float:
+    """Minutes from `90s`, `15m`, `1h30m`, `2d` or a bare number (already minutes).
+
+    Raises ValueError quoting the bad value; negative durations are refused here so that
+    every document field gets the same message.
+    """
+    if isinstance(value, bool):
+        raise ValueError(f"expected a duration such as 90s, 15m or 1h30m, got {value!r}")
+    if isinstance(value, (int, float)):
+        minutes = float(value)
+    elif isinstance(value, str):
+        text = value.strip().lower()
+        if not _WHOLE.match(text):
+            raise ValueError(f"expected a duration such as 90s, 15m or 1h30m, got {value!r}")
+        minutes = sum(float(n) * DURATION_UNITS[u] for n, u in _PART.findall(text))
+        if text.startswith("-"):
+            minutes = -minutes
+    else:
+        raise ValueError(f"expected a duration such as 90s, 15m or 1h30m, got {value!r}")
+    if not math.isfinite(minutes):
+        raise ValueError(f"duration must be finite, got {value!r}")
+    if minutes < 0:
+        raise ValueError(f"duration must be >= 0, got {value!r}")
+    return minutes
+
+
+def format_duration(minutes: float) -> str:
+    """Short human form (`1h30m`, `45m`, `90s`) for messages and reports."""
+    if minutes is None or not math.isfinite(minutes):
+        return "-"
+    total_seconds = int(round(minutes * 60))
+    if total_seconds < 60:
+        return f"{total_seconds}s"
+    days, rest = divmod(total_seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    mins, secs = divmod(rest, 60)
+    parts = []
+    if days:
+        parts.append(f"{days}d")
+    if hours:
+        parts.append(f"{hours}h")
+    if mins:
+        parts.append(f"{mins}m")
+    if secs and not days and not hours:
+        parts.append(f"{secs}s")
+    return "".join(parts) or "0s"

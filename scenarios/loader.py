@@ -1,0 +1,215 @@
+"""The boundary: YAML text in, typed immutable documents out, or every problem at once.
+
+YAML is parsed once with the safe loader; duplicate keys are rejected; each value's line
+is remembered so that a problem can say `file:line: field.path: message, got value`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Union
+
+import yaml
+from pydantic import ValidationError
+
+from .errors import DocumentError, Problem
+from .playbook import Playbook
+from .scenario import Scenario
+from .staffing import Staffing
+
+__all__ = ["Document", "Loaded", "DOCUMENT_KINDS", "load", "load_text", "parse_yaml"]
+
+Document = Union[Scenario, Staffing, Playbook]
+DOCUMENT_KINDS: dict[str, type] = {"scenario": Scenario, "staffing": Staffing, "playbook": Playbook}
+SUPPORTED_VERSIONS = {kind: (1,) for kind in DOCUMENT_KINDS}
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """A valid document with where it came from (for messages and result provenance)."""
+
+    document: Any
+    source: str
+    text: str
+    lines: dict
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+
+    def line_of(self, path: tuple) -> int | None:
+        return _line_for(self.lines, path)
+
+
+class _YamlProblem(Exception):
+    def __init__(self, line: int | None, message: str):
+        super().__init__(message)
+        self.line = line
+        self.message = message
+
+
+def parse_yaml(text: str) -> tuple[Any, dict]:
+    """Plain data and a map from path tuples to 1-based line numbers."""
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        lines: dict[tuple, int] = {}
+        data = _build(loader, node, (), lines) if node is not None else None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        raise _YamlProblem(mark.line + 1 if mark else None, f"not valid YAML: {exc.problem or exc}")
+    finally:
+        loader.dispose()
+    return data, lines
+
+
+def _build(loader: yaml.SafeLoader, node: yaml.Node, path: tuple, lines: dict) -> Any:
+    lines[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        out: dict = {}
+        for key_node, value_node in node.value:
+            key = loader.construct_object(key_node, deep=True)
+            if key in out:
+                raise _YamlProblem(
+                    key_node.start_mark.line + 1,
+                    f"{_render(path + (key,))}: duplicate key {key!r} (first at line {lines[path + (key,)]})",
+                )
+            out[key] = None  # reserve the key so a duplicate is caught even when its value fails
+            lines[path + (key,)] = key_node.start_mark.line + 1
+            out[key] = _build(loader, value_node, path + (key,), lines)
+        return out
+    if isinstance(node, yaml.SequenceNode):
+        return [_build(loader, item, path + (i,), lines) for i, item in enumerate(node.value)]
+    value = loader.construct_object(node, deep=True)
+    # YAML 1.1 reads 13:42 as a base-60 number; people mean a clock time.
+    if isinstance(value, (int, float)) and ":" in str(node.value):
+        return str(node.value)
+    return value
+
+
+def _render(path: tuple) -> str:
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+def _line_for(lines: dict, path: tuple) -> int | None:
+    path = tuple(path)
+    while path:
+        if path in lines:
+            return lines[path]
+        path = path[:-1]
+    return lines.get(())
+
+
+def _data_path(data: Any, loc: tuple) -> tuple:
+    """Pydantic's location with its own markers (union tags, validator names) dropped."""
+    out = []
+    node = data
+    for part in loc:
+        if isinstance(node, dict) and part in node:
+            out.append(part)
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            out.append(part)
+            node = node[part]
+        elif isinstance(node, dict) and isinstance(part, str) and part.isidentifier() and _is_field_of(node, part):
+            out.append(part)  # a missing field: point at it by name
+            node = None
+    return tuple(out)
+
+
+def _is_field_of(node: dict, part: str) -> bool:
+    # Discriminator tags (e.g. 'lognormal') are values, never keys we should add.
+    return part not in {str(v) for v in node.values() if isinstance(v, (str, int, float))}
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _message(error: dict) -> str:
+    kind = error["type"]
+    if kind == "missing":
+        return "required field is missing"
+    if kind == "extra_forbidden":
+        return "unknown field"
+    message = error["msg"]
+    for prefix in ("Value error, ", "Assertion failed, "):
+        if message.startswith(prefix):
+            message = message[len(prefix):]
+    if kind == "union_tag_invalid":
+        ctx = error.get("ctx", {})
+        return f"unknown {ctx.get('discriminator', 'type').strip(chr(39))} {ctx.get('tag')!r} (expected one of {ctx.get('expected_tags')})"
+    if kind == "union_tag_not_found":
+        return f"needs a {error.get('ctx', {}).get('discriminator', 'type')} field"
+    if "got" not in message:
+        message = f"{message[0].lower()}{message[1:]}, got {_short(error.get('input'))}"
+    return message
+
+
+def load_text(text: str, source: str = "<text>", expect: str | None = None) -> Loaded:
+    """Validate one document; raise DocumentError listing every problem."""
+    try:
+        data, lines = parse_yaml(text)
+    except _YamlProblem as exc:
+        raise DocumentError([Problem(source, exc.line, "", exc.message)])
+    if not isinstance(data, dict):
+        raise DocumentError([Problem(source, 1, "", "a document must be a mapping starting with kind: and version:")])
+    kind = data.get("kind")
+    problems: list[Problem] = []
+    if kind not in DOCUMENT_KINDS:
+        known = ", ".join(DOCUMENT_KINDS)
+        what = "missing" if "kind" not in data else f"unknown kind {kind!r}"
+        raise DocumentError([Problem(source, lines.get(("kind",), 1), "kind", f"{what} (expected one of {known})")])
+    if expect and kind != expect:
+        raise DocumentError([Problem(source, lines.get(("kind",)), "kind", f"expected a {expect} document, got {kind!r}")])
+    version = data.get("version")
+    if version not in SUPPORTED_VERSIONS[kind]:
+        what = "missing" if "version" not in data else f"unsupported version {version!r}"
+        raise DocumentError([
+            Problem(source, lines.get(("version",), 1), "version",
+                    f"{what} for a {kind} document (supported: {', '.join(map(str, SUPPORTED_VERSIONS[kind]))})")
+        ])
+    try:
+        document = DOCUMENT_KINDS[kind].model_validate(data)
+    except ValidationError as exc:
+        for error in exc.errors():
+            path = _data_path(data, error["loc"])
+            problems.append(Problem(source, _line_for(lines, path), _render(path), _message(error)))
+        raise DocumentError(sorted(set(problems), key=lambda p: (p.line or 0, p.path)))
+    if isinstance(document, Playbook):
+        for path_text, message in document.problems():
+            problems.append(Problem(source, _line_for(lines, _parse_path(path_text)), path_text, message))
+    if problems:
+        raise DocumentError(problems)
+    return Loaded(document, source, text, lines)
+
+
+def _parse_path(text: str) -> tuple:
+    out: list = []
+    for piece in text.replace("]", "").split("."):
+        name, *indexes = piece.split("[")
+        if name:
+            out.append(name)
+        out.extend(int(i) for i in indexes)
+    return tuple(out)
+
+
+def load(path: str | Path, expect: str | None = None) -> Loaded:
+    """Read and validate a document file."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise DocumentError([Problem(str(path), None, "", "no such file")])
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DocumentError([Problem(str(path), None, "", f"cannot read: {exc}")])
+    return load_text(text, str(path), expect)

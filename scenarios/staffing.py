@@ -1,0 +1,240 @@
+"""Staffing: who responds, when they are reachable, how fast, and what it costs.
+
+`on_call` is capacity (people on call at once, whom concurrent incidents contend for);
+`rota` is cost (people sharing the rotation). Coverage places each role on a real weekly
+calendar: in hours a page is answered at the desk, out of hours from a pager (slower), or
+not at all until the next shift when there is no pager.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from functools import cached_property
+from typing import Annotated, Literal, Union
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import numpy as np
+from pydantic import AfterValidator, BeforeValidator, Field, field_validator, model_validator
+
+from .base import Frozen, Identifier, PositiveMinutes
+from .distributions import Distribution, LogNormal
+from .roles import ROLES
+
+__all__ = [
+    "Staffing",
+    "ResponderPool",
+    "Coverage",
+    "Always",
+    "BusinessHours",
+    "FollowTheSun",
+    "Shift",
+    "MINUTES_PER_WEEK",
+    "STANDARD_WORKING_HOURS_PER_YEAR",
+]
+
+MINUTES_PER_WEEK = 7 * 24 * 60
+STANDARD_WORKING_HOURS_PER_YEAR = 2080.0  # 40 h x 52 weeks
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+# Offsets are read for this Monday; the model works on a repeating week and ignores DST.
+REFERENCE_MONDAY = dt.datetime(2025, 1, 6, tzinfo=dt.timezone.utc)
+
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+_HOURS = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)$")
+
+
+def _check_timezone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError("unknown time zone (use an IANA name such as Europe/London)")
+    return name
+
+
+def _check_hours(text: str) -> str:
+    match = _HOURS.match(text)
+    if not match:
+        raise ValueError(f"hours must look like 09:00-17:00, got {text!r}")
+    start = int(match[1]) * 60 + int(match[2])
+    end = int(match[3]) * 60 + int(match[4])
+    if end == start or end > 24 * 60:
+        raise ValueError(f"hours must span some time within a day, got {text!r}")
+    return text
+
+
+TimeZone = Annotated[str, BeforeValidator(_check_timezone)]
+
+
+def _check_role(name: str) -> str:
+    if name not in ROLES:
+        raise ValueError(
+            f"unknown role (roles are {', '.join(ROLES)}; put teams such as database or sre under resolver_groups)"
+        )
+    return name
+
+
+RoleName = Annotated[str, AfterValidator(_check_role)]
+Hours = Annotated[str, BeforeValidator(_check_hours)]
+
+
+class Shift(Frozen):
+    """Working hours on given weekdays in a local time zone (an overnight span wraps)."""
+
+    timezone: TimeZone = "UTC"
+    days: list[Weekday] = Field(default_factory=lambda: ["mon", "tue", "wed", "thu", "fri"])
+    hours: Hours = "09:00-17:00"
+
+    def mask(self) -> np.ndarray:
+        """True for each UTC minute of the reference week covered by this shift."""
+        offset = ZoneInfo(self.timezone).utcoffset(REFERENCE_MONDAY.replace(tzinfo=None))
+        offset_minutes = int(offset.total_seconds() // 60)
+        start_text, end_text = self.hours.split("-")
+        start = int(start_text[:2]) * 60 + int(start_text[3:])
+        end = int(end_text[:2]) * 60 + int(end_text[3:])
+        length = (end - start) % (24 * 60) or 24 * 60
+        covered = np.zeros(MINUTES_PER_WEEK, dtype=bool)
+        for day in set(self.days):
+            local_start = WEEKDAYS.index(day) * 1440 + start
+            utc_start = (local_start - offset_minutes) % MINUTES_PER_WEEK
+            idx = (utc_start + np.arange(length)) % MINUTES_PER_WEEK
+            covered[idx] = True
+        return covered
+
+
+class Always(Frozen):
+    """Someone is at work around the clock (24x7)."""
+
+    type: Literal["24x7"]
+    pager: bool = True
+
+    def mask(self) -> np.ndarray:
+        return np.ones(MINUTES_PER_WEEK, dtype=bool)
+
+
+class BusinessHours(Shift):
+    """At work in business hours; out of hours reachable by pager unless `pager: false`."""
+
+    type: Literal["business_hours"]
+    pager: bool = True
+
+
+class FollowTheSun(Frozen):
+    """Regional shifts handing over around the globe; gaps fall back to the pager."""
+
+    type: Literal["follow_the_sun"]
+    shifts: Annotated[list[Shift], Field(min_length=1)]
+    pager: bool = True
+
+    def mask(self) -> np.ndarray:
+        covered = np.zeros(MINUTES_PER_WEEK, dtype=bool)
+        for shift in self.shifts:
+            covered |= shift.mask()
+        return covered
+
+
+def _coverage_shorthand(value):
+    if isinstance(value, str):
+        return {"type": value}
+    return value
+
+
+Coverage = Annotated[
+    Union[Always, BusinessHours, FollowTheSun],
+    Field(discriminator="type"),
+    BeforeValidator(_coverage_shorthand),
+]
+
+
+class Acknowledgement(Frozen):
+    """How long a paged responder takes to acknowledge, at work and from the pager."""
+
+    in_hours: Distribution = LogNormal(dist="lognormal", median=2, p90=5)
+    out_of_hours: Distribution = LogNormal(dist="lognormal", median=8, p90=20)
+
+
+class Escalation(Frozen):
+    """A page not acknowledged within `timeout` goes to a backup as well; first answer wins."""
+
+    timeout: PositiveMinutes
+    backup_acknowledge: Distribution = LogNormal(dist="lognormal", median=5, p90=15)
+
+
+class ResponderPool(Frozen):
+    """One role or resolver group: how many, when reachable, how fast, what it costs."""
+
+    on_call: int = Field(1, ge=0, description="People on call at once: the capacity incidents contend for.")
+    rota: int | None = Field(None, ge=0, description="People sharing the rotation (cost); defaults to on_call.")
+    coverage: Coverage = Always(type="24x7")
+    acknowledge: Acknowledgement = Acknowledgement()
+    escalation: Escalation | None = None
+    call_in: Distribution = Field(
+        LogNormal(dist="lognormal", median=30, p90=75),
+        description="Delay to call in an off-call member of the rota when an incident needs more people than are on call.",
+    )
+    skill: float = Field(1.0, gt=0, description="Speed factor: diagnosis, workaround and fix durations are divided by it.")
+    hourly_rate: float = Field(0.0, ge=0)
+    on_call_pay: float = Field(0.0, ge=0, description="On-call allowance per person per year.")
+    hours_per_year: float | None = Field(
+        None, gt=0, description="Paid hours per person per year; defaults to the coverage's hours, at most a working year."
+    )
+
+    @model_validator(mode="after")
+    def _rota_covers_on_call(self):
+        if self.rota is not None and self.rota < self.on_call:
+            raise ValueError(f"rota ({self.rota}) must be >= on_call ({self.on_call})")
+        return self
+
+    @property
+    def people(self) -> int:
+        return self.on_call if self.rota is None else self.rota
+
+    @cached_property
+    def in_hours(self) -> np.ndarray:
+        return self.coverage.mask()
+
+    @property
+    def covered_hours_per_week(self) -> float:
+        return float(self.in_hours.sum()) / 60.0
+
+    @property
+    def paid_hours_per_person(self) -> float:
+        if self.hours_per_year is not None:
+            return self.hours_per_year
+        return min(self.covered_hours_per_week * 52.0, STANDARD_WORKING_HOURS_PER_YEAR)
+
+    @property
+    def cost_per_year(self) -> float:
+        """SPEC 3.4: rota x hourly rate x covered hours, plus on-call pay."""
+        return self.people * (self.hourly_rate * self.paid_hours_per_person + self.on_call_pay)
+
+
+class Staffing(Frozen):
+    """Who responds to major incidents (SPEC 3.3)."""
+
+    kind: Literal["staffing"]
+    version: Literal[1]
+    name: str
+    title: str = ""
+    description: str = ""
+    roles: dict[RoleName, ResponderPool] = Field(default_factory=dict)
+    resolver_groups: dict[Identifier, ResponderPool] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _no_clash(self):
+        clash = set(self.roles) & set(self.resolver_groups)
+        if clash:
+            raise ValueError(f"{sorted(clash)[0]!r} is both a role and a resolver group")
+        return self
+
+    @property
+    def pools(self) -> dict[str, ResponderPool]:
+        """Roles and resolver groups together, keyed by name."""
+        return {**self.roles, **self.resolver_groups}
+
+    def has(self, name: str) -> bool:
+        pool = self.pools.get(name)
+        return pool is not None and pool.people > 0
+
+    @property
+    def cost_per_year(self) -> float:
+        return sum(pool.cost_per_year for pool in self.pools.values())
