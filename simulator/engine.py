@@ -1,0 +1,391 @@
+"""The SimPy model of one major incident's response, and the loops that run many.
+
+An incident is a small web of SimPy events: each playbook step starts when the steps it
+depends on have finished and its performer is engaged, then lasts its duration. Steps are
+driven by event callbacks rather than one process each, which keeps the model at the
+event count of a hand-written SimPy model of the same process.
+
+Engaging a responder (a page) takes one of the role's `on_call` people: in stream mode
+that is a `simpy.Resource` that concurrent incidents queue for; beyond `on_call`, extra
+people are called in from the off-call rota. The page is then acknowledged after a delay
+that depends on the weekly calendar: at work, from a pager, or only at the next shift.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import simpy
+
+from scenarios.metrics import MILESTONES
+from scenarios.staffing import MINUTES_PER_WEEK
+
+from .plan import MILESTONE_INDEX, Plan
+from .streams import BlockStreams
+
+__all__ = ["IncidentResponse", "run_single_block", "run_stream", "DETECTION_PATHS"]
+
+NAN = math.nan
+N_MILESTONES = len(MILESTONES)
+DETECTED = MILESTONE_INDEX["detected"]
+RESTORED = MILESTONE_INDEX["restored"]
+FIXED = MILESTONE_INDEX["fixed"]
+DETECTION_PATHS = ("monitoring", "user_report")
+
+
+class _Unit:
+    """One responder engaged for one incident."""
+
+    __slots__ = ("ready", "waiters", "request", "resource")
+
+    def __init__(self):
+        self.ready = False
+        self.waiters = []
+        self.request = None
+        self.resource = None
+
+
+class _Draws:
+    """The per-incident random numbers of one scenario, resolved once per block."""
+
+    def __init__(self, plan: Plan, streams: BlockStreams):
+        sc = plan.scenario
+        self.streams = streams
+        self.prefix = sc.name + "/"
+        p = self.prefix
+        det = sc.detection
+        self.alert_fires = streams.uniforms(p + "detect/alert_fires") if det.monitoring else None
+        self.alert_delay = streams.draws(p + "detect/alert_delay", det.monitoring.delay) if det.monitoring else None
+        if det.user_reports:
+            from scenarios.distributions import Exponential
+
+            first = Exponential(dist="exponential", mean=60.0 / det.user_reports.rate_per_hour)
+            self.first_report = streams.draws(p + "detect/first_report", first)
+            self.triage = streams.draws(p + "detect/triage", det.user_reports.triage)
+        else:
+            self.first_report = None
+        self.diagnosis = streams.draws(p + "diagnosis/time", sc.diagnosis.time)
+        wrong = sc.diagnosis.wrong_hypothesis
+        self.wrong_chance = streams.uniforms(p + "diagnosis/wrong") if wrong else None
+        self.wrong_cost = streams.draws(p + "diagnosis/wrong_cost", wrong.cost) if wrong else None
+        wa = sc.workaround
+        self.wa_apply = streams.draws(p + "workaround/apply", wa.apply) if wa else None
+        self.wa_effect = streams.draws(p + "workaround/take_effect", wa.take_effect) if wa else None
+        self.fix_approval = streams.draws(p + "fix/approval", sc.fix.change_approval) if sc.fix else None
+        self.fix_duration = streams.draws(p + "fix/duration", sc.fix.duration) if sc.fix else None
+        self.steps = [
+            streams.draws(f"{p}step/{s.id}", s.duration) if s.duration is not None else None
+            for s in plan.steps
+        ]
+        self._pages: dict = {}
+
+    def page(self, pool, unit: int) -> tuple:
+        key = (pool.name, unit)
+        found = self._pages.get(key)
+        if found is None:
+            base = f"{self.prefix}page/{pool.name}/{unit}/"
+            s = self.streams
+            found = (
+                s.draws(base + "in_hours", pool.ack_in),
+                s.draws(base + "out_of_hours", pool.ack_out),
+                s.draws(base + "backup", pool.backup),
+                s.draws(base + "call_in", pool.call_in),
+            )
+            self._pages[key] = found
+        return found
+
+
+class IncidentResponse:
+    """One incident, from impact start until its last playbook step ends."""
+
+    __slots__ = (
+        "env", "plan", "draws", "i", "t0", "offset", "resources", "finished_cb",
+        "milestones", "remaining", "open_steps", "units", "path", "week_minute",
+    )
+
+    def __init__(self, env, plan: Plan, draws: _Draws, i: int, week_minute: float, resources, finished_cb):
+        self.env = env
+        self.plan = plan
+        self.draws = draws
+        self.i = i
+        self.t0 = env.now
+        self.week_minute = week_minute
+        self.offset = week_minute - env.now
+        self.resources = resources  # pool name -> simpy.Resource, or None when nobody contends
+        self.finished_cb = finished_cb
+        self.milestones = [NAN] * N_MILESTONES
+        self.milestones[0] = 0.0
+        self.remaining = [len(s.after) for s in plan.steps]
+        self.open_steps = len(plan.steps)
+        self.units: dict[str, list] = {}
+        self.path = None
+        self._detect()
+
+    # -- detection -----------------------------------------------------------------
+    def _detect(self):
+        d, i = self.draws, self.i
+        alert = NAN
+        if d.alert_fires is not None and d.alert_fires[i] < self.plan.scenario.detection.monitoring.probability:
+            alert = d.alert_delay[i]
+        report = d.first_report[i] + d.triage[i] if d.first_report is not None else NAN
+        if report < alert or alert != alert:
+            self.path, delay = 1, report
+        else:
+            self.path, delay = 0, alert
+        self._after(delay, self._detected)
+
+    def _detected(self, _=None):
+        self._mark(DETECTED)
+        for s in self.plan.roots:
+            self._begin(s)
+
+    # -- small helpers ---------------------------------------------------------------
+    def _after(self, delay, callback):
+        if delay > 0:
+            self.env.timeout(delay).callbacks.append(callback)
+        else:
+            callback(None)
+
+    def _mark(self, milestone: int):
+        self.milestones[milestone] = self.env.now - self.t0
+        names = self.plan.release_at.get(milestone)
+        if names:
+            for name in names:
+                self._release(name)
+
+    # -- engaging responders ---------------------------------------------------------
+    def _engage(self, wanted, then):
+        """Call `then()` once the first `count` units of each (pool, count) are ready."""
+        pending = []
+        for name, count in wanted:
+            units = self.units.get(name)
+            if units is None:
+                units = self.units[name] = []
+            while len(units) < count:
+                self._page(name, units)
+            pending.extend(u for u in units[:count] if not u.ready)
+        if not pending:
+            then()
+            return
+        waiter = [len(pending), then]
+        for unit in pending:
+            unit.waiters.append(waiter)
+
+    def _page(self, name, units):
+        pool = self.plan.pools[name]
+        unit = _Unit()
+        k = len(units)
+        units.append(unit)
+        ack_in, ack_out, backup, call_in = self.draws.page(pool, k)
+        if k >= pool.on_call:
+            # More people than are on call: someone from the rota is called in.
+            self._after(call_in[self.i], lambda _e, u=unit: self._ready(u))
+            return
+        resources = self.resources
+        if resources is None:
+            self._acknowledge(pool, unit, k)
+            return
+        resource = resources[name]
+        request = resource.request()
+        unit.request, unit.resource = request, resource
+        if request.triggered:
+            self._acknowledge(pool, unit, k)
+        else:
+            request.callbacks.append(lambda _e, p=pool, u=unit, k=k: self._acknowledge(p, u, k))
+
+    def _acknowledge(self, pool, unit, k):
+        i = self.i
+        ack_in, ack_out, backup, _ = self.draws.page(pool, k)
+        minute = int(self.env.now + self.offset) % MINUTES_PER_WEEK
+        if pool.in_hours[minute]:
+            delay = ack_in[i]
+        elif pool.pager:
+            delay = ack_out[i]
+        else:
+            delay = pool.minutes_to_shift[minute] + ack_in[i]
+        timeout = pool.escalation_timeout
+        if timeout is not None and delay > timeout:
+            delay = min(delay, timeout + backup[i])
+        self._after(delay, lambda _e: self._ready(unit))
+
+    def _ready(self, unit):
+        unit.ready = True
+        for waiter in unit.waiters:
+            waiter[0] -= 1
+            if waiter[0] == 0:
+                waiter[1]()
+        unit.waiters = []
+
+    def _release(self, name):
+        units = self.units.pop(name, None)
+        if not units:
+            return
+        for unit in units:
+            request = unit.request
+            if request is not None:
+                if request.triggered:
+                    unit.resource.release(request)
+                else:
+                    request.cancel()
+
+    # -- playbook steps --------------------------------------------------------------
+    def _begin(self, s):
+        step = self.plan.steps[s]
+        action = step.action
+        if action == "coordinate":
+            delay = self.draws.steps[s][self.i] * step.slowdown
+            self._engage(((step.performer, 1),), lambda: self._after(delay, lambda _e: self._finish(s)))
+        elif action == "wait":
+            self._after(self.draws.steps[s][self.i], lambda _e: self._finish(s))
+        elif action in ("engage", "assemble"):
+            self._engage(step.engage, lambda: self._finish(s))
+        elif action == "diagnose":
+            self._diagnose(s)
+        elif action == "workaround":
+            self._workaround(s)
+        else:
+            self._fix(s)
+
+    def _diagnose(self, s):
+        plan, d, i = self.plan, self.draws, self.i
+        by = plan.diagnosis_by
+        time = d.diagnosis[i]
+        wrong = plan.scenario.diagnosis.wrong_hypothesis
+        if wrong is not None and d.wrong_chance[i] < wrong.probability:
+            time += d.wrong_cost[i]
+        time /= plan.pools[by].skill
+        self._engage(((by, 1),), lambda: self._after(time, lambda _e: self._finish(s)))
+
+    def _workaround(self, s):
+        plan, d, i = self.plan, self.draws, self.i
+        by = plan.workaround_by
+        if by is None:
+            self._finish(s, mark=False)
+            return
+        apply = d.wa_apply[i] / plan.pools[by].skill
+        effect = d.wa_effect[i]
+
+        def applied(_e):
+            self._finish(s)
+            self._after(effect, lambda _e2: self._mark(RESTORED))
+
+        self._engage(((by, 1),), lambda: self._after(apply, applied))
+
+    def _fix(self, s):
+        plan, d, i = self.plan, self.draws, self.i
+        if plan.fix_by is None:
+            self._finish(s, mark=False)
+            return
+        approval = d.fix_approval[i] * plan.change_slowdown
+        work = d.fix_duration[i] / plan.pools[plan.fix_by].skill
+
+        def fixed(_e):
+            self._finish(s)
+            if plan.workaround_by is None:
+                self._mark(RESTORED)
+
+        def implement():
+            self._engage(((plan.fix_by, 1),), lambda: self._after(work, fixed))
+
+        self._engage(((plan.change_by, 1),), lambda: self._after(approval, lambda _e: implement()))
+
+    def _finish(self, s, mark=True):
+        step = self.plan.steps[s]
+        if mark and step.milestone is not None:
+            self._mark(step.milestone)
+        self.open_steps -= 1
+        remaining = self.remaining
+        for dep in step.dependents:
+            remaining[dep] -= 1
+            if remaining[dep] == 0:
+                self._begin(dep)
+        if self.open_steps == 0:
+            for name in list(self.units):
+                self._release(name)
+            self.finished_cb(self)
+
+
+def run_single_block(plan: Plan, seed: int, block: int, size: int, start_minute: float | None):
+    """`size` independent incidents (replications block*size ...); nobody contends across them.
+
+    Returns (milestones array size x N_MILESTONES, detection path array, start minute array).
+    """
+    streams = BlockStreams(seed, block, size)
+    draws = _Draws(plan, streams)
+    if start_minute is None:
+        starts = (np.asarray(streams.uniforms(plan.scenario.name + "/start")) * MINUTES_PER_WEEK).tolist()
+    else:
+        starts = [float(start_minute)] * size
+    milestones = np.full((size, N_MILESTONES), NAN)
+    paths = np.zeros(size, dtype=np.int8)
+    env = simpy.Environment()
+
+    def done(incident):
+        milestones[incident.i] = incident.milestones
+        paths[incident.i] = incident.path
+
+    for i in range(size):
+        IncidentResponse(env, plan, draws, i, starts[i], None, done)
+    env.run()
+    return milestones, paths, np.asarray(starts)
+
+
+def run_stream(plans: list[Plan], seed: int, replication: int, horizon: float, warmup: float = 0.0):
+    """One horizon of Poisson arrivals from a weighted mix of scenarios, sharing responders.
+
+    The environment's clock is minutes since a Monday 00:00 UTC. Every pool is the
+    union over plans (they share one staffing). Returns a dict of arrays, one row per
+    incident that arrived at or after `warmup`, in arrival order.
+    """
+    staffing_pools = plans[0].pools
+    rates = np.array([p.scenario.rate_per_minute for p in plans])
+    total_rate = rates.sum()
+    arrivals_rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(replication, 0)))
+    count = int(arrivals_rng.poisson(total_rate * horizon))
+    times = np.sort(arrivals_rng.uniform(0.0, horizon, count))
+    which = arrivals_rng.choice(len(plans), size=count, p=rates / total_rate) if len(plans) > 1 else np.zeros(count, int)
+    per_plan_index = np.zeros(count, dtype=np.int64)
+    draws = []
+    for k, plan in enumerate(plans):
+        mask = which == k
+        per_plan_index[mask] = np.arange(int(mask.sum()))
+        draws.append(_Draws(plan, BlockStreams(seed, replication, max(int(mask.sum()), 1))))
+
+    env = simpy.Environment()
+    resources = {name: simpy.Resource(env, capacity=max(pool.on_call, 1)) for name, pool in staffing_pools.items()}
+    milestones = np.full((count, N_MILESTONES), NAN)
+    paths = np.zeros(count, dtype=np.int8)
+    index_of = {}
+
+    def done(incident):
+        row = index_of[id(incident)]
+        milestones[row] = incident.milestones
+        paths[row] = incident.path
+        del index_of[id(incident)]
+
+    times_list = times.tolist()
+    which_list = which.tolist()
+    local_list = per_plan_index.tolist()
+
+    def source():
+        timeout = env.timeout
+        last = 0.0
+        for row in range(count):
+            t = times_list[row]
+            yield timeout(t - last)
+            last = t
+            k = which_list[row]
+            incident = IncidentResponse.__new__(IncidentResponse)
+            index_of[id(incident)] = row
+            incident.__init__(env, plans[k], draws[k], local_list[row], t % MINUTES_PER_WEEK, resources, done)
+
+    env.process(source())
+    env.run()
+    keep = times >= warmup
+    return {
+        "arrival": times[keep],
+        "scenario_index": which[keep],
+        "milestones": milestones[keep],
+        "path": paths[keep],
+    }

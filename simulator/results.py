@@ -1,0 +1,198 @@
+"""What a run produces: tidy per-incident rows, per-metric summaries, breach
+probabilities, costs, paired differences and a plain-language verdict.
+
+The JSON form (`to_dict`) is the `summary.json` artifact (format in docs/reference).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from scenarios import METRIC_SPANS, METRICS, MILESTONES
+from scenarios.staffing import WEEKDAYS
+
+from .engine import DETECTION_PATHS
+from .statistics import breach, describe, paired_difference
+
+__all__ = ["OptionResult", "SimulationResult", "RESULT_FORMAT", "incident_table", "HEADLINE"]
+
+RESULT_FORMAT = "warroom.results/1"
+HEADLINE = "time_to_restore"
+
+
+def incident_table(option: str, scenarios: list, raw: dict) -> pd.DataFrame:
+    """One row per incident: where it started, how it was detected, milestones and metrics (minutes)."""
+    m = raw["milestones"]
+    start = raw["start_minute"]
+    minute_of_day = np.floor(start % 1440).astype(int)
+    columns = {
+        "option": option,
+        "replication": raw["replication"],
+        "incident": raw["incident"],
+        "scenario": np.array([s.name for s in scenarios], dtype=object)[raw["scenario_index"]],
+        "arrival": raw["arrival"],
+        "start_weekday": np.array(WEEKDAYS, dtype=object)[(start // 1440).astype(int) % 7],
+        "start_time_utc": [f"{v // 60:02d}:{v % 60:02d}" for v in minute_of_day],
+        "detection_path": np.array(DETECTION_PATHS, dtype=object)[raw["path"]],
+    }
+    for j, name in enumerate(MILESTONES):
+        columns[name] = m[:, j]
+    frame = pd.DataFrame(columns)
+    for metric, (begin, end) in METRIC_SPANS.items():
+        frame[metric] = frame[end] - frame[begin]
+    cost = np.array([s.impact.cost_per_minute * s.impact.share for s in scenarios])[raw["scenario_index"]]
+    frame["outage_cost"] = cost * frame["time_to_restore"]
+    return frame
+
+
+@dataclass
+class OptionResult:
+    """One staffing option's run."""
+
+    name: str
+    title: str
+    incidents: pd.DataFrame
+    targets: dict
+    staffing_cost_per_year: float
+    incidents_per_year: float
+    metrics: dict = field(default_factory=dict)
+    breaches: dict = field(default_factory=dict)
+
+    def summarise(self, groups: np.ndarray) -> None:
+        for metric in METRICS:
+            self.metrics[metric] = describe(self.incidents[metric].to_numpy(), groups)
+        for metric, target in self.targets.items():
+            self.breaches[metric] = breach(self.incidents[metric].to_numpy(), target)
+
+    @property
+    def missing(self) -> dict:
+        return {m: int(self.incidents[m].isna().sum()) for m in METRICS}
+
+    @property
+    def outage_cost_per_incident(self) -> float:
+        return float(self.incidents["outage_cost"].mean())
+
+    @property
+    def outage_cost_per_year(self) -> float:
+        return self.outage_cost_per_incident * self.incidents_per_year
+
+    def to_dict(self) -> dict:
+        return {
+            "name": self.name,
+            "title": self.title,
+            "metrics": self.metrics,
+            "missing": self.missing,
+            "targets": {m: {"target": t, "breach": self.breaches[m]} for m, t in self.targets.items()},
+            "detection_paths": self.incidents["detection_path"].value_counts().to_dict(),
+            "costs": {
+                "incidents_per_year": self.incidents_per_year,
+                "outage_cost_per_incident": self.outage_cost_per_incident,
+                "outage_cost_per_year": self.outage_cost_per_year,
+                "staffing_cost_per_year": self.staffing_cost_per_year,
+                "total_cost_per_year": self.outage_cost_per_year + self.staffing_cost_per_year,
+            },
+        }
+
+
+@dataclass
+class SimulationResult:
+    """A simulate (one option) or compare (several options) run, self-describing."""
+
+    mode: str
+    seed: int
+    replications: int
+    tool_version: str
+    inputs: list
+    options: list
+    started: str
+    finished: str
+    settings: dict = field(default_factory=dict)
+    differences: list = field(default_factory=list)
+    status: str = "ok"
+
+    @property
+    def incidents(self) -> pd.DataFrame:
+        """Every option's rows in one tidy table (options x replications)."""
+        return pd.concat([o.incidents for o in self.options], ignore_index=True)
+
+    def compute_differences(self) -> None:
+        baseline = self.options[0]
+        groups = baseline.incidents["replication"].to_numpy()
+        self.differences = []
+        for option in self.options[1:]:
+            for metric in METRICS:
+                diff = paired_difference(
+                    baseline.incidents[metric].to_numpy(), option.incidents[metric].to_numpy(), groups, self.seed
+                )
+                if diff is not None:
+                    self.differences.append({"baseline": baseline.name, "option": option.name, "metric": metric, **diff})
+
+    def difference(self, option: str, metric: str) -> dict | None:
+        return next((d for d in self.differences if d["option"] == option and d["metric"] == metric), None)
+
+    def verdicts(self) -> list[str]:
+        """One plain sentence per option against the baseline, on p90 time to restore (MTTR)."""
+        out = []
+        base = self.options[0]
+        for option in self.options[1:]:
+            d = self.difference(option.name, HEADLINE)
+            if d is None:
+                continue
+            lo, hi = d["p90_ci95"]
+            diff = d["p90_diff"]
+            if hi < 0:
+                what = f"cuts p90 time to restore (MTTR) by {-diff:.1f} min (95% CI {-hi:.1f} to {-lo:.1f})"
+            elif lo > 0:
+                what = f"adds {diff:.1f} min to p90 time to restore (MTTR) (95% CI {lo:.1f} to {hi:.1f})"
+            else:
+                what = (f"makes no clear difference to p90 time to restore (MTTR): {diff:+.1f} min "
+                        f"(95% CI {lo:+.1f} to {hi:+.1f})")
+            cost = option.staffing_cost_per_year - base.staffing_cost_per_year
+            money = f"; staffing costs {_money(abs(cost))} a year {'more' if cost >= 0 else 'less'}"
+            out.append(f"{option.name} {what} against {base.name}{money}.")
+        return out
+
+    def to_dict(self) -> dict:
+        out = {
+            "format": RESULT_FORMAT,
+            "tool_version": self.tool_version,
+            "status": self.status,
+            "started": self.started,
+            "finished": self.finished,
+            "seed": self.seed,
+            "replications": self.replications,
+            "mode": self.mode,
+            "settings": self.settings,
+            "inputs": self.inputs,
+            "headline": HEADLINE,
+        }
+        if len(self.options) == 1:
+            only = self.options[0].to_dict()
+            out.update({k: only[k] for k in ("metrics", "missing", "targets", "detection_paths", "costs")})
+            out["option"] = only["name"]
+        else:
+            out["options"] = [o.to_dict() for o in self.options]
+            out["differences"] = self.differences
+            out["verdict"] = self.verdicts()
+        return _clean(out)
+
+
+def _money(value: float) -> str:
+    return f"{value:,.0f}"
+
+
+def _clean(value):
+    """JSON-safe: NaN becomes null, numpy scalars become Python numbers."""
+    if isinstance(value, dict):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_clean(v) for v in value]
+    if isinstance(value, (np.floating, float)):
+        return None if math.isnan(value) else float(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    return value
