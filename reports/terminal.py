@@ -1,0 +1,64 @@
+"""Plain-text tables for the terminal, built from a run's summary dict."""
+
+from __future__ import annotations
+
+from scenarios import METRIC_TITLES, METRICS
+
+__all__ = ["metrics_table", "comparison_table"]
+
+
+def _fmt(value, digits=1) -> str:
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
+def _ci(pair) -> str:
+    if not pair or pair[0] is None:
+        return ""
+    return f"[{pair[0]:.1f}, {pair[1]:.1f}]"
+
+
+def _table(header: list[str], rows: list[list[str]]) -> str:
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    lines = ["  ".join(str(c).ljust(w) if i == 0 else str(c).rjust(w) for i, (c, w) in enumerate(zip(header, widths)))]
+    lines.append("  ".join("-" * w for w in widths))
+    for row in rows:
+        lines.append("  ".join(str(c).ljust(w) if i == 0 else str(c).rjust(w) for i, (c, w) in enumerate(zip(row, widths))))
+    return "\n".join(lines)
+
+
+def metrics_table(summary: dict) -> str:
+    """One row per metric: mean with CI, p50, p90, p95, target and breach probability."""
+    rows = []
+    targets = summary.get("targets", {})
+    for metric in METRICS:
+        m = summary["metrics"].get(metric)
+        target = targets.get(metric)
+        breach = target["breach"]["probability"] if target else None
+        if m is None:
+            rows.append([METRIC_TITLES[metric], "never", "", "", "", "", "", ""])
+            continue
+        rows.append([
+            METRIC_TITLES[metric], _fmt(m["mean"]), _ci(m["ci95"]), _fmt(m["p50"]), _fmt(m["p90"]), _fmt(m["p95"]),
+            _fmt(target["target"], 0) if target else "",
+            f"{breach:.0%}" if breach is not None else "",
+        ])
+    return _table(["metric (minutes)", "mean", "95% CI", "p50", "p90", "p95", "target", "P(miss)"], rows)
+
+
+def comparison_table(summary: dict) -> str:
+    """One row per staffing option: MTTR distribution, breach of the restore target, costs."""
+    rows = []
+    for option in summary["options"]:
+        m = option["metrics"]["time_to_restore"]
+        target = option["targets"].get("time_to_restore")
+        breach = target["breach"]["probability"] if target else None
+        costs = option["costs"]
+        rows.append([
+            option["name"], _fmt(m["mean"]), _fmt(m["p50"]), _fmt(m["p90"]), _ci(m["p90_ci95"]),
+            f"{breach:.0%}" if breach is not None else "",
+            f"{costs['staffing_cost_per_year']:,.0f}", f"{costs['outage_cost_per_year']:,.0f}",
+        ])
+    restore_target = summary["options"][0]["targets"].get("time_to_restore")
+    miss = f"P(>{restore_target['target']:.0f}m)" if restore_target else "P(miss)"
+    header = ["option", "MTTR mean", "p50", "p90", "p90 95% CI", miss, "staffing/yr", "outage/yr"]
+    return "Time to restore service (MTTR), minutes\n" + _table(header, rows)
