@@ -267,8 +267,16 @@ class IncidentResponse:
         effect = d.wa_effect[i]
 
         def applied(_e):
+            # The incident stays open until the workaround's effect arrives.
+            self.open_steps += 1
+            self._after(effect, restored)
             self._finish(s)
-            self._after(effect, lambda _e2: self._mark(RESTORED))
+
+        def restored(_e):
+            self._mark(RESTORED)
+            self.open_steps -= 1
+            if self.open_steps == 0:
+                self._end()
 
         self._engage(((by, 1),), lambda: self._after(apply, applied))
 
@@ -301,9 +309,12 @@ class IncidentResponse:
             if remaining[dep] == 0:
                 self._begin(dep)
         if self.open_steps == 0:
-            for name in list(self.units):
-                self._release(name)
-            self.finished_cb(self)
+            self._end()
+
+    def _end(self):
+        for name in list(self.units):
+            self._release(name)
+        self.finished_cb(self)
 
 
 def run_single_block(plan: Plan, seed: int, block: int, size: int, start_minute: float | None):
