@@ -40,18 +40,18 @@ _FREQUENCY = re.compile(r"^\s*(\d+(?:\.\d+)?(?:e-?\d+)?)\s*/\s*([a-z]+)\s*$")
 
 
 def parse_frequency(value: object) -> float:
-    """Incidents per minute from `12/year`, `3/week`, `0.9/minute` or a bare number per year."""
+    """Incidents per year from `12/year`, `3/week`, `0.9/minute` or a bare number (per year)."""
     if isinstance(value, bool):
         raise ValueError(f"expected a rate such as 12/year, got {value!r}")
     if isinstance(value, (int, float)):
-        per_minute = float(value) / _PER["year"]
+        per_year = float(value)
     elif isinstance(value, str) and (m := _FREQUENCY.match(value.lower())) and m[2] in _PER:
-        per_minute = float(m[1]) / _PER[m[2]]
+        per_year = float(m[1]) / _PER[m[2]] * _PER["year"]
     else:
         raise ValueError(f"expected a rate such as 12/year, 3/week or 0.5/hour, got {value!r}")
-    if per_minute < 0:
+    if per_year < 0:
         raise ValueError(f"rate must be >= 0, got {value!r}")
-    return per_minute
+    return per_year
 
 
 Frequency = Annotated[float, BeforeValidator(parse_frequency)]
@@ -183,7 +183,7 @@ class Scenario(Frozen):
     service: Service
     impact: Impact = Impact()
     frequency: Frequency = Field(
-        1.0 / 525600.0, description="How often such incidents happen: '4/year', '1/week' (stream mode and annual cost)."
+        1.0, description="Incidents like this per year; also '4/year', '1/week', '0.5/day' (stream mode and annual cost)."
     )
     start: StartPolicy = UniformWeek(policy="uniform_week")
     detection: Detection
@@ -203,11 +203,11 @@ class Scenario(Frozen):
 
     @property
     def rate_per_minute(self) -> float:
-        return self.frequency
+        return self.frequency / _PER["year"]
 
     @property
     def incidents_per_year(self) -> float:
-        return self.frequency * 525600.0
+        return self.frequency
 
     @property
     def workaround(self) -> Workaround | None:

@@ -1,0 +1,181 @@
+"""Documents are validated at the boundary: every problem at once, located, no traceback."""
+
+import pytest
+import yaml
+
+from scenarios import DocumentError, Playbook, Scenario, Staffing, bundled, check_together, load, load_text, resolve
+
+
+def problems_of(path_or_text, **kw):
+    with pytest.raises(DocumentError) as err:
+        if isinstance(path_or_text, str) and "\n" in path_or_text:
+            load_text(path_or_text, "doc.yaml", **kw)
+        else:
+            load(path_or_text, **kw)
+    return [str(p) for p in err.value.problems]
+
+
+def test_every_bundled_document_is_valid_and_typed():
+    kinds = {"scenario": Scenario, "staffing": Staffing, "playbook": Playbook}
+    found = bundled()
+    assert {"cloudflare-2019-waf", "cloudflare-2019-sre", "itil-major-incident"} <= set(found)
+    for name, path in found.items():
+        doc = load(path).document
+        assert isinstance(doc, kinds[doc.kind]), name
+
+
+def test_documents_are_immutable(cloudflare):
+    with pytest.raises(Exception):
+        cloudflare.document.name = "other"
+
+
+def test_broken_staffing_reports_every_problem_with_line_path_and_value(write):
+    path = write("staff.yaml", """
+        kind: staffing
+        version: 1
+        name: broken
+        roles:
+          incident_manager:
+            on_call: -1
+            acknowledge:
+              in_hours: {dist: lognormal, median: 10m, p90: 5m}
+              out_of_hours: 5 minutes
+          dba: {}
+        resolver_groups:
+          database:
+            coverage: {type: business_hours, timezone: Mars/Base}
+            skil: 2
+        """)
+    problems = problems_of(path)
+    text = "\n".join(problems)
+    assert f"{path}:6: roles.incident_manager.on_call:" in text and "got -1" in text
+    assert f"{path}:8: roles.incident_manager.acknowledge.in_hours: p90 must be >= median" in text
+    assert f"{path}:9: roles.incident_manager.acknowledge.out_of_hours:" in text and "'5 minutes'" in text
+    assert f"{path}:10: roles.dba: unknown role" in text
+    assert f"{path}:13: resolver_groups.database.coverage.timezone: unknown time zone" in text
+    assert f"{path}:14: resolver_groups.database.skil: unknown field" in text
+    assert len(problems) == 6
+
+
+def test_duplicate_yaml_keys_are_rejected_with_both_lines():
+    problems = problems_of("kind: staffing\nversion: 1\nname: a\nname: b\n")
+    assert problems == ["doc.yaml:4: name: duplicate key 'name' (first at line 3)"]
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("kind: runbook\nversion: 1\n", "doc.yaml:1: kind: unknown kind 'runbook' (expected one of scenario, staffing, playbook)"),
+        ("kind: staffing\nversion: 7\nname: x\n", "doc.yaml:2: version: unsupported version 7 for a staffing document (supported: 1)"),
+        ("version: 1\nname: x\n", "doc.yaml:1: kind: missing (expected one of scenario, staffing, playbook)"),
+        ("kind: [unclosed\n", "not valid YAML"),
+    ],
+)
+def test_unknown_kind_version_or_bad_yaml(text, expected):
+    (problem,) = problems_of(text + "\n")
+    assert expected in problem
+
+
+PLAYBOOK = """
+kind: playbook
+version: 1
+name: loops
+steps:
+  - id: a
+    action: coordinate
+    after: [c]
+    duration: 5m
+    raci: {incident_manager: R/A}
+  - id: b
+    action: coordinate
+    after: [a]
+    duration: -5m
+    raci: {incident_manager: R, technical_lead: R}
+  - id: c
+    action: coordinate
+    after: [b, nowhere]
+    raci: {incident_manager: A, communications_lead: A}
+"""
+
+
+def test_playbook_cycle_missing_accountable_and_bad_duration_all_reported():
+    problems = problems_of(PLAYBOOK)
+    text = "\n".join(problems)
+    assert "doc.yaml:14: steps[1].duration: duration must be >= 0, got '-5m'" in text
+    assert "doc.yaml:15: steps[1].raci: exactly one role must be Accountable (A), found none" in text
+    assert "doc.yaml:19: steps[2].raci: exactly one role must be Accountable (A), found incident_manager, communications_lead" in text
+
+
+def test_playbook_graph_problems_are_located():
+    text = PLAYBOOK.replace("duration: -5m", "duration: 5m").replace(
+        "raci: {incident_manager: R, technical_lead: R}", "raci: {incident_manager: R/A}"
+    ).replace("raci: {incident_manager: A, communications_lead: A}", "raci: {incident_manager: A}")
+    problems = problems_of(text)
+    joined = "\n".join(problems)
+    assert "doc.yaml:18: steps[2].after[1]: unknown step 'nowhere'" in joined
+    assert "steps[2].duration: a coordinate step needs a duration" in joined
+    assert "dependency cycle: a -> c -> b -> a" in joined or "dependency cycle" in joined
+
+
+def test_scenario_needing_an_unstaffed_group_fails_the_cross_check(write, playbook, cloudflare):
+    path = write("staff.yaml", """
+        kind: staffing
+        version: 1
+        name: thin
+        roles:
+          incident_manager: {on_call: 1}
+          technical_lead: {on_call: 1}
+        resolver_groups:
+          sre: {on_call: 1, rota: 1}
+        """)
+    problems = [str(p) for p in check_together(cloudflare, load(path), playbook)]
+    assert any("needs.sre: the scenario needs 2 sre at once but staffing" in p and "only 1 in the rota" in p for p in problems)
+    assert problems[0].startswith(f"{cloudflare.source}:")
+
+
+def test_missing_role_without_substitute_is_reported(write, cloudflare):
+    staff = write("staff.yaml", """
+        kind: staffing
+        version: 1
+        name: nobody-leads
+        roles:
+          technical_lead: {on_call: 1}
+        resolver_groups:
+          sre: {on_call: 2}
+        """)
+    book_text = resolve("itil-major-incident", "playbook").text
+    book = load_text(book_text.split("role_effects:")[0], "book.yaml")
+    problems = [str(p) for p in check_together(cloudflare, load(staff), book)]
+    assert any("step 'page_incident_manager' needs incident_manager" in p for p in problems)
+    assert any("step 'declare' needs incident_manager" in p for p in problems)
+
+
+def test_load_of_dump_is_the_same_document(cloudflare, playbook, staffing):
+    for loaded in (cloudflare, playbook, staffing("business-hours-pager"), staffing("follow-the-sun")):
+        doc = loaded.document
+        dumped = yaml.safe_dump(doc.model_dump(mode="json"), sort_keys=False)
+        assert load_text(dumped, "dump.yaml").document == doc
+
+
+def test_unknown_bundled_name_lists_the_bundled_ones():
+    with pytest.raises(DocumentError) as err:
+        resolve("cloudflare-2020", "scenario")
+    assert "no bundled scenario of that name (bundled: cloudflare-2019-waf)" in str(err.value)
+
+
+def test_clock_times_are_not_read_as_base_60_numbers():
+    text = """
+    kind: scenario
+    version: 1
+    name: s
+    service: {name: x}
+    start: {policy: fixed, weekday: tue, time: 13:42}
+    detection: {monitoring: {probability: 1, delay: 3m}}
+    diagnosis: {time: 5m}
+    workarounds: [{name: w, apply: 5m}]
+    """
+    import textwrap
+
+    doc = load_text(textwrap.dedent(text), "s.yaml").document
+    assert doc.start.time == "13:42"
+    assert doc.start.minute_of_week == 1 * 1440 + 13 * 60 + 42
