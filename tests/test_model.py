@@ -1,0 +1,206 @@
+"""The model behaves like a real response: calendars, role effects, headcount, randomness."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from scenarios import load
+from scenarios.scenario import FixedStart
+from simulator import compare, simulate
+
+STAFFING = """
+kind: staffing
+version: 1
+name: {name}
+roles:
+  incident_manager:
+    on_call: 1
+    coverage: {coverage}
+    acknowledge:
+      in_hours: {{dist: lognormal, median: 2m, p90: 5m}}
+      out_of_hours: {{dist: lognormal, median: 12m, p90: 30m}}
+  technical_lead:
+    on_call: 1
+    coverage: {coverage}
+    acknowledge:
+      in_hours: {{dist: lognormal, median: 1m, p90: 3m}}
+      out_of_hours: {{dist: lognormal, median: 10m, p90: 25m}}
+{extra_roles}
+resolver_groups:
+  sre:
+    on_call: {sre_on_call}
+    rota: 6
+    coverage: {coverage}
+    call_in: 40m
+    acknowledge:
+      in_hours: {{dist: lognormal, median: 1m, p90: 3m}}
+      out_of_hours: {{dist: lognormal, median: 10m, p90: 25m}}
+"""
+
+
+def staffing_doc(write, name, coverage="24x7", sre_on_call=2, extra_roles=""):
+    return load(write(f"{name}.yaml", STAFFING.format(
+        name=name, coverage=coverage, sre_on_call=sre_on_call, extra_roles=extra_roles)))
+
+
+BUSINESS = "{type: business_hours, timezone: Europe/London, hours: '09:00-17:00'}"
+
+
+def at(weekday_time: str) -> FixedStart:
+    day, time = weekday_time.split()
+    return FixedStart(policy="fixed", weekday=day, time=time, timezone="Europe/London")
+
+
+def test_out_of_hours_pages_are_answered_slower_under_business_hours_cover(write, cloudflare):
+    office = staffing_doc(write, "office", coverage=BUSINESS)
+    night = simulate(cloudflare, office, replications=600, seed=5, start=at("tue 03:00"))
+    day = simulate(cloudflare, office, replications=600, seed=5, start=at("tue 11:00"))
+    ack_night = night.options[0].metrics["time_to_acknowledge"]["p50"]
+    ack_day = day.options[0].metrics["time_to_acknowledge"]["p50"]
+    assert ack_night > 3 * ack_day
+    assert night.options[0].metrics["time_to_restore"]["p50"] > day.options[0].metrics["time_to_restore"]["p50"]
+
+
+def test_round_the_clock_cover_answers_alike_at_any_hour(write, cloudflare):
+    always = staffing_doc(write, "always", coverage="24x7")
+    night = simulate(cloudflare, always, replications=600, seed=5, start=at("tue 03:00"))
+    day = simulate(cloudflare, always, replications=600, seed=5, start=at("tue 11:00"))
+    # Same random numbers, same calendar answer: identical incidents, minute for minute.
+    for metric in ("time_to_acknowledge", "time_to_restore"):
+        assert np.array_equal(night.options[0].incidents[metric], day.options[0].incidents[metric])
+
+
+def test_no_pager_waits_for_the_next_shift(write, cloudflare):
+    no_pager = staffing_doc(write, "nopager", coverage="{type: business_hours, timezone: UTC, hours: '09:00-17:00', pager: false}")
+    result = simulate(cloudflare, no_pager, replications=200, seed=2, start=FixedStart(policy="fixed", weekday="tue", time="03:00"))
+    acknowledged = result.options[0].incidents["acknowledged"]
+    # Nobody answers before 09:00, six hours after the 03:00 start.
+    assert (acknowledged >= 6 * 60).all()
+    assert (acknowledged < 6 * 60 + 30).mean() > 0.9
+
+
+def test_removing_the_communications_lead_changes_first_update_by_the_documented_factor(write, cloudflare, playbook):
+    comms = "  communications_lead:\n    on_call: 1\n    acknowledge: {in_hours: 0m, out_of_hours: 0m}\n"
+    with_lead = staffing_doc(write, "with-lead", extra_roles=comms)
+    without = staffing_doc(write, "without-lead")
+    result = compare(cloudflare, [with_lead, without], playbook, replications=500, seed=9)
+    # Without a lead the incident manager writes it; the IM's slowdown is the product of
+    # every missing role it stands in for: communications lead 1.5 and scribe 1.1.
+    from scenarios import who_does
+
+    substitute, factor = who_does("communications_lead", without.document, playbook.document)
+    assert substitute == "incident_manager"
+    assert factor == pytest.approx(playbook.document.effect_for("communications_lead").slowdown * 1.1)
+    a = result.options[0].incidents["time_to_first_update"].to_numpy()
+    b = result.options[1].incidents["time_to_first_update"].to_numpy()
+    # The lead answers at once, so the update takes its drawn time; the incident manager
+    # writes the same update, from the same random draw, `slowdown` times slower.
+    np.testing.assert_allclose(b, factor * a, rtol=1e-12)
+    diff = result.difference("without-lead", "time_to_first_update")
+    assert diff["ci95"][0] > 0
+
+
+def test_an_incident_needing_two_with_one_on_call_waits_for_the_second(write, cloudflare):
+    one = staffing_doc(write, "one-sre", sre_on_call=1)
+    two = staffing_doc(write, "two-sre", sre_on_call=2)
+    result = compare(cloudflare, [two, one], replications=400, seed=4, start=at("wed 11:00"))
+    assembled_two = result.options[0].incidents["time_to_assemble"]
+    assembled_one = result.options[1].incidents["time_to_assemble"]
+    assert (assembled_one >= 40 - 1e-9).all()  # the second SRE is called in: 40 minutes
+    assert assembled_two.median() < 10
+    assert result.difference("one-sre", "time_to_restore")["p50_diff"] > 0
+
+
+def test_same_seed_same_numbers_any_jobs(cloudflare, staffing):
+    options = [staffing("cloudflare-2019-sre"), staffing("business-hours-pager")]
+    one = compare(cloudflare, options, replications=1200, seed=11, jobs=1)
+    two = compare(cloudflare, options, replications=1200, seed=11, jobs=2)
+    assert one.incidents.equals(two.incidents)
+    assert one.differences == two.differences
+    other = compare(cloudflare, options, replications=1200, seed=12, jobs=1)
+    assert not one.incidents["time_to_restore"].equals(other.incidents["time_to_restore"])
+
+
+def test_more_replications_extend_the_same_incidents(cloudflare, staffing):
+    short = simulate(cloudflare, staffing("cloudflare-2019-sre"), replications=700, seed=3).incidents
+    long = simulate(cloudflare, staffing("cloudflare-2019-sre"), replications=1100, seed=3).incidents
+    assert long.iloc[:700].equals(short)
+
+
+def test_options_share_common_random_numbers(cloudflare, staffing):
+    result = compare(cloudflare, [staffing("cloudflare-2019-sre"), staffing("24x7-comms-lead")], replications=500, seed=21)
+    a, b = (o.incidents for o in result.options)
+    # Staffing does not change when the monitoring fires or where in the week it starts.
+    assert np.array_equal(a["time_to_detect"], b["time_to_detect"])
+    assert np.array_equal(a["start_time_utc"], b["start_time_utc"])
+
+
+def test_uniform_start_spreads_incidents_over_the_week(cloudflare, staffing):
+    frame = simulate(cloudflare, staffing("cloudflare-2019-sre"), replications=2000, seed=1).incidents
+    counts = frame["start_weekday"].value_counts()
+    assert set(counts.index) == {"mon", "tue", "wed", "thu", "fri", "sat", "sun"}
+    assert counts.min() > 2000 / 7 * 0.8
+
+
+def test_monitoring_and_user_reports_both_detect(cloudflare, staffing):
+    frame = simulate(cloudflare, staffing("cloudflare-2019-sre"), replications=3000, seed=8).incidents
+    share = (frame["detection_path"] == "user_report").mean()
+    # The alert misses 2% of the time; then users' reports are triaged.
+    assert 0.01 < share < 0.06
+
+
+ORDER = [
+    ("detected", "acknowledged"), ("acknowledged", "declared"), ("declared", "first_update"),
+    ("declared", "assembled"), ("acknowledged", "identified"), ("identified", "workaround_applied"),
+    ("assembled", "workaround_applied"), ("workaround_applied", "restored"), ("workaround_applied", "fixed"),
+    ("fixed", "resolved"), ("first_update", "resolved"), ("resolved", "review_held"), ("declared", "problem_recorded"),
+]
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    seed=st.integers(min_value=0, max_value=2**31),
+    option=st.sampled_from(["cloudflare-2019-sre", "business-hours-pager", "24x7-comms-lead", "follow-the-sun"]),
+    mode=st.sampled_from(["single", "stream"]),
+)
+def test_time_never_runs_backwards(cloudflare, staffing, seed, option, mode):
+    kwargs = {"replications": 60} if mode == "single" else {"replications": 2, "horizon": 60 * 24 * 365.0}
+    if mode == "stream":
+        cloudflare = load_text_with_frequency(cloudflare, "2/day")
+    frame = simulate(cloudflare, staffing(option), seed=seed, mode=mode, **kwargs).incidents
+    assert len(frame) > 0
+    assert (frame["detected"] >= 0).all()
+    for before, after in ORDER:
+        assert (frame[after] >= frame[before] - 1e-9).all(), (before, after)
+
+
+def load_text_with_frequency(loaded, frequency):
+    from scenarios import load_text
+
+    return load_text(loaded.text.replace("frequency: 1/year", f"frequency: {frequency}"), "busy.yaml")
+
+
+def test_stream_mode_makes_incidents_contend_for_people(cloudflare, write):
+    busy = load_text_with_frequency(cloudflare, "6/day")
+    thin = staffing_doc(write, "thin")
+    result = simulate(busy, thin, mode="stream", replications=2, horizon=60 * 24 * 120.0, seed=3)
+    frame = result.options[0].incidents
+    # About 6 a day for 120 days in each of 2 horizons.
+    assert 1200 < len(frame) < 1700
+    # With one incident manager for several incidents a day, some wait to be declared.
+    quiet = simulate(cloudflare, thin, replications=300, seed=3).options[0].metrics["time_to_acknowledge"]["p90"]
+    assert result.options[0].metrics["time_to_declare"]["p90"] > quiet
+    assert result.to_dict()["settings"]["horizon_minutes"] == 60 * 24 * 120.0
+
+
+def test_cost_of_outage_and_staffing(cloudflare, staffing):
+    result = simulate(cloudflare, staffing("cloudflare-2019-sre"), replications=300, seed=1)
+    option = result.options[0]
+    impact = cloudflare.document.impact
+    expected = impact.cost_per_minute * impact.share * option.incidents["time_to_restore"].mean()
+    assert option.outage_cost_per_incident == pytest.approx(expected)
+    # rota x hourly rate x covered hours (a 2080-hour working year for 24x7) + on-call pay
+    st = staffing("cloudflare-2019-sre").document
+    by_hand = sum(p.people * (p.hourly_rate * 2080 + p.on_call_pay) for p in st.pools.values())
+    assert option.staffing_cost_per_year == pytest.approx(by_hand)
