@@ -241,8 +241,10 @@ def _print_human(summary: dict, out_dir):
         click.echo(metrics_table(summary))
         costs = summary["costs"]
         click.echo()
+        per_year = costs["incidents_per_year"]
         click.echo(f"Expected outage cost {costs['outage_cost_per_year']:,.0f} a year "
-                   f"({costs['incidents_per_year']:.3g} incidents a year); staffing {costs['staffing_cost_per_year']:,.0f} a year.")
+                   f"({per_year:.3g} incident{'' if per_year == 1 else 's'} a year); "
+                   f"staffing {costs['staffing_cost_per_year']:,.0f} a year.")
     if out_dir:
         click.echo()
         click.echo(f"Results written to {Path(out_dir)}/ (summary.json, incidents.parquet, incidents.csv)")
