@@ -79,6 +79,10 @@ class _Draws:
             for s in plan.steps
         ]
         self._pages: dict = {}
+        self.alert_probability = det.monitoring.probability if det.monitoring else 0.0
+        self.wrong_probability = wrong.probability if wrong else 0.0
+        self.release_at = [plan.release_at.get(m) for m in range(N_MILESTONES)]
+        self.dep_counts = [len(s.after) for s in plan.steps]
 
     def page(self, pool, unit: int) -> tuple:
         key = (pool.name, unit)
@@ -101,7 +105,7 @@ class IncidentResponse:
 
     __slots__ = (
         "env", "plan", "draws", "i", "t0", "offset", "resources", "finished_cb",
-        "milestones", "remaining", "open_steps", "units", "path", "week_minute",
+        "milestones", "remaining", "open_steps", "units", "path", "week_minute", "release_at",
     )
 
     def __init__(self, env, plan: Plan, draws: _Draws, i: int, week_minute: float, resources, finished_cb):
@@ -114,10 +118,10 @@ class IncidentResponse:
         self.offset = week_minute - env.now
         self.resources = resources  # pool name -> simpy.Resource, or None when nobody contends
         self.finished_cb = finished_cb
-        self.milestones = [NAN] * N_MILESTONES
-        self.milestones[0] = 0.0
-        self.remaining = [len(s.after) for s in plan.steps]
-        self.open_steps = len(plan.steps)
+        self.milestones = [0.0] + [NAN] * (N_MILESTONES - 1)
+        self.remaining = draws.dep_counts[:]
+        self.open_steps = len(self.remaining)
+        self.release_at = draws.release_at
         self.units: dict[str, list] = {}
         self.path = None
         self._detect()
@@ -126,7 +130,7 @@ class IncidentResponse:
     def _detect(self):
         d, i = self.draws, self.i
         alert = NAN
-        if d.alert_fires is not None and d.alert_fires[i] < self.plan.scenario.detection.monitoring.probability:
+        if d.alert_fires is not None and d.alert_fires[i] < d.alert_probability:
             alert = d.alert_delay[i]
         report = d.first_report[i] + d.triage[i] if d.first_report is not None else NAN
         if report < alert or alert != alert:
@@ -149,7 +153,7 @@ class IncidentResponse:
 
     def _mark(self, milestone: int):
         self.milestones[milestone] = self.env.now - self.t0
-        names = self.plan.release_at.get(milestone)
+        names = self.release_at[milestone]
         if names:
             for name in names:
                 self._release(name)
@@ -157,6 +161,11 @@ class IncidentResponse:
     # -- engaging responders ---------------------------------------------------------
     def _engage(self, wanted, then):
         """Call `then()` once the first `count` units of each (pool, count) are ready."""
+        if len(wanted) == 1 and wanted[0][1] == 1:
+            units = self.units.get(wanted[0][0])
+            if units and units[0].ready:
+                then()
+                return
         pending = []
         for name, count in wanted:
             units = self.units.get(name)
@@ -251,8 +260,7 @@ class IncidentResponse:
         plan, d, i = self.plan, self.draws, self.i
         by = plan.diagnosis_by
         time = d.diagnosis[i]
-        wrong = plan.scenario.diagnosis.wrong_hypothesis
-        if wrong is not None and d.wrong_chance[i] < wrong.probability:
+        if d.wrong_chance is not None and d.wrong_chance[i] < d.wrong_probability:
             time += d.wrong_cost[i]
         time /= plan.pools[by].skill
         self._engage(((by, 1),), lambda: self._after(time, lambda _e: self._finish(s)))
