@@ -20,7 +20,6 @@ demo: $(BIN)/warroom
 	    --staffing 24x7-comms-lead \
 	    --staffing follow-the-sun \
 	    --replications 2000 --seed 2019 --jobs 2 --out $(DEMO_OUT)
-	@echo "Results written to $(DEMO_OUT)/"
 
 test: $(BIN)/warroom
 	$(BIN)/python -m pytest
