@@ -204,3 +204,20 @@ def test_cost_of_outage_and_staffing(cloudflare, staffing):
     st = staffing("cloudflare-2019-sre").document
     by_hand = sum(p.people * (p.hourly_rate * 2080 + p.on_call_pay) for p in st.pools.values())
     assert option.staffing_cost_per_year == pytest.approx(by_hand)
+
+
+def test_stream_mix_draws_scenarios_by_frequency(cloudflare, staffing):
+    from scenarios import load_text
+
+    busy = load_text(cloudflare.text.replace("frequency: 1/year", "frequency: 3/day"), "busy.yaml")
+    other = load_text(
+        cloudflare.text.replace("frequency: 1/year", "frequency: 1/day").replace("name: cloudflare-2019-waf", "name: rarer"),
+        "rarer.yaml",
+    )
+    result = simulate([busy, other], staffing("cloudflare-2019-sre"), mode="stream", replications=2,
+                      horizon=60 * 24 * 200.0, seed=5)
+    counts = result.options[0].incidents["scenario"].value_counts()
+    assert set(counts.index) == {"cloudflare-2019-waf", "rarer"}
+    share = counts["rarer"] / counts.sum()
+    assert share == pytest.approx(0.25, abs=0.04)
+    assert result.options[0].incidents_per_year == pytest.approx(4 * 365, rel=0.05)
