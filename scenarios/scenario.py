@@ -28,6 +28,7 @@ __all__ = [
     "StartPolicy",
     "UniformWeek",
     "FixedStart",
+    "WeeklyProfile",
     "DEFAULT_TARGETS",
     "parse_frequency",
 ]
@@ -130,6 +131,31 @@ class Fix(Frozen):
     duration: Distribution
 
 
+class WeeklyProfile(Frozen):
+    """How stream-mode arrivals vary over the week: a factor per weekday times a factor per
+    UTC hour. Factors are relative; they are scaled so the week's average is the scenario's
+    `frequency`."""
+
+    days: dict[Weekday, Annotated[float, Field(ge=0)]] = Field(default_factory=dict)
+    hours: Annotated[list[Annotated[float, Field(ge=0)]], Field(min_length=24, max_length=24)] | None = None
+
+    @model_validator(mode="after")
+    def _not_all_zero(self):
+        if self.factors_by_hour().max() <= 0:
+            raise ValueError("a weekly profile needs some factor above zero")
+        return self
+
+    def factors_by_hour(self):
+        """168 factors, one per UTC hour of the week from Monday 00:00, averaging 1."""
+        import numpy as np
+
+        day = np.array([self.days.get(d, 1.0) for d in WEEKDAYS])
+        hour = np.array(self.hours if self.hours is not None else [1.0] * 24)
+        factors = (day[:, None] * hour[None, :]).ravel()
+        mean = factors.mean()
+        return factors / mean if mean > 0 else factors
+
+
 class UniformWeek(Frozen):
     """Impact starts at any minute of the week, uniformly (so coverage schedules matter)."""
 
@@ -186,6 +212,9 @@ class Scenario(Frozen):
         1.0, description="Incidents like this per year; also '4/year', '1/week', '0.5/day' (stream mode and annual cost)."
     )
     start: StartPolicy = UniformWeek(policy="uniform_week")
+    weekly_profile: WeeklyProfile | None = Field(
+        None, description="Stream mode: how arrivals vary by weekday and UTC hour (default: flat)."
+    )
     detection: Detection
     needs: dict[Identifier, Annotated[int, Field(ge=1)]] = Field(
         default_factory=dict, description="Resolver groups (or roles) needed on the bridge, with headcount."

@@ -350,6 +350,20 @@ def run_single_block(plan: Plan, seed: int, block: int, size: int, start_minute:
     return milestones, paths, np.asarray(starts)
 
 
+def _arrivals(scenario, rng: np.random.Generator, horizon: float) -> np.ndarray:
+    """Poisson arrival times in [0, horizon); with a weekly profile, by thinning."""
+    rate = scenario.rate_per_minute
+    profile = scenario.weekly_profile
+    if profile is None:
+        return np.sort(rng.uniform(0.0, horizon, int(rng.poisson(rate * horizon))))
+    factors = profile.factors_by_hour()
+    peak = float(factors.max())
+    candidates = np.sort(rng.uniform(0.0, horizon, int(rng.poisson(rate * peak * horizon))))
+    hour_of_week = (candidates // 60).astype(np.int64) % 168
+    keep = rng.random(candidates.size) * peak < factors[hour_of_week]
+    return candidates[keep]
+
+
 def run_stream(plans: list[Plan], seed: int, replication: int, horizon: float, warmup: float = 0.0):
     """One horizon of Poisson arrivals from a weighted mix of scenarios, sharing responders.
 
@@ -358,12 +372,17 @@ def run_stream(plans: list[Plan], seed: int, replication: int, horizon: float, w
     incident that arrived at or after `warmup`, in arrival order.
     """
     staffing_pools = plans[0].pools
-    rates = np.array([p.scenario.rate_per_minute for p in plans])
-    total_rate = rates.sum()
     arrivals_rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(replication, 0)))
-    count = int(arrivals_rng.poisson(total_rate * horizon))
-    times = np.sort(arrivals_rng.uniform(0.0, horizon, count))
-    which = arrivals_rng.choice(len(plans), size=count, p=rates / total_rate) if len(plans) > 1 else np.zeros(count, int)
+    times_parts, which_parts = [], []
+    for k, plan in enumerate(plans):
+        found = _arrivals(plan.scenario, arrivals_rng, horizon)
+        times_parts.append(found)
+        which_parts.append(np.full(found.size, k, dtype=np.int64))
+    times = np.concatenate(times_parts)
+    which = np.concatenate(which_parts)
+    order = np.argsort(times, kind="stable")
+    times, which = times[order], which[order]
+    count = int(times.size)
     per_plan_index = np.zeros(count, dtype=np.int64)
     draws = []
     for k, plan in enumerate(plans):

@@ -221,3 +221,18 @@ def test_stream_mix_draws_scenarios_by_frequency(cloudflare, staffing):
     share = counts["rarer"] / counts.sum()
     assert share == pytest.approx(0.25, abs=0.04)
     assert result.options[0].incidents_per_year == pytest.approx(4 * 365, rel=0.05)
+
+
+def test_weekly_profile_shapes_stream_arrivals(cloudflare, staffing):
+    from scenarios import load_text
+
+    text = cloudflare.text.replace("frequency: 1/year", "frequency: 4/day\nweekly_profile:\n  days: {sat: 0, sun: 0}\n  hours: [0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 3, 0, 0, 0, 0, 0, 0, 0]")
+    busy = load_text(text, "weekdays.yaml")
+    frame = simulate(busy, staffing("cloudflare-2019-sre"), mode="stream", replications=2, horizon=60 * 24 * 140.0, seed=2).incidents
+    assert set(frame["start_weekday"]) == {"mon", "tue", "wed", "thu", "fri"}
+    hours = frame["start_time_utc"].str[:2].astype(int)
+    assert hours.between(9, 16).all()
+    # Hour 16 has three times the weight of each other open hour: 3/10 of arrivals.
+    assert (hours == 16).mean() == pytest.approx(0.3, abs=0.04)
+    # The profile redistributes arrivals; the average rate stays 4 a day.
+    assert len(frame) / 2 == pytest.approx(4 * 140, rel=0.08)
