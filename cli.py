@@ -219,7 +219,9 @@ def _execute(scenario_args, staffing_args, playbook, replications, seed, jobs, m
         paths = write_results(result, out_dir)
         summary["files"] = [str(p) for p in paths]
     if as_json:
-        summary.pop("inputs", None) if not out_dir else None
+        # The terminal gets each input's name, source and hash; summary.json keeps full copies.
+        for item in summary["inputs"]:
+            item.pop("text", None)
         click.echo(json.dumps(summary, indent=2))
         return
     _print_human(summary, out_dir)
