@@ -105,7 +105,8 @@ def compare(
         per_year = scenarios[0].document.incidents_per_year
     options = []
     for st, spec_raw in zip(staffings, raw):
-        frame = incident_table(st.document.name, [s.document for s in scenarios], spec_raw)
+        frame = incident_table(st.document.name, [s.document for s in scenarios], spec_raw,
+                               playbook.document.update_cadence)
         if mode == "stream":
             per_year = len(frame) / replications / ((horizon - warmup) / MINUTES_PER_YEAR)
         targets = {}

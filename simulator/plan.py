@@ -75,13 +75,11 @@ def _minutes_to_shift(in_hours: np.ndarray) -> list:
     """For each minute, how long until a covered minute begins (0 when covered)."""
     if not in_hours.any():
         raise SimulationError("a coverage with no covered minute and no pager can never answer")
-    out = np.zeros(MINUTES_PER_WEEK)
     covered = np.flatnonzero(in_hours)
-    for minute in range(MINUTES_PER_WEEK):
-        if not in_hours[minute]:
-            later = covered[covered > minute]
-            nxt = later[0] if later.size else covered[0] + MINUTES_PER_WEEK
-            out[minute] = nxt - minute
+    minutes = np.arange(MINUTES_PER_WEEK)
+    wrapped = np.concatenate([covered, covered + MINUTES_PER_WEEK])
+    nxt = wrapped[np.searchsorted(wrapped, minutes, side="left")]
+    out = (nxt - minutes).astype(float)
     return out.tolist()
 
 

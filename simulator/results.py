@@ -24,8 +24,9 @@ RESULT_FORMAT = "warroom.results/1"
 HEADLINE = "time_to_restore"
 
 
-def incident_table(option: str, scenarios: list, raw: dict) -> pd.DataFrame:
-    """One row per incident: where it started, how it was detected, milestones and metrics (minutes)."""
+def incident_table(option: str, scenarios: list, raw: dict, update_cadence: float) -> pd.DataFrame:
+    """One row per incident: where it started, how it was detected, milestones and metrics
+    (minutes), stakeholder updates sent while service was down, and the outage cost."""
     m = raw["milestones"]
     start = raw["start_minute"]
     minute_of_day = np.floor(start % 1440).astype(int)
@@ -44,6 +45,9 @@ def incident_table(option: str, scenarios: list, raw: dict) -> pd.DataFrame:
     frame = pd.DataFrame(columns)
     for metric, (begin, end) in METRIC_SPANS.items():
         frame[metric] = frame[end] - frame[begin]
+    # The first update, then one per cadence until service is restored.
+    during = (frame["restored"] - frame["first_update"]).clip(lower=0)
+    frame["updates_sent"] = np.where(frame["first_update"].isna(), 0, 1 + np.floor(during / update_cadence))
     cost = np.array([s.impact.cost_per_minute * s.impact.share for s in scenarios])[raw["scenario_index"]]
     frame["outage_cost"] = cost * frame["time_to_restore"]
     return frame

@@ -253,3 +253,15 @@ def test_a_run_leaves_no_reference_cycles(cloudflare, staffing):
     run_stream([plan], 1, 0, 60 * 24 * 30.0)
     run_single_block(plan, 1, 0, 500, None)
     assert gc.collect() < 200  # thousands of incidents ran; almost nothing was left in cycles
+
+
+def test_updates_keep_the_playbook_cadence_until_restored(cloudflare, staffing, playbook):
+    frame = simulate(cloudflare, staffing("business-hours-pager"), replications=300, seed=6).incidents
+    cadence = playbook.document.update_cadence
+    assert cadence == 30
+    late = frame[frame["first_update"] > frame["restored"]]
+    assert (late["updates_sent"] == 1).all()
+    long = frame[frame["restored"] - frame["first_update"] >= 65]
+    assert len(long) > 0
+    expected = 1 + ((long["restored"] - long["first_update"]) // cadence)
+    assert (long["updates_sent"] == expected).all() and (long["updates_sent"] >= 3).all()
