@@ -158,6 +158,14 @@ class SimulationResult:
             cost = option.staffing_cost_per_year - base.staffing_cost_per_year
             money = f"; staffing costs {_money(abs(cost))} a year {'more' if cost >= 0 else 'less'}"
             out.append(f"{option.name} {what} against {base.name}{money}.")
+        if len(self.options) > 1:
+            fastest = min(self.options, key=lambda o: o.metrics[HEADLINE]["p90"] if o.metrics[HEADLINE] else math.inf)
+            cheapest = min(self.options, key=lambda o: o.staffing_cost_per_year + o.outage_cost_per_year)
+            total = cheapest.staffing_cost_per_year + cheapest.outage_cost_per_year
+            out.append(
+                f"Lowest p90 time to restore (MTTR): {fastest.name}. Lowest yearly staffing plus expected "
+                f"outage cost: {cheapest.name} ({_money(total)} a year, at {_per_year(cheapest.incidents_per_year)})."
+            )
         return out
 
     def to_dict(self) -> dict:
@@ -183,6 +191,10 @@ class SimulationResult:
             out["differences"] = self.differences
             out["verdict"] = self.verdicts()
         return _clean(out)
+
+
+def _per_year(count: float) -> str:
+    return f"{count:.3g} incident{'' if count == 1 else 's'} a year"
 
 
 def _money(value: float) -> str:
