@@ -1,0 +1,40 @@
+"""The documentation cannot drift: the reference is generated, documented commands run."""
+
+import re
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_document_reference_is_up_to_date():
+    result = subprocess.run([sys.executable, "docs/generate_reference.py", "--check"], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr + "\nRun: python docs/generate_reference.py"
+
+
+def test_tutorial_commands_run(tmp_path, monkeypatch):
+    text = (ROOT / "docs" / "tutorial.md").read_text()
+    commands = [line for block in re.findall(r"```sh\n(.*?)```", text, re.S) for line in block.splitlines()
+                if line.startswith("warroom ") and "my-staffing" not in line]
+    assert len(commands) >= 4
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    for command in commands:
+        args = shlex.split(command.split("#")[0])[1:]
+        args = [("200" if a in ("2000", "5000") else a) for a in args]
+        result = runner.invoke(main, args)
+        assert result.exit_code == 0, (command, result.output)
+    assert (tmp_path / "results" / "summary.json").exists()
+
+
+def test_python_howto_runs():
+    code = re.search(r"```python\n(.*?)```", (ROOT / "docs" / "howto" / "python.md").read_text(), re.S)[1]
+    namespace: dict = {}
+    exec(code.replace("replications=2000", "replications=200"), namespace)
+    assert namespace["result"].incidents["option"].nunique() == 2
