@@ -410,13 +410,10 @@ def run_stream(plans: list[Plan], seed: int, replication: int, horizon: float, w
     resources = {name: simpy.Resource(env, capacity=max(pool.on_call, 1)) for name, pool in staffing_pools.items()}
     milestones = np.full((count, N_MILESTONES), NAN)
     paths = np.zeros(count, dtype=np.int8)
-    index_of = {}
 
-    def done(incident):
-        row = index_of[id(incident)]
+    def record(row, incident):
         milestones[row] = incident.milestones
         paths[row] = incident.path
-        del index_of[id(incident)]
 
     times_list = times.tolist()
     which_list = which.tolist()
@@ -430,9 +427,8 @@ def run_stream(plans: list[Plan], seed: int, replication: int, horizon: float, w
             yield timeout(t - last)
             last = t
             k = which_list[row]
-            incident = IncidentResponse.__new__(IncidentResponse)
-            index_of[id(incident)] = row
-            incident.__init__(env, plans[k], draws[k], local_list[row], t % MINUTES_PER_WEEK, resources, done)
+            IncidentResponse(env, plans[k], draws[k], local_list[row], t % MINUTES_PER_WEEK, resources,
+                             lambda incident, row=row: record(row, incident))
 
     env.process(source())
     with _collector_paused():
