@@ -15,7 +15,7 @@ from typing import Annotated, Literal, Union
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
-from pydantic import AfterValidator, BeforeValidator, Field, field_validator, model_validator
+from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 
 from .base import Frozen, Identifier, PositiveMinutes
 from .distributions import Distribution, LogNormal
