@@ -233,6 +233,10 @@ def _print_human(summary: dict, out_dir):
     click.echo(f"Scenario {scenario_names}: {summary['replications']} {unit} per option, "
                f"mode {summary['mode']}, seed {summary['seed']}")
     click.echo()
+    counts = [sum(o["detection_paths"].values()) for o in summary.get("options", [summary])]
+    if summary["mode"] == "stream" and not any(counts):
+        click.echo("No incident arrived within the horizon: raise the scenario's frequency or --horizon.")
+        return
     if "options" in summary:
         click.echo(comparison_table(summary))
         click.echo()

@@ -50,6 +50,9 @@ def comparison_table(summary: dict) -> str:
     rows = []
     for option in summary["options"]:
         m = option["metrics"]["time_to_restore"]
+        if m is None:
+            rows.append([option["name"], "none restored", "", "", "", "", f"{option['costs']['staffing_cost_per_year']:,.0f}", ""])
+            continue
         target = option["targets"].get("time_to_restore")
         breach = target["breach"]["probability"] if target else None
         costs = option["costs"]

@@ -168,3 +168,14 @@ def test_bad_options_exit_2_with_a_clear_message(run, args, words):
     result = run("simulate", "cloudflare-2019-waf", "--staffing", "cloudflare-2019-sre", *args)
     assert result.exit_code == 2
     assert words in result.output
+
+
+def test_stream_with_no_arrivals_says_so(run):
+    result = run("compare", "cloudflare-2019-waf", "--staffing", "cloudflare-2019-sre", "--staffing", "follow-the-sun",
+                 "--mode", "stream", "--horizon", "1d", "-n", 3)
+    assert result.exit_code == 0
+    assert "No incident arrived within the horizon" in result.output
+    result = run("simulate", "cloudflare-2019-waf", "--staffing", "cloudflare-2019-sre", "--mode", "stream", "--horizon", "1d",
+                 "-n", 2, "--json")
+    assert result.exit_code == 0
+    assert json.loads(result.output)["metrics"]["time_to_restore"] is None
