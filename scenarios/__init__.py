@@ -1,7 +1,7 @@
 """The boundary: YAML documents (scenario, staffing, playbook) turned into typed,
 immutable models, and the bundled scenario library. Nothing past here handles raw dicts."""
 
-from .crosscheck import check_together, who_does
+from .crosscheck import check_drill, check_together, who_does
 from .distributions import Distribution, Empirical, Exponential, Fixed, Gamma, LogNormal, Triangular
 from .durations import format_duration, parse_duration
 from .errors import DocumentError, Problem, WarroomError
@@ -10,8 +10,14 @@ from .loader import DOCUMENT_KINDS, Loaded, load, load_text
 from .metrics import METRIC_SPANS, METRIC_TITLES, METRICS, MILESTONES
 from .playbook import Playbook, RoleEffect, Step
 from .roles import ROLES
-from .scenario import FixedStart, Scenario, UniformWeek
+from .actions import ACTIONS, ACTION_NAMES, ActionSpec
+from .conditions import Condition, ConditionError, parse_condition
+from .exercise import CHANNELS, Inject, Objective
+from .responses import RATINGS, ResponseAction, Responses
+from .roster import Participant, Roster
+from .scenario import Cause, FixedStart, Scenario, UniformWeek, Workaround
 from .staffing import ResponderPool, Staffing
+from .world import Indicator
 
 __all__ = [
     "Distribution", "Empirical", "Exponential", "Fixed", "Gamma", "LogNormal", "Triangular",
@@ -23,5 +29,8 @@ __all__ = [
     "Playbook", "RoleEffect", "Step", "ROLES",
     "FixedStart", "Scenario", "UniformWeek",
     "ResponderPool", "Staffing",
-    "check_together", "who_does",
+    "check_together", "check_drill", "who_does",
+    "ACTIONS", "ACTION_NAMES", "ActionSpec", "Condition", "ConditionError", "parse_condition",
+    "CHANNELS", "Inject", "Objective", "RATINGS", "ResponseAction", "Responses", "Participant", "Roster",
+    "Cause", "Workaround", "Indicator",
 ]

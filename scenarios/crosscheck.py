@@ -10,7 +10,7 @@ from .roles import RESOLVER_GROUPS_TOKEN
 from .scenario import Scenario
 from .staffing import Staffing
 
-__all__ = ["who_does", "check_together"]
+__all__ = ["who_does", "check_together", "check_drill"]
 
 
 def who_does(role: str, staffing: Staffing, playbook: Playbook) -> tuple[str, float] | None:
@@ -81,4 +81,59 @@ def check_together(scenario: Loaded, staffing: Loaded, playbook: Loaded) -> list
                 problems.append(Problem(playbook.source, playbook.line_of(path), f"steps[{i}].{where}",
                                         f"step {step.id!r} needs {role} but staffing {staff_name} has no {role} "
                                         "and the playbook names no substitute"))
+    return problems
+
+
+def _path(text: str) -> tuple:
+    return tuple(int(p) if p.isdigit() else p for p in text.replace("[", ".").replace("]", "").split(".") if p)
+
+
+def check_drill(scenario: Loaded, roster: Loaded, responses: Loaded | None = None) -> list[Problem]:
+    """Every way a roster (and a responses file) cannot be used with this scenario."""
+    problems: list[Problem] = []
+    sc: Scenario = scenario.document
+    roles = set(sc.participant_roles)
+
+    def add(doc: Loaded, where: str, message: str):
+        problems.append(Problem(doc.source, doc.line_of(_path(where)), where, message))
+
+    for i, person in enumerate(roster.document.participants):
+        if person.role not in roles:
+            add(roster, f"participants[{i}].role",
+                f"{person.role!r} is neither an incident role nor a resolver group scenario {sc.name!r} needs "
+                f"(groups it needs: {', '.join(sc.needs) or 'none'})")
+    if responses is None:
+        return problems
+    rs = responses.document
+    if rs.scenario != sc.name and rs.scenario not in sc.aliases:
+        add(responses, "scenario", f"these responses were written for {rs.scenario!r}, not {sc.name!r}")
+    rostered = set(roster.document.roles)
+    objectives = {o.id for o in sc.objectives}
+    for i, act in enumerate(rs.actions):
+        where = f"actions[{i}]"
+        if act.role not in roles:
+            add(responses, f"{where}.role", f"unknown role {act.role!r} for scenario {sc.name!r}")
+        elif act.role not in rostered:
+            add(responses, f"{where}.role", f"nobody plays {act.role} in roster {roster.document.name!r}")
+        elif act.by and act.by not in roster.document.people_in(act.role):
+            add(responses, f"{where}.by", f"{act.by!r} does not play {act.role} in roster {roster.document.name!r}")
+        if act.workaround is not None and sc.workaround_by_key(act.workaround) is None:
+            add(responses, f"{where}.workaround", f"unknown workaround {act.workaround!r} "
+                f"(scenario {sc.name!r} has: {', '.join(w.key for w in sc.workarounds) or 'none'})")
+        if act.claims_workaround is not None and sc.workaround_by_key(act.claims_workaround) is None:
+            add(responses, f"{where}.claims_workaround", f"unknown workaround {act.claims_workaround!r}")
+        if act.cause is not None and sc.cause_by_id(act.cause) is None:
+            add(responses, f"{where}.cause", f"unknown cause {act.cause!r} "
+                f"(scenario {sc.name!r} has: {', '.join(c.id for c in sc.diagnosis.causes) or 'none'})")
+        if act.topic is not None and act.topic not in sc.topics:
+            add(responses, f"{where}.topic", f"nothing to request about {act.topic!r} "
+                f"(topics: {', '.join(sc.topics) or 'none'})")
+        for field in ("target", "assign"):
+            value = getattr(act, field)
+            if value is not None and value not in roles:
+                add(responses, f"{where}.{field}", f"unknown role or resolver group {value!r}")
+    for i, rating in enumerate(rs.ratings):
+        if rating.objective not in objectives:
+            add(responses, f"ratings[{i}].objective", f"unknown objective {rating.objective!r} "
+                f"(objectives: {', '.join(sorted(objectives)) or 'none'})")
     return problems

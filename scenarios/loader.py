@@ -16,13 +16,17 @@ from pydantic import ValidationError
 
 from .errors import DocumentError, Problem
 from .playbook import Playbook
+from .responses import Responses
+from .roster import Roster
 from .scenario import Scenario
 from .staffing import Staffing
 
 __all__ = ["Document", "Loaded", "DOCUMENT_KINDS", "load", "load_text", "parse_yaml"]
 
-Document = Union[Scenario, Staffing, Playbook]
-DOCUMENT_KINDS: dict[str, type] = {"scenario": Scenario, "staffing": Staffing, "playbook": Playbook}
+Document = Union[Scenario, Staffing, Playbook, Roster, Responses]
+DOCUMENT_KINDS: dict[str, type] = {
+    "scenario": Scenario, "staffing": Staffing, "playbook": Playbook, "roster": Roster, "responses": Responses,
+}
 SUPPORTED_VERSIONS = {kind: (1,) for kind in DOCUMENT_KINDS}
 
 
@@ -185,7 +189,7 @@ def load_text(text: str, source: str = "<text>", expect: str | None = None) -> L
             path = _data_path(data, error["loc"])
             problems.append(Problem(source, _line_for(lines, path), _render(path), _message(error)))
         raise DocumentError(sorted(set(problems), key=lambda p: (p.line or 0, p.path)))
-    if isinstance(document, Playbook):
+    if hasattr(document, "problems"):
         for path_text, message in document.problems():
             problems.append(Problem(source, _line_for(lines, _parse_path(path_text)), path_text, message))
     if problems:

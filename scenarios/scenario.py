@@ -1,4 +1,5 @@
-"""The scenario: the incident itself (SPEC 3.3). Drill injects will join it later."""
+"""The scenario: the incident itself (SPEC 3.3), and for drills its injects, objectives,
+causes, dashboard and score weights."""
 
 from __future__ import annotations
 
@@ -9,9 +10,14 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BeforeValidator, Field, field_validator, model_validator
 
+from .actions import ACTION_NAMES
 from .base import Frozen, Identifier, Minutes
+from .conditions import FUNCTIONS, STATE_NAMES
 from .distributions import ZERO, Distribution
-from .metrics import MetricName
+from .exercise import CHECKS, DEFAULT_WEIGHTS, Inject, Objective, Scoring
+from .metrics import MILESTONES, MetricName
+from .roles import ROLES
+from .world import Indicator, World, default_indicators
 from .staffing import MINUTES_PER_WEEK, REFERENCE_MONDAY, WEEKDAYS, TimeZone, Weekday
 
 __all__ = [
@@ -23,6 +29,7 @@ __all__ = [
     "UserReports",
     "Diagnosis",
     "WrongHypothesis",
+    "Cause",
     "Workaround",
     "Fix",
     "StartPolicy",
@@ -106,21 +113,53 @@ class WrongHypothesis(Frozen):
     cost: Distribution
 
 
+class Cause(Frozen):
+    """A cause a drill's players may name: the real one, or a plausible wrong one."""
+
+    id: Identifier
+    title: str
+    correct: bool = False
+
+
 class Diagnosis(Frozen):
     by: str = Field("technical_lead", description="Role or resolver group that diagnoses.")
     time: Distribution
     wrong_hypothesis: WrongHypothesis | None = None
+    causes: list[Cause] = Field(default_factory=list, description="Drills: causes players may identify.")
+
+
+def _slug(text: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
+    return slug if slug and slug[0].isalpha() else f"w_{slug}"
 
 
 class Workaround(Frozen):
     """A way to restore service before the cause is fixed."""
 
+    id: Identifier | None = Field(None, description="Short name players use in drills; defaults to the name, snake_cased.")
     name: str
     by: str = "technical_lead"
     apply: Distribution
     take_effect: Distribution = ZERO
     effective: bool = True
+    worsens: float = Field(0.0, ge=0, le=1, description="Drills: share of service additionally lost when a wrong workaround is applied.")
+    restores_after: Distribution | None = Field(
+        None, description="Drills: from the workaround being applied until service is back (default: take_effect).")
     description: str = ""
+
+    @model_validator(mode="after")
+    def _worse_only_if_wrong(self):
+        if self.effective and self.worsens > 0:
+            raise ValueError("an effective workaround cannot also make things worse (worsens > 0)")
+        return self
+
+    @property
+    def key(self) -> str:
+        return self.id or _slug(self.name)
+
+    @property
+    def drill_delay(self) -> Distribution:
+        return self.restores_after if self.restores_after is not None else self.take_effect
 
 
 class Fix(Frozen):
@@ -204,6 +243,7 @@ class Scenario(Frozen):
     kind: Literal["scenario"]
     version: Literal[1]
     name: str
+    aliases: list[str] = Field(default_factory=list, description="Other names the scenario answers to.")
     title: str = ""
     description: str = ""
     service: Service
@@ -223,6 +263,12 @@ class Scenario(Frozen):
     workarounds: list[Workaround] = Field(default_factory=list)
     fix: Fix | None = None
     targets: dict[MetricName, Minutes] = Field(default_factory=dict)
+    reference_staffing: str | None = Field(
+        None, description="Staffing a drill is compared with by default (bundled name or path).")
+    world: World | None = Field(None, description="Drills: the dashboard indicators (default: requests served).")
+    objectives: list[Objective] = Field(default_factory=list)
+    injects: list[Inject] = Field(default_factory=list, description="Drills: the master scenario events list.")
+    scoring: Scoring = Field(default_factory=Scoring)
 
     @model_validator(mode="after")
     def _restorable(self):
@@ -256,3 +302,97 @@ class Scenario(Frozen):
         if self.fix is not None:
             out["fix.by"] = self.fix.by
         return out
+
+    # -- drills ---------------------------------------------------------------------
+    @property
+    def indicators(self) -> tuple[Indicator, ...]:
+        if self.world is not None and self.world.indicators:
+            return tuple(self.world.indicators)
+        return default_indicators(self.impact.share)
+
+    def workaround_by_key(self, key: str) -> Workaround | None:
+        return next((w for w in self.workarounds if w.key == key), None)
+
+    def cause_by_id(self, cause_id: str) -> Cause | None:
+        return next((c for c in self.diagnosis.causes if c.id == cause_id), None)
+
+    @property
+    def participant_roles(self) -> tuple[str, ...]:
+        """Roles and resolver groups that can act in a drill of this scenario."""
+        return ROLES + tuple(g for g in self.needs if g not in ROLES)
+
+    @property
+    def topics(self) -> dict[str, list[Inject]]:
+        out: dict[str, list[Inject]] = {}
+        for inject in self.injects:
+            if inject.requested is not None:
+                out.setdefault(inject.requested, []).append(inject)
+        return out
+
+    @property
+    def score_weights(self) -> dict[str, float]:
+        """Stated weights; the defaults drop timing metrics that have no target."""
+        if "weights" in self.scoring.model_fields_set:
+            return dict(self.scoring.weights)
+        targets = self.all_targets
+        return {k: w for k, w in DEFAULT_WEIGHTS.items() if k in CHECKS or k in targets}
+
+    def problems(self) -> list[tuple[str, str]]:
+        """Cross-field problems as (field path, message): ids, references, conditions."""
+        found: list[tuple[str, str]] = []
+        if self.world is not None:
+            found.extend(self.world.problems())
+        found.extend(_duplicates([w.key for w in self.workarounds], "workarounds[{}].id", "workaround"))
+        found.extend(_duplicates([c.id for c in self.diagnosis.causes], "diagnosis.causes[{}].id", "cause"))
+        if self.diagnosis.causes and not any(c.correct for c in self.diagnosis.causes):
+            found.append(("diagnosis.causes", "no cause is marked correct: true, so nobody could identify it"))
+        found.extend(_duplicates([o.id for o in self.objectives], "objectives[{}].id", "objective"))
+        found.extend(_duplicates([j.id for j in self.injects], "injects[{}].id", "inject"))
+        if self.injects and not any(j.detects for j in self.injects):
+            found.append(("injects", "no inject has detects: monitoring or user_report, so the drill never detects the incident"))
+        objectives = {o.id for o in self.objectives}
+        inject_ids = {j.id for j in self.injects}
+        roles = set(self.participant_roles)
+        milestones = set(MILESTONES)
+        names = set(STATE_NAMES) | milestones | {i.id for i in self.indicators}
+        arguments = {
+            "since": milestones | {"last_update"} | inject_ids,
+            "at": milestones,
+            "delivered": inject_ids,
+            "count": set(ACTION_NAMES),
+            "done": set(ACTION_NAMES),
+            "paged": roles,
+            "joined": roles,
+        }
+        for i, inject in enumerate(self.injects):
+            where = f"injects[{i}]"
+            if inject.objective is not None and inject.objective not in objectives:
+                known = ", ".join(sorted(objectives)) or "none defined"
+                found.append((f"{where}.objective", f"unknown objective {inject.objective!r} (objectives: {known})"))
+            if inject.to != "everyone":
+                for j, role in enumerate(inject.to):
+                    if role not in roles:
+                        found.append((f"{where}.to[{j}]", f"unknown role or resolver group {role!r} "
+                                                         f"(roles, or groups the scenario needs: {', '.join(sorted(roles))})"))
+            condition = inject.condition
+            if condition is None:
+                continue
+            for name in sorted(condition.names()):
+                if name not in names:
+                    found.append((f"{where}.when", f"unknown name {name!r} in condition {inject.when!r} "
+                                                   f"(known: {', '.join(sorted(names))})"))
+            for function, argument in sorted(condition.calls()):
+                if argument not in arguments[function]:
+                    found.append((f"{where}.when", f"{function}({argument}) in {inject.when!r}: unknown "
+                                                   f"{argument!r} ({FUNCTIONS[function]})"))
+        return found
+
+
+def _duplicates(keys: list[str], path: str, what: str) -> list[tuple[str, str]]:
+    seen: dict[str, int] = {}
+    found = []
+    for i, key in enumerate(keys):
+        if key in seen:
+            found.append((path.format(i), f"duplicate {what} {key!r} (first at {path.format(seen[key])})"))
+        seen.setdefault(key, i)
+    return found

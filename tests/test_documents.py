@@ -65,9 +65,9 @@ def test_duplicate_yaml_keys_are_rejected_with_both_lines():
 @pytest.mark.parametrize(
     "text, expected",
     [
-        ("kind: runbook\nversion: 1\n", "doc.yaml:1: kind: unknown kind 'runbook' (expected one of scenario, staffing, playbook)"),
+        ("kind: runbook\nversion: 1\n", "doc.yaml:1: kind: unknown kind 'runbook' (expected one of scenario, staffing, playbook, roster, responses)"),
         ("kind: staffing\nversion: 7\nname: x\n", "doc.yaml:2: version: unsupported version 7 for a staffing document (supported: 1)"),
-        ("version: 1\nname: x\n", "doc.yaml:1: kind: missing (expected one of scenario, staffing, playbook)"),
+        ("version: 1\nname: x\n", "doc.yaml:1: kind: missing (expected one of scenario, staffing, playbook, roster, responses)"),
         ("kind: [unclosed\n", "not valid YAML"),
     ],
 )

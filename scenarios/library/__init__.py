@@ -37,6 +37,10 @@ def resolve(name_or_path: str | Path, kind: str) -> Loaded:
     library = bundled(kind)
     if str(name_or_path) in library:
         return load(library[str(name_or_path)], expect=kind)
+    for path in library.values():
+        data, _ = parse_yaml(path.read_text(encoding="utf-8"))
+        if str(name_or_path) in (data.get("aliases") or []):
+            return load(path, expect=kind)
     known = ", ".join(library) or "none"
     raise DocumentError([
         Problem(str(name_or_path), None, "", f"no such file, and no bundled {kind} of that name (bundled: {known})")

@@ -1,0 +1,97 @@
+"""A responses file: what each role did in a drill and when, played back instantly.
+
+Used by tests, demos and replays of real incidents. Times never published are given as
+explicit assumptions (`assumed: why`), and scorecards show the metrics they touch as
+assumed.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from .actions import ACTION_FIELDS, ACTION_NAMES, ACTIONS, AUDIENCES
+from .base import Frozen, Identifier, Minutes
+
+__all__ = ["Responses", "ResponseAction", "Rating", "RATINGS", "RATING_TITLES"]
+
+RATING_TITLES = {
+    "P": "Performed without challenges",
+    "S": "Performed with some challenges",
+    "M": "Performed with major challenges",
+    "U": "Unable to be performed",
+}
+RATINGS = tuple(RATING_TITLES)
+
+
+class ResponseAction(Frozen):
+    """One thing one role did, at a scenario minute."""
+
+    at: Minutes
+    role: Identifier
+    by: str = Field("", description="The person, if it matters (default: the roster's first in the role).")
+    action: str
+    assign: str | None = None
+    person: str | None = None
+    target: str | None = None
+    audience: str | None = None
+    text: str | None = None
+    cause: str | None = None
+    topic: str | None = None
+    workaround: str | None = None
+    within: Minutes | None = None
+    claims_workaround: str | None = None
+    assumed: str | None = Field(None, description="Why this time is an assumption (never published, say).")
+    note: str = ""
+
+    @model_validator(mode="after")
+    def _fields_fit_the_action(self):
+        spec = ACTIONS.get(self.action)
+        if spec is None:
+            raise ValueError(f"unknown action {self.action!r} (actions are {', '.join(ACTION_NAMES)})")
+        given = {f for f in ACTION_FIELDS if getattr(self, f) is not None}
+        missing = [f for f in spec.required if f not in given]
+        extra = sorted(given - set(spec.fields))
+        if missing:
+            raise ValueError(f"action {self.action!r} needs {', '.join(missing)}")
+        if extra:
+            raise ValueError(f"action {self.action!r} takes no {', '.join(extra)} (it takes: {', '.join(spec.fields) or 'nothing'})")
+        if self.audience is not None and self.audience not in AUDIENCES:
+            raise ValueError(f"unknown audience {self.audience!r} (audiences are {', '.join(AUDIENCES)})")
+        return self
+
+    def fields(self) -> dict[str, object]:
+        """The action's own fields, as the drill engine takes them."""
+        return {f: getattr(self, f) for f in ACTION_FIELDS if getattr(self, f) is not None}
+
+
+class Rating(Frozen):
+    """An evaluator's HSEEP rating of one objective, overriding the computed one."""
+
+    objective: Identifier
+    rating: Literal["P", "S", "M", "U"]
+    reason: str = Field(min_length=1)
+    by: str = "evaluator"
+
+
+class Responses(Frozen):
+    kind: Literal["responses"]
+    version: Literal[1]
+    name: str
+    title: str = ""
+    description: str = ""
+    scenario: str = Field(description="The scenario these responses were written for.")
+    actions: list[ResponseAction] = Field(min_length=1)
+    ratings: list[Rating] = Field(default_factory=list)
+    end: Minutes | None = Field(None, description="When the drill ends (default: just after the last action).")
+
+    def problems(self) -> list[tuple[str, str]]:
+        found = []
+        for i in range(1, len(self.actions)):
+            if self.actions[i].at < self.actions[i - 1].at:
+                found.append((f"actions[{i}].at", f"actions must be in time order: {self.actions[i].at:g}m comes "
+                                                  f"after {self.actions[i - 1].at:g}m"))
+        if self.end is not None and self.end < self.actions[-1].at:
+            found.append(("end", f"the drill cannot end ({self.end:g}m) before its last action ({self.actions[-1].at:g}m)"))
+        return found

@@ -1,0 +1,60 @@
+"""The roster: who plays which role in a drill, who evaluates, where chat goes."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, field_validator
+
+from .base import Frozen, Identifier
+from .exercise import CHANNELS
+
+__all__ = ["Roster", "Participant"]
+
+
+class Participant(Frozen):
+    name: str = Field(min_length=1)
+    role: Identifier = Field(description="An incident role (incident_manager, ...) or a resolver group the scenario needs.")
+    contact: str = ""
+
+
+class Roster(Frozen):
+    """People mapped to roles for one drill (or one team's drills: `team` groups them for trends)."""
+
+    kind: Literal["roster"]
+    version: Literal[1]
+    name: str
+    title: str = ""
+    description: str = ""
+    team: str = Field(description="The team being exercised; drills of one team form its trend.")
+    participants: list[Participant] = Field(min_length=1)
+    evaluators: list[str] = Field(default_factory=list)
+    webhooks: dict[str, str] = Field(default_factory=dict, description="Channel -> incoming-webhook URL (live drills).")
+    join_code: bool = Field(False, description="Live drills: allow joining with a code and choosing a role.")
+
+    @field_validator("webhooks")
+    @classmethod
+    def _known_channels(cls, webhooks):
+        for channel, url in webhooks.items():
+            if channel not in CHANNELS:
+                raise ValueError(f"unknown channel {channel!r} (channels are {', '.join(CHANNELS)})")
+            if not url.startswith(("http://", "https://")):
+                raise ValueError(f"webhook for {channel} must be an http(s) URL, got {url!r}")
+        return webhooks
+
+    @property
+    def roles(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(p.role for p in self.participants))
+
+    def people_in(self, role: str) -> list[str]:
+        return [p.name for p in self.participants if p.role == role]
+
+    def problems(self) -> list[tuple[str, str]]:
+        seen: dict[str, int] = {}
+        found = []
+        for i, person in enumerate(self.participants):
+            if person.name in seen:
+                found.append((f"participants[{i}].name",
+                              f"duplicate participant {person.name!r} (first at participants[{seen[person.name]}])"))
+            seen.setdefault(person.name, i)
+        return found
