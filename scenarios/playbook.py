@@ -49,6 +49,17 @@ class Step(Frozen):
     roles: list[str] = Field(default_factory=list, description="Roles an engage or assemble step pages.")
     duration: Distribution | None = Field(None, description="How long a coordinate step takes its performer, or a wait step lasts.")
     milestone: MilestoneName | None = None
+    drill_action: str | None = Field(
+        None, description="Drills: the action that does this step (default: inferred from the milestone or the id).")
+
+    @field_validator("drill_action")
+    @classmethod
+    def _known_action(cls, name):
+        from .actions import ACTION_NAMES
+
+        if name is not None and name not in ACTION_NAMES:
+            raise ValueError(f"unknown action {name!r} (actions are {', '.join(ACTION_NAMES)})")
+        return name
 
     @field_validator("raci")
     @classmethod

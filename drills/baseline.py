@@ -1,0 +1,35 @@
+"""Simulated responses to compare a drill with: the same scenario, staffing and playbook
+run through the simulator, giving each metric's distribution for the scorecard's
+percentiles ("you declared faster than 78% of simulated teams")."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from scenarios import METRICS, Loaded, check_together
+from simulator import SimulationError, simulate
+
+__all__ = ["simulated_responses", "BASELINE_REPLICATIONS"]
+
+BASELINE_REPLICATIONS = 2000
+
+
+def simulated_responses(scenario: Loaded, staffing: Loaded | None, playbook: Loaded, *, seed: int = 1,
+                        replications: int = BASELINE_REPLICATIONS) -> tuple[dict, dict]:
+    """(metric -> array of simulated minutes, a description of the run) or ({}, reason)."""
+    if staffing is None:
+        return {}, {"skipped": "no staffing given and the scenario names no reference staffing"}
+    problems = check_together(scenario, staffing, playbook)
+    if problems:
+        return {}, {"skipped": f"staffing {staffing.document.name!r} cannot run this scenario: {problems[0].message}"}
+    try:
+        result = simulate(scenario, staffing, playbook, replications=replications, seed=seed)
+    except SimulationError as exc:
+        return {}, {"skipped": str(exc)}
+    frame = result.options[0].incidents
+    values = {m: frame[m].to_numpy(dtype=float) for m in METRICS}
+    about = {"staffing": staffing.document.name, "staffing_sha256": staffing.sha256,
+             "playbook": playbook.document.name, "replications": replications, "seed": seed,
+             "start": "scenario policy", "medians": {m: (float(np.nanmedian(v)) if np.isfinite(v).any() else None)
+                                                      for m, v in values.items()}}
+    return values, about

@@ -1,0 +1,71 @@
+"""Scripted drills: a responses file played instantly through the engine.
+
+Used by tests, demos and replays of real incidents. The responses are rehearsed first
+on a throwaway engine so that every action the drill would refuse is reported at once,
+located in the file, before anything is written to the journal.
+"""
+
+from __future__ import annotations
+
+from scenarios import DocumentError, Loaded, Problem, check_drill
+
+from .engine import Drill, DrillSetup
+from .errors import ActionRejected
+from .session import DEFAULT_START_MINUTE, DrillDocuments, DrillSession
+from .store import DrillStore
+
+__all__ = ["play", "rehearse"]
+
+
+def _actor(documents: DrillDocuments, action) -> str:
+    if action.by:
+        return action.by
+    people = documents.roster.document.people_in(action.role)
+    return people[0] if people else action.role
+
+
+def rehearse(documents: DrillDocuments, responses: Loaded, seed: int = 1,
+             start_minute: float | None = None) -> list[Problem]:
+    """Every problem with these responses: cross-document ones, then each action the drill
+    would refuse at its minute (with file, line and the reason)."""
+    problems = check_drill(documents.scenario, documents.roster, responses)
+    if problems:
+        return problems
+    scenario = documents.scenario.document
+    if start_minute is None:
+        start_minute = getattr(scenario.start, "minute_of_week", DEFAULT_START_MINUTE)
+    drill = Drill(DrillSetup(scenario, documents.playbook.document, documents.roster.document,
+                             documents.staffing.document if documents.staffing else None, seed, start_minute))
+    for i, action in enumerate(responses.document.actions):
+        drill.advance_to(action.at)
+        try:
+            drill.act(action.role, action.action, action.fields(), actor=_actor(documents, action),
+                      assumed=action.assumed, note=action.note)
+        except ActionRejected as exc:
+            problems.append(Problem(responses.source, responses.line_of(("actions", i)), f"actions[{i}]",
+                                    f"{action.action} by {action.role} at {action.at:g}m is refused: {exc}"))
+    return problems
+
+
+def play(store: DrillStore, documents: DrillDocuments, responses: Loaded, *, seed: int = 1,
+         start_minute: float | None = None, drill_id: str | None = None) -> DrillSession:
+    """Create a drill, play every response at its minute, apply the ratings, end it."""
+    problems = rehearse(documents, responses, seed, start_minute)
+    if problems:
+        raise DocumentError(problems)
+    rs = responses.document
+    session = DrillSession.create(store, documents, seed=seed, mode="scripted", start_minute=start_minute,
+                                  drill_id=drill_id)
+    session.record = store.update(session.record.id, status="created",
+                                  extra={"responses": {"name": rs.name, "source": responses.source,
+                                                       "sha256": responses.sha256}})
+    session.start()
+    for action in rs.actions:
+        session.act(action.role, action.action, action.fields(), actor=_actor(documents, action),
+                    assumed=action.assumed, note=action.note, at=action.at)
+    end = rs.end if rs.end is not None else rs.actions[-1].at
+    session.advance_to(end)
+    for rating in rs.ratings:
+        session.rate(rating.objective, rating.rating, rating.reason, actor=rating.by)
+    session.end(end)
+    return session

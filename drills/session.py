@@ -1,0 +1,286 @@
+"""A drill with its journal: the engine, driven by a clock or a script, with every event
+made durable before the caller is told about it, and rebuilt from the journal after a
+crash without duplicating or dropping anything.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from collections import deque
+from dataclasses import dataclass
+from typing import Callable
+
+from scenarios import Loaded, load_text
+from scenarios.library import DEFAULT_PLAYBOOK, resolve
+from scenarios.scenario import FixedStart
+from scenarios.version import TOOL_VERSION
+
+from .clock import DrillClock
+from .engine import Drill, DrillSetup
+from .errors import ActionRejected, DrillError
+from .events import DrillEvent
+from .store import DrillRecord, DrillStore, now_iso
+
+__all__ = ["DrillDocuments", "DrillSession", "DEFAULT_START_MINUTE", "new_drill_id"]
+
+DEFAULT_START_MINUTE = 10 * 60.0
+"""Monday 10:00 UTC: where a scenario without a fixed start begins in a drill (a working
+morning), so that replays do not depend on the day they are run."""
+
+
+def new_drill_id(scenario: str) -> str:
+    day = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%d")
+    return f"{scenario[:24]}-{day}-{secrets.token_hex(3)}"
+
+
+@dataclass(frozen=True)
+class DrillDocuments:
+    """The validated documents a drill is built from."""
+
+    scenario: Loaded
+    roster: Loaded
+    playbook: Loaded
+    staffing: Loaded | None = None
+
+    @classmethod
+    def resolve(cls, scenario: Loaded, roster: Loaded, playbook: Loaded | None = None,
+                staffing: Loaded | None = None) -> "DrillDocuments":
+        """Fill the defaults: the default playbook, the scenario's reference staffing."""
+        playbook = playbook or resolve(DEFAULT_PLAYBOOK, "playbook")
+        if staffing is None and scenario.document.reference_staffing:
+            staffing = resolve(scenario.document.reference_staffing, "staffing")
+        return cls(scenario, roster, playbook, staffing)
+
+    def all(self) -> list[Loaded]:
+        return [d for d in (self.scenario, self.roster, self.playbook, self.staffing) if d is not None]
+
+    def stored(self) -> tuple:
+        return tuple({"kind": d.document.kind, "name": d.document.name, "source": d.source, "sha256": d.sha256,
+                      "text": d.text} for d in self.all())
+
+    @classmethod
+    def from_record(cls, record: DrillRecord) -> "DrillDocuments":
+        loaded = {}
+        for doc in record.documents:
+            loaded[doc["kind"]] = load_text(doc["text"], doc["source"], expect=doc["kind"])
+        return cls(loaded["scenario"], loaded["roster"], loaded["playbook"], loaded.get("staffing"))
+
+
+class DrillSession:
+    """One drill being played: an engine, its journal and (for live drills) a clock."""
+
+    def __init__(self, store: DrillStore, record: DrillRecord, documents: DrillDocuments,
+                 clock: DrillClock | None = None):
+        self.store = store
+        self.record = record
+        self.documents = documents
+        self.clock = clock
+        self.drill = Drill(DrillSetup(
+            scenario=documents.scenario.document, playbook=documents.playbook.document,
+            roster=documents.roster.document,
+            staffing=documents.staffing.document if documents.staffing else None,
+            seed=record.seed, start_minute=record.start_minute,
+        ))
+        self._expected: deque[DrillEvent] = deque()
+        self.listeners: list[Callable[[list[DrillEvent]], None]] = []
+
+    # -- creating and resuming --------------------------------------------------------
+    @classmethod
+    def create(cls, store: DrillStore, documents: DrillDocuments, *, seed: int = 1, mode: str = "scripted",
+               speed: float = 1.0, start_minute: float | None = None, drill_id: str | None = None,
+               clock: DrillClock | None = None) -> "DrillSession":
+        scenario = documents.scenario.document
+        if start_minute is None:
+            start = scenario.start
+            start_minute = start.minute_of_week if isinstance(start, FixedStart) else DEFAULT_START_MINUTE
+        created = now_iso()
+        record = DrillRecord(
+            id=drill_id or new_drill_id(scenario.name), scenario=scenario.name,
+            title=scenario.title or scenario.name, team=documents.roster.document.team, mode=mode, seed=seed,
+            start_minute=float(start_minute), speed=float(speed), status="created", created=created,
+            updated=created, tool_version=TOOL_VERSION, documents=documents.stored(),
+        )
+        store.create(record)
+        return cls(store, record, documents, clock)
+
+    @classmethod
+    def resume(cls, store: DrillStore, drill_id: str, clock: DrillClock | None = None) -> "DrillSession":
+        """Rebuild a drill from its journal: replay every recorded input at its scenario
+        minute; the world's outputs come out again and are checked against the journal."""
+        record = store.get(drill_id)
+        if record.status == "ended":
+            raise DrillError(f"drill {record.id} has ended; export it or score it instead")
+        session = cls(store, record, DrillDocuments.from_record(record), clock)
+        events = store.events(record.id)
+        session._expected = deque(e for e in events if not e.is_input)
+        for event in events:
+            if event.is_input:
+                session._reconcile(session.drill.advance_to(event.t))
+                session._replay_input(event)
+        if events:
+            session._reconcile(session.drill.advance_to(events[-1].t))
+        if clock is not None:
+            clock.jump_to(session.drill.now)
+        return session
+
+    def _replay_input(self, event: DrillEvent) -> None:
+        d, detail = self.drill, dict(event.detail)
+        try:
+            if event.kind == "action":
+                assumed, note = detail.pop("assumed", None), detail.pop("note", "")
+                out = d.act(event.role, event.name, detail, actor=event.actor, assumed=assumed, note=note)
+            elif event.kind == "control":
+                out = d.control(event.name, actor=event.actor, **{k: v for k, v in detail.items() if k != "outage_cost"})
+            elif event.kind == "adjudication":
+                out = d.adjudicate(detail["claim"], event.name == "accepted", detail.get("reason", ""), actor=event.actor)
+            elif event.kind == "rating":
+                out = d.rate(event.name, detail["rating"], detail["reason"], actor=event.actor)
+            else:
+                out = d.send_adhoc(detail["subject"], detail.get("content", ""), detail.get("to"),
+                                   detail.get("channel", "chat"), actor=event.actor)
+        except ActionRejected as exc:
+            raise DrillError(f"drill {self.record.id}: journal event {event.seq} ({event.kind} {event.name}) "
+                             f"no longer applies: {exc}") from None
+        # The input itself is already in the journal; what it caused is checked against it.
+        self._reconcile([e for e in out if not e.is_input])
+
+    def _reconcile(self, events: list[DrillEvent]) -> list[DrillEvent]:
+        """Drop outputs the journal already holds (checking they match); persist the rest."""
+        fresh = []
+        for event in events:
+            if self._expected:
+                known = self._expected.popleft()
+                if known.identity != event.identity:
+                    raise DrillError(
+                        f"drill {self.record.id}: the journal (event {known.seq}: {known.kind} {known.name} at "
+                        f"{known.t:g}m) and the rebuilt drill ({event.kind} {event.name} at {event.t:g}m) disagree")
+                continue
+            fresh.append(event)
+        return self._persist(fresh)
+
+    def _persist(self, events: list[DrillEvent]) -> list[DrillEvent]:
+        numbered = self.store.append(self.record.id, events)
+        if numbered:
+            for listener in self.listeners:
+                listener(numbered)
+        return numbered
+
+    # -- driving ----------------------------------------------------------------------
+    @property
+    def status(self) -> str:
+        return self.record.status
+
+    def _set_status(self, status: str, **changes) -> None:
+        self.record = self.store.update(self.record.id, status=status, **changes)
+
+    def now(self) -> float:
+        return self.clock.now() if self.clock is not None else self.drill.now
+
+    def advance_to(self, t: float | None = None) -> list[DrillEvent]:
+        """Bring the world up to scenario minute `t` (default: the clock's now)."""
+        t = self.now() if t is None else t
+        return self._reconcile(self.drill.advance_to(t))
+
+    def _require_running(self) -> None:
+        if self.record.status == "created":
+            raise ActionRejected("the drill has not started yet")
+        if self.record.status == "ended":
+            raise ActionRejected("the drill has ended")
+
+    def start(self) -> list[DrillEvent]:
+        if self.record.status != "created":
+            raise ActionRejected(f"the drill is already {self.record.status}")
+        out = self._reconcile(self.drill.control("start", speed=self.record.speed))
+        self._set_status("running")
+        if self.clock is not None:
+            self.clock.resume()
+        return out + self.advance_to()
+
+    def act(self, role: str, action: str, fields: dict | None = None, actor: str = "",
+            assumed: str | None = None, note: str = "", at: float | None = None) -> list[DrillEvent]:
+        """Take one action at `at` (default: now); durable when this returns."""
+        self._require_running()
+        before = self.advance_to(at)
+        return before + self._reconcile(self.drill.act(role, action, fields, actor=actor, assumed=assumed, note=note))
+
+    def adjudicate(self, claim: int, accept: bool, reason: str = "", actor: str = "facilitator") -> list[DrillEvent]:
+        self._require_running()
+        before = self.advance_to()
+        return before + self._reconcile(self.drill.adjudicate(claim, accept, reason, actor))
+
+    def rate(self, objective: str, rating: str, reason: str, actor: str = "evaluator") -> list[DrillEvent]:
+        if self.record.status == "created":
+            raise ActionRejected("the drill has not started yet")
+        before = self.advance_to() if self.record.status != "ended" else []
+        self.drill.ended_at, ended = None, self.drill.ended_at  # ratings may come after the end
+        try:
+            out = self.drill.rate(objective, rating, reason, actor)
+        finally:
+            self.drill.ended_at = ended
+        return before + self._reconcile(out)
+
+    def send_adhoc(self, subject: str, content: str = "", to: list[str] | None = None, channel: str = "chat",
+                   actor: str = "facilitator") -> list[DrillEvent]:
+        self._require_running()
+        before = self.advance_to()
+        return before + self._reconcile(self.drill.send_adhoc(subject, content, to, channel, actor))
+
+    def pause(self) -> list[DrillEvent]:
+        self._require_running()
+        if self.record.status == "paused":
+            raise ActionRejected("the drill is already paused")
+        out = self.advance_to()
+        if self.clock is not None:
+            self.clock.pause()
+        out += self._reconcile(self.drill.control("pause"))
+        self._set_status("paused")
+        return out
+
+    def resume_clock(self) -> list[DrillEvent]:
+        self._require_running()
+        if self.record.status != "paused":
+            raise ActionRejected("the drill is not paused")
+        out = self._reconcile(self.drill.control("resume"))
+        self._set_status("running")
+        if self.clock is not None:
+            self.clock.resume()
+        return out
+
+    def set_speed(self, speed: float) -> list[DrillEvent]:
+        self._require_running()
+        if not speed > 0 or speed > 3600:
+            raise ActionRejected(f"speed must be above 0 and at most 3600, got {speed!r}")
+        out = self.advance_to()
+        if self.clock is not None:
+            self.clock.set_speed(speed)
+        out += self._reconcile(self.drill.control("speed", speed=speed))
+        self._set_status(self.record.status, speed=float(speed))
+        return out
+
+    def jump_to_next_inject(self) -> list[DrillEvent]:
+        """Skip the quiet time: move the clock to the next timed inject and deliver it."""
+        self._require_running()
+        out = self.advance_to()
+        target = self.drill.next_inject_at()
+        if target is None:
+            raise ActionRejected("no timed inject is left to jump to")
+        out += self._reconcile(self.drill.control("jump", to=target, **{"from": self.drill.now}))
+        if self.clock is not None:
+            self.clock.jump_to(target)
+        return out + self.advance_to(target)
+
+    def end(self, at: float | None = None) -> list[DrillEvent]:
+        if self.record.status == "ended":
+            raise ActionRejected("the drill has already ended")
+        if self.record.status == "created":
+            raise ActionRejected("the drill has not started yet")
+        out = self.advance_to(at)
+        if self.clock is not None:
+            self.clock.pause()
+        out += self._reconcile(self.drill.control("end"))
+        self._set_status("ended")
+        return out
+
+    def events(self) -> list[DrillEvent]:
+        return self.store.events(self.record.id)

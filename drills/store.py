@@ -1,0 +1,181 @@
+"""The drill journal: one SQLite file per workspace (WAL), every event committed before
+anyone is told it happened.
+
+Two tables: `drills` (one row per drill: its documents, seed and state) and `events`
+(the append-only log, numbered per drill). The documents are stored whole, so a drill is
+rebuilt from the journal alone even if the files it came from change or disappear.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+import threading
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from .errors import DrillError
+from .events import DrillEvent
+
+__all__ = ["DrillStore", "DrillRecord", "DEFAULT_STORE", "STATUSES"]
+
+DEFAULT_STORE = Path(".warroom") / "drills.db"
+STATUSES = ("created", "running", "paused", "ended")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS drills (
+    id TEXT PRIMARY KEY,
+    scenario TEXT NOT NULL,
+    title TEXT NOT NULL,
+    team TEXT NOT NULL,
+    mode TEXT NOT NULL,
+    seed INTEGER NOT NULL,
+    start_minute REAL NOT NULL,
+    speed REAL NOT NULL,
+    status TEXT NOT NULL,
+    created TEXT NOT NULL,
+    updated TEXT NOT NULL,
+    tool_version TEXT NOT NULL,
+    documents TEXT NOT NULL,
+    extra TEXT NOT NULL DEFAULT '{}'
+);
+CREATE TABLE IF NOT EXISTS events (
+    drill_id TEXT NOT NULL REFERENCES drills(id),
+    seq INTEGER NOT NULL,
+    t REAL NOT NULL,
+    wall TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    name TEXT NOT NULL,
+    role TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    detail TEXT NOT NULL,
+    PRIMARY KEY (drill_id, seq)
+);
+"""
+
+
+def now_iso() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds")
+
+
+@dataclass(frozen=True)
+class DrillRecord:
+    """A drill's row: what it was built from and where it stands."""
+
+    id: str
+    scenario: str
+    title: str
+    team: str
+    mode: str
+    seed: int
+    start_minute: float
+    speed: float
+    status: str
+    created: str
+    updated: str
+    tool_version: str
+    documents: tuple  # ({kind, name, source, sha256, text}, ...)
+    extra: dict = field(default_factory=dict)
+
+    def document(self, kind: str) -> dict | None:
+        return next((d for d in self.documents if d["kind"] == kind), None)
+
+
+class DrillStore:
+    """The SQLite journal. Safe to share between threads of one process."""
+
+    def __init__(self, path: str | Path = DEFAULT_STORE):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=FULL")
+            self._db.execute("PRAGMA busy_timeout=5000")
+            self._db.executescript(_SCHEMA)
+        except sqlite3.DatabaseError as exc:
+            raise DrillError(f"{self.path}: not a warroom drill store ({exc})") from None
+        self._lock = threading.Lock()
+
+    def close(self) -> None:
+        self._db.close()
+
+    # -- drills -----------------------------------------------------------------------
+    def create(self, record: DrillRecord) -> None:
+        with self._lock:
+            self._db.execute(
+                "INSERT INTO drills VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (record.id, record.scenario, record.title, record.team, record.mode, record.seed,
+                 record.start_minute, record.speed, record.status, record.created, record.updated,
+                 record.tool_version, json.dumps(list(record.documents)), json.dumps(record.extra)),
+            )
+
+    def get(self, drill_id: str) -> DrillRecord:
+        row = self._db.execute("SELECT * FROM drills WHERE id = ?", (drill_id,)).fetchone()
+        if row is None:
+            matches = [r[0] for r in self._db.execute("SELECT id FROM drills WHERE id LIKE ?", (drill_id + "%",))]
+            if len(matches) == 1:
+                return self.get(matches[0])
+            known = ", ".join(r.id for r in self.list()[-5:]) or "none yet"
+            raise DrillError(f"no drill {drill_id!r} in {self.path} (recent: {known})")
+        return _record(row)
+
+    def list(self) -> list[DrillRecord]:
+        return [_record(r) for r in self._db.execute("SELECT * FROM drills ORDER BY created, id")]
+
+    def update(self, drill_id: str, **changes) -> DrillRecord:
+        allowed = {"status", "speed", "extra"}
+        if set(changes) - allowed:
+            raise ValueError(f"cannot change {sorted(set(changes) - allowed)}")
+        record = replace(self.get(drill_id), **changes, updated=now_iso())
+        with self._lock:
+            self._db.execute("UPDATE drills SET status=?, speed=?, extra=?, updated=? WHERE id=?",
+                             (record.status, record.speed, json.dumps(record.extra), record.updated, drill_id))
+        return record
+
+    # -- events -----------------------------------------------------------------------
+    def append(self, drill_id: str, events: list[DrillEvent]) -> list[DrillEvent]:
+        """Number and commit events in one transaction; return them numbered."""
+        if not events:
+            return []
+        with self._lock:
+            cursor = self._db.cursor()
+            try:
+                cursor.execute("BEGIN IMMEDIATE")
+                (last,) = cursor.execute("SELECT COALESCE(MAX(seq), 0) FROM events WHERE drill_id = ?",
+                                         (drill_id,)).fetchone()
+                wall = now_iso()
+                numbered = [e.numbered(last + k + 1, wall) for k, e in enumerate(events)]
+                cursor.executemany(
+                    "INSERT INTO events VALUES (?,?,?,?,?,?,?,?,?)",
+                    [(drill_id, e.seq, e.t, e.wall, e.kind, e.name, e.role, e.actor, json.dumps(dict(e.detail)))
+                     for e in numbered],
+                )
+                cursor.execute("COMMIT")
+            except BaseException:
+                cursor.execute("ROLLBACK")
+                raise
+        return numbered
+
+    def events(self, drill_id: str) -> list[DrillEvent]:
+        rows = self._db.execute(
+            "SELECT seq, t, wall, kind, name, role, actor, detail FROM events WHERE drill_id = ? ORDER BY seq",
+            (drill_id,))
+        return [DrillEvent(kind=k, t=t, name=n, role=r, actor=a, detail=json.loads(d), seq=s, wall=w)
+                for s, t, w, k, n, r, a, d in rows]
+
+    def summary(self, drill_id: str) -> tuple[int, float]:
+        """(event count, scenario minute of the last event)."""
+        count, last = self._db.execute("SELECT COUNT(*), COALESCE(MAX(t), 0) FROM events WHERE drill_id = ?",
+                                       (drill_id,)).fetchone()
+        return int(count), float(last)
+
+
+def _record(row) -> DrillRecord:
+    (id_, scenario, title, team, mode, seed, start_minute, speed, status, created, updated, tool_version,
+     documents, extra) = row
+    return DrillRecord(id=id_, scenario=scenario, title=title, team=team, mode=mode, seed=int(seed),
+                       start_minute=float(start_minute), speed=float(speed), status=status, created=created,
+                       updated=updated, tool_version=tool_version, documents=tuple(json.loads(documents)),
+                       extra=json.loads(extra))
