@@ -13,9 +13,15 @@ from pathlib import Path
 
 import click
 
+from drills import DEFAULT_STORE, DrillDocuments, DrillError, DrillSession, DrillStore, Journal, play, score
+from drills.baseline import BASELINE_REPLICATIONS, simulated_responses
 from reports.artifacts import write_results
-from reports.terminal import comparison_table, metrics_table
-from scenarios import DOCUMENT_KINDS, DocumentError, Problem, check_together, load, parse_duration
+from reports.scorecard_text import scorecard_text
+from reports.terminal import comparison_table, metrics_table, table
+from scenarios import (ACTIONS, DOCUMENT_KINDS, DocumentError, Loaded, Problem, check_drill, check_together, load,
+                       load_text, parse_duration)
+from scenarios.msel import msel_csv, msel_rows, skeleton_from_msel
+from scenarios.roster import roster_for
 from scenarios.library import DEFAULT_PLAYBOOK, bundled, resolve
 from scenarios.scenario import FixedStart, UniformWeek
 from scenarios.version import TOOL_VERSION
@@ -285,6 +291,361 @@ def compare(scenario, staffing, **kwargs):
     if len(staffing) < 2:
         raise click.UsageError("compare needs at least two --staffing options (use simulate for one)")
     _execute(scenario, list(staffing), **kwargs)
+
+
+# -- drills ---------------------------------------------------------------------------
+
+def _store_option(f):
+    return click.option("--store", "store_path", default=str(DEFAULT_STORE), show_default=True,
+                        envvar="WARROOM_STORE", metavar="FILE",
+                        help="The drill journal (SQLite); also $WARROOM_STORE.")(f)
+
+
+def _open_store(path: str) -> DrillStore:
+    try:
+        return DrillStore(path)
+    except DrillError as exc:
+        _fail(str(exc))
+
+
+def _resolve_all(pairs) -> list:
+    """Resolve (argument, kind) pairs; report every problem at once."""
+    problems, out = [], []
+    for arg, kind in pairs:
+        if arg is None:
+            out.append(None)
+            continue
+        try:
+            out.append(resolve(arg, kind))
+        except DocumentError as exc:
+            problems.extend(exc.problems)
+            out.append(None)
+    if problems:
+        _fail(problems)
+    return out
+
+
+def _drill_documents(scenario, roster, playbook, staffing) -> DrillDocuments:
+    sc, ro, pb, st = _resolve_all([(scenario, "scenario"), (roster, "roster"), (playbook or DEFAULT_PLAYBOOK, "playbook"),
+                                   (staffing, "staffing")])
+    if ro is None:
+        ro = load_text(roster_for(sc.document), f"<default roster for {sc.document.name}>", expect="roster")
+    try:
+        documents = DrillDocuments.resolve(sc, ro, pb, st)
+    except DocumentError as exc:
+        _fail(exc.problems)
+    problems = check_drill(documents.scenario, documents.roster)
+    if problems:
+        _fail(problems)
+    return documents
+
+
+def _scorecard(journal: Journal, staffing: str | None, replications: int) -> dict:
+    documents = DrillDocuments.from_record(journal.record)
+    staffing_doc = documents.staffing
+    if staffing is not None:
+        (staffing_doc,) = _resolve_all([(staffing, "staffing")])
+    simulated, about = simulated_responses(documents.scenario, staffing_doc, documents.playbook,
+                                           seed=journal.record.seed, replications=replications)
+    return score(journal, simulated, about).to_dict()
+
+
+def _baseline_options(f):
+    f = click.option("--baseline", "replications", default=BASELINE_REPLICATIONS, show_default=True,
+                     type=click.IntRange(0),
+                     help="Simulated responses to rank the team's times against (0: no percentiles).")(f)
+    return f
+
+
+@main.group()
+def drill():
+    """Run tabletop drills: scripted replays, a facilitator console, the journal.
+
+    \b
+    Replay what really happened, and score it:
+      warroom drill run cloudflare-waf-2019 --roster cloudflare-2019-team \\
+          --responses cloudflare-2019-actual
+    Run a tabletop in the room, four times faster than real time:
+      warroom drill run cloudflare-2019-waf --roster cloudflare-2019-team --console --speed 4
+    Afterwards:
+      warroom drill list             every drill in the journal and its state
+      warroom drill resume ID        carry on after a crash, where the journal stops
+      warroom drill export ID        the journal as JSON (what reports read)
+      warroom drill score ID         the scorecard again, e.g. against another staffing
+    """
+
+
+@drill.command("run")
+@click.argument("scenario")
+@click.option("--roster", default=None, metavar="FILE",
+              help="Who plays which role (file or bundled name) [default: one player per role].")
+@click.option("--responses", default=None, metavar="FILE",
+              help="Play these scripted responses instantly (file or bundled name).")
+@click.option("--console", "console", is_flag=True, help="Open the facilitator console for a live tabletop.")
+@click.option("--speed", default=1.0, show_default=True, type=click.FloatRange(0, 3600, min_open=True),
+              help="Console: scenario minutes per wall minute (4 = four times faster).")
+@click.option("--staffing", default=None, metavar="FILE",
+              help="Staffing for responders' join delays and the simulated comparison [default: the scenario's reference staffing].")
+@click.option("--playbook", default=None, metavar="FILE", help=f"The team's playbook [default: {DEFAULT_PLAYBOOK}].")
+@click.option("--seed", default=1, show_default=True, type=int, help="The world's randomness (same seed, same drill).")
+@click.option("--start", default=None, metavar="WHEN",
+              help="When the incident starts, e.g. 'sat 03:00' (UTC) [default: the scenario's fixed start, else mon 10:00].")
+@click.option("--json", "as_json", is_flag=True, help="Print the scorecard as JSON.")
+@click.option("-o", "--out", "out_file", default=None, type=click.Path(dir_okay=False),
+              help="Also write the scorecard JSON here.")
+@_baseline_options
+@_store_option
+def drill_run(scenario, roster, responses, console, speed, staffing, playbook, seed, start, as_json, out_file,
+              replications, store_path):
+    """Run a drill of SCENARIO: scripted (--responses) or live (--console).
+
+    A scripted drill plays every response at its scenario minute, instantly, then prints
+    the scorecard: each target metric (actual, target, met, assumed), process checks,
+    HSEEP ratings per objective, and how the team's times rank among simulated teams
+    with the same staffing. Every event goes to the journal (--store).
+    """
+    if bool(responses) == bool(console):
+        raise click.UsageError("give either --responses FILE (scripted) or --console (live)")
+    documents = _drill_documents(scenario, roster, playbook, staffing)
+    start_minute = None
+    if start is not None:
+        policy = _parse_start(start)
+        start_minute = getattr(policy, "minute_of_week", None)
+    store = _open_store(store_path)
+    if console:
+        from drills.console import run_console
+
+        session = DrillSession.create(store, documents, seed=seed, mode="console", speed=speed,
+                                      start_minute=start_minute)
+        _console(session, store, replications)
+        return
+    (responses_doc,) = _resolve_all([(responses, "responses")])
+    try:
+        session = play(store, documents, responses_doc, seed=seed, start_minute=start_minute)
+    except DocumentError as exc:
+        _fail(exc.problems)
+    card = _scorecard(Journal.from_store(store, session.record.id), None, replications)
+    store.update(session.record.id, status="ended", extra={**session.record.extra, "scorecard": card})
+    _emit_scorecard(card, as_json, out_file)
+
+
+def _emit_scorecard(card: dict, as_json: bool, out_file: str | None) -> None:
+    if out_file:
+        Path(out_file).parent.mkdir(parents=True, exist_ok=True)
+        Path(out_file).write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8")
+    if as_json:
+        click.echo(json.dumps(card, indent=2))
+        return
+    click.echo(scorecard_text(card))
+    if out_file:
+        click.echo(f"\nScorecard written to {out_file}")
+    click.echo(f"Journal: warroom drill export {card['drill']['id']}")
+
+
+def _console(session: DrillSession, store: DrillStore, replications: int) -> None:
+    from drills.console import run_console
+
+    run_console(session)
+    if session.status == "ended":
+        card = _scorecard(Journal.from_store(store, session.record.id), None, replications)
+        store.update(session.record.id, status="ended", extra={**session.record.extra, "scorecard": card})
+        click.echo(scorecard_text(card))
+    else:
+        click.echo(f"Drill {session.record.id} left {session.status}; carry on with: warroom drill resume {session.record.id}")
+
+
+@drill.command("resume")
+@click.argument("drill_id")
+@_baseline_options
+@_store_option
+def drill_resume(drill_id, replications, store_path):
+    """Rebuild drill DRILL_ID from its journal and carry on in the console.
+
+    The clock restarts at the scenario minute of the last recorded event (it does not
+    run while the drill is down); every acknowledged action is kept, none is repeated.
+    """
+    store = _open_store(store_path)
+    from drills.clock import DrillClock
+
+    try:
+        record = store.get(drill_id)
+        clock = DrillClock(speed=record.speed)
+        session = DrillSession.resume(store, drill_id, clock=clock)
+    except DrillError as exc:
+        _fail(str(exc))
+    click.echo(f"Resumed drill {session.record.id} at scenario minute {session.drill.now:.1f} "
+               f"({len(session.events())} events in the journal).")
+    _console(session, store, replications)
+
+
+@drill.command("list")
+@click.option("--json", "as_json", is_flag=True)
+@_store_option
+def drill_list(as_json, store_path):
+    """List the drills in the journal and where each stands."""
+    if not Path(store_path).exists():
+        click.echo(f"No drills yet ({store_path} does not exist).")
+        return
+    store = _open_store(store_path)
+    rows, data = [], []
+    for record in store.list():
+        count, last = store.summary(record.id)
+        card = record.extra.get("scorecard")
+        data.append({"id": record.id, "scenario": record.scenario, "team": record.team, "mode": record.mode,
+                     "status": record.status, "created": record.created, "events": count,
+                     "scenario_minute": last, "score": card["score"] if card else None})
+        rows.append([record.id, record.scenario, record.team, record.mode, record.status,
+                     record.created[:16].replace("T", " "), str(count), f"{last:.1f}",
+                     f"{card['score']:.0f}" if card else ""])
+    if as_json:
+        click.echo(json.dumps(data, indent=2))
+    elif not rows:
+        click.echo("No drills yet.")
+    else:
+        click.echo(table(["drill", "scenario", "team", "mode", "state", "created (UTC)", "events", "minute", "score"], rows,
+                         "llllllrrr"))
+
+
+@drill.command("export")
+@click.argument("drill_id")
+@click.option("-o", "--out", "out_file", default=None, type=click.Path(dir_okay=False),
+              help="Write the journal here instead of standard output.")
+@_store_option
+def drill_export(drill_id, out_file, store_path):
+    """Write drill DRILL_ID's journal as JSON (format warroom.journal/1)."""
+    store = _open_store(store_path)
+    try:
+        journal = Journal.from_store(store, drill_id)
+    except DrillError as exc:
+        _fail(str(exc))
+    text = json.dumps(journal.to_dict(), indent=2)
+    if out_file:
+        Path(out_file).write_text(text + "\n", encoding="utf-8")
+        click.echo(f"Journal of {journal.record.id} ({len(journal.events)} events) written to {out_file}")
+    else:
+        click.echo(text)
+
+
+@drill.command("score")
+@click.argument("drill")
+@click.option("--staffing", default=None, metavar="FILE",
+              help="Rank the times against this staffing instead of the drill's.")
+@click.option("--json", "as_json", is_flag=True, help="Print the scorecard as JSON.")
+@click.option("-o", "--out", "out_file", default=None, type=click.Path(dir_okay=False))
+@_baseline_options
+@_store_option
+def drill_score(drill, staffing, as_json, out_file, replications, store_path):
+    """Score DRILL: a drill id in the journal, or an exported journal file."""
+    if Path(drill).is_file():
+        try:
+            journal = Journal.from_dict(json.loads(Path(drill).read_text(encoding="utf-8")))
+        except (ValueError, KeyError, TypeError) as exc:
+            _fail(f"{drill}: not a warroom journal ({exc})")
+        except DrillError as exc:
+            _fail(f"{drill}: {exc}")
+    else:
+        store = _open_store(store_path)
+        try:
+            journal = Journal.from_store(store, drill)
+        except DrillError as exc:
+            _fail(str(exc))
+    _emit_scorecard(_scorecard(journal, staffing, replications), as_json, out_file)
+
+
+# -- scenarios ------------------------------------------------------------------------
+
+@main.group("scenario")
+def scenario_group():
+    """Browse the scenario library and exchange MSELs with exercise planners."""
+
+
+@scenario_group.command("list")
+def scenario_list():
+    """The bundled scenarios, with their detection path, injects and reference staffing."""
+    rows = []
+    for name, path in bundled("scenario").items():
+        sc = load(path).document
+        paths = sorted({j.detects for j in sc.injects if j.detects})
+        rows.append([name, sc.title[:60], ", ".join(paths) or "-", str(len(sc.injects)), sc.reference_staffing or "-"])
+    click.echo(table(["scenario", "title", "detected by", "injects", "reference staffing"], rows, "lllrl"))
+
+
+@scenario_group.command("show")
+@click.argument("scenario")
+@click.option("--notes/--no-notes", default=True, help="Show the facilitator-only notes.")
+def scenario_show(scenario, notes):
+    """Show SCENARIO: the incident, its objectives and its MSEL (injects) as a table."""
+    (loaded,) = _resolve_all([(scenario, "scenario")])
+    sc = loaded.document
+    click.echo(f"{sc.name}: {sc.title}")
+    if sc.description:
+        click.echo(click.wrap_text(" ".join(sc.description.split()), 100, initial_indent="  ", subsequent_indent="  "))
+    click.echo(f"Service: {sc.service.name}; impact {sc.impact.share:.0%} lost, {sc.impact.cost_per_minute:,.0f} a minute")
+    targets = ", ".join(f"{k} {v:g}m" for k, v in sc.all_targets.items())
+    click.echo(f"Targets: {targets}")
+    if sc.workarounds:
+        click.echo("Workarounds: " + "; ".join(f"{w.key}{'' if w.effective else ' (wrong)'}" for w in sc.workarounds))
+    if sc.diagnosis.causes:
+        click.echo("Causes: " + "; ".join(f"{c.id}{' (the real one)' if c.correct else ''}" for c in sc.diagnosis.causes))
+    if sc.objectives:
+        click.echo("Objectives:")
+        for o in sc.objectives:
+            click.echo(f"  {o.id}: {o.title}")
+    if not sc.injects:
+        click.echo("No injects: this scenario is for simulation only.")
+        return
+    click.echo()
+    click.echo("Master scenario events list")
+    rows = []
+    for row in msel_rows(sc):
+        when = row["time"] or ""
+        if row["condition"]:
+            when = (when + " if " if when else "when ") + row["condition"]
+        if row["requested"]:
+            when = (when + ", " if when else "") + f"on request: {row['requested']}"
+        kind = "" if row["type"] == "standard" else row["type"].replace("_", " ")
+        cells = [row["id"], when[:48], row["delivery"], row["to"][:28], row["subject"][:50],
+                 row["expected_action_verb"], kind]
+        if notes:
+            cells.append(row["notes"][:40])
+        rows.append(cells)
+    header = ["inject", "when", "channel", "to", "subject", "expects", "type"] + (["facilitator notes"] if notes else [])
+    click.echo(table(header, rows, "l" * len(header)))
+
+
+@scenario_group.command("export-msel")
+@click.argument("scenario")
+@click.option("-o", "--out", "out_file", default=None, type=click.Path(dir_okay=False),
+              help="Write the CSV here instead of standard output.")
+def scenario_export_msel(scenario, out_file):
+    """Write SCENARIO's injects as an HSEEP-style MSEL CSV."""
+    (loaded,) = _resolve_all([(scenario, "scenario")])
+    text = msel_csv(loaded.document)
+    if out_file:
+        Path(out_file).write_text(text, encoding="utf-8")
+        click.echo(f"{len(loaded.document.injects)} injects written to {out_file}")
+    else:
+        click.echo(text, nl=False)
+
+
+@scenario_group.command("import-msel")
+@click.argument("csv_file", type=click.Path(dir_okay=False))
+@click.option("--name", required=True, help="Name of the new scenario.")
+@click.option("-o", "--out", "out_file", required=True, type=click.Path(dir_okay=False),
+              help="Where to write the scenario skeleton (YAML).")
+def scenario_import_msel(csv_file, name, out_file):
+    """Turn an MSEL CSV into a scenario skeleton to fill in, then `warroom validate` it."""
+    try:
+        text = Path(csv_file).read_text(encoding="utf-8")
+    except OSError as exc:
+        _fail(f"{csv_file}: cannot read: {exc}")
+    try:
+        skeleton = skeleton_from_msel(text, csv_file, name)
+        load_text(skeleton, out_file, expect="scenario")
+    except DocumentError as exc:
+        _fail(exc.problems)
+    Path(out_file).write_text(skeleton, encoding="utf-8")
+    click.echo(f"Scenario skeleton written to {out_file}; fill in the TODOs and run: warroom validate {out_file}")
 
 
 if __name__ == "__main__":

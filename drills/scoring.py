@@ -161,7 +161,9 @@ def _steps(events, playbook: Playbook, scenario: Scenario, milestones, metrics, 
         row = {"id": step.id, "name": step.name or step.id, "accountable": step.accountable,
                "responsible": step.performer, "status": "skipped", "t": None, "by": None, "raci_ok": None}
         action = _step_action(step)
-        if step.milestone == "assembled" or (step.action == "engage" and action is None):
+        if (step.action == "fix" and scenario.fix is None) or (step.action == "workaround" and not scenario.workarounds):
+            row["status"] = "not_applicable"
+        elif step.milestone == "assembled" or (step.action == "engage" and action is None):
             roles = [r for r in step.roles if r != RESOLVER_GROUPS_TOKEN]
             if step.action == "assemble" or RESOLVER_GROUPS_TOKEN in step.roles:
                 roles += list(scenario.needs)
@@ -184,7 +186,8 @@ def _steps(events, playbook: Playbook, scenario: Scenario, milestones, metrics, 
                 row["status"] = "late"
                 row["late_by_min"] = round(metrics[metric]["actual_min"] - metrics[metric]["target_min"], 4)
             before = [d for d in step.after if d in done and done[d]["t"] is not None and done[d]["t"] > row["t"]]
-            missing = [d for d in step.after if d in done and done[d]["t"] is None and done[d]["status"] != "not_observed"]
+            missing = [d for d in step.after if d in done and done[d]["t"] is None
+                       and done[d]["status"] not in ("not_observed", "not_applicable")]
             if before or missing:
                 row["status"] = "out_of_order"
                 row["ahead_of"] = before + missing

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from scenarios import METRIC_TITLES, METRICS
 
-__all__ = ["metrics_table", "comparison_table"]
+__all__ = ["metrics_table", "comparison_table", "table"]
 
 
 def _fmt(value, digits=1) -> str:
@@ -17,13 +17,16 @@ def _ci(pair) -> str:
     return f"[{pair[0]:.1f}, {pair[1]:.1f}]"
 
 
-def _table(header: list[str], rows: list[list[str]]) -> str:
+def table(header: list[str], rows: list[list[str]], align: str | None = None) -> str:
+    """A plain-text table; `align` has one letter per column (l or r), default: first left, rest right."""
+    align = align or "l" + "r" * (len(header) - 1)
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
-    lines = ["  ".join(str(c).ljust(w) if i == 0 else str(c).rjust(w) for i, (c, w) in enumerate(zip(header, widths)))]
-    lines.append("  ".join("-" * w for w in widths))
-    for row in rows:
-        lines.append("  ".join(str(c).ljust(w) if i == 0 else str(c).rjust(w) for i, (c, w) in enumerate(zip(row, widths))))
-    return "\n".join(lines)
+
+    def line(cells) -> str:
+        return "  ".join(str(c).ljust(w) if a == "l" else str(c).rjust(w)
+                         for c, w, a in zip(cells, widths, align)).rstrip()
+
+    return "\n".join([line(header), "  ".join("-" * w for w in widths), *(line(r) for r in rows)])
 
 
 def metrics_table(summary: dict) -> str:
@@ -42,7 +45,7 @@ def metrics_table(summary: dict) -> str:
             _fmt(target["target"], 0) if target else "",
             f"{breach:.0%}" if breach is not None else "",
         ])
-    return _table(["metric (minutes)", "mean", "95% CI", "p50", "p90", "p95", "target", "P(miss)"], rows)
+    return table(["metric (minutes)", "mean", "95% CI", "p50", "p90", "p95", "target", "P(miss)"], rows)
 
 
 def comparison_table(summary: dict) -> str:
@@ -64,4 +67,4 @@ def comparison_table(summary: dict) -> str:
     restore_target = summary["options"][0]["targets"].get("time_to_restore")
     miss = f"P(>{restore_target['target']:.0f}m)" if restore_target else "P(miss)"
     header = ["option", "MTTR mean", "p50", "p90", "p90 95% CI", miss, "staffing/yr", "outage/yr"]
-    return "Time to restore service (MTTR), minutes\n" + _table(header, rows)
+    return "Time to restore service (MTTR), minutes\n" + table(header, rows)

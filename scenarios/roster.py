@@ -9,7 +9,7 @@ from pydantic import Field, field_validator
 from .base import Frozen, Identifier
 from .exercise import CHANNELS
 
-__all__ = ["Roster", "Participant"]
+__all__ = ["Roster", "Participant", "roster_for"]
 
 
 class Participant(Frozen):
@@ -58,3 +58,12 @@ class Roster(Frozen):
                               f"duplicate participant {person.name!r} (first at participants[{seen[person.name]}])"))
             seen.setdefault(person.name, i)
         return found
+
+
+def roster_for(scenario) -> str:
+    """A one-person-per-role roster (YAML) for a scenario, when none is given: the
+    incident roles a major incident always needs plus every resolver group it needs."""
+    roles = ["incident_manager", "technical_lead", "communications_lead", *scenario.needs]
+    people = "\n".join(f"  - {{name: {role.replace('_', ' ').title()}, role: {role}}}" for role in dict.fromkeys(roles))
+    return (f"kind: roster\nversion: 1\nname: {scenario.name}-default-roster\n"
+            f"title: One player per role for {scenario.name}\nteam: Default team\nparticipants:\n{people}\n")

@@ -1,0 +1,126 @@
+"""The master scenario events list (MSEL) as HSEEP writes it: a CSV with one row per
+inject, for exercise planners who work in spreadsheets.
+
+Export turns a scenario's injects into rows; import turns such a CSV back into a
+scenario skeleton (YAML text) whose incident model the planner then fills in.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import yaml
+
+from .durations import format_duration, parse_duration
+from .errors import DocumentError, Problem
+from .exercise import CHANNELS, INJECT_TYPES
+from .scenario import Scenario
+
+__all__ = ["MSEL_COLUMNS", "msel_rows", "msel_csv", "skeleton_from_msel"]
+
+MSEL_COLUMNS = ("id", "time", "condition", "requested", "delivery", "from", "to", "subject", "content",
+                "expected_action", "expected_action_verb", "objective", "type", "detects", "notes")
+
+
+def msel_rows(scenario: Scenario) -> list[dict[str, str]]:
+    """One row per inject, in scenario order."""
+    rows = []
+    for j in scenario.injects:
+        rows.append({
+            "id": j.id,
+            "time": format_duration(j.at) if j.at is not None else "",
+            "condition": j.when or "",
+            "requested": j.requested or "",
+            "delivery": j.channel,
+            "from": j.sender,
+            "to": "everyone" if j.to == "everyone" else "; ".join(j.to),
+            "subject": j.subject,
+            "content": " ".join(j.content.split()),
+            "expected_action": j.expect,
+            "expected_action_verb": j.expect_action or "",
+            "objective": j.objective or "",
+            "type": j.type,
+            "detects": j.detects or "",
+            "notes": " ".join(j.notes.split()),
+        })
+    return rows
+
+
+def msel_csv(scenario: Scenario) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=MSEL_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(msel_rows(scenario))
+    return out.getvalue()
+
+
+def skeleton_from_msel(text: str, source: str, name: str) -> str:
+    """A scenario skeleton (YAML) holding the CSV's injects; every bad cell reported at once."""
+    reader = csv.DictReader(io.StringIO(text))
+    header = reader.fieldnames or []
+    problems: list[Problem] = []
+    required = ("subject", "delivery")
+    for column in required:
+        if column not in header:
+            problems.append(Problem(source, 1, column, f"missing column {column!r} (columns: {', '.join(MSEL_COLUMNS)})"))
+    unknown = [c for c in header if c not in MSEL_COLUMNS]
+    for column in unknown:
+        problems.append(Problem(source, 1, column, f"unknown column {column!r} (columns: {', '.join(MSEL_COLUMNS)})"))
+    if problems:
+        raise DocumentError(problems)
+    injects = []
+    for i, row in enumerate(reader):
+        line = reader.line_num
+        cell = {k: (v or "").strip() for k, v in row.items() if k is not None}
+        where = f"row {i + 1}"
+        inject: dict = {"id": cell.get("id") or f"inject_{i + 1}"}
+        if cell.get("time"):
+            try:
+                inject["at"] = format_duration(parse_duration(cell["time"]))
+            except ValueError as exc:
+                problems.append(Problem(source, line, f"{where}.time", str(exc)))
+        if cell.get("condition"):
+            inject["when"] = cell["condition"]
+        if cell.get("requested"):
+            inject["requested"] = cell["requested"]
+        if not any(k in inject for k in ("at", "when", "requested")) and not cell.get("time"):
+            problems.append(Problem(source, line, where, "needs a time, a condition or a requested topic"))
+        channel = cell.get("delivery", "")
+        if channel not in CHANNELS:
+            problems.append(Problem(source, line, f"{where}.delivery",
+                                    f"unknown delivery {channel!r} (one of {', '.join(CHANNELS)})"))
+        inject["channel"] = channel
+        to = cell.get("to", "")
+        inject["to"] = "everyone" if to in ("", "everyone") else [t.strip() for t in to.replace(",", ";").split(";") if t.strip()]
+        for column, key in (("from", "from"), ("subject", "subject"), ("content", "content"),
+                            ("expected_action", "expect"), ("expected_action_verb", "expect_action"),
+                            ("objective", "objective"), ("detects", "detects"), ("notes", "notes")):
+            if cell.get(column):
+                inject[key] = cell[column]
+        if not cell.get("subject"):
+            problems.append(Problem(source, line, f"{where}.subject", "an inject needs a subject"))
+        kind = cell.get("type") or "standard"
+        if kind not in INJECT_TYPES:
+            problems.append(Problem(source, line, f"{where}.type", f"unknown type {kind!r} (one of {', '.join(INJECT_TYPES)})"))
+        elif kind != "standard":
+            inject["type"] = kind
+        injects.append(inject)
+    if problems:
+        raise DocumentError(problems)
+    objectives = sorted({j["objective"] for j in injects if "objective" in j})
+    skeleton = {
+        "kind": "scenario",
+        "version": 1,
+        "name": name,
+        "title": f"{name} (imported from {source})",
+        "description": "Skeleton made from an MSEL. Fill in the service, impact, detection, diagnosis and workarounds.",
+        "service": {"name": "TODO: the affected service"},
+        "impact": {"share": 1.0, "cost_per_minute": 0},
+        "detection": {"monitoring": {"probability": 1, "delay": "5m"}},
+        "diagnosis": {"by": "technical_lead", "time": {"dist": "lognormal", "median": "20m", "p90": "45m"}},
+        "workarounds": [{"id": "todo_workaround", "name": "TODO: the workaround", "apply": "10m"}],
+        "objectives": [{"id": o, "title": f"TODO: what {o} tests"} for o in objectives],
+        "injects": injects,
+    }
+    return yaml.safe_dump(skeleton, sort_keys=False, allow_unicode=True, width=100)
