@@ -413,10 +413,10 @@ def drill_run(scenario, roster, responses, console, speed, staffing, playbook, s
         start_minute = getattr(policy, "minute_of_week", None)
     store = _open_store(store_path)
     if console:
-        from drills.console import run_console
+        from drills.clock import DrillClock
 
         session = DrillSession.create(store, documents, seed=seed, mode="console", speed=speed,
-                                      start_minute=start_minute)
+                                      start_minute=start_minute, clock=DrillClock(speed=speed))
         _console(session, store, replications)
         return
     (responses_doc,) = _resolve_all([(responses, "responses")])

@@ -182,7 +182,7 @@ def _steps(events, playbook: Playbook, scenario: Scenario, milestones, metrics, 
             row["status"] = "not_observed"
         if row["status"] == "done":
             metric = late_metric.get(step.milestone)
-            if metric and metrics[metric]["met"] is False:
+            if metric and metrics[metric]["met"] is False and metrics[metric]["actual_min"] is not None:
                 row["status"] = "late"
                 row["late_by_min"] = round(metrics[metric]["actual_min"] - metrics[metric]["target_min"], 4)
             before = [d for d in step.after if d in done and done[d]["t"] is not None and done[d]["t"] > row["t"]]

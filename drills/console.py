@@ -1,0 +1,436 @@
+"""The facilitator console: a terminal for an in-room tabletop.
+
+Injects appear as they fire; the facilitator records what people do with short commands
+(`tl ack`, `im declare`, `sre wa kill_waf_globally`, `im update public We are on it`),
+with tab completion, and controls the clock (start, pause, resume, speed, next, end).
+The bottom bar shows the clock, the milestones and the dashboard. Every command that is
+accepted is in the journal before its echo appears.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import textwrap
+from typing import Callable, Iterable
+
+from scenarios import ACTIONS
+from scenarios.actions import AUDIENCES
+from scenarios.durations import format_duration, parse_duration
+
+from .errors import ActionRejected, DrillError
+from .events import DrillEvent
+from .session import DrillSession
+
+__all__ = ["run_console", "Console", "ROLE_ALIASES", "ACTION_ALIASES", "describe"]
+
+ROLE_ALIASES = {
+    "im": "incident_manager", "tl": "technical_lead", "cl": "communications_lead", "comms": "communications_lead",
+    "sd": "service_desk", "cm": "change_manager", "pm": "problem_manager", "biz": "business_stakeholder",
+    "ext": "external_consultant",
+}
+ACTION_ALIASES = {
+    "ack": "acknowledge", "bridge": "open_bridge", "assign": "assign_role", "hyp": "hypothesis", "id": "identify",
+    "req": "request_info", "ask": "request_info", "wa": "apply_workaround", "approve": "approve_change",
+    "fix": "implement_fix", "pr": "problem_record", "problem": "problem_record", "review": "schedule_review",
+    "note": "log",
+}
+POSITIONAL = {
+    "page": ("target",), "update": ("audience",), "hypothesis": ("cause",), "identify": ("cause",),
+    "request_info": ("topic",), "apply_workaround": ("workaround",), "schedule_review": ("within",),
+    "assign_role": ("assign", "person"),
+}
+CONTROLS = {
+    "start": "start the clock",
+    "pause": "stop the clock",
+    "resume": "restart the clock",
+    "speed": "speed X: scenario minutes per wall minute",
+    "next": "jump to the next timed inject",
+    "status": "milestones and metrics so far",
+    "dash": "the service dashboard",
+    "injects": "injects delivered so far",
+    "claims": "free-text workaround claims waiting for a ruling",
+    "accept": "accept N [reason]: apply claim N's workaround now",
+    "reject": "reject N [reason]",
+    "inject": "inject [to=role,role] [channel=chat] SUBJECT: send an ad-hoc inject",
+    "rate": "rate OBJECTIVE P|S|M|U REASON: an evaluator's rating",
+    "roles": "who plays what, and the short names",
+    "help": "help [ACTION]: commands and the action vocabulary",
+    "end": "end the drill and print the scorecard",
+    "quit": "leave (the drill pauses; carry on with warroom drill resume)",
+}
+
+
+def describe(event: DrillEvent, facilitator: bool = True) -> str:
+    """One event as the console shows it (facilitator view includes notes)."""
+    d = event.detail
+    stamp = f"[{event.t:6.1f}m]"
+    pad = " " * (len(stamp) + 1)
+    if event.kind == "inject":
+        to = ", ".join(d.get("to") or ["everyone"])
+        kind = {"red_herring": " (red herring)", "contingency": " (contingency)"}.get(d.get("type"), "")
+        lines = [f"{stamp} {d['channel'].upper().replace('_', ' ')}{kind} -> {to}  from {event.actor or '?'}: {d['subject']}"]
+        if d.get("content"):
+            lines += textwrap.wrap(" ".join(d["content"].split()), 96, initial_indent=pad, subsequent_indent=pad)
+        if facilitator:
+            expected = d.get("expect_action") or ""
+            if d.get("expect"):
+                expected = (expected + ": " if expected else "") + d["expect"]
+            if expected:
+                lines += textwrap.wrap(f"expects {expected}", 96, initial_indent=pad, subsequent_indent=pad)
+            if d.get("notes"):
+                lines += textwrap.wrap(f"notes: {' '.join(d['notes'].split())}", 96, initial_indent=pad,
+                                       subsequent_indent=pad)
+        return "\n".join(lines)
+    if event.kind == "milestone":
+        extra = f" ({d['path']})" if d.get("path") else ""
+        assumed = " [assumed]" if d.get("assumed") else ""
+        return f"{stamp} * {event.name.replace('_', ' ')}{extra}{assumed}"
+    if event.kind in ("world", "joined"):
+        return f"{stamp} ~ {d.get('message') or event.name}"
+    if event.kind == "action":
+        fields = ", ".join(f"{k}={v}" for k, v in d.items() if k not in ("assumed", "note"))
+        return f"{stamp} {event.role}: {event.name}{' ' + fields if fields else ''}"
+    if event.kind == "adhoc_inject":
+        return f"{stamp} AD-HOC {d.get('channel', 'chat').upper()} -> {', '.join(d.get('to') or ['everyone'])}: {d['subject']}"
+    if event.kind == "adjudication":
+        return f"{stamp} claim {d['claim']} {event.name}: {d.get('workaround')}"
+    if event.kind == "rating":
+        return f"{stamp} rating {event.name}: {d['rating']} ({d['reason']})"
+    if event.kind == "control":
+        extra = f" {d['speed']:g}x" if "speed" in d and event.name == "speed" else ""
+        if event.name == "jump":
+            extra = f" to {d['to']:g}m"
+        return f"{stamp} -- {event.name}{extra}"
+    return f"{stamp} {event.kind} {event.name}"
+
+
+class Console:
+    """Parses and runs facilitator commands against a session. Output goes to `write`."""
+
+    def __init__(self, session: DrillSession, write: Callable[[str], None]):
+        self.session = session
+        self.write = write
+        self.scenario = session.documents.scenario.document
+        self.roster = session.documents.roster.document
+        self.done = False
+
+    # -- vocabulary for completion ----------------------------------------------------
+    def roles(self) -> list[str]:
+        return list(self.scenario.participant_roles)
+
+    def role_words(self) -> list[str]:
+        present = set(self.roster.roles)
+        aliases = [a for a, r in ROLE_ALIASES.items() if r in present]
+        return sorted(set(aliases) | present)
+
+    def values_for(self, field: str) -> list[str]:
+        sc = self.scenario
+        return {
+            "target": self.roles(), "assign": self.roles(), "audience": list(AUDIENCES),
+            "cause": [c.id for c in sc.diagnosis.causes], "topic": list(sc.topics),
+            "workaround": [w.key for w in sc.workarounds], "claims_workaround": [w.key for w in sc.workarounds],
+            "within": ["1d", "3d", "5d"],
+        }.get(field, [])
+
+    def completions(self, words: list[str], current: str) -> Iterable[str]:
+        """What may come next, given the words before the cursor."""
+        if not words:
+            return [w for w in self.role_words() + list(CONTROLS) if w.startswith(current)]
+        first = words[0]
+        if first == "help" and len(words) == 1:
+            return [a for a in ACTIONS if a.startswith(current)]
+        if first == "rate" and len(words) == 1:
+            return [o.id for o in self.scenario.objectives if o.id.startswith(current)]
+        if first == "rate" and len(words) == 2:
+            return [r for r in "PSMU" if r.startswith(current.upper())]
+        role = ROLE_ALIASES.get(first, first)
+        if role not in self.roles():
+            return []
+        if len(words) == 1:
+            names = list(ACTIONS) + list(ACTION_ALIASES)
+            return sorted(n for n in names if n.startswith(current))
+        action = ACTION_ALIASES.get(words[1], words[1])
+        spec = ACTIONS.get(action)
+        if spec is None:
+            return []
+        if "=" in current:
+            key, _, partial = current.partition("=")
+            return [f"{key}={v}" for v in self.values_for(key) if v.startswith(partial)]
+        position = len(words) - 2
+        positional = POSITIONAL.get(action, ())
+        if position < len(positional):
+            return [v for v in self.values_for(positional[position]) if v.startswith(current)]
+        return [f"{f}=" for f in spec.fields if f"{f}=".startswith(current) and f not in positional]
+
+    # -- commands ---------------------------------------------------------------------
+    def show(self, events: list[DrillEvent]) -> None:
+        for event in events:
+            self.write(describe(event))
+
+    def execute(self, line: str) -> None:
+        words = line.strip().split()
+        if not words:
+            return
+        command = words[0].lower()
+        try:
+            handler = getattr(self, f"_cmd_{command}", None)
+            if handler is not None:
+                handler(words[1:], line.strip()[len(words[0]):].strip())
+            else:
+                self._action(words)
+        except (ActionRejected, DrillError) as exc:
+            self.write(f"refused: {exc}")
+        except ValueError as exc:
+            self.write(f"refused: {exc}")
+
+    def _action(self, words: list[str]) -> None:
+        role = ROLE_ALIASES.get(words[0].lower(), words[0].lower())
+        if role not in self.roles():
+            self.write(f"unknown command or role {words[0]!r}; type help")
+            return
+        if len(words) < 2:
+            self.write(f"what did {role} do? e.g. {words[0]} declare (type help for the actions)")
+            return
+        action = ACTION_ALIASES.get(words[1].lower(), words[1].lower())
+        spec = ACTIONS.get(action)
+        if spec is None:
+            self.write(f"unknown action {words[1]!r}; actions: {', '.join(ACTIONS)}")
+            return
+        fields: dict = {}
+        rest = words[2:]
+        positional = list(POSITIONAL.get(action, ()))
+        text_words = []
+        for word in rest:
+            key, eq, value = word.partition("=")
+            if eq and key in spec.fields:
+                fields[key] = value
+            elif positional:
+                fields[positional.pop(0)] = word
+            else:
+                text_words.append(word)
+        if text_words:
+            if "text" not in spec.fields:
+                raise ValueError(f"{action} takes no free text (fields: {', '.join(spec.fields) or 'none'})")
+            fields["text"] = " ".join(text_words)
+        if "within" in fields:
+            fields["within"] = parse_duration(fields["within"])
+        people = self.roster.people_in(role)
+        self.show(self.session.act(role, action, fields, actor=people[0] if people else role))
+
+    def _cmd_start(self, args, rest):
+        self.show(self.session.start())
+        self.write("The clock is running. Injects will appear here; type help for commands.")
+
+    def _cmd_pause(self, args, rest):
+        self.show(self.session.pause())
+
+    def _cmd_resume(self, args, rest):
+        self.show(self.session.resume_clock())
+
+    def _cmd_speed(self, args, rest):
+        if not args:
+            raise ValueError(f"speed is {self.session.record.speed:g}; give a new one, e.g. speed 4")
+        self.show(self.session.set_speed(float(args[0])))
+
+    def _cmd_next(self, args, rest):
+        self.show(self.session.jump_to_next_inject())
+
+    def _cmd_end(self, args, rest):
+        self.show(self.session.end())
+        self.done = True
+
+    def _cmd_quit(self, args, rest):
+        if self.session.status == "running":
+            self.show(self.session.pause())
+        self.done = True
+
+    _cmd_exit = _cmd_quit
+
+    def _cmd_status(self, args, rest):
+        board = self.session.drill.scoreboard()
+        self.write(f"scenario minute {self.session.now():.1f}, {self.session.status}, speed {self.session.record.speed:g}x")
+        reached = ", ".join(f"{k} {v:g}" for k, v in board["milestones"].items())
+        self.write(f"milestones: {reached}")
+        targets = board["targets"]
+        for metric, value in board["metrics"].items():
+            target = targets.get(metric)
+            mark = "" if target is None else (" (met)" if value <= target else f" (MISSED {target:g})")
+            self.write(f"  {metric:<22} {value:7.1f}m{mark}")
+        self.write(f"updates sent {board['updates']}; outage cost so far {board['outage_cost']:,.0f}")
+
+    _cmd_score = _cmd_status
+
+    def _cmd_dash(self, args, rest):
+        dash = self.session.drill.dashboard()
+        for i in dash["indicators"]:
+            self.write(f"  {i['title']:<36} {i['value']:10.1f} {i['unit']}  (healthy {i['healthy']:g})")
+        self.write(f"  outage cost so far {dash['outage_cost']:,.0f} ({dash['cost_per_minute_now']:,.0f} a minute now)")
+
+    def _cmd_injects(self, args, rest):
+        for event in self.session.events():
+            if event.kind in ("inject", "adhoc_inject"):
+                self.write(describe(event).splitlines()[0])
+        nxt = self.session.drill.next_inject_at()
+        self.write(f"next timed inject at {nxt:g}m" if nxt is not None else "no timed inject left")
+
+    def _cmd_claims(self, args, rest):
+        claims = self.session.drill.pending_claims
+        if not claims:
+            self.write("no open claims")
+        for number, event in claims.items():
+            self.write(f"  claim {number}: {event.role} says {event.detail.get('text')!r} "
+                       f"(claims {event.detail.get('claims_workaround')})")
+
+    def _cmd_accept(self, args, rest):
+        if not args:
+            raise ValueError("accept which claim? e.g. accept 1")
+        self.show(self.session.adjudicate(int(args[0]), True, " ".join(args[1:])))
+
+    def _cmd_reject(self, args, rest):
+        if not args:
+            raise ValueError("reject which claim? e.g. reject 1")
+        self.show(self.session.adjudicate(int(args[0]), False, " ".join(args[1:])))
+
+    def _cmd_inject(self, args, rest):
+        to, channel, subject = None, "chat", []
+        for word in args:
+            key, eq, value = word.partition("=")
+            if eq and key == "to":
+                to = [ROLE_ALIASES.get(r, r) for r in value.split(",") if r]
+            elif eq and key == "channel":
+                channel = value
+            else:
+                subject.append(word)
+        text = " ".join(subject)
+        title, _, content = text.partition(":")
+        self.show(self.session.send_adhoc(title.strip(), content.strip(), to, channel))
+
+    def _cmd_rate(self, args, rest):
+        if len(args) < 3:
+            raise ValueError("rate OBJECTIVE P|S|M|U REASON")
+        self.show(self.session.rate(args[0], args[1].upper(), " ".join(args[2:])))
+
+    def _cmd_roles(self, args, rest):
+        for person in self.roster.participants:
+            alias = next((a for a, r in ROLE_ALIASES.items() if r == person.role), person.role)
+            self.write(f"  {alias:<8} {person.role:<22} {person.name}")
+
+    def _cmd_help(self, args, rest):
+        if args:
+            name = ACTION_ALIASES.get(args[0], args[0])
+            spec = ACTIONS.get(name)
+            if spec is None:
+                raise ValueError(f"no action {args[0]!r}")
+            positional = POSITIONAL.get(name, ())
+            example = " ".join(f"<{f}>" for f in positional) + (" [text...]" if "text" in spec.fields else "")
+            self.write(f"ROLE {name} {example}  - {spec.summary}" + (f" (reaches {spec.milestone})" if spec.milestone else ""))
+            self.write(f"  fields: {', '.join(spec.fields) or 'none'}; also as key=value")
+            for field in spec.fields:
+                values = self.values_for(field)
+                if values:
+                    self.write(f"  {field}: {', '.join(values)}")
+            return
+        self.write("Record what people do:  ROLE ACTION [values] [free text]   e.g.")
+        self.write("  tl ack | im declare | tl page sre | im update public We are investigating")
+        self.write("  tl identify waf_regex | sre wa kill_waf_globally | cm approve | tl fix | im resolve | im review 3d")
+        self.write(f"Roles: {', '.join(self.role_words())}")
+        self.write("Actions: " + ", ".join(ACTIONS) + f"  (short: {', '.join(ACTION_ALIASES)})")
+        self.write("Facilitator:")
+        for name, text in CONTROLS.items():
+            self.write(f"  {name:<8} {text}")
+
+    # -- the bottom bar ---------------------------------------------------------------
+    def toolbar(self) -> str:
+        s = self.session
+        drill = s.drill
+        state = s.status if s.status != "running" else f"running {s.record.speed:g}x"
+        ms = drill.milestones
+        flags = " ".join(f"{label}{'+' if key in ms else '-'}" for label, key in
+                         (("declared", "declared"), ("updated", "first_update"), ("identified", "identified"),
+                          ("restored", "restored"), ("fixed", "fixed")))
+        reading = drill.service.readings()
+        first = next(iter(reading.items()), None)
+        dash = f"{first[0]} {first[1]:.0f}" if first else ""
+        nxt = drill.next_inject_at()
+        upcoming = f"next inject {nxt:g}m" if nxt is not None else "no timed inject left"
+        claims = f" | {len(drill.pending_claims)} claim(s) to rule" if drill.pending_claims else ""
+        return (f" {format_duration(s.now())} ({s.now():.1f}m) {state} | {flags} | {dash} | "
+                f"cost {drill.service.cost_at(drill.now):,.0f} | {upcoming}{claims} ")
+
+
+async def _interactive(console: Console, tick: float) -> None:
+    from prompt_toolkit import PromptSession
+    from prompt_toolkit.completion import Completer, Completion
+    from prompt_toolkit.patch_stdout import patch_stdout
+
+    class _Completer(Completer):
+        def get_completions(self, document, complete_event):
+            text = document.text_before_cursor
+            words = text.split()
+            current = "" if text.endswith(" ") or not words else words.pop()
+            for word in console.completions(words, current):
+                yield Completion(word, start_position=-len(current))
+
+    prompt = PromptSession(completer=_Completer(), bottom_toolbar=console.toolbar, refresh_interval=0.5,
+                           complete_while_typing=False)
+
+    async def clock():
+        while not console.done:
+            if console.session.status == "running":
+                try:
+                    console.show(console.session.advance_to())
+                except DrillError as exc:  # pragma: no cover - journal trouble is reported, not hidden
+                    console.write(f"error: {exc}")
+            await asyncio.sleep(tick)
+
+    with patch_stdout(raw=True):
+        ticker = asyncio.create_task(clock())
+        try:
+            while not console.done:
+                try:
+                    line = await prompt.prompt_async("drill> ")
+                except KeyboardInterrupt:
+                    continue
+                except EOFError:
+                    console.execute("quit")
+                    break
+                console.execute(line)
+        finally:
+            console.done = True
+            await ticker
+
+
+def _plain(console: Console, lines: Iterable[str]) -> None:
+    """No terminal (commands piped in): each command at the clock's minute, no live output between."""
+    for line in lines:
+        if console.session.status == "running":
+            console.show(console.session.advance_to())
+        console.execute(line)
+        if console.done:
+            return
+    console.execute("quit")
+
+
+def run_console(session: DrillSession, tick: float = 0.25, out=None) -> None:
+    """Run the facilitator console until the drill ends or the facilitator quits."""
+    out = out or sys.stdout
+
+    def write(text: str) -> None:
+        print(text, file=out, flush=True)
+
+    console = Console(session, write)
+    sc = console.scenario
+    write(f"Drill {session.record.id}: {sc.title or sc.name}")
+    write(f"Team {console.roster.team}; {len(sc.injects)} injects; speed {session.record.speed:g}x; "
+          f"journal {session.store.path}")
+    if session.status == "created":
+        write("Type 'start' to start the clock, 'help' for commands, TAB to complete.")
+    elif session.status == "paused":
+        write("The drill is paused: type 'resume' to carry on.")
+    if session.clock is not None and session.status == "running":
+        session.clock.resume()
+    if sys.stdin.isatty() and sys.stdout.isatty():
+        asyncio.run(_interactive(console, tick))
+    else:
+        _plain(console, sys.stdin)
