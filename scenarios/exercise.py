@@ -77,16 +77,6 @@ class Inject(Frozen):
     detects: Literal["monitoring", "user_report"] | None = Field(
         None, description="Delivering this inject is how the incident is detected (first one wins).")
 
-    @field_validator("when")
-    @classmethod
-    def _parses(cls, text):
-        if text is not None:
-            try:
-                parse_condition(text)
-            except ConditionError as exc:
-                raise ValueError(f"condition does not parse: {exc}, got {text!r}") from None
-        return text
-
     @field_validator("expect_action")
     @classmethod
     def _known_action(cls, name):
@@ -106,7 +96,17 @@ class Inject(Frozen):
 
     @cached_property
     def condition(self) -> Condition | None:
+        """The parsed condition (the scenario's validation has already reported a bad one)."""
         return parse_condition(self.when) if self.when is not None else None
+
+    def condition_problem(self) -> str | None:
+        if self.when is None:
+            return None
+        try:
+            parse_condition(self.when)
+        except ConditionError as exc:
+            return f"condition does not parse: {exc}, in {self.when!r}"
+        return None
 
     @property
     def audience(self) -> tuple[str, ...] | None:

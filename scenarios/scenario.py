@@ -374,6 +374,10 @@ class Scenario(Frozen):
                     if role not in roles:
                         found.append((f"{where}.to[{j}]", f"unknown role or resolver group {role!r} "
                                                          f"(roles, or groups the scenario needs: {', '.join(sorted(roles))})"))
+            broken = inject.condition_problem()
+            if broken:
+                found.append((f"{where}.when", broken))
+                continue
             condition = inject.condition
             if condition is None:
                 continue
