@@ -15,6 +15,7 @@ import yaml
 from .durations import format_duration, parse_duration
 from .errors import DocumentError, Problem
 from .exercise import CHANNELS, INJECT_TYPES
+from .roles import ROLES
 from .scenario import Scenario
 
 __all__ = ["MSEL_COLUMNS", "msel_rows", "msel_csv", "skeleton_from_msel"]
@@ -109,6 +110,7 @@ def skeleton_from_msel(text: str, source: str, name: str) -> str:
     if problems:
         raise DocumentError(problems)
     objectives = sorted({j["objective"] for j in injects if "objective" in j})
+    groups = sorted({r for j in injects if j["to"] != "everyone" for r in j["to"] if r not in ROLES})
     skeleton = {
         "kind": "scenario",
         "version": 1,
@@ -118,6 +120,7 @@ def skeleton_from_msel(text: str, source: str, name: str) -> str:
         "service": {"name": "TODO: the affected service"},
         "impact": {"share": 1.0, "cost_per_minute": 0},
         "detection": {"monitoring": {"probability": 1, "delay": "5m"}},
+        "needs": {g: 1 for g in groups},
         "diagnosis": {"by": "technical_lead", "time": {"dist": "lognormal", "median": "20m", "p90": "45m"}},
         "workarounds": [{"id": "todo_workaround", "name": "TODO: the workaround", "apply": "10m"}],
         "objectives": [{"id": o, "title": f"TODO: what {o} tests"} for o in objectives],

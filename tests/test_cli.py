@@ -149,7 +149,8 @@ def test_compare_prints_a_table_and_verdict(run):
 def test_unknown_scenario_lists_bundled_and_exits_2(run):
     result = run("simulate", "cloudflare-2020", "--staffing", "cloudflare-2019-sre")
     assert result.exit_code == 2
-    assert "bundled: cloudflare-2019-waf" in result.output
+    assert "no bundled scenario of that name (bundled: " in result.output
+    assert "cloudflare-2019-waf" in result.output
 
 
 def test_compare_needs_two_options(run):
