@@ -18,7 +18,7 @@ from drills.baseline import BASELINE_REPLICATIONS, simulated_responses
 from reports.artifacts import write_results
 from reports.scorecard_text import scorecard_text
 from reports.terminal import comparison_table, metrics_table, table
-from scenarios import (ACTIONS, DOCUMENT_KINDS, DocumentError, Loaded, Problem, check_drill, check_together, load,
+from scenarios import (DOCUMENT_KINDS, DocumentError, Problem, check_drill, check_together, load,
                        load_text, parse_duration)
 from scenarios.msel import msel_csv, msel_rows, skeleton_from_msel
 from scenarios.roster import roster_for

@@ -18,6 +18,7 @@ from scenarios import ACTIONS
 from scenarios.actions import AUDIENCES
 from scenarios.durations import format_duration, parse_duration
 
+from .checklist import checklist
 from .errors import ActionRejected, DrillError
 from .events import DrillEvent
 from .session import DrillSession
@@ -55,6 +56,7 @@ CONTROLS = {
     "inject": "inject [to=role,role] [channel=chat] SUBJECT: send an ad-hoc inject",
     "rate": "rate OBJECTIVE P|S|M|U REASON: an evaluator's rating",
     "roles": "who plays what, and the short names",
+    "checklist": "checklist [ROLE]: the playbook's steps and where each stands (for one role: its own)",
     "help": "help [ACTION]: commands and the action vocabulary",
     "end": "end the drill and print the scorecard",
     "quit": "leave (the drill pauses; carry on with warroom drill resume)",
@@ -138,6 +140,8 @@ class Console:
         if not words:
             return [w for w in self.role_words() + list(CONTROLS) if w.startswith(current)]
         first = words[0]
+        if first == "checklist" and len(words) == 1:
+            return [w for w in self.role_words() if w.startswith(current)]
         if first == "help" and len(words) == 1:
             return [a for a in ACTIONS if a.startswith(current)]
         if first == "rate" and len(words) == 1:
@@ -310,6 +314,23 @@ class Console:
         if len(args) < 3:
             raise ValueError("rate OBJECTIVE P|S|M|U REASON")
         self.show(self.session.rate(args[0], args[1].upper(), " ".join(args[2:])))
+
+    def _cmd_checklist(self, args, rest):
+        role = ROLE_ALIASES.get(args[0], args[0]) if args else None
+        if role is not None and role not in self.roles():
+            raise ValueError(f"unknown role {args[0]!r}")
+        docs = self.session.documents
+        rows = checklist(self.session.events(), self.scenario, docs.playbook.document, self.roster, role)
+        marks = {"done": "[x]", "late": "[x] late", "out_of_order": "[x] out of order", "skipped": "[ ]",
+                 "not_observed": "[?]", "not_applicable": "[-]"}
+        title = f"Checklist for {role}" if role else f"Playbook {docs.playbook.document.name}"
+        self.write(title + ":")
+        for row in rows:
+            when = f" at {row['t']:.1f}m" if row["t"] is not None else ""
+            by = f" by {row['by']}" if row.get("by") else ""
+            wrong = " (not the RACI's role)" if row.get("raci_ok") is False else ""
+            self.write(f"  {marks.get(row['status'], row['status']):<18} {row['name']}{when}{by}{wrong}  "
+                       f"[R {row['responsible']}, A {row['accountable']}]")
 
     def _cmd_roles(self, args, rest):
         for person in self.roster.participants:

@@ -12,21 +12,19 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from scenarios import ACTIONS, METRIC_SPANS, METRIC_TITLES, Playbook, Roster, Scenario
+from scenarios import METRIC_SPANS, METRIC_TITLES, Playbook, Roster, Scenario
 from scenarios.exercise import CHECKS
 from scenarios.responses import RATING_TITLES
-from scenarios.roles import RESOLVER_GROUPS_TOKEN
 from scenarios.version import TOOL_VERSION
 
+from .checklist import metrics_of, milestones_of, playbook_steps, stand_ins
 from .engine import REVIEW_WITHIN
-from .events import DrillEvent
 from .journal import Journal
 
 __all__ = ["score", "Scorecard", "SCORECARD_FORMAT", "grade_of", "TIMING_METRICS"]
 
 SCORECARD_FORMAT = "warroom.scorecard/1"
 TIMING_METRICS = tuple(METRIC_SPANS)
-_MILESTONE_ACTION = {spec.milestone: name for name, spec in ACTIONS.items() if spec.milestone}
 
 
 def grade_of(score: float) -> str:
@@ -34,14 +32,6 @@ def grade_of(score: float) -> str:
         if score >= floor:
             return grade
     return "F"
-
-
-@dataclass(frozen=True)
-class _Milestone:
-    t: float
-    role: str
-    actor: str
-    assumed: str | None
 
 
 @dataclass(frozen=True)
@@ -56,33 +46,6 @@ class Scorecard:
     @property
     def score(self) -> float:
         return self.content["score"]
-
-
-def _milestones(events: tuple[DrillEvent, ...]) -> dict[str, _Milestone]:
-    out = {}
-    for e in events:
-        if e.kind == "milestone" and e.name not in out:
-            out[e.name] = _Milestone(e.t, e.role, e.actor, e.detail.get("assumed"))
-    return out
-
-
-def _metrics(milestones: dict[str, _Milestone], targets: dict[str, float]) -> dict:
-    out = {}
-    for metric, (begin, end) in METRIC_SPANS.items():
-        a, b = milestones.get(begin), milestones.get(end)
-        actual = round(b.t - a.t, 4) if a and b else None
-        target = targets.get(metric)
-        met = None if target is None else (actual is not None and actual <= target + 1e-9)
-        why = [m.assumed for m in (a, b) if m is not None and m.assumed]
-        out[metric] = {
-            "title": METRIC_TITLES[metric],
-            "actual_min": actual,
-            "target_min": target,
-            "met": met,
-            "assumed": bool(why),
-            "assumptions": why,
-        }
-    return out
 
 
 def _update_cadence(events, milestones, cadence: float, end_t: float) -> dict:
@@ -105,97 +68,6 @@ def _update_cadence(events, milestones, cadence: float, end_t: float) -> dict:
               if during else f"the first update came only after restoration ({first:.0f}m after declaring)")
     return {"passed": passed, "detail": detail, "largest_gap_min": round(largest, 4), "cadence_min": cadence,
             "updates": len(updates)}
-
-
-def _holders(roster: Roster | None, playbook: Playbook, scenario: Scenario) -> dict[str, str]:
-    """Role -> the role that actually does its work in this roster (via the playbook's role effects)."""
-    present = set(roster.roles) if roster is not None else set(scenario.participant_roles)
-    out = {}
-    for role in scenario.participant_roles:
-        actual, seen = role, set()
-        while actual not in present:
-            effect = playbook.effect_for(actual)
-            if effect is None or actual in seen:
-                break
-            seen.add(actual)
-            actual = effect.substitute
-        out[role] = actual
-    return out
-
-
-def _allowed(step, holders: dict[str, str], scenario: Scenario) -> set[str]:
-    """Roles that may do a step: its R and A roles, their stand-ins, the groups for `resolver_groups`."""
-    allowed = set()
-    for role, code in step.raci.items():
-        if "R" in code or "A" in code:
-            names = list(scenario.needs) if role == RESOLVER_GROUPS_TOKEN else [role]
-            for name in names:
-                allowed.add(name)
-                allowed.add(holders.get(name, name))
-    return allowed
-
-
-def _step_action(step) -> str | None:
-    if step.drill_action:
-        return step.drill_action
-    if step.milestone in _MILESTONE_ACTION:
-        return _MILESTONE_ACTION[step.milestone]
-    if step.id in ACTIONS:
-        return step.id
-    return None
-
-
-def _steps(events, playbook: Playbook, scenario: Scenario, milestones, metrics, holders) -> list[dict]:
-    first_action: dict[str, DrillEvent] = {}
-    presence: dict[str, float] = {}
-    for e in events:
-        if e.kind == "action":
-            first_action.setdefault(e.name, e)
-            presence.setdefault(e.role, e.t)
-        elif e.kind == "joined":
-            presence.setdefault(e.name, e.t)
-    late_metric = {end: metric for metric, (_, end) in METRIC_SPANS.items()}
-    done: dict[str, dict] = {}
-    rows = []
-    for step in playbook.steps:
-        row = {"id": step.id, "name": step.name or step.id, "accountable": step.accountable,
-               "responsible": step.performer, "status": "skipped", "t": None, "by": None, "raci_ok": None}
-        action = _step_action(step)
-        if (step.action == "fix" and scenario.fix is None) or (step.action == "workaround" and not scenario.workarounds):
-            row["status"] = "not_applicable"
-        elif step.milestone == "assembled" or (step.action == "engage" and action is None):
-            roles = [r for r in step.roles if r != RESOLVER_GROUPS_TOKEN]
-            if step.action == "assemble" or RESOLVER_GROUPS_TOKEN in step.roles:
-                roles += list(scenario.needs)
-            if step.milestone == "assembled" and "assembled" in milestones:
-                row.update(status="done", t=milestones["assembled"].t)
-            elif roles and all(r in presence for r in roles):
-                row.update(status="done", t=max(presence[r] for r in roles))
-            pager = next((e for e in events if e.kind == "action" and e.name == "page"
-                          and e.detail.get("target") in roles), None)
-            if pager is not None and step.action == "engage":
-                row["by"] = pager.role
-        elif action is not None and action in first_action:
-            event = first_action[action]
-            row.update(status="done", t=event.t, by=event.role)
-        elif action is None:
-            row["status"] = "not_observed"
-        if row["status"] == "done":
-            metric = late_metric.get(step.milestone)
-            if metric and metrics[metric]["met"] is False and metrics[metric]["actual_min"] is not None:
-                row["status"] = "late"
-                row["late_by_min"] = round(metrics[metric]["actual_min"] - metrics[metric]["target_min"], 4)
-            before = [d for d in step.after if d in done and done[d]["t"] is not None and done[d]["t"] > row["t"]]
-            missing = [d for d in step.after if d in done and done[d]["t"] is None
-                       and done[d]["status"] not in ("not_observed", "not_applicable")]
-            if before or missing:
-                row["status"] = "out_of_order"
-                row["ahead_of"] = before + missing
-            if row["by"] is not None:
-                row["raci_ok"] = row["by"] in _allowed(step, holders, scenario)
-        done[step.id] = row
-        rows.append(row)
-    return rows
 
 
 def _rating(components: list[bool | None], never: bool) -> str | None:
@@ -246,11 +118,10 @@ def score(journal: Journal, simulated: dict | None = None, simulated_about: dict
     roster: Roster | None = roster_doc.document if roster_doc else None
     events = journal.events
     end_t = max((e.t for e in events), default=0.0)
-    milestones = _milestones(events)
+    milestones = milestones_of(events)
     targets = scenario.all_targets
-    metrics = _metrics(milestones, targets)
-    holders = _holders(roster, playbook, scenario)
-    steps = _steps(events, playbook, scenario, milestones, metrics, holders)
+    metrics = metrics_of(milestones, targets)
+    steps = playbook_steps(events, playbook, scenario, milestones, metrics, stand_ins(roster, playbook, scenario))
 
     checks: dict[str, dict] = {}
     checks["update_cadence"] = _update_cadence(events, milestones, playbook.update_cadence, end_t)

@@ -333,3 +333,94 @@ def test_scoring_is_pure_and_uses_scenario_time(tmp_path, cf_docs):
     assert score(journal).to_dict() | {"tool_version": None} == score(journal).to_dict() | {"tool_version": None}
     exported = Journal.from_dict(yaml.safe_load(yaml.safe_dump(journal.to_dict())))
     assert score(exported).to_dict()["metrics"] == score(journal).to_dict()["metrics"]
+
+
+def test_each_role_sees_its_own_playbook_checklist(store, cf_docs):
+    from drills.checklist import checklist
+
+    session = started(store, cf_docs)
+    session.act("technical_lead", "acknowledge", at=3)
+    session.act("technical_lead", "identify", {"cause": "waf_regex"}, at=4)
+    session.act("incident_manager", "declare", at=5)
+    events = session.events()
+    playbook = cf_docs.playbook.document
+    mine = {r["id"]: r["status"] for r in checklist(events, cf_docs.scenario.document, playbook,
+                                                    cf_docs.roster.document, "technical_lead")}
+    assert mine["acknowledge"] == "done"
+    assert "declare" not in mine  # the incident manager's step
+    everyone = {r["id"]: r for r in checklist(events, cf_docs.scenario.document, playbook, cf_docs.roster.document)}
+    assert everyone["declare"]["status"] == "done" and everyone["declare"]["by"] == "incident_manager"
+    # Identified before the page-the-incident-manager step it depends on was done: out of order.
+    assert everyone["diagnose"]["status"] == "done"
+    assert everyone["first_update"]["status"] == "skipped"
+    # The roster has no communications lead: the incident manager stands in for the update.
+    assert "first_update" in {r["id"] for r in checklist(events, cf_docs.scenario.document, playbook,
+                                                           cf_docs.roster.document, "incident_manager")}
+
+
+def test_scorecard_reports_wrong_role_and_out_of_order_steps(tmp_path, cf_docs):
+    store = DrillStore(tmp_path / "x.db")
+    session = started(store, cf_docs)
+    session.act("technical_lead", "acknowledge", at=3)
+    session.act("sre", "declare", at=4)  # not the incident manager
+    session.act("incident_manager", "resolve", at=6)  # closed while down, before fix and problem record
+    session.end(at=7)
+    card = score(Journal.from_store(store, session.record.id)).to_dict()
+    steps = {s["id"]: s for s in card["steps"]}
+    assert steps["declare"]["raci_ok"] is False
+    assert steps["resolve"]["status"] == "out_of_order"
+    assert {"step": "declare", "by": "sre"} in card["checks"]["raci"]["wrong_role"]
+    text = " ".join(card["improvements"])
+    assert "closed while the service was still degraded" in text
+    assert "before the permanent fix" in text and "without a problem record" in text
+    assert card["metrics"]["time_to_restore"]["actual_min"] is None
+    assert card["metrics"]["time_to_restore"]["met"] is False
+    assert card["score"] < 40
+
+
+def test_evaluator_rating_overrides_the_computed_one_with_a_reason(tmp_path, cf_docs):
+    store = DrillStore(tmp_path / "x.db")
+    session = started(store, cf_docs)
+    session.act("technical_lead", "acknowledge", at=3)
+    with pytest.raises(ActionRejected, match="needs a reason"):
+        session.rate("diagnose", "S", "  ")
+    with pytest.raises(ActionRejected, match="unknown objective"):
+        session.rate("juggling", "P", "nice")
+    session.rate("diagnose", "M", "chased the attack theory for ten minutes")
+    session.end(at=8)
+    ratings = score(Journal.from_store(store, session.record.id)).to_dict()["ratings"]
+    assert ratings["diagnose"]["rating"] == "M"
+    assert ratings["diagnose"]["computed"] == "U"  # never identified
+    assert ratings["diagnose"]["override"]["reason"] == "chased the attack theory for ten minutes"
+    assert ratings["detect_and_declare"]["override"] is None
+
+
+def test_percentiles_rank_the_team_among_simulated_teams(tmp_path, cf_docs):
+    import numpy as np
+
+    responses = resolve("cloudflare-2019-actual", "responses")
+    session = play(DrillStore(tmp_path / "a.db"), cf_docs, responses)
+    journal = Journal.from_store(session.store, session.record.id)
+    simulated = {"time_to_restore": np.array([10.0, 20.0, 27.0, 30.0, 40.0, 50.0, 60.0, np.nan]),
+                 "time_to_identify": np.array([])}
+    card = score(journal, simulated).to_dict()
+    p = card["percentiles"]["time_to_restore"]
+    # Slower: 30, 40, 50, 60 and the one never restored (5), plus half a tie: 5.5 of 8.
+    assert p["faster_than_share"] == pytest.approx(5.5 / 8)
+    assert "faster than 69% of simulated teams" in p["sentence"]
+    assert "time_to_identify" not in card["percentiles"]
+
+
+def test_a_compressed_drill_is_scored_in_scenario_time(tmp_path, cf_docs):
+    wall = [0.0]
+    fast = DrillSession.create(DrillStore(tmp_path / "fast.db"), cf_docs, speed=4,
+                               clock=DrillClock(speed=4, wall=lambda: wall[0]))
+    fast.start()
+    wall[0] = 45.0  # 45 wall seconds at 4x = 3 scenario minutes
+    fast.act("technical_lead", "acknowledge")
+    wall[0] = 120.0  # 8 scenario minutes
+    fast.act("incident_manager", "declare")
+    fast.end()
+    card = score(Journal.from_store(fast.store, fast.record.id)).to_dict()
+    assert card["metrics"]["time_to_declare"]["actual_min"] == pytest.approx(5.0)
+    assert card["metrics"]["time_to_acknowledge"]["actual_min"] == pytest.approx(0.0)
