@@ -15,7 +15,10 @@ sys.path.insert(0, str(ROOT))
 
 from pydantic import BaseModel  # noqa: E402
 
-from scenarios import Playbook, Scenario, Staffing  # noqa: E402
+from scenarios import Playbook, Responses, Roster, Scenario, Staffing  # noqa: E402
+from scenarios.actions import ACTIONS, AUDIENCES  # noqa: E402
+from scenarios.conditions import FUNCTIONS, STATE_NAMES  # noqa: E402
+from scenarios.exercise import CHANNELS, CHECKS, DEFAULT_WEIGHTS  # noqa: E402
 from scenarios.distributions import Empirical, Exponential, Fixed, Gamma, LogNormal, Triangular  # noqa: E402
 from scenarios.metrics import METRIC_SPANS  # noqa: E402
 from scenarios.roles import ROLE_TITLES  # noqa: E402
@@ -75,7 +78,7 @@ def _model_section(model: type[BaseModel], seen: set, out: list) -> None:
         constraints = [str(m) for m in field.metadata if type(m).__name__ in ("Ge", "Gt", "Le", "Lt", "MinLen", "MaxLen")]
         if constraints:
             meaning = (meaning + " " if meaning else "") + "(" + ", ".join(constraints) + ")"
-        out.append(f"| `{name}` | {_type_name(field.annotation)} | {_default(field)} | {meaning} |")
+        out.append(f"| `{field.alias or name}` | {_type_name(field.annotation)} | {_default(field)} | {meaning} |")
         for arg in _models_in(field.annotation):
             nested.append(arg)
     out.append("")
@@ -113,7 +116,27 @@ def render() -> str:
     out += ["## Metrics (target keys)", "", "| metric | from | to |", "|---|---|---|"]
     out += [f"| `{m}` | {a} | {b} |" for m, (a, b) in METRIC_SPANS.items()]
     out.append("")
-    for title, model in (("Scenario", Scenario), ("Staffing", Staffing), ("Playbook", Playbook)):
+    out += ["## Drill actions (responses files, the console, the web)", "",
+            "| action | required fields | optional fields | milestone it can reach | meaning |", "|---|---|---|---|---|"]
+    for name, spec in ACTIONS.items():
+        out.append(f"| `{name}` | {', '.join(spec.required) or '-'} | {', '.join(spec.optional) or '-'} | "
+                   f"{spec.milestone or '-'} | {spec.summary} |")
+    out += ["", f"Audiences of `update`: {', '.join(AUDIENCES)}. Inject channels: {', '.join(CHANNELS)}.", ""]
+    out += ["## Conditions of injects (`when:`)", "",
+            "`and`, `or`, `not`, parentheses, comparisons (`< <= > >= == !=`), `+` and `-`; numbers may carry",
+            "a duration unit (`15m`). Every milestone name is true once reached. Never Python `eval`.", "",
+            "| name | meaning |", "|---|---|"]
+    out += [f"| `{name}` | {meaning} |" for name, meaning in STATE_NAMES.items()]
+    out += ["| any indicator id | its current reading on the dashboard |", "",
+            "| function | meaning |", "|---|---|"]
+    out += [f"| `{name}(x)` | {meaning} |" for name, meaning in FUNCTIONS.items()]
+    out += ["", "## Score components (`scoring.weights`)", "", "| component | default weight | meaning |", "|---|---|---|"]
+    out += [f"| `{k}` | {DEFAULT_WEIGHTS.get(k, 0)} | {METRIC_SPANS[k][0]} to {METRIC_SPANS[k][1]} within its target |"
+            for k in METRIC_SPANS if k in DEFAULT_WEIGHTS]
+    out += [f"| `{k}` | {DEFAULT_WEIGHTS.get(k, 0)} | {meaning} |" for k, meaning in CHECKS.items()]
+    out.append("")
+    for title, model in (("Scenario", Scenario), ("Staffing", Staffing), ("Playbook", Playbook),
+                         ("Roster", Roster), ("Responses", Responses)):
         out += [f"## {title} documents (`kind: {title.lower()}`)", ""]
         _model_section(model, seen, out)
     return "\n".join(out).rstrip() + "\n"
