@@ -38,3 +38,20 @@ def test_python_howto_runs():
     namespace: dict = {}
     exec(code.replace("replications=2000", "replications=200"), namespace)
     assert namespace["result"].incidents["option"].nunique() == 2
+
+
+def test_drill_howto_commands_run(tmp_path, monkeypatch):
+    text = (ROOT / "docs" / "howto" / "run-a-drill.md").read_text()
+    commands = [line for block in re.findall(r"```sh\n(.*?)```", text, re.S) for line in block.splitlines()
+                if line.startswith("warroom ") and "my-" not in line and "DRILL_ID" not in line
+                and "--console" not in line]
+    assert len(commands) >= 3
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    for command in commands:
+        args = shlex.split(command.split("#")[0])[1:]
+        if args[:2] == ["drill", "run"]:
+            args += ["--baseline", "200"]
+        result = runner.invoke(main, args)
+        assert result.exit_code == 0, (command, result.output)
+    assert (tmp_path / "msel.csv").exists()
