@@ -378,7 +378,8 @@ def drill():
 @drill.command("run")
 @click.argument("scenario")
 @click.option("--roster", default=None, metavar="FILE",
-              help="Who plays which role (file or bundled name) [default: one player per role].")
+              help="Who plays which role (file or bundled name) [default: the responses file's roster, "
+                   "else one player per role].")
 @click.option("--responses", default=None, metavar="FILE",
               help="Play these scripted responses instantly (file or bundled name).")
 @click.option("--console", "console", is_flag=True, help="Open the facilitator console for a live tabletop.")
@@ -406,6 +407,9 @@ def drill_run(scenario, roster, responses, console, speed, staffing, playbook, s
     """
     if bool(responses) == bool(console):
         raise click.UsageError("give either --responses FILE (scripted) or --console (live)")
+    if responses and roster is None:
+        (responses_doc,) = _resolve_all([(responses, "responses")])
+        roster = responses_doc.document.roster
     documents = _drill_documents(scenario, roster, playbook, staffing)
     start_minute = None
     if start is not None:

@@ -82,6 +82,7 @@ class Responses(Frozen):
     title: str = ""
     description: str = ""
     scenario: str = Field(description="The scenario these responses were written for.")
+    roster: str | None = Field(None, description="The roster they were written for (the default for drill run).")
     actions: list[ResponseAction] = Field(min_length=1)
     ratings: list[Rating] = Field(default_factory=list)
     end: Minutes | None = Field(None, description="When the drill ends (default: just after the last action).")
