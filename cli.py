@@ -105,13 +105,16 @@ def main():
 
 @main.command("list")
 def list_documents():
-    """List the bundled scenarios, staffing options and playbooks."""
+    """List the bundled documents: scenarios, staffing options, playbooks, rosters, responses."""
+    plural = {"scenario": "scenarios", "staffing": "staffing options", "playbook": "playbooks",
+              "roster": "rosters", "responses": "responses (scripted drills)"}
     for kind in DOCUMENT_KINDS:
         docs = bundled(kind)
-        click.echo(f"{kind}s:")
+        width = max((len(n) for n in docs), default=0)
+        click.echo(f"{plural[kind]}:")
         for name, path in docs.items():
             title = load(path).document.title
-            click.echo(f"  {name:<24} {title}")
+            click.echo(f"  {name:<{width}}  {title}")
 
 
 @main.command()

@@ -68,8 +68,12 @@ def stand_ins(roster: Roster | None, playbook: Playbook, scenario: Scenario) -> 
 
 
 def allowed_roles(step, holders: dict[str, str], scenario: Scenario) -> set[str]:
-    """Roles that may do a step: its R and A roles, their stand-ins, the groups for `resolver_groups`."""
+    """Roles that may do a step: its R and A roles, their stand-ins, the groups for
+    `resolver_groups`, and for the scenario's own work whoever the scenario says does it."""
     allowed = set()
+    doers = {"diagnose": [scenario.diagnosis.by], "workaround": [w.by for w in scenario.workarounds],
+             "fix": [scenario.fix.by] if scenario.fix else []}
+    allowed.update(doers.get(step.action, []))
     for role, code in step.raci.items():
         if "R" in code or "A" in code:
             names = list(scenario.needs) if role == RESOLVER_GROUPS_TOKEN else [role]

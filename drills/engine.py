@@ -342,12 +342,17 @@ class Drill:
         mask = pool.in_hours
         stage = f"page/{target}"
         if mask[minute]:
-            return self._draw(stage, pool.acknowledge.in_hours)
-        if getattr(pool.coverage, "pager", True):
-            return self._draw(stage, pool.acknowledge.out_of_hours)
-        rolled = np.roll(mask, -minute)
-        wait = float(np.argmax(rolled)) if rolled.any() else math.inf
-        return wait + self._draw(stage, pool.acknowledge.in_hours)
+            delay = self._draw(stage, pool.acknowledge.in_hours)
+        elif getattr(pool.coverage, "pager", True):
+            delay = self._draw(stage, pool.acknowledge.out_of_hours)
+        else:
+            rolled = np.roll(mask, -minute)
+            wait = float(np.argmax(rolled)) if rolled.any() else math.inf
+            delay = wait + self._draw(stage, pool.acknowledge.in_hours)
+        # As in the simulation: an unanswered page escalates to a backup; the first answer wins.
+        if pool.escalation is not None and delay > pool.escalation.timeout:
+            delay = min(delay, pool.escalation.timeout + self._draw(f"{stage}/backup", pool.escalation.backup_acknowledge))
+        return delay
 
     def _do_update(self, role, actor, fields, assumed):
         self.updates += 1

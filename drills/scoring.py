@@ -25,6 +25,7 @@ __all__ = ["score", "Scorecard", "SCORECARD_FORMAT", "grade_of", "TIMING_METRICS
 
 SCORECARD_FORMAT = "warroom.scorecard/1"
 TIMING_METRICS = tuple(METRIC_SPANS)
+_STRENGTH_PERCENTILES = TIMING_METRICS[:TIMING_METRICS.index("time_to_restore") + 1]
 
 
 def grade_of(score: float) -> str:
@@ -243,11 +244,11 @@ def _observations(scenario, events, milestones, metrics, checks, steps, percenti
         title = m["title"]
         note = " (assumed)" if m["assumed"] else ""
         if m["met"]:
-            strengths.append(f"{title}: {m['actual_min']:g}m within the {m['target_min']:g}m target{note}.")
+            strengths.append(f"{title}: {m['actual_min']:.3g}m within the {m['target_min']:g}m target{note}.")
         elif m["actual_min"] is None:
             improvements.append(f"{title}: never reached (target {m['target_min']:g}m).")
         else:
-            improvements.append(f"{title}: {m['actual_min']:g}m against a {m['target_min']:g}m target{note}.")
+            improvements.append(f"{title}: {m['actual_min']:.4g}m against a {m['target_min']:g}m target{note}.")
     for key, check in checks.items():
         if check["passed"] is True:
             strengths.append(check["detail"][0].upper() + check["detail"][1:] + ".")
@@ -272,8 +273,17 @@ def _observations(scenario, events, milestones, metrics, checks, steps, percenti
             improvements.append("The incident was closed before the permanent fix was in place.")
         if "problem_recorded" not in milestones:
             improvements.append("The incident was closed without a problem record for the underlying cause.")
+    wrong_fixes = [e for e in events if e.kind == "world" and e.name in ("no_change", "worse")]
+    if wrong_fixes:
+        parts = []
+        for e in wrong_fixes:
+            workaround = scenario.workaround_by_key(e.detail.get("workaround", ""))
+            title = workaround.name if workaround else e.detail.get("workaround")
+            parts.append(f"{title} ({'made it worse' if e.name == 'worse' else 'no change'}, at {e.t:.0f}m)")
+        improvements.append(f"Workarounds that did not help: {'; '.join(parts)}.")
+    # Being quick only counts up to restoration: closing or 'fixing' early is not a strength.
     for metric, p in percentiles.items():
-        if p["faster_than_share"] >= 0.75:
+        if metric in _STRENGTH_PERCENTILES and p["faster_than_share"] >= 0.75:
             strengths.append(p["sentence"] + ".")
     if not strengths:
         strengths.append("The drill ran to its end; see the improvements below.")

@@ -16,7 +16,9 @@ def problems_of(path_or_text, **kw):
 
 
 def test_every_bundled_document_is_valid_and_typed():
-    kinds = {"scenario": Scenario, "staffing": Staffing, "playbook": Playbook}
+    from scenarios import Responses, Roster
+
+    kinds = {"scenario": Scenario, "staffing": Staffing, "playbook": Playbook, "roster": Roster, "responses": Responses}
     found = bundled()
     assert {"cloudflare-2019-waf", "cloudflare-2019-sre", "itil-major-incident"} <= set(found)
     for name, path in found.items():
