@@ -125,7 +125,9 @@ def validate(files):
     Reports every problem at once (file:line: field.path: message, got value) and exits
     with code 2 if there is any. Given a scenario and staffing files together (and
     optionally a playbook, otherwise the default one), also checks that they fit: every
-    resolver group the scenario needs is staffed, every step has someone to do it.
+    resolver group the scenario needs is staffed, every step has someone to do it. A
+    responses file is checked against its scenario and roster (given alongside, or the
+    ones it names): roles, workarounds, causes and topics it uses must exist.
     """
     problems: list[Problem] = []
     loaded = []
@@ -144,11 +146,47 @@ def validate(files):
             for st in by_kind["staffing"]:
                 for pb in playbooks:
                     problems.extend(check_together(sc, st, pb))
+    problems.extend(_check_drill_documents(by_kind))
     for doc in loaded:
         if not any(p.file == doc.source for p in problems):
             click.echo(f"ok: {doc.source} ({doc.document.kind} {doc.document.name!r})")
     if problems:
         _fail(problems)
+
+
+def _check_drill_documents(by_kind: dict) -> list[Problem]:
+    """Rosters and responses against their scenario: given alongside, or named inside."""
+    problems: list[Problem] = []
+    scenarios = {d.document.name: d for d in by_kind.get("scenario", [])}
+    for sc in list(scenarios.values()):
+        for alias in sc.document.aliases:
+            scenarios[alias] = sc
+
+    def scenario_for(name):
+        if name in scenarios:
+            return scenarios[name]
+        try:
+            return resolve(name, "scenario")
+        except DocumentError as exc:
+            problems.extend(exc.problems)
+            return None
+
+    rosters = {d.document.name: d for d in by_kind.get("roster", [])}
+    for rs in by_kind.get("responses", []):
+        sc = scenario_for(rs.document.scenario)
+        named = rs.document.roster
+        roster = rosters.get(named) if named else (next(iter(rosters.values())) if len(rosters) == 1 else None)
+        if roster is None and named:
+            try:
+                roster = resolve(named, "roster")
+            except DocumentError as exc:
+                problems.extend(exc.problems)
+        if sc is not None and roster is not None:
+            problems.extend(check_drill(sc, roster, rs))
+    if not by_kind.get("responses") and len(by_kind.get("scenario", [])) == 1:
+        for roster in rosters.values():
+            problems.extend(check_drill(by_kind["scenario"][0], roster))
+    return problems
 
 
 @main.command()

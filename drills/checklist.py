@@ -123,6 +123,10 @@ def playbook_steps(events, playbook: Playbook, scenario: Scenario, milestones, m
                           and e.detail.get("target") in roles), None)
             if pager is not None and step.action == "engage":
                 row["by"] = pager.role
+        elif step.milestone in milestones and milestones[step.milestone].role:
+            # The step is done when its milestone is reached (a wrong workaround first does not count).
+            reached = milestones[step.milestone]
+            row.update(status="done", t=reached.t, by=reached.role)
         elif action is not None and action in first_action:
             event = first_action[action]
             row.update(status="done", t=event.t, by=event.role)

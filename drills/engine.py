@@ -102,7 +102,7 @@ class _State:
         if function == "paged":
             return argument in d.paged
         if function == "joined":
-            return argument in d.joined
+            return d.present(argument)
         return None
 
 

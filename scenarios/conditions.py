@@ -38,7 +38,7 @@ FUNCTIONS = {
     "count": "how many actions of the named kind were taken",
     "done": "true once an action of the named kind was taken",
     "paged": "true once the named role or resolver group was paged",
-    "joined": "true once the named role or resolver group is on the bridge",
+    "joined": "true once the named role or resolver group is on the bridge (answered a page, or acted)",
 }
 STATE_NAMES = {
     "elapsed": "minutes since impact start",

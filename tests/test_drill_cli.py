@@ -169,3 +169,12 @@ def test_validate_checks_rosters_and_responses(tmp_path):
         path = resolve(name, "roster" if name.endswith("team") else "responses").source
         assert run("validate", path).exit_code == 0
     assert load_text(resolve("cloudflare-2019-team", "roster").text).document.team == "Edge SRE"
+
+
+def test_validate_checks_a_responses_file_against_its_scenario_and_roster(tmp_path):
+    text = resolve("cloudflare-2019-actual", "responses").text.replace("cause: waf_regex", "cause: cosmic_rays")
+    path = tmp_path / "responses.yaml"
+    path.write_text(text)
+    result = run("validate", path)
+    assert result.exit_code == 2
+    assert f"{path}:" in result.output and "unknown cause 'cosmic_rays'" in result.output
