@@ -8,7 +8,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSche
 
 from .durations import parse_duration
 
-__all__ = ["Frozen", "Minutes", "PositiveMinutes", "Identifier"]
+__all__ = ["Frozen", "Minutes", "PositiveMinutes", "Identifier", "duplicates"]
 
 
 class Frozen(BaseModel):
@@ -34,3 +34,14 @@ PositiveMinutes = Annotated[float, BeforeValidator(parse_duration), Field(gt=0),
 
 Identifier = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
 """snake_case names for roles, resolver groups, steps and options."""
+
+
+def duplicates(keys: list[str], path: str, what: str) -> list[tuple[str, str]]:
+    """(field path, message) for every key seen before; `path` has a `{}` for the index."""
+    seen: dict[str, int] = {}
+    found = []
+    for i, key in enumerate(keys):
+        if key in seen:
+            found.append((path.format(i), f"duplicate {what} {key!r} (first at {path.format(seen[key])})"))
+        seen.setdefault(key, i)
+    return found

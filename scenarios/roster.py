@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
-from .base import Frozen, Identifier
+from .base import Frozen, Identifier, duplicates
 from .exercise import CHANNELS
 
 __all__ = ["Roster", "Participant", "roster_for"]
@@ -50,14 +50,7 @@ class Roster(Frozen):
         return [p.name for p in self.participants if p.role == role]
 
     def problems(self) -> list[tuple[str, str]]:
-        seen: dict[str, int] = {}
-        found = []
-        for i, person in enumerate(self.participants):
-            if person.name in seen:
-                found.append((f"participants[{i}].name",
-                              f"duplicate participant {person.name!r} (first at participants[{seen[person.name]}])"))
-            seen.setdefault(person.name, i)
-        return found
+        return duplicates([p.name for p in self.participants], "participants[{}].name", "participant")
 
 
 def roster_for(scenario) -> str:

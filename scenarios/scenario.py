@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from pydantic import BeforeValidator, Field, field_validator, model_validator
 
 from .actions import ACTION_NAMES
-from .base import Frozen, Identifier, Minutes
+from .base import Frozen, Identifier, Minutes, duplicates
 from .conditions import FUNCTIONS, STATE_NAMES
 from .distributions import ZERO, Distribution
 from .exercise import CHECKS, DEFAULT_WEIGHTS, Inject, Objective, Scoring
@@ -342,12 +342,12 @@ class Scenario(Frozen):
         found: list[tuple[str, str]] = []
         if self.world is not None:
             found.extend(self.world.problems())
-        found.extend(_duplicates([w.key for w in self.workarounds], "workarounds[{}].id", "workaround"))
-        found.extend(_duplicates([c.id for c in self.diagnosis.causes], "diagnosis.causes[{}].id", "cause"))
+        found.extend(duplicates([w.key for w in self.workarounds], "workarounds[{}].id", "workaround"))
+        found.extend(duplicates([c.id for c in self.diagnosis.causes], "diagnosis.causes[{}].id", "cause"))
         if self.diagnosis.causes and not any(c.correct for c in self.diagnosis.causes):
             found.append(("diagnosis.causes", "no cause is marked correct: true, so nobody could identify it"))
-        found.extend(_duplicates([o.id for o in self.objectives], "objectives[{}].id", "objective"))
-        found.extend(_duplicates([j.id for j in self.injects], "injects[{}].id", "inject"))
+        found.extend(duplicates([o.id for o in self.objectives], "objectives[{}].id", "objective"))
+        found.extend(duplicates([j.id for j in self.injects], "injects[{}].id", "inject"))
         if self.injects and not any(j.detects for j in self.injects):
             found.append(("injects", "no inject has detects: monitoring or user_report, so the drill never detects the incident"))
         objectives = {o.id for o in self.objectives}
@@ -391,12 +391,3 @@ class Scenario(Frozen):
                                                    f"{argument!r} ({FUNCTIONS[function]})"))
         return found
 
-
-def _duplicates(keys: list[str], path: str, what: str) -> list[tuple[str, str]]:
-    seen: dict[str, int] = {}
-    found = []
-    for i, key in enumerate(keys):
-        if key in seen:
-            found.append((path.format(i), f"duplicate {what} {key!r} (first at {path.format(seen[key])})"))
-        seen.setdefault(key, i)
-    return found

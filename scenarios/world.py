@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pydantic import Field, model_validator
 
-from .base import Frozen, Identifier
+from .base import Frozen, Identifier, duplicates
 
 __all__ = ["Indicator", "World", "default_indicators"]
 
@@ -45,14 +45,7 @@ class World(Frozen):
     indicators: list[Indicator] = Field(default_factory=list)
 
     def problems(self) -> list[tuple[str, str]]:
-        seen: dict[str, int] = {}
-        found = []
-        for i, indicator in enumerate(self.indicators):
-            if indicator.id in seen:
-                found.append((f"world.indicators[{i}].id",
-                               f"duplicate indicator {indicator.id!r} (first at world.indicators[{seen[indicator.id]}])"))
-            seen.setdefault(indicator.id, i)
-        return found
+        return duplicates([i.id for i in self.indicators], "world.indicators[{}].id", "indicator")
 
 
 def default_indicators(full_impact: float) -> tuple[Indicator, ...]:
