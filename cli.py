@@ -471,10 +471,10 @@ def drill_run(scenario, roster, responses, console, speed, staffing, playbook, s
         _fail(exc.problems)
     card = _scorecard(Journal.from_store(store, session.record.id), None, replications)
     store.update(session.record.id, status="ended", extra={**session.record.extra, "scorecard": card})
-    _emit_scorecard(card, as_json, out_file)
+    _emit_scorecard(card, as_json, out_file, store_path)
 
 
-def _emit_scorecard(card: dict, as_json: bool, out_file: str | None) -> None:
+def _emit_scorecard(card: dict, as_json: bool, out_file: str | None, store_path: str | None = None) -> None:
     if out_file:
         Path(out_file).parent.mkdir(parents=True, exist_ok=True)
         Path(out_file).write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8")
@@ -484,7 +484,8 @@ def _emit_scorecard(card: dict, as_json: bool, out_file: str | None) -> None:
     click.echo(scorecard_text(card))
     if out_file:
         click.echo(f"\nScorecard written to {out_file}")
-    click.echo(f"Journal: warroom drill export {card['drill']['id']}")
+    where = "" if store_path in (None, str(DEFAULT_STORE)) else f" --store {store_path}"
+    click.echo(f"Journal: warroom drill export {card['drill']['id']}{where}")
 
 
 def _console(session: DrillSession, store: DrillStore, replications: int) -> None:
