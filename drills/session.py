@@ -241,7 +241,9 @@ class DrillSession:
         self._require_running()
         if self.record.status != "paused":
             raise ActionRejected("the drill is not paused")
-        out = self._reconcile(self.drill.control("resume"))
+        # Every input is recorded at the clock's minute, never at wherever the engine happens to be.
+        out = self.advance_to()
+        out += self._reconcile(self.drill.control("resume"))
         self._set_status("running")
         if self.clock is not None:
             self.clock.resume()
