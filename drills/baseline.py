@@ -17,6 +17,8 @@ BASELINE_REPLICATIONS = 2000
 def simulated_responses(scenario: Loaded, staffing: Loaded | None, playbook: Loaded, *, seed: int = 1,
                         replications: int = BASELINE_REPLICATIONS) -> tuple[dict, dict]:
     """(metric -> array of simulated minutes, a description of the run) or ({}, reason)."""
+    if replications <= 0:
+        return {}, {"skipped": "no simulated comparison was asked for"}
     if staffing is None:
         return {}, {"skipped": "no staffing given and the scenario names no reference staffing"}
     problems = check_together(scenario, staffing, playbook)
