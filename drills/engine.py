@@ -19,6 +19,7 @@ import numpy as np
 import simpy
 
 from scenarios import ACTIONS, MILESTONES, Playbook, Roster, Scenario, Staffing
+from scenarios.actions import AUDIENCES
 from scenarios.durations import format_duration
 from scenarios.roles import RESOLVER_GROUPS_TOKEN
 from scenarios.staffing import MINUTES_PER_WEEK
@@ -239,10 +240,15 @@ class Drill:
             detail["assumed"] = assumed
         if note:
             detail["note"] = note
+        queued = len(self.outbox)
         event = self._emit("action", action, role=role, actor=actor or role, **detail)
+        try:
+            getattr(self, f"_do_{action}")(role, event.actor, fields, assumed)
+        except Exception:
+            del self.outbox[queued:]  # nothing of a failed action reaches the journal
+            raise
         self.action_counts[action] = self.action_counts.get(action, 0) + 1
         self.acted_roles.add(role)
-        getattr(self, f"_do_{action}")(role, event.actor, fields, assumed)
         self._check_assembled()
         return self.drain()
 
@@ -276,6 +282,8 @@ class Drill:
             raise ActionRejected(f"unknown cause {fields['cause']!r} (this scenario's causes: {known})")
         if action == "hypothesis" and not fields.get("cause") and not fields.get("text"):
             raise ActionRejected("a hypothesis needs a cause or some text")
+        if "audience" in fields and fields["audience"] not in AUDIENCES:
+            raise ActionRejected(f"unknown audience {fields['audience']!r} (audiences: {', '.join(AUDIENCES)})")
         if "topic" in fields and fields["topic"] not in sc.topics:
             raise ActionRejected(f"nothing to request about {fields['topic']!r} (topics: {', '.join(sc.topics) or 'none'})")
         for key in ("target", "assign"):
@@ -300,6 +308,9 @@ class Drill:
 
     def _do_declare(self, role, actor, fields, assumed):
         self._mark("declared", role, actor, assumed)
+        if self.updates:
+            # Stakeholders were told before the declaration: the first update is not late.
+            self._mark("first_update", role, actor, assumed, before_declaring=True)
 
     def _do_assign_role(self, role, actor, fields, assumed):
         pass
@@ -357,7 +368,8 @@ class Drill:
     def _do_update(self, role, actor, fields, assumed):
         self.updates += 1
         self.last_update = self.env.now
-        self._mark("first_update", role, actor, assumed)
+        if "declared" in self.milestones:
+            self._mark("first_update", role, actor, assumed)
 
     def _do_hypothesis(self, role, actor, fields, assumed):
         cause = self.scenario.cause_by_id(fields["cause"]) if "cause" in fields else None
@@ -470,7 +482,8 @@ class Drill:
         if not subject.strip():
             raise ActionRejected("an inject needs a subject")
         roles = set(self.scenario.participant_roles)
-        for role in to or []:
+        to = [r for r in (to or []) if r != "everyone"]
+        for role in to:
             if role not in roles:
                 raise ActionRejected(f"unknown role or resolver group {role!r}")
         from scenarios.exercise import CHANNELS

@@ -11,7 +11,7 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Callable
 
-from scenarios import Loaded, load_text
+from scenarios import DocumentError, Loaded, load_text
 from scenarios.library import DEFAULT_PLAYBOOK, resolve
 from scenarios.scenario import FixedStart
 from scenarios.version import TOOL_VERSION
@@ -83,6 +83,7 @@ class DrillSession:
             seed=record.seed, start_minute=record.start_minute,
         ))
         self._expected: deque[DrillEvent] = deque()
+        self._last_seq = 0
         self.listeners: list[Callable[[list[DrillEvent]], None]] = []
 
     # -- creating and resuming --------------------------------------------------------
@@ -109,10 +110,19 @@ class DrillSession:
         """Rebuild a drill from its journal: replay every recorded input at its scenario
         minute; the world's outputs come out again and are checked against the journal."""
         record = store.get(drill_id)
+        events = store.events(record.id)
+        # The journal, not the drills row, says where the drill stands (a crash may fall between them).
+        status = _status_from(events)
+        if status != record.status:
+            record = store.update(record.id, status=status)
         if record.status == "ended":
             raise DrillError(f"drill {record.id} has ended; export it or score it instead")
-        session = cls(store, record, DrillDocuments.from_record(record), clock)
-        events = store.events(record.id)
+        try:
+            documents = DrillDocuments.from_record(record)
+        except DocumentError as exc:
+            raise DrillError(f"drill {record.id}: its stored documents no longer validate: {exc}") from None
+        session = cls(store, record, documents, clock)
+        session._last_seq = events[-1].seq if events else 0
         session._expected = deque(e for e in events if not e.is_input)
         for event in events:
             if event.is_input:
@@ -160,8 +170,10 @@ class DrillSession:
         return self._persist(fresh)
 
     def _persist(self, events: list[DrillEvent]) -> list[DrillEvent]:
-        numbered = self.store.append(self.record.id, events)
+        status = _status_from(events, None)
+        numbered = self.store.append(self.record.id, events, after=self._last_seq, status=status)
         if numbered:
+            self._last_seq = numbered[-1].seq
             for listener in self.listeners:
                 listener(numbered)
         return numbered
@@ -286,3 +298,15 @@ class DrillSession:
 
     def events(self) -> list[DrillEvent]:
         return self.store.events(self.record.id)
+
+
+_CONTROL_STATUS = {"start": "running", "pause": "paused", "resume": "running", "end": "ended"}
+
+
+def _status_from(events, default: str | None = "created") -> str | None:
+    """The status the last start, pause, resume or end control among `events` leaves."""
+    status = default
+    for event in events:
+        if event.kind == "control" and event.name in _CONTROL_STATUS:
+            status = _CONTROL_STATUS[event.name]
+    return status

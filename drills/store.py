@@ -114,7 +114,8 @@ class DrillStore:
     def get(self, drill_id: str) -> DrillRecord:
         row = self._db.execute("SELECT * FROM drills WHERE id = ?", (drill_id,)).fetchone()
         if row is None:
-            matches = [r[0] for r in self._db.execute("SELECT id FROM drills WHERE id LIKE ?", (drill_id + "%",))]
+            matches = [r[0] for r in self._db.execute("SELECT id FROM drills WHERE substr(id, 1, ?) = ?",
+                                                      (len(drill_id), drill_id))]
             if len(matches) == 1:
                 return self.get(matches[0])
             known = ", ".join(r.id for r in self.list()[-5:]) or "none yet"
@@ -135,8 +136,14 @@ class DrillStore:
         return record
 
     # -- events -----------------------------------------------------------------------
-    def append(self, drill_id: str, events: list[DrillEvent]) -> list[DrillEvent]:
-        """Number and commit events in one transaction; return them numbered."""
+    def append(self, drill_id: str, events: list[DrillEvent], after: int | None = None,
+               status: str | None = None) -> list[DrillEvent]:
+        """Number and commit events in one transaction; return them numbered.
+
+        `after` is the last sequence number the writer knows: if someone else has written
+        to the drill since, nothing is written (two writers would corrupt the journal).
+        `status`, if given, is stored in the same transaction as the events.
+        """
         if not events:
             return []
         with self._lock:
@@ -145,6 +152,12 @@ class DrillStore:
                 cursor.execute("BEGIN IMMEDIATE")
                 (last,) = cursor.execute("SELECT COALESCE(MAX(seq), 0) FROM events WHERE drill_id = ?",
                                          (drill_id,)).fetchone()
+                if after is not None and last != after:
+                    raise DrillError(f"drill {drill_id} is being run elsewhere too (the journal has moved on "
+                                     f"to event {last}); close the other console and resume this drill again")
+                if status is not None:
+                    cursor.execute("UPDATE drills SET status = ?, updated = ? WHERE id = ?",
+                                   (status, now_iso(), drill_id))
                 wall = now_iso()
                 numbered = [e.numbered(last + k + 1, wall) for k, e in enumerate(events)]
                 cursor.executemany(

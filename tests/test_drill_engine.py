@@ -424,3 +424,41 @@ def test_a_compressed_drill_is_scored_in_scenario_time(tmp_path, cf_docs):
     card = score(Journal.from_store(fast.store, fast.record.id)).to_dict()
     assert card["metrics"]["time_to_declare"]["actual_min"] == pytest.approx(5.0)
     assert card["metrics"]["time_to_acknowledge"]["actual_min"] == pytest.approx(0.0)
+
+
+def test_an_adhoc_inject_to_everyone_survives_a_resume(store, cf_docs):
+    session = started(store, cf_docs)
+    session.send_adhoc("Heads up", "The CEO is on the line", None)
+    session.send_adhoc("For the IM", "", ["incident_manager", "everyone"])
+    again = DrillSession.resume(store, session.record.id)
+    assert [e.detail["to"] for e in again.events() if e.kind == "adhoc_inject"] == [["everyone"], ["incident_manager"]]
+
+
+def test_two_writers_on_one_drill_are_stopped_before_the_journal_forks(store, cf_docs):
+    first = started(store, cf_docs)
+    first.act("technical_lead", "acknowledge", at=3)
+    second = DrillSession.resume(store, first.record.id)
+    second.act("incident_manager", "declare", at=4)
+    with pytest.raises(DrillError, match="being run elsewhere"):
+        first.act("incident_manager", "declare", at=4)
+    assert [e.name for e in store.events(first.record.id) if e.kind == "action"] == ["acknowledge", "declare"]
+
+
+def test_the_journal_decides_the_status_after_a_crash(store, cf_docs):
+    session = started(store, cf_docs)
+    session.end(at=2)
+    store.update(session.record.id, status="running")  # as if the process died between the two writes
+    with pytest.raises(DrillError, match="has ended"):
+        DrillSession.resume(store, session.record.id)
+    assert store.get(session.record.id).status == "ended"
+
+
+def test_an_update_before_declaring_is_not_a_negative_time(store, cf_docs):
+    session = started(store, cf_docs)
+    session.act("technical_lead", "acknowledge", at=3)
+    with pytest.raises(ActionRejected, match="unknown audience 'bogus'"):
+        session.act("incident_manager", "update", {"audience": "bogus", "text": "hi"}, at=3.5)
+    session.act("incident_manager", "update", {"audience": "public", "text": "looking into it"}, at=4)
+    assert "first_update" not in milestones(session)
+    session.act("incident_manager", "declare", at=40)
+    assert milestones(session)["first_update"] == 40.0
