@@ -387,7 +387,8 @@ def _scorecard(journal: Journal, staffing: str | None, replications: int) -> dic
     if staffing is not None:
         (staffing_doc,) = _resolve_all([(staffing, "staffing")])
     simulated, about = simulated_responses(documents.scenario, staffing_doc, documents.playbook,
-                                           seed=journal.record.seed, replications=replications)
+                                           seed=journal.record.seed, replications=replications,
+                                           start_minute=journal.record.start_minute)
     return score(journal, simulated, about).to_dict()
 
 
@@ -429,7 +430,8 @@ def drill():
 @click.option("--staffing", default=None, metavar="FILE",
               help="Staffing for responders' join delays and the simulated comparison [default: the scenario's reference staffing].")
 @click.option("--playbook", default=None, metavar="FILE", help=f"The team's playbook [default: {DEFAULT_PLAYBOOK}].")
-@click.option("--seed", default=1, show_default=True, type=int, help="The world's randomness (same seed, same drill).")
+@click.option("--seed", default=1, show_default=True, type=click.IntRange(0, 2**63 - 1),
+              help="The world's randomness (same seed, same drill).")
 @click.option("--start", default=None, metavar="WHEN",
               help="When the incident starts, e.g. 'sat 03:00' (UTC) [default: the scenario's fixed start, else mon 10:00].")
 @click.option("--json", "as_json", is_flag=True, help="Print the scorecard as JSON.")

@@ -7,6 +7,8 @@ from __future__ import annotations
 import numpy as np
 
 from scenarios import METRICS, Loaded, check_together
+from scenarios.scenario import FixedStart
+from scenarios.staffing import WEEKDAYS
 from simulator import SimulationError, simulate
 
 __all__ = ["simulated_responses", "BASELINE_REPLICATIONS"]
@@ -15,8 +17,12 @@ BASELINE_REPLICATIONS = 2000
 
 
 def simulated_responses(scenario: Loaded, staffing: Loaded | None, playbook: Loaded, *, seed: int = 1,
-                        replications: int = BASELINE_REPLICATIONS) -> tuple[dict, dict]:
-    """(metric -> array of simulated minutes, a description of the run) or ({}, reason)."""
+                        replications: int = BASELINE_REPLICATIONS,
+                        start_minute: float | None = None) -> tuple[dict, dict]:
+    """(metric -> array of simulated minutes, a description of the run) or ({}, reason).
+
+    With `start_minute` (UTC minute of the week) every simulated incident starts when the
+    drill's did, so on-call cover is the same for the team and the simulated teams."""
     if replications <= 0:
         return {}, {"skipped": "no simulated comparison was asked for"}
     if staffing is None:
@@ -24,14 +30,20 @@ def simulated_responses(scenario: Loaded, staffing: Loaded | None, playbook: Loa
     problems = check_together(scenario, staffing, playbook)
     if problems:
         return {}, {"skipped": f"staffing {staffing.document.name!r} cannot run this scenario: {problems[0].message}"}
+    start = None
+    if start_minute is not None:
+        minute = int(start_minute) % (7 * 1440)
+        start = FixedStart(policy="fixed", weekday=WEEKDAYS[minute // 1440],
+                           time=f"{minute % 1440 // 60:02d}:{minute % 60:02d}")
     try:
-        result = simulate(scenario, staffing, playbook, replications=replications, seed=seed)
+        result = simulate(scenario, staffing, playbook, replications=replications, seed=seed, start=start)
     except SimulationError as exc:
         return {}, {"skipped": str(exc)}
     frame = result.options[0].incidents
     values = {m: frame[m].to_numpy(dtype=float) for m in METRICS}
     about = {"staffing": staffing.document.name, "staffing_sha256": staffing.sha256,
              "playbook": playbook.document.name, "replications": replications, "seed": seed,
-             "start": "scenario policy", "medians": {m: (float(np.nanmedian(v)) if np.isfinite(v).any() else None)
+             "start": "the scenario's policy" if start is None else f"{start.weekday} {start.time} UTC, as the drill",
+             "medians": {m: (float(np.nanmedian(v)) if np.isfinite(v).any() else None)
                                                       for m, v in values.items()}}
     return values, about

@@ -50,23 +50,24 @@ class Scorecard:
 
 
 def _update_cadence(events, milestones, cadence: float, end_t: float) -> dict:
+    """Stakeholders must never wait longer than the cadence between the declaration and
+    restoration (or the end of the drill): the first gap runs from the declaration."""
     updates = [e.t for e in events if e.kind == "action" and e.name == "update"]
     if "declared" not in milestones:
         return {"passed": None, "detail": "no major incident was declared, so no cadence applied"}
     start = milestones["declared"].t
     stop = milestones["restored"].t if "restored" in milestones else end_t
+    if stop < start:
+        return {"passed": None, "detail": "service was restored before the declaration, so no cadence applied"}
+    during = [t for t in updates if start <= t <= stop]
+    points = [start, *during, stop]
+    largest = max(b - a for a, b in zip(points, points[1:]))
+    passed = largest <= cadence + 1e-9
+    until = "restoration" if "restored" in milestones else "the end of the drill"
     if not updates:
-        return {"passed": False, "detail": "no stakeholder update was sent", "largest_gap_min": None,
-                "cadence_min": cadence}
-    during = [t for t in updates if t <= stop]
-    gaps = [b - a for a, b in zip(during, during[1:])]
-    if during:
-        gaps.append(stop - during[-1])
-    largest = max(gaps) if gaps else 0.0
-    passed = bool(during) and largest <= cadence + 1e-9
-    first = updates[0] - start
-    detail = (f"largest gap between updates until restoration {largest:.0f}m against a {cadence:.0f}m cadence"
-              if during else f"the first update came only after restoration ({first:.0f}m after declaring)")
+        detail = f"no stakeholder update was sent in the {stop - start:.0f}m from declaring to {until}"
+    else:
+        detail = f"longest wait for an update between declaring and {until}: {largest:.0f}m against a {cadence:.0f}m cadence"
     return {"passed": passed, "detail": detail, "largest_gap_min": round(largest, 4), "cadence_min": cadence,
             "updates": len(updates)}
 
@@ -188,7 +189,9 @@ def score(journal: Journal, simulated: dict | None = None, simulated_about: dict
     ratings = {}
     for objective in scenario.objectives:
         parts = [metrics[m]["met"] for m in objective.metrics] + [checks[c]["passed"] for c in objective.checks]
-        never = any(metrics[m]["actual_min"] is None for m in objective.metrics)
+        checks_failed = [checks[c]["passed"] is False for c in objective.checks]
+        never = any(metrics[m]["actual_min"] is None for m in objective.metrics) or (
+            not objective.metrics and bool(checks_failed) and all(checks_failed))
         computed = _rating(parts, never)
         override = overrides.get(objective.id)
         rating = override["rating"] if override else computed

@@ -44,6 +44,12 @@ def rehearse(documents: DrillDocuments, responses: Loaded, seed: int = 1,
         except ActionRejected as exc:
             problems.append(Problem(responses.source, responses.line_of(("actions", i)), f"actions[{i}]",
                                     f"{action.action} by {action.role} at {action.at:g}m is refused: {exc}"))
+    for i, rating in enumerate(responses.document.ratings):
+        try:
+            drill.rate(rating.objective, rating.rating, rating.reason, actor=rating.by)
+        except ActionRejected as exc:
+            problems.append(Problem(responses.source, responses.line_of(("ratings", i)), f"ratings[{i}]",
+                                    f"the rating is refused: {exc}"))
     return problems
 
 

@@ -9,6 +9,7 @@ or when a participant asks for it (`requested`: a topic such as `waf_logs`). A
 
 from __future__ import annotations
 
+import math
 from functools import cached_property
 from typing import Literal
 
@@ -146,8 +147,8 @@ class Scoring(Frozen):
             if key not in METRICS and key not in CHECKS:
                 raise ValueError(f"unknown score component {key!r} (metrics {', '.join(METRICS)}; "
                                  f"checks {', '.join(CHECKS)})")
-            if weight < 0:
-                raise ValueError(f"weight of {key} must be >= 0, got {weight!r}")
+            if not math.isfinite(weight) or weight < 0:
+                raise ValueError(f"weight of {key} must be a finite number >= 0, got {weight!r}")
         if weights and sum(weights.values()) <= 0:
             raise ValueError("at least one weight must be above zero")
         return weights

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from .actions import ACTION_FIELDS, ACTION_NAMES, ACTIONS, AUDIENCES
 from .base import Frozen, Identifier, Minutes
@@ -73,6 +73,13 @@ class Rating(Frozen):
     rating: Literal["P", "S", "M", "U"]
     reason: str = Field(min_length=1)
     by: str = "evaluator"
+
+    @field_validator("reason")
+    @classmethod
+    def _says_something(cls, reason: str) -> str:
+        if not reason.strip():
+            raise ValueError("an evaluator's rating needs a reason, got only spaces")
+        return reason.strip()
 
 
 class Responses(Frozen):

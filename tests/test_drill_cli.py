@@ -178,3 +178,24 @@ def test_validate_checks_a_responses_file_against_its_scenario_and_roster(tmp_pa
     result = run("validate", path)
     assert result.exit_code == 2
     assert f"{path}:" in result.output and "unknown cause 'cosmic_rays'" in result.output
+
+
+def test_a_rating_the_drill_would_refuse_is_found_before_anything_is_written(store, tmp_path):
+    base = resolve("cloudflare-2019-actual", "responses").text
+    for ratings, message in (("  - {objective: juggling, rating: S, reason: dropped the balls}\n",
+                              "unknown objective 'juggling'"),
+                             ("  - {objective: diagnose, rating: S, reason: '   '}\n", "needs a reason")):
+        path = tmp_path / "rated.yaml"
+        path.write_text(base + "ratings:\n" + ratings)
+        result = run("drill", "run", "cloudflare-2019-waf", "--responses", path, "--store", store)
+        assert result.exit_code == 2, result.output
+        assert message in result.output and f"{path}:" in result.output
+        assert "Traceback" not in result.output
+    assert "No drills" in run("drill", "list", "--store", store).output or \
+        json.loads(run("drill", "list", "--json", "--store", store).output) == []
+
+
+def test_seed_out_of_range_is_a_usage_error(store):
+    result = run("drill", "run", "cloudflare-2019-waf", "--responses", "cloudflare-2019-actual", "--seed", -1,
+                 "--store", store)
+    assert result.exit_code == 2 and "Traceback" not in result.output

@@ -462,3 +462,31 @@ def test_an_update_before_declaring_is_not_a_negative_time(store, cf_docs):
     assert "first_update" not in milestones(session)
     session.act("incident_manager", "declare", at=40)
     assert milestones(session)["first_update"] == 40.0
+
+
+def test_cadence_counts_the_wait_from_the_declaration(tmp_path, cf_docs):
+    store = DrillStore(tmp_path / "x.db")
+    session = started(store, cf_docs)
+    session.act("technical_lead", "acknowledge", at=3)
+    session.act("incident_manager", "declare", at=5)
+    session.act("incident_manager", "update", {"audience": "public", "text": "late news"}, at=58)
+    session.end(at=58)
+    card = score(Journal.from_store(store, session.record.id)).to_dict()
+    cadence = card["checks"]["update_cadence"]
+    assert cadence["passed"] is False and cadence["largest_gap_min"] == 53
+    # Neither a problem record nor a review: a checks-only objective never performed is rated U.
+    assert card["ratings"]["follow_through"]["computed"] == "U"
+
+
+def test_percentiles_use_the_drills_own_start_time(cf_docs):
+    from drills.baseline import simulated_responses
+
+    staffing = resolve("business-hours-pager", "staffing")
+    night, about = simulated_responses(cf_docs.scenario, staffing, cf_docs.playbook, replications=300,
+                                       start_minute=2 * 1440 + 3 * 60)
+    day, _ = simulated_responses(cf_docs.scenario, staffing, cf_docs.playbook, replications=300,
+                                 start_minute=2 * 1440 + 18 * 60)  # 10:00 in San Francisco
+    assert about["start"] == "wed 03:00 UTC, as the drill"
+    import numpy as np
+
+    assert np.nanmedian(night["time_to_acknowledge"]) > np.nanmedian(day["time_to_acknowledge"])
