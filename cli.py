@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import click
+from pydantic import ValidationError
 
 from drills import DEFAULT_STORE, DrillDocuments, DrillError, DrillSession, DrillStore, Journal, play, score
 from drills.baseline import BASELINE_REPLICATIONS, simulated_responses
@@ -54,8 +55,8 @@ def _parse_start(text: str | None):
         raise click.BadParameter(f"expected 'uniform' or a weekday and UTC time such as 'tue 13:42' (optionally a time zone), got {text!r}")
     try:
         return FixedStart(policy="fixed", weekday=match[1].lower()[:3], time=match[2], timezone=match[3] or "UTC")
-    except Exception as exc:  # pydantic's message names the bad part
-        raise click.BadParameter(str(exc).splitlines()[-1])
+    except ValidationError as exc:  # pydantic's message names the bad part
+        raise click.BadParameter("; ".join(e["msg"].removeprefix("Value error, ") for e in exc.errors()))
 
 
 def _duration(_ctx, _param, value):
@@ -478,8 +479,12 @@ def drill_run(scenario, roster, responses, console, speed, staffing, playbook, s
 
 def _emit_scorecard(card: dict, as_json: bool, out_file: str | None, store_path: str | None = None) -> None:
     if out_file:
-        Path(out_file).parent.mkdir(parents=True, exist_ok=True)
-        Path(out_file).write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8")
+        try:
+            Path(out_file).parent.mkdir(parents=True, exist_ok=True)
+            Path(out_file).write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8")
+        except OSError as exc:
+            _fail(f"cannot write the scorecard to {out_file}: {exc.strerror or exc} "
+                  f"(the drill is in the journal: warroom drill score {card['drill']['id']})")
     if as_json:
         click.echo(json.dumps(card, indent=2))
         return
@@ -587,10 +592,13 @@ def drill_score(drill, staffing, as_json, out_file, replications, store_path):
     if Path(drill).is_file():
         try:
             journal = Journal.from_dict(json.loads(Path(drill).read_text(encoding="utf-8")))
-        except (ValueError, KeyError, TypeError) as exc:
-            _fail(f"{drill}: not a warroom journal ({exc})")
+            DrillDocuments.from_record(journal.record)
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            _fail(f"{drill}: not a warroom journal ({type(exc).__name__}: {exc})")
         except DrillError as exc:
             _fail(f"{drill}: {exc}")
+        except DocumentError as exc:
+            _fail(exc.problems)
     else:
         store = _open_store(store_path)
         try:
@@ -689,7 +697,7 @@ def scenario_import_msel(csv_file, name, out_file):
         _fail(f"{csv_file}: cannot read: {exc}")
     try:
         skeleton = skeleton_from_msel(text, csv_file, name)
-        load_text(skeleton, out_file, expect="scenario")
+        load_text(skeleton, f"{csv_file} (as scenario {name})", expect="scenario")
     except DocumentError as exc:
         _fail(exc.problems)
     Path(out_file).write_text(skeleton, encoding="utf-8")

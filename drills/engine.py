@@ -174,7 +174,9 @@ class Drill:
         return min(upcoming) if upcoming else None
 
     def _watch(self):
-        while True:
+        while self.ended_at is None:
+            if all(j.id in self._fired_at and j.repeat is None for j in self._conditional):
+                return  # nothing left that could fire
             now = self.env.now
             for inject in self._conditional:
                 if self.ended_at is not None:

@@ -227,7 +227,12 @@ def parse_condition(text: str) -> Condition:
     """Parse a condition; raise ConditionError saying what is wrong and at which column."""
     if not isinstance(text, str):
         raise ConditionError(f"a condition must be text, got {text!r}")
-    return Condition(text.strip(), _Parser(text).parse())
+    if len(text) > 2000:
+        raise ConditionError(f"a condition must be at most 2000 characters, got {len(text)}")
+    try:
+        return Condition(text.strip(), _Parser(text).parse())
+    except RecursionError:
+        raise ConditionError("the condition is nested too deeply") from None
 
 
 def _evaluate(node: tuple, state: ConditionState):

@@ -26,7 +26,10 @@ def parse_duration(value: object) -> float:
     if isinstance(value, bool):
         raise ValueError(f"expected a duration such as 90s, 15m or 1h30m, got {value!r}")
     if isinstance(value, (int, float)):
-        minutes = float(value)
+        try:
+            minutes = float(value)
+        except OverflowError:
+            raise ValueError(f"duration is too large, got {value!r}") from None
     elif isinstance(value, str):
         text = value.strip().lower()
         if not _WHOLE.match(text):

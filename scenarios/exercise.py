@@ -3,7 +3,8 @@ the objectives they test, and the weights of the drill score.
 
 An inject is delivered at a time offset (`at`), when a condition first holds (`when`,
 see conditions.py), both (the first moment at or after `at` when the condition holds),
-or when a participant asks for it (`requested`: a topic such as `waf_logs`). A
+or when a participant asks for it (`requested`: a topic such as `waf_logs`, available
+from `at` if given). A
 `contingency` inject nudges a stuck team; a `red_herring` is plausible and wrong.
 """
 
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 import math
 from functools import cached_property
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field, field_validator, model_validator
 
@@ -60,7 +61,8 @@ class Inject(Frozen):
                               validate_by_alias=True)
 
     id: Identifier
-    at: Minutes | None = Field(None, description="Scenario minutes from impact start (earliest delivery).")
+    at: Annotated[Minutes, Field(le=60 * 1440.0)] | None = Field(
+        None, description="Scenario minutes from impact start (earliest delivery).")
     when: str | None = Field(None, description="Condition that must hold (conditional or contingency inject).")
     requested: Identifier | None = Field(None, description="Topic a participant asks for with request_info.")
     repeat: PositiveMinutes | None = Field(
@@ -89,6 +91,8 @@ class Inject(Frozen):
     def _delivered_somehow(self):
         if self.at is None and self.when is None and self.requested is None:
             raise ValueError("an inject needs at:, when: or requested: (or a combination)")
+        if self.requested is not None and self.when is not None:
+            raise ValueError("a requested inject is delivered when asked for (from at: if given); it takes no when:")
         if self.repeat is not None and self.when is None:
             raise ValueError("repeat: needs a when: condition (it re-fires while the condition holds)")
         if self.detects is not None and self.requested is not None:

@@ -64,6 +64,8 @@ def parse_yaml(text: str) -> tuple[Any, dict]:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         raise _YamlProblem(mark.line + 1 if mark else None, f"not valid YAML: {exc.problem or exc}")
+    except RecursionError:
+        raise _YamlProblem(None, "not valid here: the YAML nests too deeply (a recursive alias?)") from None
     finally:
         loader.dispose()
     return data, lines
@@ -75,6 +77,9 @@ def _build(loader: yaml.SafeLoader, node: yaml.Node, path: tuple, lines: dict) -
         out: dict = {}
         for key_node, value_node in node.value:
             key = loader.construct_object(key_node, deep=True)
+            if not isinstance(key, (str, int, float, bool)) and key is not None:
+                raise _YamlProblem(key_node.start_mark.line + 1,
+                                   f"{_render(path)}: a key must be a plain name, got {_short(key)}")
             if key in out:
                 raise _YamlProblem(
                     key_node.start_mark.line + 1,
@@ -169,14 +174,14 @@ def load_text(text: str, source: str = "<text>", expect: str | None = None) -> L
         raise DocumentError([Problem(source, 1, "", "a document must be a mapping starting with kind: and version:")])
     kind = data.get("kind")
     problems: list[Problem] = []
-    if kind not in DOCUMENT_KINDS:
+    if not isinstance(kind, str) or kind not in DOCUMENT_KINDS:
         known = ", ".join(DOCUMENT_KINDS)
         what = "missing" if "kind" not in data else f"unknown kind {kind!r}"
         raise DocumentError([Problem(source, lines.get(("kind",), 1), "kind", f"{what} (expected one of {known})")])
     if expect and kind != expect:
         raise DocumentError([Problem(source, lines.get(("kind",)), "kind", f"expected a {expect} document, got {kind!r}")])
     version = data.get("version")
-    if version not in SUPPORTED_VERSIONS[kind]:
+    if not isinstance(version, int) or isinstance(version, bool) or version not in SUPPORTED_VERSIONS[kind]:
         what = "missing" if "version" not in data else f"unsupported version {version!r}"
         raise DocumentError([
             Problem(source, lines.get(("version",), 1), "version",

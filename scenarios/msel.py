@@ -12,7 +12,7 @@ import io
 
 import yaml
 
-from .durations import format_duration, parse_duration
+from .durations import parse_duration
 from .errors import DocumentError, Problem
 from .exercise import CHANNELS, INJECT_TYPES
 from .roles import ROLES
@@ -20,8 +20,13 @@ from .scenario import Scenario
 
 __all__ = ["MSEL_COLUMNS", "msel_rows", "msel_csv", "skeleton_from_msel"]
 
-MSEL_COLUMNS = ("id", "time", "condition", "requested", "delivery", "from", "to", "subject", "content",
+MSEL_COLUMNS = ("id", "time", "condition", "repeat", "requested", "delivery", "from", "to", "subject", "content",
                 "expected_action", "expected_action_verb", "objective", "type", "detects", "notes")
+
+
+def _minutes(value: float) -> str:
+    """Exact minutes for a spreadsheet (`3.5m`, `1127m`): never rounded away."""
+    return f"{value:g}m"
 
 
 def msel_rows(scenario: Scenario) -> list[dict[str, str]]:
@@ -30,8 +35,9 @@ def msel_rows(scenario: Scenario) -> list[dict[str, str]]:
     for j in scenario.injects:
         rows.append({
             "id": j.id,
-            "time": format_duration(j.at) if j.at is not None else "",
+            "time": _minutes(j.at) if j.at is not None else "",
             "condition": j.when or "",
+            "repeat": _minutes(j.repeat) if j.repeat is not None else "",
             "requested": j.requested or "",
             "delivery": j.channel,
             "from": j.sender,
@@ -76,11 +82,14 @@ def skeleton_from_msel(text: str, source: str, name: str) -> str:
         cell = {k: (v or "").strip() for k, v in row.items() if k is not None}
         where = f"row {i + 1}"
         inject: dict = {"id": cell.get("id") or f"inject_{i + 1}"}
-        if cell.get("time"):
-            try:
-                inject["at"] = format_duration(parse_duration(cell["time"]))
-            except ValueError as exc:
-                problems.append(Problem(source, line, f"{where}.time", str(exc)))
+        for column, key in (("time", "at"), ("repeat", "repeat")):
+            if cell.get(column):
+                raw = cell[column]
+                try:
+                    value = float(raw) if _is_number(raw) else parse_duration(raw)
+                    inject[key] = _minutes(parse_duration(value))
+                except ValueError as exc:
+                    problems.append(Problem(source, line, f"{where}.{column}", str(exc)))
         if cell.get("condition"):
             inject["when"] = cell["condition"]
         if cell.get("requested"):
@@ -109,6 +118,12 @@ def skeleton_from_msel(text: str, source: str, name: str) -> str:
         injects.append(inject)
     if problems:
         raise DocumentError(problems)
+    if injects and not any("detects" in j for j in injects):
+        # A plain HSEEP MSEL does not say how the incident is found: the first timed inject does.
+        timed = [j for j in injects if "at" in j and "requested" not in j] or [j for j in injects if "requested" not in j]
+        if timed:
+            first = min(timed, key=lambda j: parse_duration(j.get("at", "0m")))
+            first["detects"] = "monitoring"
     objectives = sorted({j["objective"] for j in injects if "objective" in j})
     groups = sorted({r for j in injects if j["to"] != "everyone" for r in j["to"] if r not in ROLES})
     skeleton = {
@@ -121,9 +136,18 @@ def skeleton_from_msel(text: str, source: str, name: str) -> str:
         "impact": {"share": 1.0, "cost_per_minute": 0},
         "detection": {"monitoring": {"probability": 1, "delay": "5m"}},
         "needs": {g: 1 for g in groups},
-        "diagnosis": {"by": "technical_lead", "time": {"dist": "lognormal", "median": "20m", "p90": "45m"}},
+        "diagnosis": {"by": "technical_lead", "time": {"dist": "lognormal", "median": "20m", "p90": "45m"},
+                      "causes": [{"id": "todo_cause", "title": "TODO: the real cause", "correct": True}]},
         "workarounds": [{"id": "todo_workaround", "name": "TODO: the workaround", "apply": "10m"}],
         "objectives": [{"id": o, "title": f"TODO: what {o} tests"} for o in objectives],
         "injects": injects,
     }
     return yaml.safe_dump(skeleton, sort_keys=False, allow_unicode=True, width=100)
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True

@@ -7,7 +7,7 @@ assumed.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
@@ -25,10 +25,14 @@ RATING_TITLES = {
 RATINGS = tuple(RATING_TITLES)
 
 
+MAX_DRILL_MINUTES = 60 * 1440.0
+"""Sixty days: longer than any incident a drill replays, short enough to run."""
+
+
 class ResponseAction(Frozen):
     """One thing one role did, at a scenario minute."""
 
-    at: Minutes
+    at: Annotated[Minutes, Field(le=MAX_DRILL_MINUTES)]
     role: Identifier
     by: str = Field("", description="The person, if it matters (default: the roster's first in the role).")
     action: str
@@ -40,7 +44,7 @@ class ResponseAction(Frozen):
     cause: str | None = None
     topic: str | None = None
     workaround: str | None = None
-    within: Minutes | None = None
+    within: Annotated[Minutes, Field(le=365 * 1440.0)] | None = None
     claims_workaround: str | None = None
     assumed: str | None = Field(None, description="Why this time is an assumption (never published, say).")
     note: str = ""
@@ -92,7 +96,8 @@ class Responses(Frozen):
     roster: str | None = Field(None, description="The roster they were written for (the default for drill run).")
     actions: list[ResponseAction] = Field(min_length=1)
     ratings: list[Rating] = Field(default_factory=list)
-    end: Minutes | None = Field(None, description="When the drill ends (default: just after the last action).")
+    end: Annotated[Minutes, Field(le=MAX_DRILL_MINUTES)] | None = Field(
+        None, description="When the drill ends (default: at the last action).")
 
     def problems(self) -> list[tuple[str, str]]:
         found = []

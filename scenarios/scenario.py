@@ -348,6 +348,15 @@ class Scenario(Frozen):
             found.append(("diagnosis.causes", "no cause is marked correct: true, so nobody could identify it"))
         found.extend(duplicates([o.id for o in self.objectives], "objectives[{}].id", "objective"))
         found.extend(duplicates([j.id for j in self.injects], "injects[{}].id", "inject"))
+        if self.injects and not self.diagnosis.causes:
+            found.append(("diagnosis.causes", "a scenario with injects needs causes (one correct) for players to identify"))
+        reserved = set(STATE_NAMES) | set(MILESTONES) | {"and", "or", "not", "true", "false", "last_update"}
+        for i, indicator in enumerate(self.indicators if self.world else ()):
+            if indicator.id in reserved:
+                found.append((f"world.indicators[{i}].id", f"{indicator.id!r} is already a name in conditions; choose another"))
+        for i, inject in enumerate(self.injects):
+            if inject.id in reserved:
+                found.append((f"injects[{i}].id", f"{inject.id!r} is already a name in conditions; choose another"))
         if self.injects and not any(j.detects for j in self.injects):
             found.append(("injects", "no inject has detects: monitoring or user_report, so the drill never detects the incident"))
         objectives = {o.id for o in self.objectives}

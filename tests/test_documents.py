@@ -182,3 +182,29 @@ def test_clock_times_are_not_read_as_base_60_numbers():
     doc = load_text(textwrap.dedent(text), "s.yaml").document
     assert doc.start.time == "13:42"
     assert doc.start.minute_of_week == 1 * 1440 + 13 * 60 + 42
+
+
+@pytest.mark.parametrize("text, message", [
+    ("kind: [roster]\nversion: 1\n", "unknown kind ['roster']"),
+    ("kind: roster\nversion: 1\n[1]: 2\n", "a key must be a plain name"),
+    ("kind: roster\nversion: 1\nname: r\nteam: t\nparticipants: &a [*a]\n", "not valid"),
+])
+def test_hostile_yaml_is_a_located_problem_not_a_traceback(text, message):
+    with pytest.raises(DocumentError) as err:
+        load_text(text, "x.yaml")
+    assert message in str(err.value)
+
+
+def test_scenario_drill_parts_are_checked_together(cloudflare):
+    text = cloudflare.text.replace("    - {id: traffic_served,", "    - {id: cost,", 1)
+    text = text.replace("  - id: deploy_log\n    requested: recent_changes\n",
+                        "  - id: deploy_log\n    requested: recent_changes\n    when: identified\n", 1)
+    text = text.replace("  wrong_hypothesis:\n    probability: 0.5", "  wrong_hypothesis:\n    probability: 0.5", 1)
+    with pytest.raises(DocumentError) as err:
+        load_text(text, "cf.yaml")
+    messages = "\n".join(str(p) for p in err.value.problems)
+    assert "requested inject is delivered when asked for" in messages
+    text = cloudflare.text.replace("    - {id: traffic_served,", "    - {id: cost,", 1)
+    with pytest.raises(DocumentError) as err:
+        load_text(text, "cf.yaml")
+    assert "world.indicators[0].id: 'cost' is already a name in conditions" in str(err.value)

@@ -138,14 +138,25 @@ def test_scenario_list_show_and_msel_round_trip(tmp_path):
     csv_path = tmp_path / "msel.csv"
     assert run("scenario", "export-msel", "cloudflare-2019-waf", "-o", csv_path).exit_code == 0
     header = csv_path.read_text().splitlines()[0]
-    assert header.startswith("id,time,condition,requested,delivery,from,to,subject")
+    assert header.startswith("id,time,condition,repeat,requested,delivery,from,to,subject")
     skeleton = tmp_path / "imported.yaml"
     imported = run("scenario", "import-msel", csv_path, "--name", "my-waf-drill", "-o", skeleton)
     assert imported.exit_code == 0, imported.output
     original = resolve("cloudflare-2019-waf", "scenario").document
     again = load(skeleton).document
-    assert [(j.id, j.at, j.when, j.requested, j.channel, j.to, j.subject, j.type, j.detects) for j in again.injects] == \
-        [(j.id, j.at, j.when, j.requested, j.channel, j.to, j.subject, j.type, j.detects) for j in original.injects]
+    fields = lambda j: (j.id, j.at, j.when, j.repeat, j.requested, j.channel, j.to, j.sender, j.subject,  # noqa: E731
+                        j.expect, j.expect_action, j.objective, j.type, j.detects)
+    assert [fields(j) for j in again.injects] == [fields(j) for j in original.injects]
+
+
+def test_a_plain_msel_without_warroom_columns_imports(tmp_path):
+    path = tmp_path / "plain.csv"
+    path.write_text("id,time,delivery,to,subject\ncall,15,phone,incident_manager,Customer on the phone\n"
+                    "alarm,1h0m30s,alert,everyone,Disk alarm\n")
+    out = tmp_path / "plain.yaml"
+    assert run("scenario", "import-msel", path, "--name", "plain", "-o", out).exit_code == 0
+    injects = load(out).document.injects
+    assert [(j.at, j.detects) for j in injects] == [(15.0, "monitoring"), (60.5, None)]
 
 
 def test_msel_import_reports_every_bad_cell(tmp_path):
