@@ -507,6 +507,84 @@ def _console(session: DrillSession, store: DrillStore, replications: int) -> Non
         click.echo(f"Drill {session.record.id} left {session.status}; carry on with: warroom drill resume {session.record.id}")
 
 
+def _serve_options(f):
+    f = click.option("--port", default=8750, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")(f)
+    f = click.option("--host", default="127.0.0.1", show_default=True,
+                     help="Address to bind; only this machine can connect unless you give e.g. 0.0.0.0.")(f)
+    return f
+
+
+def _serve(store: DrillStore, host: str, port: int) -> None:
+    import uvicorn
+
+    from drills.web import create_app
+
+    click.echo(f"Serving live drills on http://{host}:{port}/ (Ctrl-C to stop; drills resume where they were)")
+    uvicorn.run(create_app(store), host=host, port=port, log_level="warning")
+
+
+@drill.command("start")
+@click.argument("scenario")
+@click.option("--roster", default=None, metavar="FILE", help="Who plays which role [default: one player per role].")
+@click.option("--web", is_flag=True, required=True, help="Run the drill in browsers (the only way start runs for now).")
+@click.option("--speed", default=1.0, show_default=True, type=click.FloatRange(0, 3600, min_open=True),
+              help="Scenario minutes per wall minute.")
+@click.option("--staffing", default=None, metavar="FILE", help="Staffing [default: the scenario's reference staffing].")
+@click.option("--playbook", default=None, metavar="FILE", help=f"Playbook [default: {DEFAULT_PLAYBOOK}].")
+@click.option("--seed", default=1, show_default=True, type=click.IntRange(0, 2**63 - 1))
+@click.option("--start", default=None, metavar="WHEN", help="When the incident starts, e.g. 'sat 03:00'.")
+@click.option("--no-serve", is_flag=True, help="Only create the drill and print the links (a server is already running).")
+@_serve_options
+@_store_option
+def drill_start(scenario, roster, web, speed, staffing, playbook, seed, start, no_serve, host, port, store_path):
+    """Create a live drill of SCENARIO for browsers and print everyone's link.
+
+    The facilitator link controls the clock; each participant's link shows only what
+    their role would see and lets them act only as that role; evaluators rate the
+    objectives. Then the server starts (unless --no-serve) on 127.0.0.1.
+    """
+    from drills.web import links, open_web_drill
+
+    documents = _drill_documents(scenario, roster, playbook, staffing)
+    start_minute = getattr(_parse_start(start), "minute_of_week", None) if start else None
+    store = _open_store(store_path)
+    session, grants = open_web_drill(store, documents, seed=seed, speed=speed, start_minute=start_minute)
+    base = f"http://{host}:{port}"
+    click.echo(f"Drill {session.record.id}: {session.record.title}")
+    for access, url in links(base, grants):
+        who = f"{access.person} ({access.role})" if access.role else access.person
+        click.echo(f"  {access.capability:<12} {who:<44} {url}")
+    click.echo("Send each person only their own link. Start the clock from the facilitator page.")
+    if not no_serve:
+        _serve(store, host, port)
+
+
+@drill.command("serve")
+@_serve_options
+@_store_option
+def drill_serve(host, port, store_path):
+    """Serve the live drills of the journal to browsers (resuming any that were running)."""
+    _serve(_open_store(store_path), host, port)
+
+
+@drill.command("links")
+@click.argument("drill_id")
+@_serve_options
+@_store_option
+def drill_links(drill_id, host, port, store_path):
+    """Print the links of live drill DRILL_ID again."""
+    from drills.web import links
+
+    store = _open_store(store_path)
+    try:
+        record = store.get(drill_id)
+    except DrillError as exc:
+        _fail(str(exc))
+    for access, url in links(f"http://{host}:{port}", store.grants(record.id)):
+        who = f"{access.person} ({access.role})" if access.role else access.person
+        click.echo(f"  {access.capability:<12} {who:<44} {url}")
+
+
 @drill.command("resume")
 @click.argument("drill_id")
 @_baseline_options

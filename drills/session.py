@@ -299,6 +299,24 @@ class DrillSession:
     def events(self) -> list[DrillEvent]:
         return self.store.events(self.record.id)
 
+    @classmethod
+    def rate_ended(cls, store: DrillStore, drill_id: str, objective: str, rating: str, reason: str,
+                   actor: str = "evaluator") -> list[DrillEvent]:
+        """An evaluator's rating after the drill has ended, appended at its last minute."""
+        record = store.get(drill_id)
+        scenario = DrillDocuments.from_record(record).scenario.document
+        if objective not in {o.id for o in scenario.objectives}:
+            raise ActionRejected(f"unknown objective {objective!r}")
+        if rating not in ("P", "S", "M", "U"):
+            raise ActionRejected(f"a rating is P, S, M or U, got {rating!r}")
+        if not reason.strip():
+            raise ActionRejected("an evaluator's rating needs a reason")
+        events = store.events(drill_id)
+        last = events[-1] if events else None
+        event = DrillEvent(kind="rating", t=last.t if last else 0.0, name=objective, actor=actor,
+                           detail={"rating": rating, "reason": reason})
+        return store.append(drill_id, [event], after=last.seq if last else 0)
+
 
 _CONTROL_STATUS = {"start": "running", "pause": "paused", "resume": "running", "end": "ended"}
 

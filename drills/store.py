@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import secrets
 import sqlite3
 import threading
 from dataclasses import dataclass, field, replace
@@ -18,7 +19,7 @@ from pathlib import Path
 from .errors import DrillError
 from .events import DrillEvent
 
-__all__ = ["DrillStore", "DrillRecord", "DEFAULT_STORE", "STATUSES"]
+__all__ = ["DrillStore", "DrillRecord", "Access", "DEFAULT_STORE", "STATUSES", "CAPABILITIES"]
 
 DEFAULT_STORE = Path(".warroom") / "drills.db"
 STATUSES = ("created", "running", "paused", "ended")
@@ -52,7 +53,16 @@ CREATE TABLE IF NOT EXISTS events (
     detail TEXT NOT NULL,
     PRIMARY KEY (drill_id, seq)
 );
+CREATE TABLE IF NOT EXISTS access (
+    token TEXT PRIMARY KEY,
+    drill_id TEXT NOT NULL REFERENCES drills(id),
+    capability TEXT NOT NULL,
+    role TEXT NOT NULL,
+    person TEXT NOT NULL
+);
 """
+
+CAPABILITIES = ("facilitator", "evaluator", "participant")
 
 
 def now_iso() -> str:
@@ -80,6 +90,17 @@ class DrillRecord:
 
     def document(self, kind: str) -> dict | None:
         return next((d for d in self.documents if d["kind"] == kind), None)
+
+
+@dataclass(frozen=True)
+class Access:
+    """What one unguessable token lets its holder do in one drill."""
+
+    token: str
+    drill_id: str
+    capability: str  # facilitator, evaluator or participant
+    role: str  # the participant's role ("" for facilitator and evaluator)
+    person: str
 
 
 class DrillStore:
@@ -134,6 +155,27 @@ class DrillStore:
             self._db.execute("UPDATE drills SET status=?, speed=?, extra=?, updated=? WHERE id=?",
                              (record.status, record.speed, json.dumps(record.extra), record.updated, drill_id))
         return record
+
+    # -- access -----------------------------------------------------------------------
+    def grant(self, drill_id: str, capability: str, role: str = "", person: str = "") -> Access:
+        """A new unguessable token (256 bits) for one capability in one drill."""
+        if capability not in CAPABILITIES:
+            raise ValueError(f"unknown capability {capability!r}")
+        access = Access(secrets.token_urlsafe(32), drill_id, capability, role, person)
+        with self._lock:
+            self._db.execute("INSERT INTO access VALUES (?,?,?,?,?)",
+                             (access.token, drill_id, capability, role, person))
+        return access
+
+    def access(self, token: str) -> Access | None:
+        row = self._db.execute("SELECT token, drill_id, capability, role, person FROM access WHERE token = ?",
+                               (token,)).fetchone()
+        return Access(*row) if row else None
+
+    def grants(self, drill_id: str) -> list[Access]:
+        rows = self._db.execute("SELECT token, drill_id, capability, role, person FROM access WHERE drill_id = ? "
+                                "ORDER BY rowid", (drill_id,))
+        return [Access(*row) for row in rows]
 
     # -- events -----------------------------------------------------------------------
     def append(self, drill_id: str, events: list[DrillEvent], after: int | None = None,

@@ -1,0 +1,97 @@
+"""Live drills inside the web server: each running drill's session, its clock ticking on
+the server's event loop, and the fan-out of journaled events to connected browsers.
+
+Everything happens on one asyncio loop, so sessions need no locks; every event reaches
+subscribers only after the journal has it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+from .clock import DrillClock
+from .errors import DrillError
+from .events import DrillEvent
+from .session import DrillSession
+from .store import DrillStore
+
+__all__ = ["Hub", "LiveDrill"]
+
+
+class LiveDrill:
+    """A drill the server is running: its session and who is listening."""
+
+    def __init__(self, session: DrillSession):
+        self.session = session
+        self.subscribers: set[asyncio.Queue] = set()
+        self.seen: dict[str, str] = {}  # token -> last time its holder was connected (wall, ISO)
+        session.listeners.append(self._publish)
+
+    def _publish(self, events: list[DrillEvent]) -> None:
+        for queue in list(self.subscribers):
+            queue.put_nowait(events)
+
+    def subscribe(self) -> asyncio.Queue:
+        queue: asyncio.Queue = asyncio.Queue()
+        self.subscribers.add(queue)
+        return queue
+
+    def unsubscribe(self, queue: asyncio.Queue) -> None:
+        self.subscribers.discard(queue)
+
+    def tick(self) -> None:
+        if self.session.status == "running":
+            self.session.advance_to()
+
+
+class Hub:
+    """The server's live drills, loaded from the journal on first use (which resumes them
+    after a crash at the minute of their last recorded event)."""
+
+    def __init__(self, store: DrillStore, tick: float = 0.25):
+        self.store = store
+        self.tick_seconds = tick
+        self.drills: dict[str, LiveDrill] = {}
+        self._task: asyncio.Task | None = None
+
+    def live(self, drill_id: str) -> LiveDrill | None:
+        """The live drill, resuming it if needed; None once it has ended."""
+        found = self.drills.get(drill_id)
+        if found is not None:
+            return found
+        record = self.store.get(drill_id)
+        if record.status == "ended":
+            return None
+        session = DrillSession.resume(self.store, drill_id, clock=DrillClock(speed=record.speed))
+        if session.status == "running":
+            session.clock.resume()
+        found = self.drills[drill_id] = LiveDrill(session)
+        return found
+
+    def adopt(self, session: DrillSession) -> LiveDrill:
+        found = self.drills[session.record.id] = LiveDrill(session)
+        return found
+
+    async def run(self) -> None:
+        while True:
+            for drill_id, live in list(self.drills.items()):
+                try:
+                    live.tick()
+                except DrillError:
+                    # Another process took the drill over; let it go rather than fork the journal.
+                    self.drills.pop(drill_id, None)
+                if live.session.status == "ended" and not live.subscribers:
+                    self.drills.pop(drill_id, None)
+            await asyncio.sleep(self.tick_seconds)
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.get_running_loop().create_task(self.run())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None

@@ -1,0 +1,160 @@
+"""The live drill server's API: tokens and what each may see and do, bad requests as JSON
+4xx, every accepted action journaled before the answer."""
+
+from __future__ import annotations
+
+import warnings
+
+import pytest
+
+from drills import DrillDocuments, DrillStore
+from drills.web import create_app, open_web_drill
+from scenarios import resolve
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    from starlette.testclient import TestClient
+
+
+@pytest.fixture
+def drill(tmp_path):
+    store = DrillStore(tmp_path / "d.db")
+    docs = DrillDocuments.resolve(resolve("cloudflare-2019-waf", "scenario"), resolve("cloudflare-2019-team", "roster"))
+    session, grants = open_web_drill(store, docs, speed=60)
+    tokens = {g.capability if g.capability != "participant" else g.role: g.token for g in grants}
+    with TestClient(create_app(store)) as client:
+        yield client, store, session.record.id, tokens
+
+
+def test_each_link_opens_only_its_own_page(drill):
+    client, _, _, t = drill
+    assert client.get(f"/facilitate/{t['facilitator']}").status_code == 200
+    assert client.get(f"/evaluate/{t['evaluator']}").status_code == 200
+    assert client.get(f"/play/{t['technical_lead']}").status_code == 200
+    denied = client.get(f"/facilitate/{t['technical_lead']}")
+    assert denied.status_code == 403 and "participant link" in denied.json()["error"]
+    assert client.get(f"/play/{t['facilitator']}").status_code == 403
+    assert client.get("/play/not-a-token").status_code == 404
+    assert client.get("/api/not-a-token/state").json()["status"] == 404
+    page = client.get(f"/play/{t['technical_lead']}")
+    assert "Content-Security-Policy" in page.headers and page.headers["Cache-Control"] == "no-store"
+
+
+def test_tokens_are_unguessable(drill):
+    _, store, drill_id, _ = drill
+    tokens = [g.token for g in store.grants(drill_id)]
+    assert len(set(tokens)) == len(tokens) and all(len(tok) >= 40 for tok in tokens)
+
+
+def test_participants_cannot_control_the_clock_or_act_as_another_role(drill):
+    client, store, drill_id, t = drill
+    tl = t["technical_lead"]
+    for path, body in (("control", {"name": "start"}), ("inject", {"subject": "x"}), ("adjudicate", {"claim": 1, "accept": True}),
+                       ("rate", {"objective": "diagnose", "rating": "P", "reason": "x"})):
+        response = client.post(f"/api/{tl}/{path}", json=body)
+        assert response.status_code == 403, path
+        assert "error" in response.json()
+    client.post(f"/api/{t['facilitator']}/control", json={"name": "start"})
+    client.post(f"/api/{t['facilitator']}/control", json={"name": "next"})
+    # The role comes from the token: a 'role' in the body changes nothing.
+    response = client.post(f"/api/{tl}/action", json={"action": "acknowledge", "role": "incident_manager"})
+    assert response.status_code == 200
+    actions = [e for e in store.events(drill_id) if e.kind == "action"]
+    assert [(a.role, a.actor) for a in actions] == [("technical_lead", "Sasha (SRE on duty)")]
+
+
+def test_participants_see_only_what_their_role_is_sent(drill):
+    client, _, _, t = drill
+    fac = t["facilitator"]
+    client.post(f"/api/{fac}/control", json={"name": "start"})
+    client.post(f"/api/{fac}/control", json={"name": "next"})  # 3m: the page to the technical lead and SRE
+    client.post(f"/api/{fac}/inject", json={"subject": "Only for the IM", "to": ["incident_manager"]})
+    client.post(f"/api/{fac}/control", json={"name": "next"})  # 3.5m
+    client.post(f"/api/{fac}/control", json={"name": "next"})  # 6m: a red herring
+    tl_events = client.get(f"/api/{t['technical_lead']}/events").json()
+    im_events = client.get(f"/api/{t['incident_manager']}/events").json()
+    tl_injects = [e for e in tl_events if e["kind"] in ("inject", "adhoc_inject")]
+    im_subjects = {e["detail"]["subject"] for e in im_events if e["kind"] in ("inject", "adhoc_inject")}
+    assert "PAGE: external WAF probe failing from every region" in {e["detail"]["subject"] for e in tl_injects}
+    assert "PAGE: external WAF probe failing from every region" not in im_subjects
+    assert "Only for the IM" in im_subjects
+    assert "Only for the IM" not in {e["detail"]["subject"] for e in tl_injects}
+    for event in tl_injects:
+        assert not {"notes", "expect", "expect_action", "type", "objective"} & set(event["detail"]), event
+    fac_events = client.get(f"/api/{fac}/events").json()
+    herring = next(e for e in fac_events if e["name"] == "attack_theory")
+    assert herring["detail"]["type"] == "red_herring" and herring["detail"]["notes"]
+    # Future injects are nowhere in a participant's state.
+    state = client.get(f"/api/{t['technical_lead']}/state").json()
+    assert "next_inject_at" not in state and "scoreboard" not in state and "roster" not in state
+
+
+def test_bad_requests_get_json_4xx_and_leave_the_drill_unharmed(drill):
+    client, store, drill_id, t = drill
+    tl, fac = t["technical_lead"], t["facilitator"]
+    before = store.summary(drill_id)
+    cases = [
+        (f"/api/{tl}/action", b"{not json", 400),
+        (f"/api/{tl}/action", b"[1, 2]", 400),
+        (f"/api/{tl}/action", b'{"action": "teleport"}', 422),
+        (f"/api/{tl}/action", b'{"action": "update", "fields": {"audience": ["x"]}}', 422),
+        (f"/api/{tl}/action", b'{"action": "acknowledge"}', 409),  # the drill has not started
+        (f"/api/{fac}/control", b'{"name": "explode"}', 422),
+        (f"/api/{fac}/control", b'{"name": "speed", "speed": "fast"}', 422),
+        (f"/api/{fac}/inject", b'{"subject": "x", "channel": "pigeon"}', 422),
+        (f"/api/{fac}/adjudicate", b'{"claim": "one", "accept": true}', 422),
+    ]
+    for path, body, status in cases:
+        response = client.post(path, content=body, headers={"Content-Type": "application/json"})
+        assert response.status_code == status, (path, body, response.text)
+        assert response.json()["error"]
+    assert client.get(f"/api/{tl}/events?after=abc").status_code == 400
+    assert store.summary(drill_id) == before
+    assert client.post(f"/api/{tl}/action", content=b"x" * 70000).status_code == 413
+
+
+def test_accepted_actions_are_journaled_before_the_answer(drill):
+    client, store, drill_id, t = drill
+    fac, tl = t["facilitator"], t["technical_lead"]
+    client.post(f"/api/{fac}/control", json={"name": "start"})
+    client.post(f"/api/{fac}/control", json={"name": "next"})
+    answer = client.post(f"/api/{tl}/action", json={"action": "hypothesis", "fields": {"text": "<b>attack?</b>"}}).json()
+    seq = answer["events"][0]["seq"]
+    stored = {e.seq: e for e in store.events(drill_id)}
+    assert stored[seq].kind == "action" and stored[seq].detail["text"] == "<b>attack?</b>"
+
+
+def test_evaluators_rate_objectives_and_the_rating_reaches_the_scorecard(drill):
+    from drills import Journal, score
+
+    client, store, drill_id, t = drill
+    client.post(f"/api/{t['facilitator']}/control", json={"name": "start"})
+    rated = client.post(f"/api/{t['evaluator']}/rate", json={"objective": "diagnose", "rating": "S", "reason": "slow start"})
+    assert rated.status_code == 200
+    bad = client.post(f"/api/{t['evaluator']}/rate", json={"objective": "juggling", "rating": "S", "reason": "x"})
+    assert bad.status_code == 409 and "unknown objective" in bad.json()["error"]
+    client.post(f"/api/{t['facilitator']}/control", json={"name": "end"})
+    after_end = client.post(f"/api/{t['evaluator']}/rate", json={"objective": "restore", "rating": "U", "reason": "never"})
+    assert after_end.status_code == 200
+    card = score(Journal.from_store(store, drill_id)).to_dict()
+    assert card["ratings"]["diagnose"]["override"]["reason"] == "slow start"
+    assert card["ratings"]["restore"]["rating"] == "U"
+
+
+def test_the_scribe_log_is_part_of_the_journal(tmp_path):
+    store = DrillStore(tmp_path / "d.db")
+    roster = resolve("cloudflare-2019-team", "roster")
+    from scenarios import load_text
+
+    text = roster.text.replace("  - {name: Priya (SRE), role: sre}", "  - {name: Priya (SRE), role: sre}\n  - {name: Sam, role: scribe}")
+    docs = DrillDocuments.resolve(resolve("cloudflare-2019-waf", "scenario"), load_text(text, "r.yaml"))
+    session, grants = open_web_drill(store, docs)
+    scribe = next(g.token for g in grants if g.role == "scribe")
+    fac = next(g.token for g in grants if g.capability == "facilitator")
+    with TestClient(create_app(store)) as client:
+        client.post(f"/api/{fac}/control", json={"name": "start"})
+        client.post(f"/api/{fac}/control", json={"name": "next"})
+        response = client.post(f"/api/{scribe}/action", json={"action": "log", "fields": {"text": "IM asked for an update"}})
+        assert response.status_code == 200
+    logged = [e for e in store.events(session.record.id) if e.kind == "action" and e.name == "log"]
+    assert logged[0].role == "scribe" and logged[0].actor == "Sam"
