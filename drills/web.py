@@ -19,7 +19,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, StreamingResponse
+from starlette.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
@@ -343,6 +343,21 @@ def create_app(store: DrillStore, hub: Hub | None = None) -> Starlette:
             out = DrillSession.rate_ended(store, access.drill_id, objective, rating, reason, actor=access.person)
         return JSONResponse({"accepted": True, "events": [e.to_dict() for e in out]})
 
+    @handle
+    async def scorecard(request: Request):
+        access = access_of(request)
+        require(access, "facilitator", "evaluator")
+        from .baseline import simulated_responses
+        from .journal import Journal
+        from .scoring import score
+
+        journal = Journal.from_store(store, access.drill_id)
+        documents = DrillDocuments.from_record(journal.record)
+        simulated, about = await asyncio.to_thread(
+            simulated_responses, documents.scenario, documents.staffing, documents.playbook,
+            seed=journal.record.seed, replications=500, start_minute=journal.record.start_minute)
+        return JSONResponse(score(journal, simulated, about).to_dict())
+
     async def not_found(request: Request, exc: HTTPException):
         return _error(exc.status_code, exc.detail if isinstance(exc.detail, str) else "not found")
 
@@ -360,8 +375,12 @@ def create_app(store: DrillStore, hub: Hub | None = None) -> Starlette:
         finally:
             await hub.stop()
 
+    async def favicon(request: Request):
+        return Response(status_code=204)
+
     routes = [
         Route("/", index),
+        Route("/favicon.ico", favicon),
         Route("/play/{token}", page),
         Route("/facilitate/{token}", page),
         Route("/evaluate/{token}", page),
@@ -373,6 +392,7 @@ def create_app(store: DrillStore, hub: Hub | None = None) -> Starlette:
         Route("/api/{token}/inject", inject, methods=["POST"]),
         Route("/api/{token}/adjudicate", adjudicate, methods=["POST"]),
         Route("/api/{token}/rate", rate, methods=["POST"]),
+        Route("/api/{token}/scorecard", scorecard),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
     app = Starlette(routes=routes, lifespan=lifespan,

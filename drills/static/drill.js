@@ -115,6 +115,7 @@
     if ($("scoreboard") && state.scoreboard) renderScoreboard(state.scoreboard);
     if ($("objective") && !$("objective").options.length) for (const o of state.objectives || []) $("objective").append(el("option", { value: o.id }, o.title));
     if ($("claims")) renderClaims(state.claims || []);
+    if ($("scorecard-panel") && drill.status === "ended" && $("scorecard-panel").hidden) showScorecard();
     if ($("next-inject")) $("next-inject").textContent = state.next_inject_at != null ? `Next timed inject at ${minutes(state.next_inject_at)}` : "No timed inject left";
   }
   function renderDashboard(dash) {
@@ -168,6 +169,23 @@
       reject.addEventListener("click", () => post("adjudicate", { claim: c.claim, accept: false }).then(scheduleRefresh));
       return el("li", {}, `${c.role}: "${c.text}" claims ${c.workaround} `, accept, " ", reject);
     }));
+  }
+
+  async function showScorecard() {
+    const response = await fetch(api("scorecard"));
+    if (!response.ok) return;
+    const card = await response.json();
+    $("scorecard-panel").hidden = false;
+    $("score-headline").textContent = `Score ${card.score}/100 (grade ${card.grade})`;
+    const table = $("scorecard");
+    table.replaceChildren(el("tr", {}, el("th", {}, "metric"), el("th", {}, "actual"), el("th", {}, "target"), el("th", {}, "")));
+    for (const [key, m] of Object.entries(card.metrics)) {
+      const mark = m.met === true ? "met" : m.met === false ? "missed" : "";
+      table.append(el("tr", { class: mark }, el("td", {}, m.title), el("td", {}, m.actual_min == null ? "-" : String(m.actual_min)),
+        el("td", {}, m.target_min == null ? "" : String(m.target_min)), el("td", {}, mark)));
+    }
+    $("score-notes").replaceChildren(...card.strengths.map((s) => el("li", { class: "met" }, "+ " + s)),
+      ...card.improvements.map((s) => el("li", { class: "missed" }, "- " + s)));
   }
 
   // -- participant actions -------------------------------------------------------------
