@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 
+from .chat import Webhooks, payload_for
 from .clock import DrillClock
 from .errors import DrillError
 from .events import DrillEvent
@@ -20,17 +22,52 @@ __all__ = ["Hub", "LiveDrill"]
 
 
 class LiveDrill:
-    """A drill the server is running: its session and who is listening."""
+    """A drill the server is running: its session, who is listening, its chat webhooks and
+    the communications check."""
 
     def __init__(self, session: DrillSession):
         self.session = session
         self.subscribers: set[asyncio.Queue] = set()
-        self.seen: dict[str, str] = {}  # token -> last time its holder was connected (wall, ISO)
+        self.seen: dict[str, str] = {}  # token -> when its holder last reached the server (wall, ISO)
+        self.webhooks = Webhooks(session.documents.roster.document.webhooks)
+        self.comms_check: dict | None = None
         session.listeners.append(self._publish)
 
     def _publish(self, events: list[DrillEvent]) -> None:
         for queue in list(self.subscribers):
             queue.put_nowait(events)
+        for event in events:
+            if event.kind in ("inject", "adhoc_inject"):
+                d = event.detail
+                self.webhooks.send(d.get("channel", "chat"), payload_for(
+                    d.get("subject", ""), d.get("content", ""), d.get("channel", "chat"), event.actor, event.t,
+                    self.session.record.title))
+
+    def notify(self, message: dict) -> None:
+        """Something for every open page that is not a journal event (the comms check)."""
+        for queue in list(self.subscribers):
+            queue.put_nowait(message)
+
+    def touch(self, token: str) -> None:
+        self.seen[token] = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+    def start_comms_check(self, tokens: list[str]) -> dict:
+        """Ask every participant to confirm they receive, and test every webhook."""
+        self.comms_check = {"started": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+                            "expected": list(tokens), "confirmed": {}, "webhooks": []}
+        for channel in self.webhooks.urls:
+            delivery = self.webhooks.send(channel, payload_for(
+                "Communications check: this channel works", "No action needed; this is a test before the drill.",
+                channel, "facilitator", self.session.drill.now, self.session.record.title))
+            self.comms_check["webhooks"].append(delivery)
+        self.notify({"type": "comms_check", "started": self.comms_check["started"]})
+        return self.comms_check
+
+    def confirm(self, token: str) -> bool:
+        if self.comms_check is None:
+            return False
+        self.comms_check["confirmed"][token] = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+        return True
 
     def subscribe(self) -> asyncio.Queue:
         queue: asyncio.Queue = asyncio.Queue()

@@ -139,9 +139,20 @@ def create_app(store: DrillStore, hub: Hub | None = None) -> Starlette:
             out["checklist"] = checklist(events, scenario, documents.playbook.document, documents.roster.document,
                                          access.role)
         else:
+            grants = store.grants(access.drill_id)
             out["roster"] = [{"person": g.person, "role": g.role, "capability": g.capability,
-                              "seen": bool(live and g.token in live.seen)}
-                             for g in store.grants(access.drill_id)]
+                              "seen": (live.seen.get(g.token) if live else None)} for g in grants]
+            if live is not None:
+                out["webhooks"] = [d.to_dict() for d in live.webhooks.deliveries[-50:]]
+                check = live.comms_check
+                if check is not None:
+                    by_token = {g.token: g for g in grants}
+                    out["comms_check"] = {
+                        "started": check["started"],
+                        "people": [{"person": by_token[t].person, "role": by_token[t].role,
+                                    "confirmed": check["confirmed"].get(t)} for t in check["expected"]],
+                        "webhooks": [d.to_dict() for d in check["webhooks"]],
+                    }
             out["objectives"] = [{"id": o.id, "title": o.title} for o in scenario.objectives]
             out["checklist"] = checklist(events, scenario, documents.playbook.document, documents.roster.document)
             if live is not None:
@@ -181,9 +192,37 @@ def create_app(store: DrillStore, hub: Hub | None = None) -> Starlette:
                                            "Content-Security-Policy": "default-src 'self'; style-src 'self' "
                                                                       "'unsafe-inline'; img-src 'self' data:"})
 
+    def touch(access: Access) -> None:
+        live = hub.drills.get(access.drill_id)
+        if live is not None:
+            live.touch(access.token)
+
     @handle
     async def state(request: Request):
-        return JSONResponse(state_of(access_of(request)))
+        access = access_of(request)
+        out = state_of(access)
+        touch(access)
+        return JSONResponse(out)
+
+    @handle
+    async def comms_check(request: Request):
+        access = access_of(request)
+        require(access, "facilitator")
+        live = live_of(access)
+        if live is None:
+            raise _Problem(409, "the drill has ended")
+        participants = [g.token for g in store.grants(access.drill_id) if g.capability == "participant"]
+        check = live.start_comms_check(participants)
+        return JSONResponse({"accepted": True, "started": check["started"], "participants": len(participants),
+                             "webhooks": len(check["webhooks"])})
+
+    @handle
+    async def confirm(request: Request):
+        access = access_of(request)
+        live = live_of(access)
+        if live is None or not live.confirm(access.token):
+            raise _Problem(409, "there is no communications check to confirm")
+        return JSONResponse({"accepted": True})
 
     @handle
     async def events(request: Request):
@@ -212,12 +251,19 @@ def create_app(store: DrillStore, hub: Hub | None = None) -> Starlette:
                     yield _sse(row)
                 if live is None:
                     return
-                live.seen[access.token] = "now"
+                live.touch(access.token)
+                if live.comms_check is not None and access.token not in live.comms_check["confirmed"] \
+                        and access.capability == "participant":
+                    yield f"event: comms\ndata: {json.dumps({'type': 'comms_check'})}\n\n"
                 while True:
                     try:
                         batch = await asyncio.wait_for(queue.get(), timeout=10.0)
                     except asyncio.TimeoutError:
                         yield ": keep-alive\n\n"
+                        continue
+                    if isinstance(batch, dict):
+                        if access.capability == "participant" or batch.get("type") != "comms_check":
+                            yield f"event: comms\ndata: {json.dumps(batch)}\n\n"
                         continue
                     for event in batch:
                         if event.seq <= sent:
@@ -261,6 +307,7 @@ def create_app(store: DrillStore, hub: Hub | None = None) -> Starlette:
         live = live_of(access)
         if live is None:
             raise _Problem(409, "the drill has ended")
+        live.touch(access.token)
         out = live.session.act(access.role, name, clean, actor=access.person)
         return JSONResponse({"accepted": True, "events": [visible(e, access) for e in out if visible(e, access)]})
 
@@ -393,6 +440,8 @@ def create_app(store: DrillStore, hub: Hub | None = None) -> Starlette:
         Route("/api/{token}/adjudicate", adjudicate, methods=["POST"]),
         Route("/api/{token}/rate", rate, methods=["POST"]),
         Route("/api/{token}/scorecard", scorecard),
+        Route("/api/{token}/commscheck", comms_check, methods=["POST"]),
+        Route("/api/{token}/confirm", confirm, methods=["POST"]),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
     app = Starlette(routes=routes, lifespan=lifespan,

@@ -158,3 +158,84 @@ def test_the_scribe_log_is_part_of_the_journal(tmp_path):
         assert response.status_code == 200
     logged = [e for e in store.events(session.record.id) if e.kind == "action" and e.name == "log"]
     assert logged[0].role == "scribe" and logged[0].actor == "Sam"
+
+
+class _Receiver:
+    """A local incoming-webhook endpoint that records what it is sent."""
+
+    def __init__(self):
+        import json as _json
+        import threading
+        from http.server import BaseHTTPRequestHandler, HTTPServer
+
+        received = self.received = []
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                length = int(self.headers.get("Content-Length", 0))
+                received.append(_json.loads(self.rfile.read(length)))
+                self.send_response(200)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = HTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+
+
+def _wait_for(predicate, timeout=10.0):
+    import time
+
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_webhooks_deliver_injects_and_a_failing_one_is_retried_reported_and_harmless(tmp_path):
+    import socket
+
+    from scenarios import load_text
+
+    receiver = _Receiver()
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{s.getsockname()[1]}/gone"
+    roster = resolve("cloudflare-2019-team", "roster").text + f"webhooks:\n  alert: {receiver.url}\n  dashboard: {dead}\n"
+    store = DrillStore(tmp_path / "d.db")
+    docs = DrillDocuments.resolve(resolve("cloudflare-2019-waf", "scenario"), load_text(roster, "team.yaml"))
+    session, grants = open_web_drill(store, docs)
+    fac = next(g.token for g in grants if g.capability == "facilitator")
+    tl = next(g.token for g in grants if g.role == "technical_lead")
+    try:
+        with TestClient(create_app(store)) as client:
+            assert client.post(f"/api/{fac}/commscheck").json()["webhooks"] == 2
+            assert client.post(f"/api/{tl}/confirm").status_code == 200
+            check = client.get(f"/api/{fac}/state").json()["comms_check"]
+            confirmed = {p["role"]: bool(p["confirmed"]) for p in check["people"]}
+            assert confirmed["technical_lead"] is True and confirmed["incident_manager"] is False
+            client.post(f"/api/{fac}/control", json={"name": "start"})
+            client.post(f"/api/{fac}/control", json={"name": "next"})  # the alert at 3m
+            client.post(f"/api/{fac}/control", json={"name": "next"})  # the dashboard inject at 3.5m
+            assert _wait_for(lambda: any(r["subject"].startswith("PAGE: external WAF probe") for r in receiver.received))
+            page = next(r for r in receiver.received if r["subject"].startswith("PAGE"))
+            assert page["is_drill"] is True and page["channel"] == "alert" and "warroom drill" in page["text"]
+
+            def failed():
+                hooks = client.get(f"/api/{fac}/state").json()["webhooks"]
+                return [h for h in hooks if h["channel"] == "dashboard" and h["status"] == "failed"]
+            assert _wait_for(failed, timeout=20)
+            assert failed()[0]["attempts"] == 4 and failed()[0]["error"]
+            # The drill went on regardless.
+            assert client.post(f"/api/{tl}/action", json={"action": "acknowledge"}).status_code == 200
+            comms = client.get(f"/api/{fac}/state").json()["comms_check"]["webhooks"]
+            assert {w["channel"]: w["status"] for w in comms} == {"alert": "delivered", "dashboard": "failed"}
+    finally:
+        receiver.close()

@@ -115,6 +115,12 @@
     if ($("scoreboard") && state.scoreboard) renderScoreboard(state.scoreboard);
     if ($("objective") && !$("objective").options.length) for (const o of state.objectives || []) $("objective").append(el("option", { value: o.id }, o.title));
     if ($("claims")) renderClaims(state.claims || []);
+    if ($("comms") && state.comms_check) renderComms(state.comms_check);
+    if ($("webhooks") && state.webhooks && state.webhooks.length) {
+      $("webhooks").replaceChildren(...state.webhooks.slice(-10).reverse().map((w) =>
+        el("li", { class: w.status === "failed" ? "missed" : w.status === "delivered" ? "met" : "" },
+          `${w.channel}: ${w.subject} - ${w.status}${w.error ? " (" + w.error + ")" : ""} after ${w.attempts} attempt(s)`)));
+    }
     if ($("scorecard-panel") && drill.status === "ended" && $("scorecard-panel").hidden) showScorecard();
     if ($("next-inject")) $("next-inject").textContent = state.next_inject_at != null ? `Next timed inject at ${minutes(state.next_inject_at)}` : "No timed inject left";
   }
@@ -188,6 +194,18 @@
       ...card.improvements.map((s) => el("li", { class: "missed" }, "- " + s)));
   }
 
+  function renderComms(check) {
+    const rows = check.people.map((p) => el("li", { class: p.confirmed ? "met" : "missed" },
+      `${p.person} (${p.role}): ${p.confirmed ? "confirmed" : "waiting"}`));
+    for (const w of check.webhooks) rows.push(el("li", { class: w.status === "failed" ? "missed" : w.status === "delivered" ? "met" : "" },
+      `webhook ${w.channel}: ${w.status}${w.error ? " (" + w.error + ")" : ""}`));
+    $("comms").replaceChildren(...rows);
+  }
+  if ($("comms-check")) $("comms-check").addEventListener("click", async () => {
+    if (await post("commscheck", {})) { scheduleRefresh(); setTimeout(scheduleRefresh, 2000); setTimeout(scheduleRefresh, 6000); }
+  });
+  $("comms-confirm").addEventListener("click", async () => { if (await post("confirm", {})) $("comms-banner").hidden = true; });
+
   // -- participant actions -------------------------------------------------------------
   function buildActions(actions) {
     const select = $("action-select");
@@ -257,6 +275,7 @@
     const source = new EventSource(api("stream") + `?after=${lastSeq}`);
     source.addEventListener("open", () => { $("connection").hidden = true; scheduleRefresh(); });
     source.addEventListener("drill", (message) => handle(JSON.parse(message.data)));
+    source.addEventListener("comms", () => { if (capability === "participant") $("comms-banner").hidden = false; else scheduleRefresh(); });
     source.addEventListener("error", () => {
       $("connection").hidden = false;
       source.close();
