@@ -31,6 +31,7 @@ class LiveDrill:
         self.seen: dict[str, str] = {}  # token -> when its holder last reached the server (wall, ISO)
         self.webhooks = Webhooks(session.documents.roster.document.webhooks)
         self.comms_check: dict | None = None
+        self._rendered: dict[tuple, str] = {}
         session.listeners.append(self._publish)
 
     def _publish(self, events: list[DrillEvent]) -> None:
@@ -42,6 +43,18 @@ class LiveDrill:
                 self.webhooks.send(d.get("channel", "chat"), payload_for(
                     d.get("subject", ""), d.get("content", ""), d.get("channel", "chat"), event.actor, event.t,
                     self.session.record.title))
+
+    def rendered(self, event: DrillEvent, access, render) -> str:
+        """An event's stream text for one kind of viewer, rendered once for all of them
+        (what a participant sees depends only on their role)."""
+        key = (event.seq, access.capability, access.role if access.capability == "participant" else "")
+        text = self._rendered.get(key)
+        if text is None:
+            text = self._rendered[key] = render()
+            if len(self._rendered) > 5000:
+                for old in list(self._rendered)[:2500]:
+                    del self._rendered[old]
+        return text
 
     def notify(self, message: dict) -> None:
         """Something for every open page that is not a journal event (the comms check)."""

@@ -269,9 +269,9 @@ def create_app(store: DrillStore, hub: Hub | None = None) -> Starlette:
                         if event.seq <= sent:
                             continue
                         sent = event.seq
-                        row = visible(event, access)
-                        if row is not None:
-                            yield _sse(row)
+                        text = live.rendered(event, access, lambda e=event: _sse_or_none(visible(e, access)))
+                        if text:
+                            yield text
             finally:
                 if queue is not None:
                     live.unsubscribe(queue)
@@ -449,6 +449,10 @@ def create_app(store: DrillStore, hub: Hub | None = None) -> Starlette:
     app.state.hub = hub
     app.state.store = store
     return app
+
+
+def _sse_or_none(row: dict | None) -> str:
+    return _sse(row) if row is not None else ""
 
 
 def _sse(row: dict) -> str:
