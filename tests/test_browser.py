@@ -131,3 +131,57 @@ def test_three_browsers_play_a_drill_to_its_scorecard(server):
         tl.screenshot(path=str(ARTIFACTS / "participant.png"), full_page=True)
         browser.close()
     assert not [e for e in errors if "EventSource" not in e], errors
+
+
+def test_a_browser_reconnects_after_the_server_is_killed_and_misses_nothing(tmp_path):
+    port = free_port()
+    store = tmp_path / "d.db"
+    base = f"http://127.0.0.1:{port}"
+
+    def serve(args):
+        return subprocess.Popen([WARROOM, *args, "--port", str(port), "--store", str(store)], cwd=tmp_path,
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+    first = serve(["drill", "start", "cloudflare-2019-waf", "--roster", "cloudflare-2019-team", "--web", "--speed", "1"])
+    links = {}
+    while True:
+        line = first.stdout.readline()
+        match = re.search(r"(http://\S+/(play|facilitate)/(\S+))", line)
+        if match:
+            role = re.search(r"\((\w+)\)", line)
+            links[role[1] if role and match[2] == "play" else match[2]] = match[1]
+        if line.startswith("Send each person"):
+            break
+
+    def up():
+        for _ in range(200):
+            try:
+                httpx.get(base, timeout=1)
+                return
+            except httpx.HTTPError:
+                time.sleep(0.1)
+
+    up()
+    fac_token = links["facilitate"].rsplit("/", 1)[1]
+    httpx.post(f"{base}/api/{fac_token}/control", json={"name": "start"})
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+        page = browser.new_page()
+        page.goto(links["technical_lead"])
+        httpx.post(f"{base}/api/{fac_token}/control", json={"name": "next"})
+        playwright.expect(page.locator("#inbox")).to_contain_text("PAGE: external WAF probe failing")
+        first.send_signal(signal.SIGKILL)
+        first.wait(10)
+        playwright.expect(page.locator("#connection")).to_be_visible(timeout=10000)
+        second = serve(["drill", "serve"])
+        try:
+            up()
+            playwright.expect(page.locator("#connection")).to_be_hidden(timeout=15000)
+            httpx.post(f"{base}/api/{fac_token}/inject", json={"subject": "After the restart", "to": ["technical_lead"]})
+            playwright.expect(page.locator("#inbox")).to_contain_text("After the restart", timeout=10000)
+            assert page.locator("#inbox li", has_text="PAGE: external WAF probe failing").count() == 1
+            assert page.locator("#inbox li", has_text="After the restart").count() == 1
+        finally:
+            browser.close()
+            second.send_signal(signal.SIGTERM)
+            second.wait(10)
