@@ -44,7 +44,7 @@ def test_drill_howto_commands_run(tmp_path, monkeypatch):
     text = (ROOT / "docs" / "howto" / "run-a-drill.md").read_text()
     commands = [line for block in re.findall(r"```sh\n(.*?)```", text, re.S) for line in block.splitlines()
                 if line.startswith("warroom ") and "my-" not in line and "DRILL_ID" not in line
-                and "--console" not in line]
+                and "--console" not in line and "--web" not in line]
     assert len(commands) >= 3
     monkeypatch.chdir(tmp_path)
     runner = CliRunner()
