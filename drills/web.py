@@ -85,6 +85,12 @@ def create_app(store: DrillStore, hub: Hub | None = None) -> Starlette:
         except DrillError as exc:
             raise _Problem(409, str(exc))
 
+    def session_of(access: Access) -> DrillSession:
+        live = live_of(access)
+        if live is None:
+            raise _Problem(409, "the drill has ended")
+        return live.session
+
     def require(access: Access, *capabilities: str) -> None:
         if access.capability not in capabilities:
             raise _Problem(403, f"a {access.capability} link cannot do this")
@@ -319,10 +325,7 @@ def create_app(store: DrillStore, hub: Hub | None = None) -> Starlette:
         name = data.get("name")
         if name not in _CONTROLS:
             raise _Problem(422, f"unknown control {name!r} (controls: {', '.join(_CONTROLS)})")
-        live = live_of(access)
-        if live is None:
-            raise _Problem(409, "the drill has ended")
-        session = live.session
+        session = session_of(access)
         if name == "start":
             out = session.start()
         elif name == "pause":
@@ -339,7 +342,7 @@ def create_app(store: DrillStore, hub: Hub | None = None) -> Starlette:
             out = session.jump_to_next_inject()
         else:
             out = session.end()
-        return JSONResponse({"accepted": True, "events": [e.to_dict() for e in out]})
+        return _accepted(out)
 
     @handle
     async def inject(request: Request):
@@ -355,11 +358,7 @@ def create_app(store: DrillStore, hub: Hub | None = None) -> Starlette:
         subject, content = data.get("subject"), data.get("content") or ""
         if not isinstance(subject, str) or not isinstance(content, str):
             raise _Problem(422, "subject and content must be text")
-        live = live_of(access)
-        if live is None:
-            raise _Problem(409, "the drill has ended")
-        out = live.session.send_adhoc(subject, content, to, channel)
-        return JSONResponse({"accepted": True, "events": [e.to_dict() for e in out]})
+        return _accepted(session_of(access).send_adhoc(subject, content, to, channel))
 
     @handle
     async def adjudicate(request: Request):
@@ -369,11 +368,7 @@ def create_app(store: DrillStore, hub: Hub | None = None) -> Starlette:
         claim, accept = data.get("claim"), data.get("accept")
         if not isinstance(claim, int) or isinstance(claim, bool) or not isinstance(accept, bool):
             raise _Problem(422, "give claim (a number) and accept (true or false)")
-        live = live_of(access)
-        if live is None:
-            raise _Problem(409, "the drill has ended")
-        out = live.session.adjudicate(claim, accept, str(data.get("reason") or ""))
-        return JSONResponse({"accepted": True, "events": [e.to_dict() for e in out]})
+        return _accepted(session_of(access).adjudicate(claim, accept, str(data.get("reason") or "")))
 
     @handle
     async def rate(request: Request):
@@ -449,6 +444,10 @@ def create_app(store: DrillStore, hub: Hub | None = None) -> Starlette:
     app.state.hub = hub
     app.state.store = store
     return app
+
+
+def _accepted(events) -> JSONResponse:
+    return JSONResponse({"accepted": True, "events": [e.to_dict() for e in events]})
 
 
 def _sse_or_none(row: dict | None) -> str:
