@@ -23,6 +23,7 @@ demo: $(BIN)/warroom
 	$(BIN)/warroom drill run cloudflare-waf-2019 \
 	    --roster cloudflare-2019-team --responses cloudflare-2019-actual \
 	    --store $(DEMO_OUT)/drills.db -o $(DEMO_OUT)/scorecard.json
+	$(BIN)/warroom report scorecard latest --store $(DEMO_OUT)/drills.db -o $(DEMO_OUT)/scorecard.html
 
 test: $(BIN)/warroom
 	$(BIN)/python -m pytest

@@ -686,6 +686,72 @@ def drill_score(drill, staffing, as_json, out_file, replications, store_path):
     _emit_scorecard(_scorecard(journal, staffing, replications), as_json, out_file)
 
 
+# -- reports --------------------------------------------------------------------------
+
+@main.group("report")
+def report_group():
+    """Documents people read: drill scorecards (HTML, Markdown, JSON, PDF)."""
+
+
+def _journal_of(drill: str, store_path: str) -> Journal:
+    if Path(drill).is_file():
+        try:
+            journal = Journal.from_dict(json.loads(Path(drill).read_text(encoding="utf-8")))
+            DrillDocuments.from_record(journal.record)
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            _fail(f"{drill}: not a warroom journal ({type(exc).__name__}: {exc})")
+        except DrillError as exc:
+            _fail(f"{drill}: {exc}")
+        except DocumentError as exc:
+            _fail(exc.problems)
+        return journal
+    store = _open_store(store_path)
+    try:
+        return Journal.from_store(store, drill)
+    except DrillError as exc:
+        _fail(str(exc))
+
+
+@report_group.command("scorecard")
+@click.argument("drill")
+@click.option("-f", "--format", "fmt", type=click.Choice(["html", "md", "json", "pdf"]), default="html",
+              show_default=True, help="html: one self-contained file (charts inline, prints well); md for wikis "
+                                      "and tickets; pdf through Chromium's print-to-PDF.")
+@click.option("-o", "--out", "out_file", default=None, type=click.Path(dir_okay=False),
+              help="Where to write it [default: scorecard-DRILL.html or .pdf here; md and json to standard output].")
+@_baseline_options
+@_store_option
+def report_scorecard(drill, fmt, out_file, replications, store_path):
+    """The scorecard of DRILL (a drill id or an exported journal) as a document to hand out:
+    the score, each target metric against its target, a swimlane timeline by role, the
+    update cadence, RACI adherence, HSEEP ratings with evaluator notes, how the team ranks
+    among simulated teams, strengths and areas for improvement."""
+    from reports.pdf import PdfUnavailable
+    from reports.scorecard import render_scorecard
+
+    journal = _journal_of(drill, store_path)
+    card = journal.record.extra.get("scorecard") if journal.ended else None
+    if card is None or card.get("format") != "warroom.scorecard/1":
+        card = _scorecard(journal, None, replications)
+    try:
+        output = render_scorecard(card, journal.to_dict(), fmt)
+    except PdfUnavailable as exc:
+        _fail(str(exc))
+    if out_file is None and fmt in ("md", "json"):
+        click.echo(output, nl=False)
+        return
+    target = Path(out_file or f"scorecard-{journal.record.id}.{fmt}")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(output, bytes):
+            target.write_bytes(output)
+        else:
+            target.write_text(output, encoding="utf-8")
+    except OSError as exc:
+        _fail(f"cannot write {target}: {exc.strerror or exc}")
+    click.echo(f"Scorecard of {journal.record.id} written to {target}")
+
+
 # -- scenarios ------------------------------------------------------------------------
 
 @main.group("scenario")

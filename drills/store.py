@@ -133,6 +133,12 @@ class DrillStore:
             )
 
     def get(self, drill_id: str) -> DrillRecord:
+        """A drill by its id, a unique prefix of it, or `latest` (the newest drill)."""
+        if drill_id == "latest":
+            row = self._db.execute("SELECT * FROM drills ORDER BY created DESC, rowid DESC LIMIT 1").fetchone()
+            if row is None:
+                raise DrillError(f"no drills yet in {self.path}")
+            return _record(row)
         row = self._db.execute("SELECT * FROM drills WHERE id = ?", (drill_id,)).fetchone()
         if row is None:
             matches = [r[0] for r in self._db.execute("SELECT id FROM drills WHERE substr(id, 1, ?) = ?",

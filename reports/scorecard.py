@@ -1,0 +1,71 @@
+"""The drill scorecard as a document: self-contained HTML (charts inline), Markdown, JSON
+or PDF, from the scorecard and journal artifacts (SPEC 3.6) and nothing else."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from .charts import cadence_chart, metrics_chart, percentile_chart, swimlane_chart
+from .pdf import html_to_pdf
+
+__all__ = ["render_scorecard", "FORMATS"]
+
+FORMATS = ("html", "md", "json", "pdf")
+_TEMPLATES = Path(__file__).resolve().parent / "templates"
+_html = Environment(loader=FileSystemLoader(_TEMPLATES), autoescape=select_autoescape(["html", "j2"]))
+_markdown = Environment(loader=FileSystemLoader(_TEMPLATES), autoescape=False, keep_trailing_newline=True)
+
+
+def _fmt(value) -> str:
+    if value is None:
+        return "-"
+    return f"{value:.0f}" if abs(value - round(value)) < 0.05 else f"{value:.1f}"
+
+
+def _md(text) -> str:
+    """User text made safe for a Markdown table cell: no markup, no pipes, no raw HTML."""
+    text = " ".join(str(text).split())
+    for char in "\\`*_[]<>|#":
+        text = text.replace(char, "\\" + char)
+    return text
+
+
+def _context(card: dict, journal: dict | None) -> dict:
+    events = journal["events"] if journal else []
+    milestones = card.get("milestones", {})
+    restore = card["metrics"]["time_to_restore"]["actual_min"]
+    updates = [e["t"] for e in events if e["kind"] == "action" and e["name"] == "update"]
+    cadence = card["checks"]["update_cadence"].get("cadence_min") or 30.0
+    end = max([e["t"] for e in events] + [0.0])
+    return {
+        "card": card,
+        "drill": card["drill"],
+        "restore": "not restored" if restore is None else f"{_fmt(restore)} min",
+        "fmt": _fmt,
+        "md": _md,
+        "charts": {
+            "metrics": metrics_chart(card["metrics"]),
+            "percentiles": percentile_chart(card.get("percentiles", {}),
+                                            {k: m["title"] for k, m in card["metrics"].items()}),
+            "swimlane": swimlane_chart(events, milestones) if events else None,
+            "cadence": cadence_chart(updates, milestones.get("declared", {}).get("t"),
+                                     milestones.get("restored", {}).get("t"), end, cadence) if events else None,
+        },
+    }
+
+
+def render_scorecard(card: dict, journal: dict | None, fmt: str = "html") -> str | bytes:
+    """The report text (bytes for PDF). `journal` is the exported journal, for the timeline."""
+    if fmt == "json":
+        return json.dumps(card, indent=2) + "\n"
+    if fmt == "md":
+        return _markdown.get_template("scorecard.md.j2").render(_context(card, journal))
+    html = _html.get_template("scorecard.html.j2").render(_context(card, journal))
+    if fmt == "html":
+        return html
+    if fmt == "pdf":
+        return html_to_pdf(html)
+    raise ValueError(f"unknown format {fmt!r} (formats: {', '.join(FORMATS)})")

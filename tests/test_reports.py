@@ -1,0 +1,108 @@
+"""Scorecard documents people hand out: every format renders for every bundled replay,
+with the numbers, the charts embedded, and participants' text escaped."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from cli import main
+from drills import DrillDocuments, DrillStore, Journal, play, score
+from reports.scorecard import render_scorecard
+from scenarios import bundled, load_text, resolve
+
+ARTIFACTS = Path(os.environ.get("WARROOM_TEST_ARTIFACTS", Path(__file__).resolve().parents[1] / "test-artifacts"))
+CHROMIUM = shutil.which("chromium")
+
+
+def replay(name: str, tmp_path: Path, text_edit=None):
+    responses = resolve(name, "responses")
+    if text_edit:
+        responses = load_text(text_edit(responses.text), responses.source)
+    rs = responses.document
+    docs = DrillDocuments.resolve(resolve(rs.scenario, "scenario"), resolve(rs.roster, "roster"))
+    session = play(DrillStore(tmp_path / f"{name}.db"), docs, responses, seed=1)
+    journal = Journal.from_store(session.store, session.record.id)
+    return score(journal).to_dict(), journal.to_dict()
+
+
+@pytest.mark.parametrize("name", sorted(bundled("responses")))
+def test_every_format_renders_for_every_bundled_replay(name, tmp_path):
+    card, journal = replay(name, tmp_path)
+    html = render_scorecard(card, journal, "html")
+    assert html.startswith("<!doctype html>") and "<svg" in html
+    assert not re.search(r"(src|href)=[\"']?(https?:)?//", html)  # nothing fetched from a network
+    assert f"{card['score']:.0f}" in html and card["drill"]["title"].split(" (")[0][:30] in html
+    restore = card["metrics"]["time_to_restore"]["actual_min"]
+    md = render_scorecard(card, journal, "md")
+    assert md.startswith("# Drill scorecard") and "| Time to restore (MTTR) |" in md
+    assert f"{restore:.0f}" in md or f"{restore:.1f}" in md
+    assert json.loads(render_scorecard(card, journal, "json"))["score"] == card["score"]
+
+
+def test_participants_text_is_escaped_in_html_and_markdown(tmp_path):
+    def hostile(text):
+        return text.replace("text: We are aware of issues affecting sites on our network and are investigating.",
+                            "text: \"<script>alert('x')</script> | **bold** [link](http://evil)\"")
+    card, journal = replay("cloudflare-2019-actual", tmp_path,
+                           lambda t: hostile(t).replace("reason: ", "reason: ") + "ratings:\n"
+                           "  - {objective: diagnose, rating: S, reason: \"<img src=x onerror=alert(1)>\"}\n")
+    html = render_scorecard(card, journal, "html")
+    assert "<img src=x" not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
+    md = render_scorecard(card, journal, "md")
+    assert not re.search(r"(?<!\\)<img", md) and "\\<img src=x onerror=alert(1)\\>" in md
+
+
+def test_report_command_writes_html_md_and_pdf(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    store = tmp_path / "d.db"
+    ran = runner.invoke(main, ["drill", "run", "cloudflare-2019-waf", "--responses", "cloudflare-2019-actual",
+                               "--store", str(store), "--baseline", "200"])
+    assert ran.exit_code == 0, ran.output
+    drill_id = json.loads(runner.invoke(main, ["drill", "list", "--json", "--store", str(store)]).output)[0]["id"]
+    html = runner.invoke(main, ["report", "scorecard", drill_id, "--store", str(store)])
+    assert html.exit_code == 0, html.output
+    written = tmp_path / f"scorecard-{drill_id}.html"
+    assert written.exists() and "faster than" in written.read_text()
+    md = runner.invoke(main, ["report", "scorecard", drill_id, "-f", "md", "--store", str(store)])
+    assert md.output.startswith("# Drill scorecard")
+    runner.invoke(main, ["drill", "export", drill_id, "-o", "journal.json", "--store", str(store)])
+    from_file = runner.invoke(main, ["report", "scorecard", "journal.json", "-f", "json", "--baseline", "0"])
+    assert json.loads(from_file.output)["metrics"]["time_to_restore"]["actual_min"] == 27
+    pdf = runner.invoke(main, ["report", "scorecard", drill_id, "-f", "pdf", "-o", "card.pdf", "--store", str(store)])
+    if CHROMIUM:
+        assert pdf.exit_code == 0, pdf.output
+        assert (tmp_path / "card.pdf").read_bytes().startswith(b"%PDF")
+    else:
+        assert pdf.exit_code == 2 and "apt-get install -y chromium" in pdf.output
+
+
+@pytest.mark.skipif(CHROMIUM is None and os.environ.get("CI") != "true", reason="needs Debian's chromium")
+def test_the_html_scorecard_renders_in_chromium_without_errors(tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    card, journal = replay("cloudflare-2019-actual", tmp_path)
+    path = tmp_path / "card.html"
+    path.write_text(render_scorecard(card, journal, "html"))
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    errors = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM or "/usr/bin/chromium", args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--no-first-run"])
+        page = browser.new_page(viewport={"width": 1100, "height": 900})
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(path.as_uri())
+        assert page.locator("figure svg").count() >= 3
+        assert page.locator("text=Time to restore (MTTR)").count() >= 1
+        page.screenshot(path=str(ARTIFACTS / "scorecard-report.png"), full_page=True)
+        browser.close()
+    assert errors == []
