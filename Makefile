@@ -19,7 +19,7 @@ demo: $(BIN)/warroom
 	    --staffing business-hours-pager \
 	    --staffing 24x7-comms-lead \
 	    --staffing follow-the-sun \
-	    --replications 2000 --seed 2019 --jobs 2 --out $(DEMO_OUT)
+	    --replications 2000 --seed 2019 --jobs 2 --out $(DEMO_OUT) --report $(DEMO_OUT)/comparison.html
 	$(BIN)/warroom drill run cloudflare-waf-2019 \
 	    --roster cloudflare-2019-team --responses cloudflare-2019-actual \
 	    --store $(DEMO_OUT)/drills.db -o $(DEMO_OUT)/scorecard.json

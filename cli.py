@@ -229,7 +229,7 @@ def _run_options(f):
 
 
 def _execute(scenario_args, staffing_args, playbook, replications, seed, jobs, mode, start, horizon, warmup,
-             out_dir, as_json, quiet):
+             out_dir, as_json, quiet, report=None):
     problems: list[Problem] = []
     scenarios, staffings, book = [], [], None
     for arg in scenario_args:
@@ -266,6 +266,20 @@ def _execute(scenario_args, staffing_args, playbook, replications, seed, jobs, m
     if out_dir:
         paths = write_results(result, out_dir)
         summary["files"] = [str(p) for p in paths]
+    if report:
+        from reports.compare import render_comparison
+        from reports.pdf import PdfUnavailable
+
+        try:
+            output = render_comparison(result.to_dict(), result.incidents, _format_of(report, "html"))
+        except PdfUnavailable as exc:
+            _fail(str(exc))
+        target = Path(report)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(output) if isinstance(output, bytes) else target.write_text(output, encoding="utf-8")
+        except OSError as exc:
+            _fail(f"cannot write {target}: {exc.strerror or exc}")
     if as_json:
         # The terminal gets each input's name, source and hash; summary.json keeps full copies.
         for item in summary["inputs"]:
@@ -273,6 +287,8 @@ def _execute(scenario_args, staffing_args, playbook, replications, seed, jobs, m
         click.echo(json.dumps(summary, indent=2))
         return
     _print_human(summary, out_dir)
+    if report:
+        click.echo(f"Report written to {report}")
 
 
 def _print_human(summary: dict, out_dir):
@@ -322,8 +338,10 @@ def simulate(scenario, staffing, **kwargs):
 @click.argument("scenario", nargs=-1, required=True)
 @click.option("--staffing", "staffing", multiple=True, required=True, metavar="FILE",
               help="A staffing option (repeat it; the first is the baseline).")
+@click.option("--report", "report", default=None, type=click.Path(dir_okay=False),
+              help="Also write the comparison as a document (.html, .md, .pdf by its extension).")
 @_run_options
-def compare(scenario, staffing, **kwargs):
+def compare(scenario, staffing, report, **kwargs):
     """Compare staffing options on SCENARIO by simulated time to restore (MTTR).
 
     Every option sees the same incidents (common random numbers), so differences are
@@ -332,7 +350,7 @@ def compare(scenario, staffing, **kwargs):
     """
     if len(staffing) < 2:
         raise click.UsageError("compare needs at least two --staffing options (use simulate for one)")
-    _execute(scenario, list(staffing), **kwargs)
+    _execute(scenario, list(staffing), report=report, **kwargs)
 
 
 # -- drills ---------------------------------------------------------------------------
@@ -690,7 +708,7 @@ def drill_score(drill, staffing, as_json, out_file, replications, store_path):
 
 @main.group("report")
 def report_group():
-    """Documents people read: drill scorecards (HTML, Markdown, JSON, PDF)."""
+    """Documents people read: drill scorecards and staffing comparisons (HTML, Markdown, JSON, PDF)."""
 
 
 def _journal_of(drill: str, store_path: str) -> Journal:
@@ -750,6 +768,50 @@ def report_scorecard(drill, fmt, out_file, replications, store_path):
     except OSError as exc:
         _fail(f"cannot write {target}: {exc.strerror or exc}")
     click.echo(f"Scorecard of {journal.record.id} written to {target}")
+
+
+def _write_report(output, target: Path, what: str) -> None:
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(output, bytes):
+            target.write_bytes(output)
+        else:
+            target.write_text(output, encoding="utf-8")
+    except OSError as exc:
+        _fail(f"cannot write {target}: {exc.strerror or exc}")
+    click.echo(f"{what} written to {target}")
+
+
+def _format_of(path: str | None, default: str) -> str:
+    suffix = Path(path).suffix.lower().lstrip(".") if path else ""
+    return {"htm": "html", "markdown": "md"}.get(suffix, suffix) if suffix in ("html", "htm", "md", "markdown",
+                                                                               "json", "pdf") else default
+
+
+@report_group.command("compare")
+@click.argument("results", type=click.Path(file_okay=False))
+@click.option("-f", "--format", "fmt", type=click.Choice(["html", "md", "json", "pdf"]), default=None,
+              help="[default: from -o's extension, else html]")
+@click.option("-o", "--out", "out_file", default=None, type=click.Path(dir_okay=False),
+              help="Where to write it [default: RESULTS/comparison.html].")
+def report_compare(results, fmt, out_file):
+    """The staffing comparison in RESULTS (a folder written by compare --out) as a document
+    for leadership: the verdict, MTTR distributions (ECDF), every milestone, paired
+    differences with confidence intervals, target breaches and costs (a Pareto chart)."""
+    from reports.artifacts import read_results
+    from reports.compare import render_comparison
+    from reports.pdf import PdfUnavailable
+
+    try:
+        summary, incidents = read_results(results)
+    except (OSError, ValueError) as exc:
+        _fail(f"{results}: not a results folder written by warroom compare --out ({exc})")
+    fmt = fmt or _format_of(out_file, "html")
+    try:
+        output = render_comparison(summary, incidents, fmt)
+    except PdfUnavailable as exc:
+        _fail(str(exc))
+    _write_report(output, Path(out_file or Path(results) / f"comparison.{fmt}"), "Staffing comparison")
 
 
 # -- scenarios ------------------------------------------------------------------------

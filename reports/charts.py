@@ -7,12 +7,14 @@ import io
 
 
 import matplotlib
+import matplotlib.ticker
 
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
 
-__all__ = ["svg", "metrics_chart", "swimlane_chart", "cadence_chart", "percentile_chart"]
+__all__ = ["svg", "metrics_chart", "swimlane_chart", "cadence_chart", "percentile_chart", "ecdf_chart", "box_chart",
+           "difference_chart", "pareto_chart"]
 
 INK, MUTED, MET, MISSED, ACCENT = "#1d2433", "#8a91a3", "#1e7b34", "#b3261e", "#2f5fb3"
 plt.rcParams.update({"font.size": 9, "axes.edgecolor": MUTED, "axes.labelcolor": INK, "xtick.color": INK,
@@ -122,5 +124,106 @@ def percentile_chart(percentiles: dict, titles: dict) -> str | None:
     ax.set_yticks(range(len(keys)), [titles.get(k, k) for k in keys])
     ax.set_xlim(0, 100)
     ax.set_xlabel("faster than this share of simulated teams (%)")
+    ax.spines[["top", "right"]].set_visible(False)
+    return svg(figure)
+
+
+PALETTE = ["#2f5fb3", "#b3261e", "#1e7b34", "#b36b00", "#6b3fb3", "#00798c", "#8a5a44", "#444c5e"]
+
+
+def ecdf_chart(samples: dict[str, "object"], target: float | None, xlabel: str) -> str | None:
+    """The share of incidents restored within x minutes, one line per option."""
+    import numpy as np
+
+    figure, ax = plt.subplots(figsize=(8, 3.6))
+    drawn = False
+    for k, (name, values) in enumerate(samples.items()):
+        values = np.sort(np.asarray(values, dtype=float))
+        values = values[np.isfinite(values)]
+        if values.size == 0:
+            continue
+        ax.step(values, np.arange(1, values.size + 1) / values.size, where="post", color=PALETTE[k % len(PALETTE)],
+                label=name, linewidth=1.6)
+        drawn = True
+    if not drawn:
+        plt.close(figure)
+        return None
+    if target is not None:
+        ax.axvline(target, color=INK, linestyle="--", linewidth=1)
+        ax.text(target, 0.02, f" target {target:g}m", fontsize=8)
+    ax.set_ylim(0, 1.01)
+    ax.set_ylabel("share of incidents")
+    ax.set_xlabel(xlabel)
+    ax.legend(frameon=False, loc="lower right")
+    ax.spines[["top", "right"]].set_visible(False)
+    return svg(figure)
+
+
+def box_chart(frame, metrics: list[str], titles: dict, options: list[str]) -> str | None:
+    """One panel per milestone metric: each option's distribution as a box plot (whiskers 5-95%)."""
+    import numpy as np
+
+    metrics = [m for m in metrics if frame[m].notna().any()]
+    if not metrics:
+        return None
+    cols = 2
+    rows = (len(metrics) + cols - 1) // cols
+    figure, axes = plt.subplots(rows, cols, figsize=(9, 1.2 + 1.0 * rows * max(1, len(options)) * 0.55), squeeze=False)
+    for ax, metric in zip(axes.ravel(), metrics):
+        data = [frame.loc[frame["option"] == o, metric].dropna().to_numpy() for o in options]
+        data = [d if d.size else np.array([np.nan]) for d in data]
+        box = ax.boxplot(data, orientation="horizontal", whis=(5, 95), showfliers=False, patch_artist=True, widths=0.6)
+        for k, patch in enumerate(box["boxes"]):
+            patch.set_facecolor(PALETTE[k % len(PALETTE)])
+            patch.set_alpha(0.45)
+        ax.set_yticks(range(1, len(options) + 1), options, fontsize=7)
+        ax.set_title(titles.get(metric, metric), fontsize=9, loc="left")
+        ax.spines[["top", "right"]].set_visible(False)
+    for ax in axes.ravel()[len(metrics):]:
+        ax.set_visible(False)
+    figure.tight_layout()
+    return svg(figure)
+
+
+def difference_chart(differences: list[dict], metric_titles: dict) -> str | None:
+    """Paired differences against the baseline (p90), with 95% confidence intervals."""
+    rows = [d for d in differences if d.get("p90_diff") is not None and d.get("p90_ci95") and d["p90_ci95"][0] is not None]
+    if not rows:
+        return None
+    figure, ax = plt.subplots(figsize=(8, 0.32 * len(rows) + 1.0))
+    for y, d in enumerate(rows[::-1]):
+        low, high = d["p90_ci95"]
+        color = MISSED if low > 0 else MET if high < 0 else MUTED
+        ax.plot([low, high], [y, y], color=color, linewidth=2)
+        ax.scatter([d["p90_diff"]], [y], color=color, zorder=3, s=18)
+    ax.axvline(0, color=INK, linewidth=1)
+    ax.set_yticks(range(len(rows)), [f"{d['option']}: {metric_titles.get(d['metric'], d['metric'])}" for d in rows[::-1]],
+                  fontsize=7)
+    ax.set_xlabel("change in p90 minutes against the baseline (95% CI); left is faster")
+    ax.spines[["top", "right"]].set_visible(False)
+    return svg(figure)
+
+
+def pareto_chart(points: list[tuple[str, float, float]]) -> str | None:
+    """Options by yearly staffing cost and expected outage cost; the frontier joined up."""
+    if not points:
+        return None
+    figure, ax = plt.subplots(figsize=(7, 4))
+    for k, (name, staffing, outage) in enumerate(points):
+        ax.scatter([staffing], [outage], color=PALETTE[k % len(PALETTE)], s=60, zorder=3)
+        ax.annotate(name, (staffing, outage), textcoords="offset points", xytext=(6, 6), fontsize=8)
+    frontier, best = [], float("inf")
+    for name, staffing, outage in sorted(points, key=lambda p: (p[1], p[2])):
+        if outage < best:
+            frontier.append((staffing, outage))
+            best = outage
+    if len(frontier) > 1:
+        ax.plot(*zip(*frontier), color=MUTED, linestyle="--", linewidth=1, label="no option is better on both")
+        ax.legend(frameon=False)
+    ax.set_xlabel("staffing cost per year")
+    ax.set_ylabel("expected outage cost per year")
+    ax.ticklabel_format(style="plain")
+    ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))
+    ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))
     ax.spines[["top", "right"]].set_visible(False)
     return svg(figure)

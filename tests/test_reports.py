@@ -106,3 +106,25 @@ def test_the_html_scorecard_renders_in_chromium_without_errors(tmp_path):
         page.screenshot(path=str(ARTIFACTS / "scorecard-report.png"), full_page=True)
         browser.close()
     assert errors == []
+
+
+def test_staffing_comparison_report_from_a_results_folder_and_from_compare(tmp_path):
+    runner = CliRunner()
+    out = tmp_path / "results"
+    ran = runner.invoke(main, ["compare", "cloudflare-2019-waf", "--staffing", "cloudflare-2019-sre", "--staffing",
+                               "business-hours-pager", "-n", "300", "--out", str(out), "--report",
+                               str(tmp_path / "direct.md"), "-q"])
+    assert ran.exit_code == 0, ran.output
+    direct = (tmp_path / "direct.md").read_text()
+    assert direct.startswith("# Staffing comparison: cloudflare-2019-waf")
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["verdict"][0] in direct
+    made = runner.invoke(main, ["report", "compare", str(out)])
+    assert made.exit_code == 0, made.output
+    html = (out / "comparison.html").read_text()
+    assert html.count("<svg") >= 4  # ECDF, milestones, differences, Pareto
+    assert "Verdict" in html and "business-hours-pager" in html and "MTTR" in html
+    p90 = summary["options"][1]["metrics"]["time_to_restore"]["p90"]
+    assert f"{p90:.1f}" in html
+    missing = runner.invoke(main, ["report", "compare", str(tmp_path / "nowhere")])
+    assert missing.exit_code == 2 and "not a results folder" in missing.output

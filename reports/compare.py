@@ -1,0 +1,83 @@
+"""The staffing comparison as a document for leadership: the verdict on top, time to
+restore (MTTR) per option as ECDF and box plots, every milestone's distribution, paired
+differences with confidence intervals, the chance of missing each target, and outage cost
+against staffing cost. Reads only a results folder (summary.json + incidents.parquet)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from scenarios import METRIC_TITLES, METRICS
+
+from .charts import box_chart, difference_chart, ecdf_chart, pareto_chart
+from .pdf import html_to_pdf
+
+__all__ = ["render_comparison"]
+
+_TEMPLATES = Path(__file__).resolve().parent / "templates"
+_html = Environment(loader=FileSystemLoader(_TEMPLATES), autoescape=select_autoescape(["html", "j2"]))
+_markdown = Environment(loader=FileSystemLoader(_TEMPLATES), autoescape=False, keep_trailing_newline=True)
+
+
+def _f1(value) -> str:
+    return "-" if value is None else f"{value:.1f}"
+
+
+def _money(value) -> str:
+    return "-" if value is None else f"{value:,.0f}"
+
+
+def _signed(value) -> str:
+    return "-" if value is None else f"{value:+.1f}"
+
+
+def _context(summary: dict, incidents: pd.DataFrame) -> dict:
+    options = summary.get("options") or [dict(summary, name=summary.get("option", "option"), title="")]
+    names = [o["name"] for o in options]
+    targets = {}
+    rows = []
+    for o in options:
+        restore = o["metrics"].get("time_to_restore") or {}
+        restore = {k: restore.get(k) for k in ("mean", "p50", "p90", "p95")} | {
+            "ci95": restore.get("ci95") or [None, None], "p90_ci95": restore.get("p90_ci95") or [None, None]}
+        breaches = {}
+        for metric, t in o["targets"].items():
+            targets.setdefault(metric, f"{t['target']:g}")
+            breaches[metric] = f"{t['breach']['probability']:.0%}"
+        rows.append({"name": o["name"], "title": o.get("title", ""), "restore": restore, "costs": o["costs"],
+                     "breach": breaches.get("time_to_restore", ""), "breaches": breaches})
+    restore_target = summary["options"][0]["targets"].get("time_to_restore", {}).get("target") if "options" in summary \
+        else summary["targets"].get("time_to_restore", {}).get("target")
+    samples = {n: incidents.loc[incidents["option"] == n, "time_to_restore"].to_numpy() for n in names}
+    differences = [d for d in summary.get("differences", []) if d["metric"] in METRICS]
+    scenario = ", ".join(i["name"] for i in summary["inputs"] if i["kind"] == "scenario")
+    return {
+        "summary": summary, "options": rows, "targets": targets, "titles": METRIC_TITLES, "scenario": scenario,
+        "baseline": names[0], "differences": differences,
+        "f1": _f1, "money": _money, "signed": _signed,
+        "charts": {
+            "ecdf": ecdf_chart(samples, restore_target, "time to restore service (MTTR), minutes"),
+            "boxes": box_chart(incidents, [m for m in METRICS if m != "time_to_restore"], METRIC_TITLES, names),
+            "differences": difference_chart([d for d in differences if abs(d.get("p90_diff") or 0) > 1e-9
+                                             or (d.get("p90_ci95") or [0, 0])[1] != 0], METRIC_TITLES),
+            "pareto": pareto_chart([(o["name"], o["costs"]["staffing_cost_per_year"], o["costs"]["outage_cost_per_year"])
+                                    for o in options]),
+        },
+    }
+
+
+def render_comparison(summary: dict, incidents: pd.DataFrame, fmt: str = "html") -> str | bytes:
+    if fmt == "json":
+        return json.dumps(summary, indent=2) + "\n"
+    if fmt == "md":
+        return _markdown.get_template("compare.md.j2").render(_context(summary, incidents))
+    html = _html.get_template("compare.html.j2").render(_context(summary, incidents))
+    if fmt == "html":
+        return html
+    if fmt == "pdf":
+        return html_to_pdf(html)
+    raise ValueError(f"unknown format {fmt!r}")
