@@ -108,7 +108,8 @@ def main():
 def list_documents():
     """List the bundled documents: scenarios, staffing options, playbooks, rosters, responses."""
     plural = {"scenario": "scenarios", "staffing": "staffing options", "playbook": "playbooks",
-              "roster": "rosters", "responses": "responses (scripted drills)"}
+              "roster": "rosters", "responses": "responses (scripted drills)",
+              "improvement_plan": "improvement plans"}
     for kind in DOCUMENT_KINDS:
         docs = bundled(kind)
         width = max((len(n) for n in docs), default=0)
@@ -708,7 +709,8 @@ def drill_score(drill, staffing, as_json, out_file, replications, store_path):
 
 @main.group("report")
 def report_group():
-    """Documents people read: drill scorecards and staffing comparisons (HTML, Markdown, JSON, PDF)."""
+    """Documents people read: drill scorecards, after-action reports and staffing comparisons
+    (HTML, Markdown, JSON, PDF)."""
 
 
 def _journal_of(drill: str, store_path: str) -> Journal:
@@ -747,10 +749,7 @@ def report_scorecard(drill, fmt, out_file, replications, store_path):
     from reports.pdf import PdfUnavailable
     from reports.scorecard import render_scorecard
 
-    journal = _journal_of(drill, store_path)
-    card = journal.record.extra.get("scorecard") if journal.ended else None
-    if card is None or card.get("format") != "warroom.scorecard/1":
-        card = _scorecard(journal, None, replications)
+    journal, card = _journal_and_card(drill, store_path, replications)
     try:
         output = render_scorecard(card, journal.to_dict(), fmt)
     except PdfUnavailable as exc:
@@ -758,16 +757,60 @@ def report_scorecard(drill, fmt, out_file, replications, store_path):
     if out_file is None and fmt in ("md", "json"):
         click.echo(output, nl=False)
         return
-    target = Path(out_file or f"scorecard-{journal.record.id}.{fmt}")
+    _write_report(output, Path(out_file or f"scorecard-{journal.record.id}.{fmt}"),
+                  f"Scorecard of {journal.record.id}")
+
+
+def _journal_and_card(drill: str, store_path: str, replications: int) -> tuple[Journal, dict]:
+    journal = _journal_of(drill, store_path)
+    card = journal.record.extra.get("scorecard") if journal.ended else None
+    if card is None or card.get("format") != "warroom.scorecard/1":
+        card = _scorecard(journal, None, replications)
+    return journal, card
+
+
+@report_group.command("aar")
+@click.argument("drill")
+@click.option("--plan", "plan_file", default=None, type=click.Path(dir_okay=False),
+              help="An improvement plan (kind: improvement_plan) giving owners and dates.")
+@click.option("--plan-template", is_flag=True, help="Print an improvement plan to fill in, for this drill's issues.")
+@click.option("-f", "--format", "fmt", type=click.Choice(["html", "md", "pdf"]), default=None,
+              help="[default: from -o's extension, else html]")
+@click.option("-o", "--out", "out_file", default=None, type=click.Path(dir_okay=False),
+              help="Where to write it [default: aar-DRILL.html here; md to standard output].")
+@_baseline_options
+@_store_option
+def report_aar(drill, plan_file, plan_template, fmt, out_file, replications, store_path):
+    """The after-action report and improvement plan (HSEEP AAR/IP) of DRILL: exercise
+    overview, objectives and ratings, analysis per objective, and the improvement plan
+    (issue, corrective action, capability element, owner, start and completion dates).
+
+    \b
+      warroom report aar latest --plan-template > plan.yaml   # fill in owners and dates
+      warroom report aar latest --plan plan.yaml -o aar.html
+    """
+    from reports.aar import plan_template as template_of, render_aar
+    from reports.pdf import PdfUnavailable
+
+    journal, card = _journal_and_card(drill, store_path, replications)
+    if plan_template:
+        click.echo(template_of(card), nl=False)
+        return
+    plan = None
+    if plan_file:
+        try:
+            plan = load(plan_file, expect="improvement_plan").document
+        except DocumentError as exc:
+            _fail(exc.problems)
+    fmt = fmt or _format_of(out_file, "html")
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(output, bytes):
-            target.write_bytes(output)
-        else:
-            target.write_text(output, encoding="utf-8")
-    except OSError as exc:
-        _fail(f"cannot write {target}: {exc.strerror or exc}")
-    click.echo(f"Scorecard of {journal.record.id} written to {target}")
+        output = render_aar(card, journal.to_dict(), plan, fmt)
+    except PdfUnavailable as exc:
+        _fail(str(exc))
+    if out_file is None and fmt == "md":
+        click.echo(output, nl=False)
+        return
+    _write_report(output, Path(out_file or f"aar-{journal.record.id}.{fmt}"), f"After-action report of {journal.record.id}")
 
 
 def _write_report(output, target: Path, what: str) -> None:

@@ -15,6 +15,7 @@ import yaml
 from pydantic import ValidationError
 
 from .errors import DocumentError, Problem
+from .improvement import ImprovementPlan
 from .playbook import Playbook
 from .responses import Responses
 from .roster import Roster
@@ -23,9 +24,10 @@ from .staffing import Staffing
 
 __all__ = ["Document", "Loaded", "DOCUMENT_KINDS", "load", "load_text", "parse_yaml"]
 
-Document = Union[Scenario, Staffing, Playbook, Roster, Responses]
+Document = Union[Scenario, Staffing, Playbook, Roster, Responses, ImprovementPlan]
 DOCUMENT_KINDS: dict[str, type] = {
     "scenario": Scenario, "staffing": Staffing, "playbook": Playbook, "roster": Roster, "responses": Responses,
+    "improvement_plan": ImprovementPlan,
 }
 SUPPORTED_VERSIONS = {kind: (1,) for kind in DOCUMENT_KINDS}
 

@@ -128,3 +128,32 @@ def test_staffing_comparison_report_from_a_results_folder_and_from_compare(tmp_p
     assert f"{p90:.1f}" in html
     missing = runner.invoke(main, ["report", "compare", str(tmp_path / "nowhere")])
     assert missing.exit_code == 2 and "not a results folder" in missing.output
+
+
+def test_after_action_report_with_an_improvement_plan(tmp_path):
+    import yaml
+
+    runner = CliRunner()
+    store = str(tmp_path / "d.db")
+    assert runner.invoke(main, ["drill", "run", "expired-certificate", "--responses", "cert-expiry-drill",
+                                "--store", store, "--baseline", "0"]).exit_code == 0
+    template = runner.invoke(main, ["report", "aar", "latest", "--plan-template", "--store", store])
+    assert template.exit_code == 0, template.output
+    plan = yaml.safe_load(template.output)
+    assert plan["kind"] == "improvement_plan" and "time_to_declare" in plan["items"]
+    plan["items"]["time_to_declare"].update(owner="Dana <on-call lead>", start="2026-12-01", complete="2027-01-15")
+    (tmp_path / "plan.yaml").write_text(yaml.safe_dump(plan))
+    made = runner.invoke(main, ["report", "aar", "latest", "--plan", str(tmp_path / "plan.yaml"), "-o",
+                                str(tmp_path / "aar.html"), "--store", store])
+    assert made.exit_code == 0, made.output
+    html = (tmp_path / "aar.html").read_text()
+    for heading in ("Exercise overview", "Objectives and ratings", "Analysis of each objective", "Improvement plan"):
+        assert heading in html
+    assert "Dana &lt;on-call lead&gt;" in html and "2027-01-15" in html and "to assign" in html
+    assert "Put the major-incident criteria" in html  # the suggested corrective action
+    md = runner.invoke(main, ["report", "aar", "latest", "-f", "md", "--store", store]).output
+    assert md.startswith("# After-action report") and "| time_to_declare |" in md
+    (tmp_path / "bad.yaml").write_text("kind: improvement_plan\nversion: 1\nname: x\nitems:\n"
+                                       "  time_to_declare: {start: 2026-12-05, complete: 2026-12-01}\n")
+    bad = runner.invoke(main, ["report", "aar", "latest", "--plan", str(tmp_path / "bad.yaml"), "--store", store])
+    assert bad.exit_code == 2 and "bad.yaml:5: items.time_to_declare: complete (2026-12-01) is before start" in bad.output
