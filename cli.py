@@ -831,6 +831,39 @@ def _format_of(path: str | None, default: str) -> str:
                                                                                "json", "pdf") else default
 
 
+@report_group.command("trend")
+@click.option("--team", required=True, help="The team (the roster's team:) whose drills to follow.")
+@click.option("-f", "--format", "fmt", type=click.Choice(["html", "md", "json"]), default=None,
+              help="[default: from -o's extension, else html]")
+@click.option("-o", "--out", "out_file", default=None, type=click.Path(dir_okay=False),
+              help="Where to write it [default: trend-TEAM.html here; md and json to standard output].")
+@_store_option
+def report_trend(team, fmt, out_file, store_path):
+    """How TEAM's score and times move over its successive drills (ended drills in the journal)."""
+    from reports.trend import render_trend
+
+    if not Path(store_path).exists():
+        _fail(f"no drills yet ({store_path} does not exist)")
+    store = _open_store(store_path)
+    records = [r for r in store.list() if r.team == team and r.status == "ended"]
+    if not records:
+        teams = sorted({r.team for r in store.list()})
+        _fail(f"no ended drill of team {team!r} in {store_path} (teams: {', '.join(teams) or 'none'})")
+    cards = []
+    for record in records:
+        card = record.extra.get("scorecard")
+        if card is None or card.get("format") != "warroom.scorecard/1":
+            card = score(Journal.from_store(store, record.id)).to_dict()
+        cards.append(card)
+    fmt = fmt or _format_of(out_file, "html")
+    output = render_trend(team, cards, fmt)
+    if out_file is None and fmt in ("md", "json"):
+        click.echo(output, nl=False)
+        return
+    slug = re.sub(r"[^a-z0-9]+", "-", team.lower()).strip("-") or "team"
+    _write_report(output, Path(out_file or f"trend-{slug}.{fmt}"), f"Trend of {len(cards)} drills of {team}")
+
+
 @report_group.command("compare")
 @click.argument("results", type=click.Path(file_okay=False))
 @click.option("-f", "--format", "fmt", type=click.Choice(["html", "md", "json", "pdf"]), default=None,

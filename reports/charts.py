@@ -14,7 +14,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 __all__ = ["svg", "metrics_chart", "swimlane_chart", "cadence_chart", "percentile_chart", "ecdf_chart", "box_chart",
-           "difference_chart", "pareto_chart"]
+           "difference_chart", "pareto_chart", "trend_chart"]
 
 INK, MUTED, MET, MISSED, ACCENT = "#1d2433", "#8a91a3", "#1e7b34", "#b3261e", "#2f5fb3"
 plt.rcParams.update({"font.size": 9, "axes.edgecolor": MUTED, "axes.labelcolor": INK, "xtick.color": INK,
@@ -226,4 +226,29 @@ def pareto_chart(points: list[tuple[str, float, float]]) -> str | None:
     ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))
     ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))
     ax.spines[["top", "right"]].set_visible(False)
+    return svg(figure)
+
+
+def trend_chart(cards: list[dict], metrics: list[str]) -> str | None:
+    """A team's score and times over successive drills."""
+    if not cards:
+        return None
+    labels = [c["drill"]["created"][:10] for c in cards]
+    x = list(range(len(cards)))
+    figure, (top, bottom) = plt.subplots(2, 1, figsize=(9, 5.2), sharex=True, gridspec_kw={"height_ratios": [1, 1.5]})
+    top.plot(x, [c["score"] for c in cards], marker="o", color=INK)
+    top.set_ylim(0, 100)
+    top.set_ylabel("score")
+    for k, metric in enumerate(metrics):
+        values = [c["metrics"][metric]["actual_min"] for c in cards]
+        if all(v is None for v in values):
+            continue
+        bottom.plot(x, [float("nan") if v is None else v for v in values], marker="o",
+                    color=PALETTE[k % len(PALETTE)], label=cards[-1]["metrics"][metric]["title"])
+    bottom.set_ylabel("scenario minutes")
+    bottom.set_xticks(x, labels, rotation=30, ha="right", fontsize=8)
+    bottom.legend(frameon=False, fontsize=8)
+    for ax in (top, bottom):
+        ax.spines[["top", "right"]].set_visible(False)
+    figure.tight_layout()
     return svg(figure)

@@ -157,3 +157,23 @@ def test_after_action_report_with_an_improvement_plan(tmp_path):
                                        "  time_to_declare: {start: 2026-12-05, complete: 2026-12-01}\n")
     bad = runner.invoke(main, ["report", "aar", "latest", "--plan", str(tmp_path / "bad.yaml"), "--store", store])
     assert bad.exit_code == 2 and "bad.yaml:5: items.time_to_declare: complete (2026-12-01) is before start" in bad.output
+
+
+def test_a_teams_trend_follows_its_drills_in_order(tmp_path):
+    runner = CliRunner()
+    store = str(tmp_path / "d.db")
+    # A weaker drill first (the expired certificate replay makes mistakes), then two good ones.
+    for scenario, responses in (("expired-certificate", "cert-expiry-drill"),
+                                ("cloudflare-2019-waf", "cloudflare-2019-actual"),
+                                ("cloud-region-failure", "region-failure-drill")):
+        assert runner.invoke(main, ["drill", "run", scenario, "--responses", responses, "--store", store,
+                                    "--baseline", "0"]).exit_code == 0
+    teams = {json.loads(runner.invoke(main, ["drill", "list", "--json", "--store", store]).output)[i]["team"]
+             for i in range(3)}
+    team = "Edge SRE"
+    assert team in teams
+    data = json.loads(runner.invoke(main, ["report", "trend", "--team", team, "-f", "json", "--store", store]).output)
+    assert [d["scenario"] for d in data["drills"]] == ["cloudflare-2019-waf"]
+    html = runner.invoke(main, ["report", "trend", "--team", team, "-o", str(tmp_path / "t.html"), "--store", store])
+    assert html.exit_code == 0 and "<svg" in (tmp_path / "t.html").read_text()
+    assert runner.invoke(main, ["report", "trend", "--team", "Nobody", "--store", store]).exit_code == 2
