@@ -162,18 +162,17 @@ def test_after_action_report_with_an_improvement_plan(tmp_path):
 def test_a_teams_trend_follows_its_drills_in_order(tmp_path):
     runner = CliRunner()
     store = str(tmp_path / "d.db")
-    # A weaker drill first (the expired certificate replay makes mistakes), then two good ones.
-    for scenario, responses in (("expired-certificate", "cert-expiry-drill"),
-                                ("cloudflare-2019-waf", "cloudflare-2019-actual"),
-                                ("cloud-region-failure", "region-failure-drill")):
+    runs = (("cloudflare-2019-waf", "cloudflare-2019-actual", "1"), ("expired-certificate", "cert-expiry-drill", "1"),
+            ("cloudflare-2019-waf", "cloudflare-2019-actual", "2"))
+    for scenario, responses, seed in runs:
         assert runner.invoke(main, ["drill", "run", scenario, "--responses", responses, "--store", store,
-                                    "--baseline", "0"]).exit_code == 0
-    teams = {json.loads(runner.invoke(main, ["drill", "list", "--json", "--store", store]).output)[i]["team"]
-             for i in range(3)}
-    team = "Edge SRE"
-    assert team in teams
-    data = json.loads(runner.invoke(main, ["report", "trend", "--team", team, "-f", "json", "--store", store]).output)
-    assert [d["scenario"] for d in data["drills"]] == ["cloudflare-2019-waf"]
-    html = runner.invoke(main, ["report", "trend", "--team", team, "-o", str(tmp_path / "t.html"), "--store", store])
+                                    "--seed", seed, "--baseline", "0"]).exit_code == 0
+    drills = json.loads(runner.invoke(main, ["drill", "list", "--json", "--store", store]).output)
+    edge = [d["id"] for d in drills if d["team"] == "Edge SRE"]
+    data = json.loads(runner.invoke(main, ["report", "trend", "--team", "Edge SRE", "-f", "json", "--store", store]).output)
+    assert [d["id"] for d in data["drills"]] == edge and len(edge) == 2  # the other team's drill is not in it
+    assert data["drills"][0]["times"]["time_to_restore"] == "27"
+    html = runner.invoke(main, ["report", "trend", "--team", "Edge SRE", "-o", str(tmp_path / "t.html"), "--store", store])
     assert html.exit_code == 0 and "<svg" in (tmp_path / "t.html").read_text()
-    assert runner.invoke(main, ["report", "trend", "--team", "Nobody", "--store", store]).exit_code == 2
+    nobody = runner.invoke(main, ["report", "trend", "--team", "Nobody", "--store", store])
+    assert nobody.exit_code == 2 and "teams: " in nobody.output
