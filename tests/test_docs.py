@@ -2,6 +2,7 @@
 
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -55,3 +56,22 @@ def test_drill_howto_commands_run(tmp_path, monkeypatch):
         result = runner.invoke(main, args)
         assert result.exit_code == 0, (command, result.output)
     assert (tmp_path / "msel.csv").exists()
+
+
+def test_reports_howto_commands_run(tmp_path, monkeypatch):
+    text = (ROOT / "docs" / "howto" / "reports.md").read_text()
+    block = re.search(r"```sh\n(.*?)```", text, re.S)[1].replace("\\\n", " ")
+    commands = [line.split("  #")[0].split(" > ")[0] for line in block.splitlines() if line.startswith("warroom ")]
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    for command in commands:
+        args = shlex.split(command)[1:]
+        if "--plan" in args and "plan.yaml" in args and not (tmp_path / "plan.yaml").exists():
+            (tmp_path / "plan.yaml").write_text(runner.invoke(main, ["report", "aar", "latest", "--plan-template"]).output)
+        if args[0] == "compare":
+            args += ["-n", "200", "-q"]
+        if args[-1].endswith(".pdf") and not shutil.which("chromium"):
+            continue
+        result = runner.invoke(main, args)
+        assert result.exit_code == 0, (command, result.output)
+    assert (tmp_path / "results" / "comparison.html").exists() and (tmp_path / "aar.html").exists()
