@@ -44,6 +44,28 @@ def test_every_format_renders_for_every_bundled_replay(name, tmp_path):
     assert md.startswith("# Drill scorecard") and "| Time to restore (MTTR) |" in md
     assert f"{restore:.0f}" in md or f"{restore:.1f}" in md
     assert json.loads(render_scorecard(card, journal, "json"))["score"] == card["score"]
+    from reports.aar import render_aar
+
+    aar = render_aar(card, journal, None, "html")
+    assert "Improvement plan" in aar and card["drill"]["team"].split()[0] in aar
+    assert render_aar(card, journal, None, "md").startswith("# After-action report")
+
+
+@pytest.mark.parametrize("name", sorted(bundled("scenario")))
+def test_a_simulation_report_renders_for_every_bundled_scenario(name, tmp_path):
+    from reports.artifacts import read_results
+    from reports.compare import render_comparison
+
+    scenario = resolve(name, "scenario").document
+    runner = CliRunner()
+    out = tmp_path / "results"
+    ran = runner.invoke(main, ["simulate", name, "--staffing", scenario.reference_staffing, "-n", "200", "-q",
+                               "--out", str(out)])
+    assert ran.exit_code == 0, ran.output
+    summary, incidents = read_results(out)
+    html = render_comparison(summary, incidents, "html")
+    assert "<svg" in html and name in html
+    assert render_comparison(summary, incidents, "md").startswith(f"# Staffing comparison: {name}")
 
 
 def test_participants_text_is_escaped_in_html_and_markdown(tmp_path):
