@@ -685,24 +685,8 @@ def drill_export(drill_id, out_file, store_path):
 @_baseline_options
 @_store_option
 def drill_score(drill, staffing, as_json, out_file, replications, store_path):
-    """Score DRILL: a drill id in the journal, or an exported journal file."""
-    if Path(drill).is_file():
-        try:
-            journal = Journal.from_dict(json.loads(Path(drill).read_text(encoding="utf-8")))
-            DrillDocuments.from_record(journal.record)
-        except (ValueError, KeyError, TypeError, AttributeError) as exc:
-            _fail(f"{drill}: not a warroom journal ({type(exc).__name__}: {exc})")
-        except DrillError as exc:
-            _fail(f"{drill}: {exc}")
-        except DocumentError as exc:
-            _fail(exc.problems)
-    else:
-        store = _open_store(store_path)
-        try:
-            journal = Journal.from_store(store, drill)
-        except DrillError as exc:
-            _fail(str(exc))
-    _emit_scorecard(_scorecard(journal, staffing, replications), as_json, out_file)
+    """Score DRILL: a drill id in the journal, `latest`, or an exported journal file."""
+    _emit_scorecard(_scorecard(_journal_of(drill, store_path), staffing, replications), as_json, out_file)
 
 
 # -- reports --------------------------------------------------------------------------

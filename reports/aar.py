@@ -5,22 +5,18 @@ whose owners and dates come from a small improvement-plan document the team edit
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import yaml
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from scenarios import METRIC_TITLES, load_text
 from scenarios.improvement import ImprovementPlan
 
 from .pdf import html_to_pdf
-from .scorecard import _fmt, _md
+from .templating import html_templates, markdown_templates
+from .templating import markdown_text as _md, minutes as _fmt
 
 __all__ = ["improvement_items", "render_aar", "plan_template"]
 
-_TEMPLATES = Path(__file__).resolve().parent / "templates"
-_html = Environment(loader=FileSystemLoader(_TEMPLATES), autoescape=select_autoescape(["html", "j2"]))
-_markdown = Environment(loader=FileSystemLoader(_TEMPLATES), autoescape=False, keep_trailing_newline=True)
 
 SUGGESTIONS = {
     "time_to_detect": ("Alert on the symptom users feel (errors, traffic drop), not only on causes.", "equipment"),
@@ -123,8 +119,8 @@ def _context(card: dict, journal: dict, plan: ImprovementPlan | None) -> dict:
 
 def render_aar(card: dict, journal: dict, plan: ImprovementPlan | None = None, fmt: str = "html") -> str | bytes:
     if fmt == "md":
-        return _markdown.get_template("aar.md.j2").render(_context(card, journal, plan))
-    html = _html.get_template("aar.html.j2").render(_context(card, journal, plan))
+        return markdown_templates.get_template("aar.md.j2").render(_context(card, journal, plan))
+    html = html_templates.get_template("aar.html.j2").render(_context(card, journal, plan))
     if fmt == "html":
         return html
     if fmt == "pdf":

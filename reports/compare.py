@@ -6,21 +6,17 @@ against staffing cost. Reads only a results folder (summary.json + incidents.par
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pandas as pd
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from scenarios import METRIC_TITLES, METRICS
 
 from .charts import box_chart, difference_chart, ecdf_chart, pareto_chart
 from .pdf import html_to_pdf
+from .templating import html_templates, markdown_templates
 
 __all__ = ["render_comparison"]
 
-_TEMPLATES = Path(__file__).resolve().parent / "templates"
-_html = Environment(loader=FileSystemLoader(_TEMPLATES), autoescape=select_autoescape(["html", "j2"]))
-_markdown = Environment(loader=FileSystemLoader(_TEMPLATES), autoescape=False, keep_trailing_newline=True)
 
 
 def _f1(value) -> str:
@@ -74,8 +70,8 @@ def render_comparison(summary: dict, incidents: pd.DataFrame, fmt: str = "html")
     if fmt == "json":
         return json.dumps(summary, indent=2) + "\n"
     if fmt == "md":
-        return _markdown.get_template("compare.md.j2").render(_context(summary, incidents))
-    html = _html.get_template("compare.html.j2").render(_context(summary, incidents))
+        return markdown_templates.get_template("compare.md.j2").render(_context(summary, incidents))
+    html = html_templates.get_template("compare.html.j2").render(_context(summary, incidents))
     if fmt == "html":
         return html
     if fmt == "pdf":

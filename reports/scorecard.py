@@ -4,33 +4,15 @@ or PDF, from the scorecard and journal artifacts (SPEC 3.6) and nothing else."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from .charts import cadence_chart, metrics_chart, percentile_chart, swimlane_chart
 from .pdf import html_to_pdf
+from .templating import html_templates, markdown_templates, markdown_text, minutes
 
 __all__ = ["render_scorecard", "FORMATS"]
 
 FORMATS = ("html", "md", "json", "pdf")
-_TEMPLATES = Path(__file__).resolve().parent / "templates"
-_html = Environment(loader=FileSystemLoader(_TEMPLATES), autoescape=select_autoescape(["html", "j2"]))
-_markdown = Environment(loader=FileSystemLoader(_TEMPLATES), autoescape=False, keep_trailing_newline=True)
-
-
-def _fmt(value) -> str:
-    if value is None:
-        return "-"
-    return f"{value:.0f}" if abs(value - round(value)) < 0.05 else f"{value:.1f}"
-
-
-def _md(text) -> str:
-    """User text made safe for a Markdown table cell: no markup, no pipes, no raw HTML."""
-    text = " ".join(str(text).split())
-    for char in "\\`*_[]<>|#":
-        text = text.replace(char, "\\" + char)
-    return text
 
 
 def _context(card: dict, journal: dict | None) -> dict:
@@ -43,9 +25,9 @@ def _context(card: dict, journal: dict | None) -> dict:
     return {
         "card": card,
         "drill": card["drill"],
-        "restore": "not restored" if restore is None else f"{_fmt(restore)} min",
-        "fmt": _fmt,
-        "md": _md,
+        "restore": "not restored" if restore is None else f"{minutes(restore)} min",
+        "fmt": minutes,
+        "md": markdown_text,
         "charts": {
             "metrics": metrics_chart(card["metrics"]),
             "percentiles": percentile_chart(card.get("percentiles", {}),
@@ -62,8 +44,8 @@ def render_scorecard(card: dict, journal: dict | None, fmt: str = "html") -> str
     if fmt == "json":
         return json.dumps(card, indent=2) + "\n"
     if fmt == "md":
-        return _markdown.get_template("scorecard.md.j2").render(_context(card, journal))
-    html = _html.get_template("scorecard.html.j2").render(_context(card, journal))
+        return markdown_templates.get_template("scorecard.md.j2").render(_context(card, journal))
+    html = html_templates.get_template("scorecard.html.j2").render(_context(card, journal))
     if fmt == "html":
         return html
     if fmt == "pdf":

@@ -1,0 +1,29 @@
+"""The one place report templates are loaded: HTML with autoescaping (all user text is
+escaped), Markdown without (its own escaping is `markdown_text`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+__all__ = ["html_templates", "markdown_templates", "markdown_text", "minutes"]
+
+_TEMPLATES = Path(__file__).resolve().parent / "templates"
+html_templates = Environment(loader=FileSystemLoader(_TEMPLATES), autoescape=select_autoescape(["html", "j2"]))
+markdown_templates = Environment(loader=FileSystemLoader(_TEMPLATES), autoescape=False, keep_trailing_newline=True)
+
+
+def minutes(value) -> str:
+    """Minutes as people read them: whole when close to whole, else one decimal."""
+    if value is None:
+        return "-"
+    return f"{value:.0f}" if abs(value - round(value)) < 0.05 else f"{value:.1f}"
+
+
+def markdown_text(text) -> str:
+    """User text made safe for a Markdown table cell: no markup, no pipes, no raw HTML."""
+    text = " ".join(str(text).split())
+    for char in "\\`*_[]<>|#":
+        text = text.replace(char, "\\" + char)
+    return text
