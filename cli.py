@@ -21,7 +21,7 @@ from reports.scorecard_text import scorecard_text
 from reports.terminal import comparison_table, metrics_table, table
 from scenarios import (DOCUMENT_KINDS, DocumentError, Problem, check_drill, check_together, load,
                        load_text, parse_duration)
-from scenarios.msel import msel_csv, msel_rows, skeleton_from_msel
+from scenarios.msel import msel_csv, msel_rows, scenario_from_msel
 from scenarios.roster import roster_for
 from scenarios.library import DEFAULT_PLAYBOOK, bundled, resolve
 from scenarios.scenario import FixedStart, UniformWeek
@@ -953,21 +953,31 @@ def scenario_export_msel(scenario, out_file):
 @scenario_group.command("import-msel")
 @click.argument("csv_file", type=click.Path(dir_okay=False))
 @click.option("--name", required=True, help="Name of the new scenario.")
+@click.option("--base", required=True, metavar="SCENARIO",
+              help="The scenario (file or bundled name) whose incident model the injects play on: service, "
+                   "impact, detection, diagnosis, workarounds, fix and targets.")
 @click.option("-o", "--out", "out_file", required=True, type=click.Path(dir_okay=False),
-              help="Where to write the scenario skeleton (YAML).")
-def scenario_import_msel(csv_file, name, out_file):
-    """Turn an MSEL CSV into a scenario skeleton to fill in, then `warroom validate` it."""
+              help="Where to write the new scenario (YAML).")
+def scenario_import_msel(csv_file, name, base, out_file):
+    """Turn an HSEEP MSEL CSV into a scenario: its injects on the incident model of --base.
+
+    \b
+      warroom scenario export-msel cloudflare-2019-waf -o msel.csv   # edit in a spreadsheet
+      warroom scenario import-msel msel.csv --name my-drill --base cloudflare-2019-waf -o my-drill.yaml
+    """
+    (base_doc,) = _resolve_all([(base, "scenario")])
     try:
         text = Path(csv_file).read_text(encoding="utf-8")
     except OSError as exc:
         _fail(f"{csv_file}: cannot read: {exc}")
     try:
-        skeleton = skeleton_from_msel(text, csv_file, name)
-        load_text(skeleton, f"{csv_file} (as scenario {name})", expect="scenario")
+        scenario = scenario_from_msel(text, csv_file, name, base_doc)
+        load_text(scenario, f"{csv_file} (as scenario {name})", expect="scenario")
     except DocumentError as exc:
         _fail(exc.problems)
-    Path(out_file).write_text(skeleton, encoding="utf-8")
-    click.echo(f"Scenario skeleton written to {out_file}; fill in the TODOs and run: warroom validate {out_file}")
+    Path(out_file).write_text(scenario, encoding="utf-8")
+    click.echo(f"Scenario {name} written to {out_file}: the injects of {csv_file} on the incident model of "
+               f"{base_doc.document.name}. Try it: warroom drill run {out_file} --console")
 
 
 if __name__ == "__main__":

@@ -1,8 +1,8 @@
 """The master scenario events list (MSEL) as HSEEP writes it: a CSV with one row per
 inject, for exercise planners who work in spreadsheets.
 
-Export turns a scenario's injects into rows; import turns such a CSV back into a
-scenario skeleton (YAML text) whose incident model the planner then fills in.
+Export turns a scenario's injects into rows; import plays such a CSV on the incident model
+of a scenario the planner chooses (a bundled one or their own), giving a complete scenario.
 """
 
 from __future__ import annotations
@@ -14,11 +14,12 @@ import yaml
 
 from .durations import parse_duration
 from .errors import DocumentError, Problem
+from .loader import Loaded
 from .exercise import CHANNELS, INJECT_TYPES
 from .roles import ROLES
 from .scenario import Scenario
 
-__all__ = ["MSEL_COLUMNS", "msel_rows", "msel_csv", "skeleton_from_msel"]
+__all__ = ["MSEL_COLUMNS", "msel_rows", "msel_csv", "scenario_from_msel"]
 
 MSEL_COLUMNS = ("id", "time", "condition", "repeat", "requested", "delivery", "from", "to", "subject", "content",
                 "expected_action", "expected_action_verb", "objective", "type", "detects", "notes")
@@ -62,8 +63,10 @@ def msel_csv(scenario: Scenario) -> str:
     return out.getvalue()
 
 
-def skeleton_from_msel(text: str, source: str, name: str) -> str:
-    """A scenario skeleton (YAML) holding the CSV's injects; every bad cell reported at once."""
+def scenario_from_msel(text: str, source: str, name: str, base: Loaded) -> str:
+    """A scenario (YAML): the CSV's injects on the incident model (service, impact,
+    detection, diagnosis, workarounds, fix, targets) of scenario `base`. Every bad cell is
+    reported at once."""
     reader = csv.DictReader(io.StringIO(text))
     header = reader.fieldnames or []
     problems: list[Problem] = []
@@ -124,25 +127,18 @@ def skeleton_from_msel(text: str, source: str, name: str) -> str:
         if timed:
             first = min(timed, key=lambda j: parse_duration(j.get("at", "0m")))
             first["detects"] = "monitoring"
-    objectives = sorted({j["objective"] for j in injects if "objective" in j})
-    groups = sorted({r for j in injects if j["to"] != "everyone" for r in j["to"] if r not in ROLES})
-    skeleton = {
-        "kind": "scenario",
-        "version": 1,
-        "name": name,
-        "title": f"{name} (imported from {source})",
-        "description": "Skeleton made from an MSEL. Fill in the service, impact, detection, diagnosis and workarounds.",
-        "service": {"name": "TODO: the affected service"},
-        "impact": {"share": 1.0, "cost_per_minute": 0},
-        "detection": {"monitoring": {"probability": 1, "delay": "5m"}},
-        "needs": {g: 1 for g in groups},
-        "diagnosis": {"by": "technical_lead", "time": {"dist": "lognormal", "median": "20m", "p90": "45m"},
-                      "causes": [{"id": "todo_cause", "title": "TODO: the real cause", "correct": True}]},
-        "workarounds": [{"id": "todo_workaround", "name": "TODO: the workaround", "apply": "10m"}],
-        "objectives": [{"id": o, "title": f"TODO: what {o} tests"} for o in objectives],
-        "injects": injects,
-    }
-    return yaml.safe_dump(skeleton, sort_keys=False, allow_unicode=True, width=100)
+    data = yaml.safe_load(base.text)
+    known = {o["id"] for o in data.get("objectives") or []}
+    for objective in sorted({j["objective"] for j in injects if "objective" in j} - known):
+        data.setdefault("objectives", []).append({"id": objective, "title": objective.replace("_", " ").capitalize()})
+    needs = data.setdefault("needs", {})
+    for group in sorted({r for j in injects if j["to"] != "everyone" for r in j["to"] if r not in ROLES}):
+        needs.setdefault(group, 1)
+    data.update(name=name, title=f"{data.get('title') or base.document.name}: exercise from {source}",
+                aliases=[], injects=injects)
+    data["description"] = (f"The injects of the MSEL {source} played on the incident model of scenario "
+                           f"{base.document.name}. " + (data.get("description") or ""))
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
 
 
 def _is_number(text: str) -> bool:

@@ -140,13 +140,18 @@ def test_scenario_list_show_and_msel_round_trip(tmp_path):
     header = csv_path.read_text().splitlines()[0]
     assert header.startswith("id,time,condition,repeat,requested,delivery,from,to,subject")
     skeleton = tmp_path / "imported.yaml"
-    imported = run("scenario", "import-msel", csv_path, "--name", "my-waf-drill", "-o", skeleton)
+    imported = run("scenario", "import-msel", csv_path, "--name", "my-waf-drill", "--base", "cloudflare-2019-waf",
+                   "-o", skeleton)
     assert imported.exit_code == 0, imported.output
     original = resolve("cloudflare-2019-waf", "scenario").document
     again = load(skeleton).document
     fields = lambda j: (j.id, j.at, j.when, j.repeat, j.requested, j.channel, j.to, j.sender, j.subject,  # noqa: E731
                         j.expect, j.expect_action, j.objective, j.type, j.detects)
     assert [fields(j) for j in again.injects] == [fields(j) for j in original.injects]
+    assert again.name == "my-waf-drill" and again.workarounds == original.workarounds and again.fix == original.fix
+    played = run("drill", "run", skeleton, "--console", "--store", tmp_path / "d.db", "--baseline", 0,
+                 input="start\nnext\nend\n")
+    assert played.exit_code == 0 and "PAGE: external WAF probe failing" in played.output
 
 
 def test_a_plain_msel_without_warroom_columns_imports(tmp_path):
@@ -154,15 +159,20 @@ def test_a_plain_msel_without_warroom_columns_imports(tmp_path):
     path.write_text("id,time,delivery,to,subject\ncall,15,phone,incident_manager,Customer on the phone\n"
                     "alarm,1h0m30s,alert,everyone,Disk alarm\n")
     out = tmp_path / "plain.yaml"
-    assert run("scenario", "import-msel", path, "--name", "plain", "-o", out).exit_code == 0
-    injects = load(out).document.injects
-    assert [(j.at, j.detects) for j in injects] == [(15.0, "monitoring"), (60.5, None)]
+    made = run("scenario", "import-msel", path, "--name", "plain", "--base", "expired-certificate", "-o", out)
+    assert made.exit_code == 0, made.output
+    scenario = load(out).document
+    assert [(j.at, j.detects) for j in scenario.injects] == [(15.0, "monitoring"), (60.5, None)]
+    assert scenario.diagnosis == resolve("expired-certificate", "scenario").document.diagnosis
+    missing = run("scenario", "import-msel", path, "--name", "plain", "-o", out)
+    assert missing.exit_code == 2 and "--base" in missing.output
 
 
 def test_msel_import_reports_every_bad_cell(tmp_path):
     path = tmp_path / "bad.csv"
     path.write_text("id,time,delivery,subject\nfirst,5m,carrier_pigeon,Hello\nsecond,soon,chat,\n")
-    result = run("scenario", "import-msel", path, "--name", "x", "-o", tmp_path / "x.yaml")
+    result = run("scenario", "import-msel", path, "--name", "x", "--base", "cloudflare-2019-waf",
+                 "-o", tmp_path / "x.yaml")
     assert result.exit_code == 2
     assert f"{path}:2: row 1.delivery: unknown delivery 'carrier_pigeon'" in result.output
     assert f"{path}:3: row 2.time: expected a duration" in result.output
