@@ -275,12 +275,7 @@ def _execute(scenario_args, staffing_args, playbook, replications, seed, jobs, m
             output = render_comparison(result.to_dict(), result.incidents, _format_of(report, "html"))
         except PdfUnavailable as exc:
             _fail(str(exc))
-        target = Path(report)
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(output) if isinstance(output, bytes) else target.write_text(output, encoding="utf-8")
-        except OSError as exc:
-            _fail(f"cannot write {target}: {exc.strerror or exc}")
+        _write_report(output, Path(report))
     if as_json:
         # The terminal gets each input's name, source and hash; summary.json keeps full copies.
         for item in summary["inputs"]:
@@ -797,7 +792,8 @@ def report_aar(drill, plan_file, plan_template, fmt, out_file, replications, sto
     _write_report(output, Path(out_file or f"aar-{journal.record.id}.{fmt}"), f"After-action report of {journal.record.id}")
 
 
-def _write_report(output, target: Path, what: str) -> None:
+def _write_report(output, target: Path, what: str | None = None) -> None:
+    """Write a report; say so when `what` names it (not when standard output carries JSON)."""
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         if isinstance(output, bytes):
@@ -806,7 +802,8 @@ def _write_report(output, target: Path, what: str) -> None:
             target.write_text(output, encoding="utf-8")
     except OSError as exc:
         _fail(f"cannot write {target}: {exc.strerror or exc}")
-    click.echo(f"{what} written to {target}")
+    if what:
+        click.echo(f"{what} written to {target}")
 
 
 def _format_of(path: str | None, default: str) -> str:

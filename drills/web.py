@@ -134,8 +134,8 @@ def create_app(store: DrillStore, hub: Hub | None = None) -> Starlette:
             now, running, dashboard = (events[-1].t if events else 0.0), False, None
         out = {
             "drill": {"id": record.id, "title": record.title, "scenario": record.scenario, "team": record.team,
-                      "status": store.get(access.drill_id).status, "speed": record.speed if not live else
-                      live.session.record.speed, "now": now, "running": running},
+                      "status": (live.session.record if live else record).status,
+                      "speed": (live.session.record if live else record).speed, "now": now, "running": running},
             "me": {"capability": access.capability, "role": access.role, "person": access.person},
             "dashboard": dashboard,
             "last_seq": events[-1].seq if events else 0,

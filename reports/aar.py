@@ -11,9 +11,7 @@ import yaml
 from scenarios import METRIC_TITLES, load_text
 from scenarios.improvement import ImprovementPlan
 
-from .pdf import html_to_pdf
-from .templating import html_templates, markdown_templates
-from .templating import markdown_text as _md, minutes as _fmt
+from .templating import markdown_text as _md, minutes as _fmt, render
 
 __all__ = ["improvement_items", "render_aar", "plan_template"]
 
@@ -118,11 +116,4 @@ def _context(card: dict, journal: dict, plan: ImprovementPlan | None) -> dict:
 
 
 def render_aar(card: dict, journal: dict, plan: ImprovementPlan | None = None, fmt: str = "html") -> str | bytes:
-    if fmt == "md":
-        return markdown_templates.get_template("aar.md.j2").render(_context(card, journal, plan))
-    html = html_templates.get_template("aar.html.j2").render(_context(card, journal, plan))
-    if fmt == "html":
-        return html
-    if fmt == "pdf":
-        return html_to_pdf(html)
-    raise ValueError(f"unknown format {fmt!r}")
+    return render("aar", _context(card, journal, plan), fmt)

@@ -12,8 +12,7 @@ import pandas as pd
 from scenarios import METRIC_TITLES, METRICS
 
 from .charts import box_chart, difference_chart, ecdf_chart, pareto_chart
-from .pdf import html_to_pdf
-from .templating import html_templates, markdown_templates
+from .templating import render
 
 __all__ = ["render_comparison"]
 
@@ -69,11 +68,4 @@ def _context(summary: dict, incidents: pd.DataFrame) -> dict:
 def render_comparison(summary: dict, incidents: pd.DataFrame, fmt: str = "html") -> str | bytes:
     if fmt == "json":
         return json.dumps(summary, indent=2) + "\n"
-    if fmt == "md":
-        return markdown_templates.get_template("compare.md.j2").render(_context(summary, incidents))
-    html = html_templates.get_template("compare.html.j2").render(_context(summary, incidents))
-    if fmt == "html":
-        return html
-    if fmt == "pdf":
-        return html_to_pdf(html)
-    raise ValueError(f"unknown format {fmt!r}")
+    return render("compare", _context(summary, incidents), fmt)

@@ -7,8 +7,7 @@ import json
 
 
 from .charts import cadence_chart, metrics_chart, percentile_chart, swimlane_chart
-from .pdf import html_to_pdf
-from .templating import html_templates, markdown_templates, markdown_text, minutes
+from .templating import markdown_text, minutes, render
 
 __all__ = ["render_scorecard", "FORMATS"]
 
@@ -43,11 +42,4 @@ def render_scorecard(card: dict, journal: dict | None, fmt: str = "html") -> str
     """The report text (bytes for PDF). `journal` is the exported journal, for the timeline."""
     if fmt == "json":
         return json.dumps(card, indent=2) + "\n"
-    if fmt == "md":
-        return markdown_templates.get_template("scorecard.md.j2").render(_context(card, journal))
-    html = html_templates.get_template("scorecard.html.j2").render(_context(card, journal))
-    if fmt == "html":
-        return html
-    if fmt == "pdf":
-        return html_to_pdf(html)
-    raise ValueError(f"unknown format {fmt!r} (formats: {', '.join(FORMATS)})")
+    return render("scorecard", _context(card, journal), fmt)

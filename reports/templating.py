@@ -7,7 +7,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-__all__ = ["html_templates", "markdown_templates", "markdown_text", "minutes"]
+__all__ = ["html_templates", "markdown_templates", "markdown_text", "minutes", "render"]
 
 _TEMPLATES = Path(__file__).resolve().parent / "templates"
 html_templates = Environment(loader=FileSystemLoader(_TEMPLATES), autoescape=select_autoescape(["html", "j2"]))
@@ -27,3 +27,17 @@ def markdown_text(text) -> str:
     for char in "\\`*_[]<>|#":
         text = text.replace(char, "\\" + char)
     return text
+
+
+def render(name: str, context: dict, fmt: str) -> str | bytes:
+    """Template `name` (`scorecard`, `aar`, `compare`) as md, html or pdf (bytes)."""
+    if fmt == "md":
+        return markdown_templates.get_template(f"{name}.md.j2").render(context)
+    if fmt not in ("html", "pdf"):
+        raise ValueError(f"unknown format {fmt!r} (formats: html, md, pdf)")
+    html = html_templates.get_template(f"{name}.html.j2").render(context)
+    if fmt == "pdf":
+        from .pdf import html_to_pdf
+
+        return html_to_pdf(html)
+    return html
