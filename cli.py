@@ -16,7 +16,7 @@ from pydantic import ValidationError
 
 from drills import DEFAULT_STORE, DrillDocuments, DrillError, DrillSession, DrillStore, Journal, play, score
 from drills.baseline import BASELINE_REPLICATIONS, simulated_responses
-from reports.artifacts import write_results
+from reports.artifacts import IncidentWriter, write_summary
 from reports.scorecard_text import scorecard_text
 from reports.terminal import comparison_table, metrics_table, table
 from scenarios import (DOCUMENT_KINDS, DocumentError, Problem, check_drill, check_together, load,
@@ -26,7 +26,7 @@ from scenarios.roster import roster_for
 from scenarios.library import DEFAULT_PLAYBOOK, bundled, resolve
 from scenarios.scenario import FixedStart, UniformWeek
 from scenarios.version import TOOL_VERSION
-from simulator import MODES, SimulationError, compare as run_compare
+from simulator import EXECUTORS, MODES, SimulationError, compare as run_compare
 
 __all__ = ["main"]
 
@@ -210,7 +210,13 @@ def _run_options(f):
                      help="Replications: incidents in single mode, horizons in stream mode."),
         click.option("--seed", default=1, show_default=True, type=int, help="One seed for the whole run."),
         click.option("-j", "--jobs", default=1, show_default=True, type=click.IntRange(1),
-                     help="Worker processes; results are identical for any value."),
+                     help="Local worker processes (or, with --executor dask, LocalCluster workers); "
+                          "results are identical for any value."),
+        click.option("--executor", type=click.Choice(EXECUTORS), default="local", show_default=True,
+                     help="local: this machine (--jobs processes); dask: a Dask LocalCluster started for the run."),
+        click.option("--scheduler", default=None, metavar="URL",
+                     help="Run on the Dask cluster whose scheduler is at URL (e.g. tcp://10.0.0.5:8786); "
+                          "its workers need warroom installed."),
         click.option("--mode", type=click.Choice(MODES), default="single", show_default=True,
                      help="single: one incident per replication; stream: a horizon of Poisson arrivals contending for people."),
         click.option("--start", default=None, metavar="WHEN",
@@ -220,7 +226,10 @@ def _run_options(f):
         click.option("--warmup", default="0m", show_default=True, callback=_duration,
                      help="Stream mode: incidents arriving before this are discarded."),
         click.option("--out", "out_dir", default=None, type=click.Path(file_okay=False),
-                     help="Write summary.json, incidents.parquet and incidents.csv here."),
+                     help="Write summary.json, incidents.parquet and incidents.csv here (the table is "
+                          "written in chunks as the run goes)."),
+        click.option("--no-incidents", is_flag=True,
+                     help="With --out, write only summary.json: no per-incident table."),
         click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object."),
         click.option("-q", "--quiet", is_flag=True, help="No progress bar."),
     ]
@@ -229,8 +238,8 @@ def _run_options(f):
     return f
 
 
-def _execute(scenario_args, staffing_args, playbook, replications, seed, jobs, mode, start, horizon, warmup,
-             out_dir, as_json, quiet, report=None):
+def _execute(scenario_args, staffing_args, playbook, replications, seed, jobs, executor, scheduler, mode, start,
+             horizon, warmup, out_dir, no_incidents, as_json, quiet, report=None):
     problems: list[Problem] = []
     scenarios, staffings, book = [], [], None
     for arg in scenario_args:
@@ -249,30 +258,34 @@ def _execute(scenario_args, staffing_args, playbook, replications, seed, jobs, m
         problems.extend(exc.problems)
     if problems:
         _fail(problems)
-    total = replications * len(staffings)
-    progress = _Progress(total, "Simulating", enabled=not quiet)
+    progress = _Progress(replications, "Simulating", enabled=not quiet)
+    writer = IncidentWriter(out_dir) if out_dir and not no_incidents else None
     try:
         result = run_compare(
             scenarios, staffings, book, replications=replications, seed=seed, jobs=jobs, mode=mode,
             start=_parse_start(start), horizon=horizon, warmup=warmup, progress=progress,
+            incident_sink=writer, executor=executor, scheduler=scheduler,
         )
-    except DocumentError as exc:
+    except (DocumentError, SimulationError) as exc:
         progress.close()
-        _fail(exc.problems)
-    except SimulationError as exc:
-        progress.close()
-        _fail(str(exc))
+        if writer is not None:
+            writer.close()
+            for path in writer.paths:
+                path.unlink(missing_ok=True)
+        _fail(exc.problems if isinstance(exc, DocumentError) else str(exc))
     progress.close()
     summary = result.to_dict()
     if out_dir:
-        paths = write_results(result, out_dir)
-        summary["files"] = [str(p) for p in paths]
+        if writer is not None:
+            writer.close()
+        summary_path = write_summary(summary, out_dir, writer.paths if writer else [])
+        summary["files"] = [str(p) for p in [summary_path, *(writer.paths if writer else [])]]
     if report:
         from reports.compare import render_comparison
         from reports.pdf import PdfUnavailable
 
         try:
-            output = render_comparison(result.to_dict(), result.incidents, _format_of(report, "html"))
+            output = render_comparison(result.to_dict(), _format_of(report, "html"))
         except PdfUnavailable as exc:
             _fail(str(exc))
         _write_report(output, Path(report))
@@ -313,7 +326,7 @@ def _print_human(summary: dict, out_dir):
                    f"staffing {costs['staffing_cost_per_year']:,.0f} a year.")
     if out_dir:
         click.echo()
-        click.echo(f"Results written to {Path(out_dir)}/ (summary.json, incidents.parquet, incidents.csv)")
+        click.echo(f"Results written to {Path(out_dir)}/ ({', '.join(Path(f).name for f in summary['files'])})")
 
 
 @main.command()
@@ -860,12 +873,14 @@ def report_compare(results, fmt, out_file):
     from reports.pdf import PdfUnavailable
 
     try:
-        summary, incidents = read_results(results)
+        summary, _ = read_results(results)
     except (OSError, ValueError) as exc:
         _fail(f"{results}: not a results folder written by warroom compare --out ({exc})")
     fmt = fmt or _format_of(out_file, "html")
     try:
-        output = render_comparison(summary, incidents, fmt)
+        output = render_comparison(summary, fmt)
+    except ValueError as exc:
+        _fail(f"{results}: {exc}")
     except PdfUnavailable as exc:
         _fail(str(exc))
     _write_report(output, Path(out_file or Path(results) / f"comparison.{fmt}"), "Staffing comparison")

@@ -36,7 +36,8 @@ def simulated_responses(scenario: Loaded, staffing: Loaded | None, playbook: Loa
         start = FixedStart(policy="fixed", weekday=WEEKDAYS[minute // 1440],
                            time=f"{minute % 1440 // 60:02d}:{minute % 60:02d}")
     try:
-        result = simulate(scenario, staffing, playbook, replications=replications, seed=seed, start=start)
+        result = simulate(scenario, staffing, playbook, replications=replications, seed=seed, start=start,
+                          keep_incidents=True)
     except SimulationError as exc:
         return {}, {"skipped": str(exc)}
     frame = result.options[0].incidents

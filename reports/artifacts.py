@@ -11,31 +11,85 @@ from pathlib import Path
 
 import pandas as pd
 
-__all__ = ["write_results", "read_results", "SUMMARY", "INCIDENTS_PARQUET", "INCIDENTS_CSV"]
+__all__ = ["IncidentWriter", "write_summary", "write_results", "read_results", "SUMMARY", "INCIDENTS_PARQUET",
+           "INCIDENTS_CSV"]
 
 SUMMARY = "summary.json"
 INCIDENTS_PARQUET = "incidents.parquet"
 INCIDENTS_CSV = "incidents.csv"
 
 
-def write_results(result, out_dir: str | Path, csv: bool = True) -> list[Path]:
-    """Write summary.json, incidents.parquet (and incidents.csv); return the paths."""
+class IncidentWriter:
+    """Writes the per-incident table chunk by chunk as the run hands it over (Parquet row
+    groups, CSV appended), so a long run never holds the whole table in memory."""
+
+    def __init__(self, out_dir: str | Path, csv: bool = True):
+        self.out = Path(out_dir)
+        self.out.mkdir(parents=True, exist_ok=True)
+        self.paths = [self.out / INCIDENTS_PARQUET] + ([self.out / INCIDENTS_CSV] if csv else [])
+        self._parquet = None
+        self._schema = None
+        self._csv = None
+        self.rows = 0
+
+    def __call__(self, frame: pd.DataFrame) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+        if self._parquet is None:
+            self._schema = table.schema
+            self._parquet = pq.ParquetWriter(self.paths[0], self._schema)
+        self._parquet.write_table(table.cast(self._schema))
+        if len(self.paths) > 1:
+            if self._csv is None:
+                self._csv = open(self.paths[1], "w", encoding="utf-8", newline="")
+                frame.to_csv(self._csv, index=False, float_format="%.6g")
+            else:
+                frame.to_csv(self._csv, index=False, header=False, float_format="%.6g")
+        self.rows += len(frame)
+
+    def close(self) -> None:
+        if self._parquet is not None:
+            self._parquet.close()
+        if self._csv is not None:
+            self._csv.close()
+        self._parquet = self._csv = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
+
+
+def write_summary(summary: dict, out_dir: str | Path, files: list[Path] = ()) -> Path:
+    """Write summary.json, listing the files written beside it."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    summary = result.to_dict()
-    paths = [out / SUMMARY, out / INCIDENTS_PARQUET]
-    table = result.incidents
-    table.to_parquet(paths[1], index=False)
-    if csv:
-        paths.append(out / INCIDENTS_CSV)
-        table.to_csv(paths[2], index=False, float_format="%.6g")
-    summary["files"] = [p.name for p in paths]
-    paths[0].write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
-    return paths
+    path = out / SUMMARY
+    summary = dict(summary, files=[SUMMARY, *(Path(f).name for f in files)])
+    path.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    return path
 
 
-def read_results(out_dir: str | Path) -> tuple[dict, pd.DataFrame]:
-    """The summary and the per-incident table of a results folder."""
+def write_results(result, out_dir: str | Path, csv: bool = True) -> list[Path]:
+    """Write summary.json and, when the run kept its rows, incidents.parquet (and .csv)."""
+    files: list[Path] = []
+    if any(o.kept is not None for o in result.options):
+        with IncidentWriter(out_dir, csv=csv) as writer:
+            writer(result.incidents)
+        files = writer.paths
+    return [write_summary(result.to_dict(), out_dir, files), *files]
+
+
+def read_results(out_dir: str | Path) -> tuple[dict, pd.DataFrame | None]:
+    """The summary of a results folder (a folder or its summary.json) and its per-incident
+    table if it has one."""
     out = Path(out_dir)
+    if out.is_file():
+        out = out.parent
     summary = json.loads((out / SUMMARY).read_text(encoding="utf-8"))
-    return summary, pd.read_parquet(out / INCIDENTS_PARQUET)
+    parquet = out / INCIDENTS_PARQUET
+    return summary, (pd.read_parquet(parquet) if parquet.exists() else None)

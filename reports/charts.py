@@ -131,19 +131,40 @@ def percentile_chart(percentiles: dict, titles: dict) -> str | None:
 PALETTE = ["#2f5fb3", "#b3261e", "#1e7b34", "#b36b00", "#6b3fb3", "#00798c", "#8a5a44", "#444c5e"]
 
 
-def ecdf_chart(samples: dict[str, "object"], target: float | None, xlabel: str) -> str | None:
-    """The share of incidents restored within x minutes, one line per option."""
+def _histogram_points(histogram: dict, bins: dict) -> tuple["object", "object"]:
+    """(upper edge of each occupied bin, share of values at or below it) of a results histogram."""
     import numpy as np
 
+    counts = np.asarray(histogram["counts"], dtype=float)
+    k = np.arange(histogram["first_bin"], histogram["first_bin"] + counts.size)
+    edges = bins["below_first"] * np.power(bins["ratio"], k.astype(float))
+    keep = counts > 0
+    return edges[keep], (np.cumsum(counts) / max(counts.sum(), 1))[keep]
+
+
+def histogram_quantile(histogram: dict, bins: dict, q: float, low: float, high: float) -> float:
+    """A quantile read off a results histogram (bin centre, clamped to the observed range)."""
+    import math
+
+    import numpy as np
+
+    counts = np.asarray(histogram["counts"], dtype=np.int64)
+    rank = max(math.ceil(q * int(counts.sum())), 1)
+    k = histogram["first_bin"] + int(np.searchsorted(np.cumsum(counts), rank))
+    value = bins["below_first"] / 2 if k == 0 else bins["below_first"] * bins["ratio"] ** (k - 0.5)
+    return min(max(value, low), high)
+
+
+def ecdf_chart(histograms: dict[str, dict], bins: dict, target: float | None, xlabel: str) -> str | None:
+    """The share of incidents restored within x minutes, one line per option (from each option's
+    fixed-bin histogram, so it needs no per-incident table)."""
     figure, ax = plt.subplots(figsize=(8, 3.6))
     drawn = False
-    for k, (name, values) in enumerate(samples.items()):
-        values = np.sort(np.asarray(values, dtype=float))
-        values = values[np.isfinite(values)]
-        if values.size == 0:
+    for k, (name, histogram) in enumerate(histograms.items()):
+        if not histogram or not histogram.get("counts"):
             continue
-        ax.step(values, np.arange(1, values.size + 1) / values.size, where="post", color=PALETTE[k % len(PALETTE)],
-                label=name, linewidth=1.6)
+        x, y = _histogram_points(histogram, bins)
+        ax.step(x, y, where="post", color=PALETTE[k % len(PALETTE)], label=name, linewidth=1.6)
         drawn = True
     if not drawn:
         plt.close(figure)
@@ -159,24 +180,35 @@ def ecdf_chart(samples: dict[str, "object"], target: float | None, xlabel: str) 
     return svg(figure)
 
 
-def box_chart(frame, metrics: list[str], titles: dict, options: list[str]) -> str | None:
-    """One panel per milestone metric: each option's distribution as a box plot (whiskers 5-95%)."""
-    import numpy as np
+def box_chart(options: list[dict], bins: dict, metrics: list[str], titles: dict) -> str | None:
+    """One panel per milestone metric: each option's distribution as a box plot (box p25-p75,
+    whiskers p5-p95), read off the results' histograms."""
+    def stats(option: dict, metric: str) -> dict | None:
+        described = option["metrics"].get(metric)
+        histogram = option.get("histograms", {}).get(metric)
+        if not described or not histogram or not histogram.get("counts"):
+            return None
+        at = {q: histogram_quantile(histogram, bins, q, described["min"], described["max"])
+              for q in (0.05, 0.25, 0.5, 0.75, 0.95)}
+        return {"whislo": at[0.05], "q1": at[0.25], "med": at[0.5], "q3": at[0.75], "whishi": at[0.95],
+                "fliers": [], "label": option["name"]}
 
-    metrics = [m for m in metrics if frame[m].notna().any()]
+    metrics = [m for m in metrics if any(stats(o, m) for o in options)]
     if not metrics:
         return None
+    names = [o["name"] for o in options]
     cols = 2
     rows = (len(metrics) + cols - 1) // cols
-    figure, axes = plt.subplots(rows, cols, figsize=(9, 1.2 + 1.0 * rows * max(1, len(options)) * 0.55), squeeze=False)
+    figure, axes = plt.subplots(rows, cols, figsize=(9, 1.2 + 1.0 * rows * max(1, len(names)) * 0.55), squeeze=False)
     for ax, metric in zip(axes.ravel(), metrics):
-        data = [frame.loc[frame["option"] == o, metric].dropna().to_numpy() for o in options]
-        data = [d if d.size else np.array([np.nan]) for d in data]
-        box = ax.boxplot(data, orientation="horizontal", whis=(5, 95), showfliers=False, patch_artist=True, widths=0.6)
-        for k, patch in enumerate(box["boxes"]):
+        boxes = [stats(o, metric) for o in options]
+        drawn = [(k, b) for k, b in enumerate(boxes) if b is not None]
+        box = ax.bxp([b for _, b in drawn], positions=[k + 1 for k, _ in drawn], orientation="horizontal",
+                     showfliers=False, patch_artist=True, widths=0.6)
+        for (k, _), patch in zip(drawn, box["boxes"]):
             patch.set_facecolor(PALETTE[k % len(PALETTE)])
             patch.set_alpha(0.45)
-        ax.set_yticks(range(1, len(options) + 1), options, fontsize=7)
+        ax.set_yticks(range(1, len(names) + 1), names, fontsize=7)
         ax.set_title(titles.get(metric, metric), fontsize=9, loc="left")
         ax.spines[["top", "right"]].set_visible(False)
     for ax in axes.ravel()[len(metrics):]:

@@ -1,13 +1,11 @@
 """The staffing comparison as a document for leadership: the verdict on top, time to
 restore (MTTR) per option as ECDF and box plots, every milestone's distribution, paired
 differences with confidence intervals, the chance of missing each target, and outage cost
-against staffing cost. Reads only a results folder (summary.json + incidents.parquet)."""
+against staffing cost. Reads only summary.json: distributions come from its histograms."""
 
 from __future__ import annotations
 
 import json
-
-import pandas as pd
 
 from scenarios import METRIC_TITLES, METRICS
 
@@ -30,7 +28,7 @@ def _signed(value) -> str:
     return "-" if value is None else f"{value:+.1f}"
 
 
-def _context(summary: dict, incidents: pd.DataFrame) -> dict:
+def _context(summary: dict) -> dict:
     options = summary.get("options") or [dict(summary, name=summary.get("option", "option"), title="")]
     names = [o["name"] for o in options]
     targets = {}
@@ -47,7 +45,8 @@ def _context(summary: dict, incidents: pd.DataFrame) -> dict:
                      "breach": breaches.get("time_to_restore", ""), "breaches": breaches})
     restore_target = summary["options"][0]["targets"].get("time_to_restore", {}).get("target") if "options" in summary \
         else summary["targets"].get("time_to_restore", {}).get("target")
-    samples = {n: incidents.loc[incidents["option"] == n, "time_to_restore"].to_numpy() for n in names}
+    bins = summary["histogram_bins"]
+    histograms = {o["name"]: o.get("histograms", {}).get("time_to_restore") for o in options}
     differences = [d for d in summary.get("differences", []) if d["metric"] in METRICS]
     scenario = ", ".join(i["name"] for i in summary["inputs"] if i["kind"] == "scenario")
     return {
@@ -55,8 +54,8 @@ def _context(summary: dict, incidents: pd.DataFrame) -> dict:
         "baseline": names[0], "differences": differences,
         "f1": _f1, "money": _money, "signed": _signed,
         "charts": {
-            "ecdf": ecdf_chart(samples, restore_target, "time to restore service (MTTR), minutes"),
-            "boxes": box_chart(incidents, [m for m in METRICS if m != "time_to_restore"], METRIC_TITLES, names),
+            "ecdf": ecdf_chart(histograms, bins, restore_target, "time to restore service (MTTR), minutes"),
+            "boxes": box_chart(options, bins, [m for m in METRICS if m != "time_to_restore"], METRIC_TITLES),
             "differences": difference_chart([d for d in differences if abs(d.get("p90_diff") or 0) > 1e-9
                                              or (d.get("p90_ci95") or [0, 0])[1] != 0], METRIC_TITLES),
             "pareto": pareto_chart([(o["name"], o["costs"]["staffing_cost_per_year"], o["costs"]["outage_cost_per_year"])
@@ -65,7 +64,10 @@ def _context(summary: dict, incidents: pd.DataFrame) -> dict:
     }
 
 
-def render_comparison(summary: dict, incidents: pd.DataFrame, fmt: str = "html") -> str | bytes:
+def render_comparison(summary: dict, fmt: str = "html") -> str | bytes:
     if fmt == "json":
         return json.dumps(summary, indent=2) + "\n"
-    return render("compare", _context(summary, incidents), fmt)
+    if "histogram_bins" not in summary:
+        raise ValueError(f"these results are in format {summary.get('format')}; run the simulation again "
+                         "with this version of warroom to report them")
+    return render("compare", _context(summary), fmt)

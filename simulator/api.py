@@ -5,13 +5,24 @@
     result = compare(resolve("cloudflare-2019-waf", "scenario"),
                      [resolve("cloudflare-2019-sre", "staffing"), resolve("follow-the-sun", "staffing")],
                      replications=2000, seed=7)
-    result.incidents          # pandas DataFrame, one row per incident and option
     result.to_dict()          # the summary.json artifact
+    result.options[0].metrics["time_to_restore"]["p90"]
+
+Summaries are merged from chunks of replications, so memory does not grow with the run.
+Per-incident rows come back only when asked: `keep_incidents=True` keeps them in memory
+(`result.incidents`, a pandas DataFrame), `incident_sink=f` hands them to `f` chunk by
+chunk in replication order (e.g. to write Parquet). `executor="dask"` (a LocalCluster of
+`jobs` workers) or `scheduler="tcp://host:8786"` runs the chunks on Dask; the numbers are
+the same bit for bit.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import uuid
+from collections.abc import Callable
+
+import pandas as pd
 
 from scenarios import Loaded, check_together
 from scenarios.errors import DocumentError
@@ -20,8 +31,9 @@ from scenarios.scenario import FixedStart, UniformWeek
 from scenarios.version import TOOL_VERSION
 
 from .errors import SimulationError
+from .executors import make_executor
 from .results import OptionResult, SimulationResult, incident_table
-from .runner import Progress, RunSpec, run_options
+from .runner import Job, Progress, RunSpec, run_job
 
 __all__ = ["simulate", "compare", "MODES"]
 
@@ -50,10 +62,16 @@ def compare(
     horizon: float = MINUTES_PER_YEAR,
     warmup: float = 0.0,
     progress: Progress | None = None,
+    keep_incidents: bool = False,
+    incident_sink: Callable[[pd.DataFrame], None] | None = None,
+    executor="local",
+    scheduler: str | None = None,
 ) -> SimulationResult:
     """Run each staffing option on the same scenario(s) with common random numbers.
 
-    The first option is the baseline of the paired differences. Raises DocumentError if
+    The first option is the baseline of the paired differences. `executor` is "local"
+    (`jobs` processes), "dask" (a LocalCluster of `jobs` workers) or an executor already
+    entered (to reuse one cluster across runs). Raises DocumentError if
     the documents do not fit together (every problem at once), SimulationError for
     impossible settings.
     """
@@ -98,37 +116,56 @@ def compare(
         )
         for st in staffings
     ]
+    targets: dict = {}
+    for s in scenarios:
+        for metric, target in s.document.all_targets.items():
+            targets.setdefault(metric, target)
+    job = Job(specs=tuple(specs), targets=tuple(targets.items()),
+              keep_rows=keep_incidents or incident_sink is not None, token=uuid.uuid4().hex)
+    kept: list[list[pd.DataFrame]] = [[] for _ in staffings]
+    cadence = playbook.document.update_cadence
+    documents = [s.document for s in scenarios]
+
+    def on_rows(raws: list[dict]) -> None:
+        frames = [incident_table(st.document.name, documents, raw, cadence) for st, raw in zip(staffings, raws)]
+        if incident_sink is not None:
+            incident_sink(pd.concat(frames, ignore_index=True))
+        if keep_incidents:
+            for k, frame in enumerate(frames):
+                kept[k].append(frame)
+
     started = _now()
-    raw = run_options(specs, jobs=jobs, progress=progress)
+    if isinstance(executor, str):
+        with make_executor(executor, jobs, scheduler) as runner:
+            summary = run_job(job, runner, progress, on_rows)
+            ran_on = runner.name
+    else:
+        summary = run_job(job, executor, progress, on_rows)
+        ran_on = executor.name
 
     if mode == "single":
         per_year = scenarios[0].document.incidents_per_year
     options = []
-    for st, spec_raw in zip(staffings, raw):
-        frame = incident_table(st.document.name, [s.document for s in scenarios], spec_raw,
-                               playbook.document.update_cadence)
+    for k, st in enumerate(staffings):
+        option_summary = summary.options[k]
         if mode == "stream":
-            per_year = len(frame) / replications / ((horizon - warmup) / MINUTES_PER_YEAR)
-        targets = {}
-        for s in scenarios:
-            for metric, target in s.document.all_targets.items():
-                targets.setdefault(metric, target)
-        option = OptionResult(
+            per_year = option_summary.incidents / replications / ((horizon - warmup) / MINUTES_PER_YEAR)
+        options.append(OptionResult(
             name=st.document.name,
             title=st.document.title,
-            incidents=frame,
+            summary=option_summary,
+            independent=mode == "single",
             targets=targets,
             staffing_cost_per_year=st.document.cost_per_year,
             incidents_per_year=per_year,
-        )
-        option.summarise(frame["replication"].to_numpy())
-        options.append(option)
+            kept=pd.concat(kept[k], ignore_index=True) if keep_incidents else None,
+        ))
 
     inputs = [
         {"kind": d.document.kind, "name": d.document.name, "source": d.source, "sha256": d.sha256, "text": d.text}
         for d in [*scenarios, *staffings, playbook]
     ]
-    settings = {"start": "scenario policy" if start is None else start.model_dump()}
+    settings = {"start": "scenario policy" if start is None else start.model_dump(), "executor": ran_on}
     if mode == "stream":
         settings.update({"horizon_minutes": horizon, "warmup_minutes": warmup})
     elif start_minute is not None:
@@ -138,7 +175,7 @@ def compare(
         options=options, started=started, finished=_now(), settings=settings,
     )
     if len(options) > 1:
-        result.compute_differences()
+        result.compute_differences(summary.pairs)
     return result
 
 

@@ -16,11 +16,13 @@ from scenarios import METRIC_SPANS, METRICS, MILESTONES
 from scenarios.staffing import WEEKDAYS
 
 from .engine import DETECTION_PATHS
-from .statistics import breach, describe, paired_difference
+from .errors import SimulationError
+from .statistics import breach
+from .summary import BINS, OptionSummary
 
 __all__ = ["OptionResult", "SimulationResult", "RESULT_FORMAT", "incident_table", "HEADLINE"]
 
-RESULT_FORMAT = "warroom.results/1"
+RESULT_FORMAT = "warroom.results/2"
 HEADLINE = "time_to_restore"
 
 
@@ -55,43 +57,59 @@ def incident_table(option: str, scenarios: list, raw: dict, update_cadence: floa
 
 @dataclass
 class OptionResult:
-    """One staffing option's run."""
+    """One staffing option's run: its merged summary, and its per-incident rows if kept."""
 
     name: str
     title: str
-    incidents: pd.DataFrame
+    summary: OptionSummary
+    independent: bool
     targets: dict
     staffing_cost_per_year: float
     incidents_per_year: float
+    kept: pd.DataFrame | None = None
     metrics: dict = field(default_factory=dict)
     breaches: dict = field(default_factory=dict)
 
-    def summarise(self, groups: np.ndarray) -> None:
+    def __post_init__(self):
         for metric in METRICS:
-            self.metrics[metric] = describe(self.incidents[metric].to_numpy(), groups)
+            self.metrics[metric] = self.summary.metrics[metric].describe(self.independent)
         for metric, target in self.targets.items():
-            self.breaches[metric] = breach(self.incidents[metric].to_numpy(), target)
+            n, above = self.summary.breaches[metric]
+            self.breaches[metric] = breach(above, n, target)
+
+    @property
+    def incidents(self) -> pd.DataFrame:
+        """One row per incident; only when the run was asked to keep them."""
+        if self.kept is None:
+            raise SimulationError("per-incident rows were not kept: pass keep_incidents=True "
+                                  "(or --out on the command line)")
+        return self.kept
+
+    @property
+    def incident_count(self) -> int:
+        return self.summary.incidents
 
     @property
     def missing(self) -> dict:
-        return {m: int(self.incidents[m].isna().sum()) for m in METRICS}
+        return {m: self.summary.metrics[m].missing for m in METRICS}
 
     @property
     def outage_cost_per_incident(self) -> float:
-        return float(self.incidents["outage_cost"].mean())
+        return self.summary.outage_cost.mean
 
     @property
     def outage_cost_per_year(self) -> float:
         return self.outage_cost_per_incident * self.incidents_per_year
 
     def to_dict(self) -> dict:
+        counts = self.summary.paths
         return {
             "name": self.name,
             "title": self.title,
             "metrics": self.metrics,
             "missing": self.missing,
             "targets": {m: {"target": t, "breach": self.breaches[m]} for m, t in self.targets.items()},
-            "detection_paths": self.incidents["detection_path"].value_counts().to_dict(),
+            "detection_paths": {p: int(c) for p, c in zip(DETECTION_PATHS, counts) if c},
             "costs": {
                 "incidents_per_year": self.incidents_per_year,
                 "outage_cost_per_incident": self.outage_cost_per_incident,
@@ -99,6 +117,7 @@ class OptionResult:
                 "staffing_cost_per_year": self.staffing_cost_per_year,
                 "total_cost_per_year": self.outage_cost_per_year + self.staffing_cost_per_year,
             },
+            "histograms": {m: self.summary.metrics[m].histogram.to_dict() for m in METRICS},
         }
 
 
@@ -120,18 +139,16 @@ class SimulationResult:
 
     @property
     def incidents(self) -> pd.DataFrame:
-        """Every option's rows in one tidy table (options x replications)."""
+        """Every option's rows in one tidy table (options x replications), when kept."""
         return pd.concat([o.incidents for o in self.options], ignore_index=True)
 
-    def compute_differences(self) -> None:
+    def compute_differences(self, pairs: list) -> None:
         baseline = self.options[0]
-        groups = baseline.incidents["replication"].to_numpy()
         self.differences = []
-        for option in self.options[1:]:
+        for option, by_metric in zip(self.options[1:], pairs):
             for metric in METRICS:
-                diff = paired_difference(
-                    baseline.incidents[metric].to_numpy(), option.incidents[metric].to_numpy(), groups, self.seed
-                )
+                diff = by_metric[metric].describe(baseline.summary.metrics[metric], option.summary.metrics[metric],
+                                                  baseline.independent)
                 if diff is not None:
                     self.differences.append({"baseline": baseline.name, "option": option.name, "metric": metric, **diff})
 
@@ -181,10 +198,11 @@ class SimulationResult:
             "settings": self.settings,
             "inputs": self.inputs,
             "headline": HEADLINE,
+            "histogram_bins": BINS,
         }
         if len(self.options) == 1:
             only = self.options[0].to_dict()
-            out.update({k: only[k] for k in ("metrics", "missing", "targets", "detection_paths", "costs")})
+            out.update({k: only[k] for k in ("metrics", "missing", "targets", "detection_paths", "costs", "histograms")})
             out["option"] = only["name"]
         else:
             out["options"] = [o.to_dict() for o in self.options]

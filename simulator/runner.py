@@ -1,31 +1,41 @@
-"""Replications as units of work, run here or in a process pool, merged in order.
+"""Replications as units of work (chunks), each summarised where it ran, merged exactly.
 
-Work is split into fixed blocks of replications (single mode) or one replication per
-task (stream mode). Blocks never depend on `--jobs`, and results are merged in block
-order, so the numbers are bit-for-bit the same for any number of processes.
+A chunk is a fixed block of replications (single mode) or one replication (stream mode),
+run for every staffing option side by side so options share common random numbers. Chunks
+never depend on the executor or the worker count; their summaries are integers that merge
+in any order (see summary.py), so the numbers are bit-for-bit the same however the work
+is spread. Per-incident rows travel back only when the caller asks for them, and are
+handed over in replication order.
 """
 
 from __future__ import annotations
 
 import math
-from concurrent.futures import ProcessPoolExecutor
+import threading
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
 
-from .engine import run_single_block, run_stream
+from scenarios.metrics import METRIC_SPANS, METRICS, MILESTONES
+
+from .engine import DETECTION_PATHS, run_single_block, run_stream
 from .plan import Plan, compile_plan
+from .summary import OptionSummary, PairSummary, RunSummary
 
-__all__ = ["BLOCK_SIZE", "Progress", "RunSpec", "run_options", "progress_total"]
+__all__ = ["BLOCK_SIZE", "SECTION", "Progress", "RunSpec", "Job", "ChunkResult", "run_chunk", "run_job"]
 
-BLOCK_SIZE = 500
+BLOCK_SIZE = 500   # replications per chunk in single mode (also the unit of the random streams)
+SECTION = 50       # replications per section, for quantile-difference intervals in single mode
+
+_SPAN_INDEX = {m: (MILESTONES.index(a), MILESTONES.index(b)) for m, (a, b) in METRIC_SPANS.items()}
 
 
 class Progress(Protocol):
-    """Observer told how many more incidents have been simulated."""
+    """Observer told how many more replications have been simulated."""
 
-    def __call__(self, incidents: int) -> None: ...
+    def __call__(self, replications: int) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -46,26 +56,60 @@ class RunSpec:
         return [compile_plan(s, self.staffing, self.playbook) for s in self.scenarios]
 
     def tasks(self) -> list[tuple[int, int]]:
-        """(first replication, count) per unit of work."""
+        """(first replication, count) per chunk."""
         if self.mode == "stream":
             return [(r, 1) for r in range(self.replications)]
         return [(b * BLOCK_SIZE, min(BLOCK_SIZE, self.replications - b * BLOCK_SIZE))
                 for b in range(math.ceil(self.replications / BLOCK_SIZE))]
 
 
-_WORKER_PLANS: dict = {}
+@dataclass(frozen=True)
+class Job:
+    """One run's work: the options side by side, the targets to count breaches of, whether
+    per-incident rows come back, and a token naming the job in workers' plan caches."""
+
+    specs: tuple
+    targets: tuple = ()          # (metric, target minutes) pairs
+    keep_rows: bool = False
+    token: str = ""
+
+    @property
+    def mode(self) -> str:
+        return self.specs[0].mode
+
+    def chunks(self) -> list[tuple[int, int]]:
+        return self.specs[0].tasks()
+
+    def empty_summary(self) -> RunSummary:
+        targets = dict(self.targets)
+        scenarios = len(self.specs[0].scenarios)
+        return RunSummary(
+            options=[OptionSummary.empty(list(METRICS), targets, len(DETECTION_PATHS), scenarios) for _ in self.specs],
+            pairs=[{m: PairSummary() for m in METRICS} for _ in self.specs[1:]],
+        )
 
 
-def _init_worker(specs):
-    _WORKER_PLANS.clear()
-    for k, spec in enumerate(specs):
-        _WORKER_PLANS[k] = (spec, spec.plans())
+@dataclass
+class ChunkResult:
+    first: int
+    count: int
+    summary: RunSummary
+    rows: list | None  # per option, the raw arrays of this chunk's incidents (when kept)
 
 
-def _run_task(args):
-    option, first, count = args
-    spec, plans = _WORKER_PLANS[option]
-    return option, first, _execute(spec, plans, first, count)
+_PLANS: dict[str, list[list[Plan]]] = {}
+_PLANS_LOCK = threading.Lock()
+
+
+def _plans(job: Job) -> list[list[Plan]]:
+    """Compiled plans per option, compiled once per worker process and job."""
+    with _PLANS_LOCK:
+        plans = _PLANS.get(job.token)
+        if plans is None:
+            plans = [spec.plans() for spec in job.specs]
+            _PLANS.clear()
+            _PLANS[job.token] = plans
+        return plans
 
 
 def _execute(spec: RunSpec, plans: list[Plan], first: int, count: int) -> dict:
@@ -87,33 +131,71 @@ def _execute(spec: RunSpec, plans: list[Plan], first: int, count: int) -> dict:
     }
 
 
-def run_options(specs: list[RunSpec], jobs: int = 1, progress: Progress | None = None) -> list[dict]:
-    """Run every option's tasks; per option, arrays concatenated in replication order."""
-    work = [(k, first, count) for k, spec in enumerate(specs) for first, count in spec.tasks()]
-    results: dict[tuple[int, int], dict] = {}
+def metric_values(milestones: np.ndarray) -> dict[str, np.ndarray]:
+    """Each metric (minutes) of each incident, from its milestones; NaN where a milestone is missing."""
+    return {m: milestones[:, b] - milestones[:, a] for m, (a, b) in _SPAN_INDEX.items()}
 
-    def note(spec_index, first, count, out):
-        results[(spec_index, first)] = out
+
+def _sections(mode: str, first: int, count: int, size: int) -> list[slice]:
+    """Sections of a chunk's rows: SECTION replications aligned to the replication index in
+    single mode (the same sections however the work is split); the whole horizon in stream mode."""
+    if mode == "stream":
+        return [slice(0, size)]
+    edges = sorted({first, first + count, *range((first // SECTION + 1) * SECTION, first + count, SECTION)})
+    return [slice(a - first, b - first) for a, b in zip(edges, edges[1:])]
+
+
+def _summarise(job: Job, raws: list[dict], first: int, count: int) -> RunSummary:
+    summary = job.empty_summary()
+    values = [metric_values(raw["milestones"]) for raw in raws]
+    sections = _sections(job.mode, first, count, raws[0]["milestones"].shape[0])
+    for spec, raw, metrics, option in zip(job.specs, raws, values, summary.options):
+        for name, metric in option.metrics.items():
+            metric.add(metrics[name], sections)
+        for name, counts in option.breaches.items():
+            present = metrics[name][~np.isnan(metrics[name])]
+            counts[0] += int(present.size)
+            counts[1] += int((present > dict(job.targets)[name]).sum())
+        option.paths += np.bincount(raw["path"], minlength=len(DETECTION_PATHS))
+        option.scenarios += np.bincount(raw["scenario_index"], minlength=len(spec.scenarios))
+        cost = np.array([s.impact.cost_per_minute * s.impact.share for s in spec.scenarios])[raw["scenario_index"]]
+        outage = cost * metrics["time_to_restore"]
+        option.outage_cost.add_values(outage[~np.isnan(outage)])
+    for later, pairs in zip(values[1:], summary.pairs):
+        for name, pair in pairs.items():
+            pair.add(values[0][name], later[name], sections)
+    return summary
+
+
+def run_chunk(job: Job, first: int, count: int) -> ChunkResult:
+    """Run replications [first, first + count) for every option and summarise them."""
+    plans = _plans(job)
+    raws = [_execute(spec, plans[k], first, count) for k, spec in enumerate(job.specs)]
+    return ChunkResult(first, count, _summarise(job, raws, first, count), raws if job.keep_rows else None)
+
+
+class Executor(Protocol):
+    """Runs chunks somewhere and yields their results as they finish, in any order; raises
+    ChunkFailed (naming the replications) when a chunk cannot be run."""
+
+    def run(self, job: Job, chunks: list[tuple[int, int]]) -> Iterable[ChunkResult]: ...
+
+
+def run_job(job: Job, executor: Executor, progress: Progress | None = None,
+            on_rows: Callable[[list], None] | None = None) -> RunSummary:
+    """Run every chunk, merge the summaries as they arrive, hand rows over in replication order."""
+    total = job.empty_summary()
+    waiting: dict[int, list] = {}
+    chunks = job.chunks()
+    order: Iterator[int] = iter([first for first, _ in chunks])
+    next_first = next(order, None)
+    for result in executor.run(job, chunks):
+        total.merge(result.summary)
+        if on_rows is not None and result.rows is not None:
+            waiting[result.first] = result.rows
+            while next_first is not None and next_first in waiting:
+                on_rows(waiting.pop(next_first))
+                next_first = next(order, None)
         if progress is not None:
-            progress(count if specs[spec_index].mode == "single" else 1)
-
-    if jobs <= 1 or len(work) == 1:
-        plans = [spec.plans() for spec in specs]
-        for k, first, count in work:
-            note(k, first, count, _execute(specs[k], plans[k], first, count))
-    else:
-        with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(specs,)) as pool:
-            counts = {(k, first): count for k, first, count in work}
-            for k, first, out in pool.map(_run_task, work, chunksize=1):
-                note(k, first, counts[(k, first)], out)
-
-    merged = []
-    for k, spec in enumerate(specs):
-        parts = [results[(k, first)] for first, _ in spec.tasks()]
-        merged.append({key: np.concatenate([p[key] for p in parts]) for key in parts[0]})
-    return merged
-
-
-def progress_total(specs: list[RunSpec]) -> int:
-    return sum(spec.replications for spec in specs)
-
+            progress(result.count)
+    return total

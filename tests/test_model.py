@@ -54,8 +54,8 @@ def at(weekday_time: str) -> FixedStart:
 
 def test_out_of_hours_pages_are_answered_slower_under_business_hours_cover(write, cloudflare):
     office = staffing_doc(write, "office", coverage=BUSINESS)
-    night = simulate(cloudflare, office, replications=600, seed=5, start=at("tue 03:00"))
-    day = simulate(cloudflare, office, replications=600, seed=5, start=at("tue 11:00"))
+    night = simulate(cloudflare, office, replications=600, keep_incidents=True, seed=5, start=at("tue 03:00"))
+    day = simulate(cloudflare, office, replications=600, keep_incidents=True, seed=5, start=at("tue 11:00"))
     ack_night = night.options[0].metrics["time_to_acknowledge"]["p50"]
     ack_day = day.options[0].metrics["time_to_acknowledge"]["p50"]
     assert ack_night > 3 * ack_day
@@ -64,8 +64,8 @@ def test_out_of_hours_pages_are_answered_slower_under_business_hours_cover(write
 
 def test_round_the_clock_cover_answers_alike_at_any_hour(write, cloudflare):
     always = staffing_doc(write, "always", coverage="24x7")
-    night = simulate(cloudflare, always, replications=600, seed=5, start=at("tue 03:00"))
-    day = simulate(cloudflare, always, replications=600, seed=5, start=at("tue 11:00"))
+    night = simulate(cloudflare, always, replications=600, keep_incidents=True, seed=5, start=at("tue 03:00"))
+    day = simulate(cloudflare, always, replications=600, keep_incidents=True, seed=5, start=at("tue 11:00"))
     # Same random numbers, same calendar answer: identical incidents, minute for minute.
     for metric in ("time_to_acknowledge", "time_to_restore"):
         assert np.array_equal(night.options[0].incidents[metric], day.options[0].incidents[metric])
@@ -73,7 +73,7 @@ def test_round_the_clock_cover_answers_alike_at_any_hour(write, cloudflare):
 
 def test_no_pager_waits_for_the_next_shift(write, cloudflare):
     no_pager = staffing_doc(write, "nopager", coverage="{type: business_hours, timezone: UTC, hours: '09:00-17:00', pager: false}")
-    result = simulate(cloudflare, no_pager, replications=200, seed=2, start=FixedStart(policy="fixed", weekday="tue", time="03:00"))
+    result = simulate(cloudflare, no_pager, replications=200, keep_incidents=True, seed=2, start=FixedStart(policy="fixed", weekday="tue", time="03:00"))
     acknowledged = result.options[0].incidents["acknowledged"]
     # Nobody answers before 09:00, six hours after the 03:00 start.
     assert (acknowledged >= 6 * 60).all()
@@ -84,7 +84,7 @@ def test_removing_the_communications_lead_changes_first_update_by_the_documented
     comms = "  communications_lead:\n    on_call: 1\n    acknowledge: {in_hours: 0m, out_of_hours: 0m}\n"
     with_lead = staffing_doc(write, "with-lead", extra_roles=comms)
     without = staffing_doc(write, "without-lead")
-    result = compare(cloudflare, [with_lead, without], playbook, replications=500, seed=9)
+    result = compare(cloudflare, [with_lead, without], playbook, replications=500, keep_incidents=True, seed=9)
     # Without a lead the incident manager writes it; the IM's slowdown is the product of
     # every missing role it stands in for: communications lead 1.5 and scribe 1.1.
     from scenarios import who_does
@@ -104,7 +104,7 @@ def test_removing_the_communications_lead_changes_first_update_by_the_documented
 def test_an_incident_needing_two_with_one_on_call_waits_for_the_second(write, cloudflare):
     one = staffing_doc(write, "one-sre", sre_on_call=1)
     two = staffing_doc(write, "two-sre", sre_on_call=2)
-    result = compare(cloudflare, [two, one], replications=400, seed=4, start=at("wed 11:00"))
+    result = compare(cloudflare, [two, one], replications=400, keep_incidents=True, seed=4, start=at("wed 11:00"))
     assembled_two = result.options[0].incidents["time_to_assemble"]
     assembled_one = result.options[1].incidents["time_to_assemble"]
     assert (assembled_one >= 40 - 1e-9).all()  # the second SRE is called in: 40 minutes
@@ -114,22 +114,22 @@ def test_an_incident_needing_two_with_one_on_call_waits_for_the_second(write, cl
 
 def test_same_seed_same_numbers_any_jobs(cloudflare, staffing):
     options = [staffing("cloudflare-2019-sre"), staffing("business-hours-pager")]
-    one = compare(cloudflare, options, replications=1200, seed=11, jobs=1)
-    two = compare(cloudflare, options, replications=1200, seed=11, jobs=2)
+    one = compare(cloudflare, options, replications=1200, keep_incidents=True, seed=11, jobs=1)
+    two = compare(cloudflare, options, replications=1200, keep_incidents=True, seed=11, jobs=2)
     assert one.incidents.equals(two.incidents)
     assert one.differences == two.differences
-    other = compare(cloudflare, options, replications=1200, seed=12, jobs=1)
+    other = compare(cloudflare, options, replications=1200, keep_incidents=True, seed=12, jobs=1)
     assert not one.incidents["time_to_restore"].equals(other.incidents["time_to_restore"])
 
 
 def test_more_replications_extend_the_same_incidents(cloudflare, staffing):
-    short = simulate(cloudflare, staffing("cloudflare-2019-sre"), replications=700, seed=3).incidents
-    long = simulate(cloudflare, staffing("cloudflare-2019-sre"), replications=1100, seed=3).incidents
+    short = simulate(cloudflare, staffing("cloudflare-2019-sre"), replications=700, keep_incidents=True, seed=3).incidents
+    long = simulate(cloudflare, staffing("cloudflare-2019-sre"), replications=1100, keep_incidents=True, seed=3).incidents
     assert long.iloc[:700].equals(short)
 
 
 def test_options_share_common_random_numbers(cloudflare, staffing):
-    result = compare(cloudflare, [staffing("cloudflare-2019-sre"), staffing("24x7-comms-lead")], replications=500, seed=21)
+    result = compare(cloudflare, [staffing("cloudflare-2019-sre"), staffing("24x7-comms-lead")], replications=500, keep_incidents=True, seed=21)
     a, b = (o.incidents for o in result.options)
     # Staffing does not change when the monitoring fires or where in the week it starts.
     assert np.array_equal(a["time_to_detect"], b["time_to_detect"])
@@ -137,14 +137,14 @@ def test_options_share_common_random_numbers(cloudflare, staffing):
 
 
 def test_uniform_start_spreads_incidents_over_the_week(cloudflare, staffing):
-    frame = simulate(cloudflare, staffing("cloudflare-2019-sre"), replications=2000, seed=1).incidents
+    frame = simulate(cloudflare, staffing("cloudflare-2019-sre"), replications=2000, keep_incidents=True, seed=1).incidents
     counts = frame["start_weekday"].value_counts()
     assert set(counts.index) == {"mon", "tue", "wed", "thu", "fri", "sat", "sun"}
     assert counts.min() > 2000 / 7 * 0.8
 
 
 def test_monitoring_and_user_reports_both_detect(cloudflare, staffing):
-    frame = simulate(cloudflare, staffing("cloudflare-2019-sre"), replications=3000, seed=8).incidents
+    frame = simulate(cloudflare, staffing("cloudflare-2019-sre"), replications=3000, keep_incidents=True, seed=8).incidents
     share = (frame["detection_path"] == "user_report").mean()
     # The alert misses 2% of the time; then users' reports are triaged.
     assert 0.01 < share < 0.06
@@ -168,7 +168,7 @@ def test_time_never_runs_backwards(cloudflare, staffing, seed, option, mode):
     kwargs = {"replications": 60} if mode == "single" else {"replications": 2, "horizon": 60 * 24 * 365.0}
     if mode == "stream":
         cloudflare = load_text_with_frequency(cloudflare, "2/day")
-    frame = simulate(cloudflare, staffing(option), seed=seed, mode=mode, **kwargs).incidents
+    frame = simulate(cloudflare, staffing(option), keep_incidents=True, seed=seed, mode=mode, **kwargs).incidents
     assert len(frame) > 0
     assert (frame["detected"] >= 0).all()
     for before, after in ORDER:
@@ -184,18 +184,18 @@ def load_text_with_frequency(loaded, frequency):
 def test_stream_mode_makes_incidents_contend_for_people(cloudflare, write):
     busy = load_text_with_frequency(cloudflare, "6/day")
     thin = staffing_doc(write, "thin")
-    result = simulate(busy, thin, mode="stream", replications=2, horizon=60 * 24 * 120.0, seed=3)
+    result = simulate(busy, thin, mode="stream", replications=2, horizon=60 * 24 * 120.0, keep_incidents=True, seed=3)
     frame = result.options[0].incidents
     # About 6 a day for 120 days in each of 2 horizons.
     assert 1200 < len(frame) < 1700
     # With one incident manager for several incidents a day, some wait to be declared.
-    quiet = simulate(cloudflare, thin, replications=300, seed=3).options[0].metrics["time_to_acknowledge"]["p90"]
+    quiet = simulate(cloudflare, thin, replications=300, keep_incidents=True, seed=3).options[0].metrics["time_to_acknowledge"]["p90"]
     assert result.options[0].metrics["time_to_declare"]["p90"] > quiet
     assert result.to_dict()["settings"]["horizon_minutes"] == 60 * 24 * 120.0
 
 
 def test_cost_of_outage_and_staffing(cloudflare, staffing):
-    result = simulate(cloudflare, staffing("cloudflare-2019-sre"), replications=300, seed=1)
+    result = simulate(cloudflare, staffing("cloudflare-2019-sre"), replications=300, keep_incidents=True, seed=1)
     option = result.options[0]
     impact = cloudflare.document.impact
     expected = impact.cost_per_minute * impact.share * option.incidents["time_to_restore"].mean()
@@ -214,7 +214,7 @@ def test_stream_mix_draws_scenarios_by_frequency(cloudflare, staffing):
         cloudflare.text.replace("frequency: 1/year", "frequency: 1/day").replace("name: cloudflare-2019-waf", "name: rarer"),
         "rarer.yaml",
     )
-    result = simulate([busy, other], staffing("cloudflare-2019-sre"), mode="stream", replications=2,
+    result = simulate([busy, other], staffing("cloudflare-2019-sre"), mode="stream", replications=2, keep_incidents=True,
                       horizon=60 * 24 * 200.0, seed=5)
     counts = result.options[0].incidents["scenario"].value_counts()
     assert set(counts.index) == {"cloudflare-2019-waf", "rarer"}
@@ -228,7 +228,7 @@ def test_weekly_profile_shapes_stream_arrivals(cloudflare, staffing):
 
     text = cloudflare.text.replace("frequency: 1/year", "frequency: 4/day\nweekly_profile:\n  days: {sat: 0, sun: 0}\n  hours: [0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 3, 0, 0, 0, 0, 0, 0, 0]")
     busy = load_text(text, "weekdays.yaml")
-    frame = simulate(busy, staffing("cloudflare-2019-sre"), mode="stream", replications=2, horizon=60 * 24 * 140.0, seed=2).incidents
+    frame = simulate(busy, staffing("cloudflare-2019-sre"), mode="stream", replications=2, horizon=60 * 24 * 140.0, keep_incidents=True, seed=2).incidents
     assert set(frame["start_weekday"]) == {"mon", "tue", "wed", "thu", "fri"}
     hours = frame["start_time_utc"].str[:2].astype(int)
     assert hours.between(9, 16).all()
@@ -256,7 +256,7 @@ def test_a_run_leaves_no_reference_cycles(cloudflare, staffing):
 
 
 def test_updates_keep_the_playbook_cadence_until_restored(cloudflare, staffing, playbook):
-    frame = simulate(cloudflare, staffing("business-hours-pager"), replications=300, seed=6).incidents
+    frame = simulate(cloudflare, staffing("business-hours-pager"), replications=300, keep_incidents=True, seed=6).incidents
     cadence = playbook.document.update_cadence
     assert cadence == 30
     late = frame[frame["first_update"] > frame["restored"]]

@@ -63,9 +63,9 @@ def test_a_simulation_report_renders_for_every_bundled_scenario(name, tmp_path):
                                "--out", str(out)])
     assert ran.exit_code == 0, ran.output
     summary, incidents = read_results(out)
-    html = render_comparison(summary, incidents, "html")
+    html = render_comparison(summary, "html")
     assert "<svg" in html and name in html
-    assert render_comparison(summary, incidents, "md").startswith(f"# Staffing comparison: {name}")
+    assert render_comparison(summary, "md").startswith(f"# Staffing comparison: {name}")
 
 
 def test_participants_text_is_escaped_in_html_and_markdown(tmp_path):

@@ -1,0 +1,382 @@
+"""Summaries that merge exactly and in any order, so ten million incidents need the memory
+of a few thousand.
+
+Each unit of work summarises its own incidents where it ran; the summaries are then added
+up. Every part of a summary is an integer or a min/max: sums of values on a grid of
+2**-20 minute (exact, however they are split), counts in a fixed histogram of log-spaced
+bins, and section statistics for intervals. Adding integers gives the same total in any
+order, so every executor and worker count gives the same numbers, bit for bit.
+
+Quantiles are read off the histogram: bins are 1% wide from 0.01 minutes to 10**7
+minutes, and a quantile is reported as its bin's geometric centre (clamped to the observed
+min and max), within 0.5% of the exact sample quantile (the smallest value with at least
+that share of values at or below it).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy import stats
+
+__all__ = [
+    "QUANTILES", "BINS", "Moments", "Histogram", "MetricSummary", "PairSummary",
+    "OptionSummary", "RunSummary", "bin_index", "section_quantiles",
+]
+
+QUANTILES = {"p50": 0.50, "p90": 0.90, "p95": 0.95}
+
+GRID_BITS = 20          # values are summed on a grid of 2**-20 minute (about 57 microseconds)
+LOW, RATIO, HIGH = 0.01, 1.01, 1e7
+_LOG_RATIO = math.log(RATIO)
+_N_LOG = math.ceil(math.log(HIGH / LOW) / _LOG_RATIO)
+N_BINS = _N_LOG + 2     # bin 0: below 0.01 min; 1.._N_LOG: 1% wide; last: 10**7 min and above
+BINS = {
+    "scale": "log",
+    "below_first": LOW,
+    "ratio": RATIO,
+    "bins": N_BINS,
+    "above_last": HIGH,
+    "relative_error": math.sqrt(RATIO) - 1,
+    "about": "bin 0 holds values below 0.01 min; bin k (1 <= k < bins-1) holds "
+             "[0.01 * 1.01**(k-1), 0.01 * 1.01**k) minutes; the last bin holds 10**7 min and above. "
+             "Quantiles are the bin's geometric centre, clamped to the observed min and max: within "
+             "0.5% of the exact sample quantile.",
+}
+_SPLIT = 26
+_LOW_MASK = (1 << _SPLIT) - 1
+_CHUNK = 1024
+_LIMIT = float(1 << (49 - GRID_BITS))  # |value| below this keeps every partial product inside int64
+
+
+def bin_index(values: np.ndarray) -> np.ndarray:
+    """Histogram bin of each (non-missing) value."""
+    x = np.asarray(values, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        k = np.floor(np.log(np.maximum(x, LOW) / LOW) / _LOG_RATIO).astype(np.int64) + 1
+    k[x < LOW] = 0
+    return np.minimum(k, N_BINS - 1)
+
+
+def bin_value(k: int) -> float:
+    """The value a bin stands for: its geometric centre (half the first bin's width for bin 0)."""
+    if k <= 0:
+        return LOW / 2
+    if k >= N_BINS - 1:
+        return HIGH
+    return LOW * RATIO ** (k - 1) * math.sqrt(RATIO)
+
+
+def _grid(values: np.ndarray, bits: int) -> np.ndarray:
+    x = np.asarray(values, dtype=float)
+    if x.size and float(np.abs(x).max()) >= float(1 << (49 - bits)):
+        raise OverflowError(f"value {float(np.abs(x).max()):g} is too large to sum exactly")
+    return np.rint(np.ldexp(x, bits)).astype(np.int64)
+
+
+def _exact_sums(q: np.ndarray) -> tuple[int, int]:
+    """Sum and sum of squares of int64 grid values as Python ints, with no overflow: each value
+    is split into high and low parts so that every partial product and partial sum fits."""
+    s1 = s2 = 0
+    for start in range(0, q.size, _CHUNK):
+        c = q[start:start + _CHUNK]
+        hi, lo = c >> _SPLIT, c & _LOW_MASK
+        s1 += (int(hi.sum()) << _SPLIT) + int(lo.sum())
+        s2 += (int((hi * hi).sum()) << (2 * _SPLIT)) + (int((hi * lo).sum()) << (_SPLIT + 1)) + int((lo * lo).sum())
+    return s1, s2
+
+
+@dataclass
+class Moments:
+    """Count, weighted sum and weighted sum of squares, exact (integers on a 2**-bits grid).
+
+    Used unweighted for values, and weighted by section size for the sectioning intervals,
+    where `sections` counts the contributions."""
+
+    bits: int = GRID_BITS
+    n: int = 0
+    s1: int = 0
+    s2: int = 0
+    sections: int = 0
+
+    def add_values(self, values: np.ndarray) -> None:
+        q = _grid(values, self.bits)
+        s1, s2 = _exact_sums(q)
+        self.n += int(q.size)
+        self.s1 += s1
+        self.s2 += s2
+        self.sections += int(q.size)
+
+    def add(self, value: float, weight: int = 1) -> None:
+        q = int(_grid(np.array([value]), self.bits)[0])
+        self.n += weight
+        self.s1 += weight * q
+        self.s2 += weight * q * q
+        self.sections += 1
+
+    def merge(self, other: Moments) -> None:
+        self.n += other.n
+        self.s1 += other.s1
+        self.s2 += other.s2
+        self.sections += other.sections
+
+    @property
+    def mean(self) -> float:
+        return self.s1 / (self.n << self.bits) if self.n else math.nan
+
+    def variance(self) -> float:
+        """Sample variance of unweighted values."""
+        if self.n < 2:
+            return math.nan
+        return (self.n * self.s2 - self.s1 * self.s1) / ((self.n * (self.n - 1)) << (2 * self.bits))
+
+    def t_interval(self, level: float = 0.95) -> tuple[float, float]:
+        """Student-t interval for the mean of independent values."""
+        if self.n < 2:
+            return math.nan, math.nan
+        half = float(stats.t.ppf(0.5 + level / 2, self.n - 1)) * math.sqrt(max(self.variance(), 0.0) / self.n)
+        return self.mean - half, self.mean + half
+
+    def section_half_width(self, level: float = 0.95) -> float:
+        """Half-width of the sectioning interval: spread of section estimates (weighted by
+        section size) around their mean, scaled to the whole sample, t with sections-1 df."""
+        if self.sections < 2 or self.n == 0:
+            return math.nan
+        spread = (self.n * self.s2 - self.s1 * self.s1) / (self.n << (2 * self.bits))
+        variance = max(spread, 0.0) / (self.sections - 1) / self.n
+        return float(stats.t.ppf(0.5 + level / 2, self.sections - 1)) * math.sqrt(variance)
+
+
+@dataclass
+class Histogram:
+    """Integer counts over the fixed bins, stored from the first to the last occupied bin."""
+
+    first: int = 0
+    counts: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+
+    @classmethod
+    def of(cls, values: np.ndarray) -> Histogram:
+        if values.size == 0:
+            return cls()
+        k = bin_index(values)
+        first = int(k.min())
+        return cls(first, np.bincount(k - first).astype(np.int64))
+
+    @property
+    def total(self) -> int:
+        return int(self.counts.sum())
+
+    def merge(self, other: Histogram) -> None:
+        if other.counts.size == 0:
+            return
+        if self.counts.size == 0:
+            self.first, self.counts = other.first, other.counts.copy()
+            return
+        first = min(self.first, other.first)
+        last = max(self.first + self.counts.size, other.first + other.counts.size)
+        merged = np.zeros(last - first, dtype=np.int64)
+        merged[self.first - first:self.first - first + self.counts.size] += self.counts
+        merged[other.first - first:other.first - first + other.counts.size] += other.counts
+        self.first, self.counts = first, merged
+
+    def at_rank(self, rank: int) -> int:
+        """Bin of the rank-th smallest value (1-based)."""
+        cumulative = np.cumsum(self.counts)
+        return self.first + int(np.searchsorted(cumulative, max(rank, 1)))
+
+    def cdf(self) -> tuple[np.ndarray, np.ndarray]:
+        """(upper edge of each occupied bin's range, share of values at or below it)."""
+        bins = np.arange(self.first, self.first + self.counts.size)
+        edges = np.where(bins == 0, LOW, LOW * RATIO ** bins.astype(float))
+        return edges, np.cumsum(self.counts) / max(self.total, 1)
+
+    def to_dict(self) -> dict:
+        return {"first_bin": self.first, "counts": self.counts.tolist()}
+
+
+def section_quantiles(values: np.ndarray, qs: list[float]) -> tuple[int, list[float]]:
+    """(count, inverted-CDF quantiles) of one section's present values, the same definition
+    the histogram approximates."""
+    x = np.sort(values[~np.isnan(values)])
+    n = int(x.size)
+    if n == 0:
+        return 0, [math.nan] * len(qs)
+    return n, [float(x[max(math.ceil(q * n) - 1, 0)]) for q in qs]
+
+
+@dataclass
+class MetricSummary:
+    """One metric of one option: everything its description and intervals need."""
+
+    values: Moments = field(default_factory=Moments)
+    missing: int = 0
+    low: float = math.inf
+    high: float = -math.inf
+    histogram: Histogram = field(default_factory=Histogram)
+    section_mean: Moments = field(default_factory=Moments)
+    section_quantile: dict = field(default_factory=lambda: {name: Moments() for name in QUANTILES})
+
+    def add(self, values: np.ndarray, sections: list[slice]) -> None:
+        present = values[~np.isnan(values)]
+        self.missing += int(values.size - present.size)
+        if present.size:
+            self.values.add_values(present)
+            self.low = min(self.low, float(present.min()))
+            self.high = max(self.high, float(present.max()))
+            self.histogram.merge(Histogram.of(present))
+        for section in sections:
+            n, qs = section_quantiles(values[section], list(QUANTILES.values()))
+            if n:
+                chunk = values[section]
+                self.section_mean.add(float(np.nanmean(chunk)), n)
+                for name, q in zip(QUANTILES, qs):
+                    self.section_quantile[name].add(q, n)
+
+    def merge(self, other: MetricSummary) -> None:
+        self.values.merge(other.values)
+        self.missing += other.missing
+        self.low = min(self.low, other.low)
+        self.high = max(self.high, other.high)
+        self.histogram.merge(other.histogram)
+        self.section_mean.merge(other.section_mean)
+        for name in QUANTILES:
+            self.section_quantile[name].merge(other.section_quantile[name])
+
+    def quantile(self, q: float) -> float:
+        n = self.values.n
+        return self._value(self.histogram.at_rank(math.ceil(q * n)))
+
+    def _value(self, k: int) -> float:
+        return min(max(bin_value(k), self.low), self.high)
+
+    def describe(self, independent: bool) -> dict | None:
+        """mean, p50, p90, p95 with 95% intervals; None when the metric never occurred.
+
+        Independent values (single mode): t interval for the mean, binomial order statistics
+        for quantiles. Stream mode (incidents of one horizon are correlated): intervals from
+        the spread across replications (sectioning), centred on the pooled estimate."""
+        n = self.values.n
+        if n == 0:
+            return None
+        out: dict = {"n": n, "missing": self.missing, "mean": self.values.mean}
+        if independent:
+            out["ci95"] = list(self.values.t_interval())
+        else:
+            half = self.section_mean.section_half_width()
+            out["ci95"] = [out["mean"] - half, out["mean"] + half]
+        for name, q in QUANTILES.items():
+            point = self.quantile(q)
+            out[name] = point
+            if independent:
+                out[f"{name}_ci95"] = list(self._order_statistic_interval(q))
+            else:
+                half = self.section_quantile[name].section_half_width()
+                out[f"{name}_ci95"] = [point - half, point + half]
+        out["min"], out["max"] = self.low, self.high
+        return out
+
+    def _order_statistic_interval(self, q: float, level: float = 0.95) -> tuple[float, float]:
+        """Distribution-free interval for a quantile of independent values (binomial ranks)."""
+        n = self.values.n
+        if n < 2:
+            return math.nan, math.nan
+        lo = int(stats.binom.ppf((1 - level) / 2, n, q))
+        hi = int(stats.binom.ppf(0.5 + level / 2, n, q))
+        return self._value(self.histogram.at_rank(max(lo, 1))), self._value(self.histogram.at_rank(min(hi + 1, n)))
+
+
+@dataclass
+class PairSummary:
+    """One metric, option against the baseline, paired by replication (common random numbers)."""
+
+    diff: Moments = field(default_factory=Moments)
+    section_mean: Moments = field(default_factory=Moments)
+    section_quantile: dict = field(default_factory=lambda: {name: Moments() for name in QUANTILES})
+
+    def add(self, baseline: np.ndarray, option: np.ndarray, sections: list[slice]) -> None:
+        both = ~np.isnan(baseline) & ~np.isnan(option)
+        self.diff.add_values(option[both] - baseline[both])
+        for section in sections:
+            a, b = baseline[section], option[section]
+            paired = both[section]
+            pairs = int(paired.sum())
+            if pairs == 0:
+                continue
+            self.section_mean.add(float(b[paired].mean() - a[paired].mean()), pairs)
+            _, qa = section_quantiles(a, list(QUANTILES.values()))
+            _, qb = section_quantiles(b, list(QUANTILES.values()))
+            for name, x, y in zip(QUANTILES, qa, qb):
+                self.section_quantile[name].add(y - x, pairs)
+
+    def merge(self, other: PairSummary) -> None:
+        self.diff.merge(other.diff)
+        self.section_mean.merge(other.section_mean)
+        for name in QUANTILES:
+            self.section_quantile[name].merge(other.section_quantile[name])
+
+    def describe(self, baseline: MetricSummary, option: MetricSummary, independent: bool) -> dict | None:
+        """option - baseline. The mean difference is over pairs where both have the metric
+        (t interval for independent pairs, sectioning in stream mode); a quantile difference
+        is the difference of the two options' own quantiles, as their tables show, with a
+        sectioning interval from sections of replications."""
+        if self.diff.n < 2 or baseline.values.n == 0 or option.values.n == 0:
+            return None
+        out: dict = {"n_pairs": self.diff.n, "mean_diff": self.diff.mean}
+        if independent:
+            out["ci95"] = list(self.diff.t_interval())
+        else:
+            half = self.section_mean.section_half_width()
+            out["ci95"] = [out["mean_diff"] - half, out["mean_diff"] + half]
+        for name, q in QUANTILES.items():
+            point = option.quantile(q) - baseline.quantile(q)
+            half = self.section_quantile[name].section_half_width()
+            out[f"{name}_diff"] = point
+            out[f"{name}_ci95"] = [point - half, point + half]
+        return out
+
+
+@dataclass
+class OptionSummary:
+    """One staffing option: its metrics, target breaches, detection paths, outage cost."""
+
+    metrics: dict
+    breaches: dict            # metric -> [incidents with the metric, incidents above target]
+    paths: np.ndarray         # incidents per detection path
+    scenarios: np.ndarray     # incidents per scenario of the mix
+    outage_cost: Moments = field(default_factory=lambda: Moments(bits=7))
+
+    @classmethod
+    def empty(cls, metrics: list[str], targets: dict, paths: int, scenarios: int) -> OptionSummary:
+        return cls({m: MetricSummary() for m in metrics}, {m: [0, 0] for m in targets},
+                   np.zeros(paths, dtype=np.int64), np.zeros(scenarios, dtype=np.int64))
+
+    @property
+    def incidents(self) -> int:
+        return int(self.scenarios.sum())
+
+    def merge(self, other: OptionSummary) -> None:
+        for name, metric in self.metrics.items():
+            metric.merge(other.metrics[name])
+        for name, counts in self.breaches.items():
+            counts[0] += other.breaches[name][0]
+            counts[1] += other.breaches[name][1]
+        self.paths += other.paths
+        self.scenarios += other.scenarios
+        self.outage_cost.merge(other.outage_cost)
+
+
+@dataclass
+class RunSummary:
+    """Every option of a run, and each later option paired with the first (the baseline)."""
+
+    options: list
+    pairs: list               # per later option: metric -> PairSummary
+
+    def merge(self, other: RunSummary) -> None:
+        for mine, theirs in zip(self.options, other.options):
+            mine.merge(theirs)
+        for mine, theirs in zip(self.pairs, other.pairs):
+            for name, pair in mine.items():
+                pair.merge(theirs[name])
