@@ -142,7 +142,7 @@ class DaskExecutor:
                 self.client = Client(self.scheduler, timeout="10s", set_as_default=False)
             else:
                 self.cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,
-                                            host="127.0.0.1", dashboard_address=None)
+                                            host="127.0.0.1", dashboard_address="127.0.0.1:0")
                 self.client = Client(self.cluster, set_as_default=False)
         except (OSError, TimeoutError) as exc:
             self.__exit__()
@@ -166,7 +166,7 @@ class DaskExecutor:
         pending = deque(chunks)
         which: dict[str, tuple[int, int]] = {}
         live: dict = {}
-        finished = as_completed()
+        finished = as_completed(loop=client.loop, raise_errors=False)
 
         def submit():
             chunk = pending.popleft()
