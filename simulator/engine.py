@@ -6,7 +6,7 @@ driven by event callbacks rather than one process each, which keeps the model at
 event count of a hand-written SimPy model of the same process.
 
 Engaging a responder (a page) takes one of the role's `on_call` people: in stream mode
-that is a `simpy.Resource` that concurrent incidents queue for; beyond `on_call`, extra
+they are a first-come-first-served pool that concurrent incidents queue for; beyond `on_call`, extra
 people are called in from the off-call rota. The page is then acknowledged after a delay
 that depends on the weekly calendar: at work, from a pager, or only at the next shift.
 """
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import gc
 import math
+from collections import deque
 from contextlib import contextmanager
 
 import numpy as np
@@ -52,13 +53,54 @@ def _collector_paused():
 class _Unit:
     """One responder engaged for one incident."""
 
-    __slots__ = ("ready", "waiters", "request", "resource")
+    __slots__ = ("ready", "waiters", "on_call", "granted", "waiting")
 
     def __init__(self):
         self.ready = False
         self.waiters = []
-        self.request = None
-        self.resource = None
+        self.on_call = None   # the _OnCall pool this unit holds or waits for (stream mode)
+        self.granted = False
+        self.waiting = None   # called when the pool grants this unit; None once cancelled
+
+
+class _OnCall:
+    """The people on call in one role, shared by concurrent incidents, first come first
+    served. The same discipline as a simpy.Resource, but a grant is a direct callback rather
+    than a request event: paging is the hottest path of a stream run."""
+
+    __slots__ = ("capacity", "busy", "queue")
+
+    def __init__(self, capacity: int):
+        self.capacity = capacity
+        self.busy = 0
+        self.queue = deque()
+
+    def acquire(self, unit: _Unit, granted) -> bool:
+        """True if someone is free now; otherwise `granted` is called when one is."""
+        unit.on_call = self
+        if self.busy < self.capacity:
+            self.busy += 1
+            unit.granted = True
+            return True
+        unit.waiting = granted
+        self.queue.append(unit)
+        return False
+
+    def release(self, unit: _Unit) -> None:
+        if not unit.granted:
+            unit.waiting = None  # gave up before its turn: skipped when reached
+            return
+        unit.granted = False
+        queue = self.queue
+        while queue:
+            waiting = queue.popleft()
+            granted = waiting.waiting
+            if granted is not None:
+                waiting.waiting = None
+                waiting.granted = True
+                granted()
+                return
+        self.busy -= 1
 
 
 class _Draws:
@@ -207,16 +249,8 @@ class IncidentResponse:
             self._after(call_in[self.i], lambda _e, u=unit: self._ready(u))
             return
         resources = self.resources
-        if resources is None:
+        if resources is None or resources[name].acquire(unit, lambda p=pool, u=unit, k=k: self._acknowledge(p, u, k)):
             self._acknowledge(pool, unit, k)
-            return
-        resource = resources[name]
-        request = resource.request()
-        unit.request, unit.resource = request, resource
-        if request.triggered:
-            self._acknowledge(pool, unit, k)
-        else:
-            request.callbacks.append(lambda _e, p=pool, u=unit, k=k: self._acknowledge(p, u, k))
 
     def _acknowledge(self, pool, unit, k):
         i = self.i
@@ -246,12 +280,8 @@ class IncidentResponse:
         if not units:
             return
         for unit in units:
-            request = unit.request
-            if request is not None:
-                if request.triggered:
-                    unit.resource.release(request)
-                else:
-                    request.cancel()
+            if unit.on_call is not None:
+                unit.on_call.release(unit)
 
     # -- playbook steps --------------------------------------------------------------
     def _begin(self, s):
@@ -407,7 +437,7 @@ def run_stream(plans: list[Plan], seed: int, replication: int, horizon: float, w
         draws.append(_Draws(plan, BlockStreams(seed, replication, max(int(mask.sum()), 1))))
 
     env = simpy.Environment()
-    resources = {name: simpy.Resource(env, capacity=max(pool.on_call, 1)) for name, pool in staffing_pools.items()}
+    resources = {name: _OnCall(max(pool.on_call, 1)) for name, pool in staffing_pools.items()}
     milestones = np.full((count, N_MILESTONES), NAN)
     paths = np.zeros(count, dtype=np.int8)
 

@@ -55,7 +55,7 @@ def test_mmc_matches_erlang_c(servers, utilisation, horizon_minutes):
     arrival_rate = utilisation * servers  # service rate mu = 1 per minute
     scenario, staffing, playbook = mmc_documents(servers, arrival_rate)
     result = simulate(scenario, staffing, playbook, mode="stream", replications=40, horizon=float(horizon_minutes),
-                      warmup=200.0, seed=servers, jobs=2)
+                      warmup=200.0, seed=servers, jobs=2, keep_incidents=True)
     frame = result.options[0].incidents
     p_wait = erlang_c(servers, arrival_rate)
     wait = p_wait / (servers - arrival_rate)
