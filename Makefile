@@ -29,6 +29,7 @@ test: $(BIN)/warroom
 	$(BIN)/python -m pytest
 
 bench: $(BIN)/warroom
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	$(BIN)/python bench/run.py
 
 clean:

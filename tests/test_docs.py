@@ -75,3 +75,26 @@ def test_reports_howto_commands_run(tmp_path, monkeypatch):
         result = runner.invoke(main, args)
         assert result.exit_code == 0, (command, result.output)
     assert (tmp_path / "results" / "comparison.html").exists() and (tmp_path / "aar.html").exists()
+
+
+def test_scale_out_howto_commands_run(tmp_path, monkeypatch):
+    """Every local command of the scale-out how-to (a remote --scheduler cannot run here)."""
+    text = (ROOT / "docs" / "howto" / "scale-out.md").read_text()
+    blocks = [b.replace("\\\n", " ") for b in re.findall(r"```sh\n(.*?)```", text, re.S)]
+    commands = [line.split("  #")[0] for block in blocks for line in block.splitlines()
+                if line.startswith("warroom ") and "--scheduler" not in line]
+    assert len(commands) == 5
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    for command in commands:
+        args = [("600" if a in ("5000", "20000") else a) for a in shlex.split(command)[1:]]
+        result = runner.invoke(main, [*args, "-q"] if args[0] != "report" else args)
+        assert result.exit_code == 0, (command, result.output)
+    assert sorted(p.name for p in (tmp_path / "lean").iterdir()) == ["comparison.html", "summary.json"]
+    assert (tmp_path / "results" / "incidents.parquet").exists()
+    code = re.search(r"```python\n(.*?)```", text, re.S)[1]
+    from scenarios import resolve
+    namespace = {"scenarios": [resolve("cloudflare-2019-waf", "scenario")],
+                 "options": [resolve("cloudflare-2019-sre", "staffing"), resolve("follow-the-sun", "staffing")]}
+    exec(code.replace("replications=5000", "replications=600"), namespace)
+    assert namespace["results"][0].settings["executor"] == "dask LocalCluster, 2 workers"
