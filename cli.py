@@ -992,5 +992,17 @@ def scenario_import_msel(csv_file, name, base, out_file):
                f"{base_doc.document.name}. Try it: warroom drill run {out_file} --console")
 
 
+# -- history: importers and KPIs/fits (issue 6) -----------------------------------------
+# (history group and its commands go here)
+
+
+# -- sensitivity and optimize (issue 6) -------------------------------------------------
+# (sensitivity and optimize commands go here)
+
+
+# -- drill export to incident platforms (issue 6) ---------------------------------------
+# (drill export --as ... goes here)
+
+
 if __name__ == "__main__":
     main()
