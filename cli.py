@@ -109,11 +109,11 @@ def list_documents():
     """List the bundled documents: scenarios, staffing options, playbooks, rosters, responses."""
     plural = {"scenario": "scenarios", "staffing": "staffing options", "playbook": "playbooks",
               "roster": "rosters", "responses": "responses (scripted drills)",
-              "improvement_plan": "improvement plans"}
+              "improvement_plan": "improvement plans", "staffing_space": "staffing spaces (warroom optimize)"}
     for kind in DOCUMENT_KINDS:
         docs = bundled(kind)
         width = max((len(n) for n in docs), default=0)
-        click.echo(f"{plural[kind]}:")
+        click.echo(f"{plural.get(kind, kind)}:")
         for name, path in docs.items():
             title = load(path).document.title
             click.echo(f"  {name:<{width}}  {title}")
@@ -666,16 +666,29 @@ def drill_list(as_json, store_path):
 
 @drill.command("export")
 @click.argument("drill_id")
+@click.option("--as", "as_format", default="journal", show_default=True,
+              type=click.Choice(["journal", "canonical", "incident.io", "grafana", "rootly"]),
+              help="journal: the warroom journal. The others: the drill as an incident platform's payload, "
+                   "marked as a drill (incident.io mode test, Grafana isDrill, Rootly kind test, canonical "
+                   "is_drill), with the milestone times in UTC from the drill's real start.")
+@click.option("--severity", default="sev1", show_default=True, metavar="SEV",
+              help="The severity the drill gets in a platform payload.")
+@click.option("--mapping", "mapping", default=None, type=click.Path(dir_okay=False), metavar="FILE",
+              help="A history-mapping YAML for incident.io: the organisation's names of the timestamps.")
 @click.option("-o", "--out", "out_file", default=None, type=click.Path(dir_okay=False),
-              help="Write the journal here instead of standard output.")
+              help="Write the journal here instead of standard output (--as canonical: .csv or .json).")
 @_store_option
-def drill_export(drill_id, out_file, store_path):
-    """Write drill DRILL_ID's journal as JSON (format warroom.journal/1)."""
+def drill_export(drill_id, as_format, severity, mapping, out_file, store_path):
+    """Write drill DRILL_ID's journal as JSON (format warroom.journal/1), or with --as the
+    drill as an incident platform's payload (a drill, never counted as a real incident)."""
     store = _open_store(store_path)
     try:
         journal = Journal.from_store(store, drill_id)
     except DrillError as exc:
         _fail(str(exc))
+    if as_format != "journal":
+        _export_drill_to_platform(journal, as_format, severity, mapping, out_file)
+        return
     text = json.dumps(journal.to_dict(), indent=2)
     if out_file:
         Path(out_file).write_text(text + "\n", encoding="utf-8")
@@ -993,15 +1006,536 @@ def scenario_import_msel(csv_file, name, base, out_file):
 
 
 # -- history: importers and KPIs/fits (issue 6) -----------------------------------------
-# (history group and its commands go here)
+
+from scenarios.history import SOURCES as HISTORY_SOURCES  # noqa: E402  (this section's own import)
+
+
+@main.group("history")
+def history_group():
+    """Real incident history: read incident-platform exports into one canonical table.
+
+    \b
+    Sources (--source): canonical, pagerduty (REST incidents or Analytics raw incidents),
+    servicenow (Table API JSON or CSV), opsgenie, incident.io, firehydrant, rootly,
+    statuspage, grafana. Every time becomes UTC; a milestone the platform did not record
+    stays missing (never filled in); drills and test incidents are kept and flagged
+    (is_drill) so that KPIs and fits can leave them out. Which field feeds which milestone,
+    and how to override it (--mapping): docs/reference/history.md.
+
+    \b
+      warroom history import incidents.json --source pagerduty -o history.csv
+      warroom history import export.csv --source servicenow --skip-bad-rows -o history.json
+    """
+
+
+def _history_input_options(f):
+    """The options every history command shares for reading an export (FILE is the command's)."""
+    f = click.option("--assume-timezone", "assume_timezone", default=None, metavar="TZ",
+                     help="IANA zone (e.g. Europe/Paris) of times written without an offset, for formats that do "
+                          "not define one. Without it such times are errors.")(f)
+    f = click.option("--skip-bad-rows", "skip_bad_rows", is_flag=True,
+                     help="Leave out rows with problems (each listed as a warning) instead of stopping.")(f)
+    f = click.option("--mapping", "mapping", default=None, type=click.Path(dir_okay=False), metavar="FILE",
+                     help="A history-mapping YAML: which of the source's fields or milestone names feed which "
+                          "canonical milestone, severity names, what counts as major.")(f)
+    f = click.option("--source", "source", required=True, type=click.Choice(HISTORY_SOURCES),
+                     help="The platform (and so the format) the export comes from.")(f)
+    return f
+
+
+def _read_history(file, source, mapping=None, skip_bad_rows=False, assume_timezone=None):
+    """read_history for commands: bad input prints every problem and exits 2 (nothing run);
+    with skip_bad_rows the rows left out are printed as warnings on stderr and we go on."""
+    from scenarios.history import HistoryError, read_history
+
+    try:
+        imported = read_history(file, source, mapping=mapping, skip_bad_rows=skip_bad_rows,
+                                assume_timezone=assume_timezone)
+    except (DocumentError, HistoryError) as exc:
+        _fail(exc.problems)
+    for problem in imported.problems:
+        click.echo(f"warning: {problem} (row left out)", err=True)
+    return imported
+
+
+def _history_summary(imported) -> str:
+    total = len(imported.table)
+    lines = [f"Read {total} incident{'s' if total != 1 else ''} from {imported.file} ({imported.source}, "
+             f"{imported.shape}): {imported.drills} flagged as drill{'s' if imported.drills != 1 else ''} or test, "
+             f"{len(imported.skipped_rows)} row{'s' if len(imported.skipped_rows) != 1 else ''} left out."]
+    rows = [[column, str(count), f"{count / total:.0%}" if total else "-"]
+            for column, count in imported.coverage().items()]
+    lines += ["", table(["milestone (UTC)", "rows with it", "share"], rows, "lrr")]
+    return "\n".join(lines)
+
+
+@history_group.command("import")
+@click.argument("file", type=click.Path(dir_okay=False))
+@_history_input_options
+@click.option("-o", "--out", "out_file", default=None, type=click.Path(dir_okay=False),
+              help="Write the canonical table here: .csv (empty cells for missing times) or .json "
+                   "(warroom.incidents/1, null for missing). Without it, only the summary is printed.")
+def history_import(file, source, mapping, skip_bad_rows, assume_timezone, out_file):
+    """Read FILE, an export from an incident platform, into the canonical incident table.
+
+    Prints how many incidents were read, how many are drills, and how many rows have each
+    milestone. Times are written in UTC ISO 8601 with Z.
+    """
+    from scenarios.history import write_canonical
+
+    if out_file is not None and Path(out_file).suffix.casefold() not in (".csv", ".json"):
+        raise click.BadParameter(f"write the table to a .csv or .json file, got {out_file!r}", param_hint="'-o'")
+    imported = _read_history(file, source, mapping, skip_bad_rows, assume_timezone)
+    click.echo(_history_summary(imported))
+    if out_file is None:
+        click.echo("\nNothing written: add -o history.csv or -o history.json to keep the table.")
+        return
+    try:
+        write_canonical(imported.table, out_file, source=source, source_file=file)
+    except OSError as exc:
+        _fail(f"cannot write {out_file}: {exc.strerror or exc}")
+    click.echo(f"\nCanonical table ({len(imported.table)} rows, times in UTC) written to {out_file}")
+
+
+# history kpi / history fit: key figures and fitted delays from the canonical table (issue 6).
+
+def _history_provenance(file: str, source: str, imported) -> dict:
+    import hashlib
+
+    try:
+        digest = hashlib.sha256(Path(file).read_bytes()).hexdigest()
+    except OSError:
+        digest = ""
+    return {"file": str(file), "system": source, "sha256": digest, "incidents": int(len(imported.table))}
+
+
+def _history_selection_line(counts: dict, hint: bool = True) -> str:
+    left_out = []
+    if counts.get("drills_excluded"):
+        left_out.append(f"{counts['drills_excluded']} drills/tests left out"
+                        + (" (--include-drills to keep them)" if hint else ""))
+    if counts.get("other_services_excluded"):
+        left_out.append(f"{counts['other_services_excluded']} of other services left out")
+    return f"{counts['used']} incidents used of {counts['rows']}" + (f"; {'; '.join(left_out)}" if left_out else "")
+
+
+def _history_scope_options(f):
+    """Which incidents a history analysis is about."""
+    f = click.option("--service", default=None, help="Only incidents of this service.")(f)
+    f = click.option("--include-drills", is_flag=True,
+                     help="Keep drills and tests (is_drill rows, e.g. drill exports); left out by default.")(f)
+    return f
+
+
+@history_group.command("kpi")
+@click.argument("file", type=click.Path(dir_okay=False))
+@_history_input_options
+@_history_scope_options
+@click.option("--repeat-window", "repeat_days", type=float, default=30.0, show_default=True,
+              help="Days within which a second incident of the same service counts as a repeat.")
+@click.option("--majors-only", is_flag=True, help="Only incidents flagged major.")
+@click.option("-o", "--out", "out_file", default=None, type=click.Path(dir_okay=False),
+              help="Write the report: .html, .md, .json or .pdf by extension.")
+@click.option("--json", "as_json", is_flag=True, help="Print the key figures as JSON (warroom.history-kpis/1).")
+def history_kpi(file, source, mapping, skip_bad_rows, assume_timezone, include_drills, service, repeat_days,
+                majors_only, out_file, as_json):
+    """Key figures of an incident history: MTTD, MTTA, time to declare and assemble, MTTR (mean
+    time to restore service) and time to resolve with medians and p90, MTBF, major incidents per
+    month, quarter and service, post-incident reviews, repeats, and what change such a history
+    could show at all."""
+    from reports.history import render_history_kpis
+    from reports.pdf import PdfUnavailable
+    from simulator.kpi import history_kpis
+
+    imported = _read_history(file, source, mapping, skip_bad_rows, assume_timezone)
+    try:
+        kpis = history_kpis(imported.table, include_drills=include_drills, service=service,
+                            repeat_window_days=repeat_days, majors_only=majors_only,
+                            source=_history_provenance(file, source, imported))
+    except ValueError as exc:
+        _fail(f"{file}: {exc}")
+    if out_file:
+        try:
+            output = render_history_kpis(kpis, _format_of(out_file, "html"))
+        except PdfUnavailable as exc:
+            _fail(str(exc))
+        _write_report(output, Path(out_file))
+    if as_json:
+        click.echo(json.dumps(kpis, indent=2))
+        return
+    from reports.templating import minutes as shown
+
+    rows = [[m["title"], str(m["n"]), str(m["missing"]), str(m["negative"]), shown(m["p50"]), shown(m["p90"]),
+             shown(m["mean"])] for m in kpis["metrics"].values()]
+    click.echo(f"{file} ({source}): {_history_selection_line(kpis['incidents'])}")
+    click.echo(table(["metric (minutes)", "n", "missing", "bad", "median", "p90", "mean"], rows))
+    mtbf = kpis["mtbf"]["overall"]["mean_days"]
+    quarters = ", ".join(f"{q['period']}: {q['count']}" for q in kpis["majors"]["per_quarter"]) or "none"
+    review, repeats = kpis["review"], kpis["repeats"]
+    click.echo(f"MTTR is mean time to restore service. MTBF {'-' if mtbf is None else f'{mtbf:.1f} days'}. "
+               f"Major incidents per quarter: {quarters}.")
+    click.echo(f"Post-incident review completed: {review['with_review']} of {review['incidents']}. "
+               f"Repeats (same service within {repeats['window_days']:g} days): {repeats['repeats']} of "
+               f"{repeats['incidents_considered']}.")
+    for note in kpis["notes"]:
+        click.echo(f"note: {note}")
+    if kpis["detectability"]:
+        click.echo(kpis["detectability"]["sentence"])
+    if out_file:
+        click.echo(f"Key figures written to {out_file}")
+
+
+@history_group.command("fit")
+@click.argument("file", type=click.Path(dir_okay=False))
+@_history_input_options
+@_history_scope_options
+@click.option("--stage", "stages", multiple=True,
+              type=click.Choice(["detect", "acknowledge", "declare", "assemble", "restore", "close"]),
+              help="Fit only these stages (repeat the option) [default: all].")
+@click.option("--staffing", "staffing_base", default=None,
+              help="Base staffing (file or bundled name) to receive the fitted acknowledgement delays.")
+@click.option("--scenario", "scenario_base", default=None,
+              help="Base scenario (file or bundled name) to receive the fitted detection, restore and close delays.")
+@click.option("-o", "--out", "out_file", default=None, type=click.Path(dir_okay=False),
+              help="Where to write the fitted document (with both bases: NAME.staffing.yaml and NAME.scenario.yaml).")
+@click.option("--name", default=None, help="Name of the fitted document [default: the base's name + -fitted].")
+@click.option("--report", "report_file", default=None, type=click.Path(dir_okay=False),
+              help="Write the fit report: .html, .md, .json or .pdf by extension (QQ plot per stage).")
+@click.option("--json", "as_json", is_flag=True, help="Print the fit as JSON (warroom.history-fit/1).")
+def history_fit(file, source, mapping, skip_bad_rows, assume_timezone, include_drills, service, stages,
+                staffing_base, scenario_base, out_file, name, report_file, as_json):
+    """Fit lognormal, gamma and Weibull delays to each stage of an incident history by maximum
+    likelihood (incidents still open are censored, not dropped), choose by AIC, check by KS, and
+    write them into a staffing or scenario the simulator takes. With --include-drills, drill
+    exports (is_drill rows) feed drills' measured delays back the same way."""
+    from reports.history import render_history_fit
+    from reports.pdf import PdfUnavailable
+    from scenarios.history.fitted import fitted_document
+    from simulator.calibration import fit_history
+
+    bases = [(kind, base) for kind, base in (("staffing", staffing_base), ("scenario", scenario_base)) if base]
+    if bases and not out_file:
+        _fail("give -o FILE for the fitted document")
+    if out_file and not bases:
+        _fail("-o writes a fitted document: give --staffing BASE or --scenario BASE to fit into")
+    loaded = []
+    for kind, base in bases:
+        try:
+            loaded.append((kind, resolve(base, kind)))
+        except DocumentError as exc:
+            _fail(exc.problems)
+    imported = _read_history(file, source, mapping, skip_bad_rows, assume_timezone)
+    provenance = _history_provenance(file, source, imported)
+    try:
+        fit = fit_history(imported.table, stages=list(stages) or None, include_drills=include_drills,
+                          service=service, source=provenance)
+    except ValueError as exc:
+        _fail(f"{file}: {exc}")
+    fitted = fit.to_dict()
+    if as_json:
+        click.echo(json.dumps(fitted, indent=2))
+    else:
+        click.echo(f"{file} ({source}): {_history_selection_line(fitted['incidents'])}")
+        for stage in fit.stages:
+            d = stage.data
+            counts = f"n {d.n} (missing {d.missing}, still open {d.censored.size}, bad {d.negative})"
+            if stage.chosen is None:
+                click.echo(f"{stage.stage.name:<12} {counts}: {stage.note}")
+                continue
+            c = stage.chosen
+            others = ", ".join(f"{o.family} +{o.aic - c.aic:.1f}" for o in stage.candidates[1:])
+            click.echo(f"{stage.stage.name:<12} {counts}: {c.family} median {c.median:.1f}m p90 {c.p90:.1f}m "
+                       f"(AIC {c.aic:.1f}; {others}; KS p {c.ks_pvalue:.2f})")
+            if stage.note:
+                click.echo(f"{'':<13}{stage.note}")
+        if fit.detectability:
+            click.echo(fit.detectability["sentence"])
+    history_line = (f"{file} ({source}), {_history_selection_line(fitted['incidents'], hint=False)}"
+                    + (f", service {service}" if service else ""))
+    for kind, base in loaded:
+        try:
+            text = fitted_document(base, fit.fitted_delays(), history=history_line, name=name)
+        except ValueError as exc:
+            _fail(f"{file}: {exc}")
+        target = Path(out_file)
+        if len(loaded) == 2:
+            target = target.with_name(f"{target.stem}.{kind}{target.suffix or '.yaml'}")
+        _write_report(text, target, None if as_json else f"Fitted {kind}")
+    if report_file:
+        try:
+            output = render_history_fit(fitted, _format_of(report_file, "html"))
+        except PdfUnavailable as exc:
+            _fail(str(exc))
+        _write_report(output, Path(report_file), None if as_json else "Fit report")
 
 
 # -- sensitivity and optimize (issue 6) -------------------------------------------------
-# (sensitivity and optimize commands go here)
+
+def _search_options(replications: int):
+    """Options shared by sensitivity and optimize: documents, size, seed, where it runs, output."""
+    def decorate(f):
+        options = [
+            click.option("--playbook", "playbook", default=None, metavar="FILE",
+                         help=f"Playbook document or bundled name [default: {DEFAULT_PLAYBOOK}]."),
+            click.option("-n", "--replications", default=replications, show_default=True, type=click.IntRange(2),
+                         help="Incidents simulated per variant or candidate (single-incident mode)."),
+            click.option("--seed", default=1, show_default=True, type=int,
+                         help="One seed for every run: each variant or candidate sees the same incidents."),
+            click.option("-j", "--jobs", default=1, show_default=True, type=click.IntRange(1),
+                         help="Local worker processes (or, with --executor dask, LocalCluster workers); "
+                              "results are identical for any value."),
+            click.option("--executor", type=click.Choice(EXECUTORS), default="local", show_default=True,
+                         help="local: this machine; dask: one Dask LocalCluster started for the whole sweep."),
+            click.option("--scheduler", default=None, metavar="URL",
+                         help="Run on the Dask cluster whose scheduler is at URL (e.g. tcp://10.0.0.5:8786)."),
+            click.option("--report", "report", default=None, type=click.Path(dir_okay=False),
+                         help="Also write a report (.html, .md, .pdf or .json by its extension)."),
+            click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON object."),
+            click.option("-q", "--quiet", is_flag=True, help="No progress bar."),
+        ]
+        for option in reversed(options):
+            f = option(f)
+        return f
+    return decorate
+
+
+def _search_report(result: dict, report: str, render) -> None:
+    from reports.pdf import PdfUnavailable
+
+    try:
+        output = render(result, _format_of(report, "html"))
+    except PdfUnavailable as exc:
+        _fail(str(exc))
+    _write_report(output, Path(report))
+
+
+def _print_json(result: dict) -> None:
+    # The terminal gets each input's name, source and hash; --report FILE.json keeps full copies.
+    for item in result["inputs"]:
+        item.pop("text", None)
+    click.echo(json.dumps(result, indent=2))
+
+
+def _ci_text(low, high) -> str:
+    return "" if low is None or high is None else f"[{low:+.1f}, {high:+.1f}]"
+
+
+@main.command("sensitivity")
+@click.argument("scenario")
+@click.option("--staffing", "staffing", required=True, metavar="FILE", help="The baseline staffing (file or bundled name).")
+@click.option("--change", default="25%", show_default=True, metavar="AMOUNT",
+              help="How far each delay or factor moves, down and up: 25% or 0.25. Headcounts move by one person.")
+@_search_options(replications=2000)
+def sensitivity_command(scenario, staffing, change, playbook, replications, seed, jobs, executor, scheduler, report,
+                        as_json, quiet):
+    """Which parameter moves time to restore (MTTR) most? Move each one on its own and see.
+
+    MTTR means mean time to restore service. Every role's and resolver group's people on call
+    (-1 and +1), acknowledgement delays at work and from the pager, escalation timeout and
+    skill factor, the scenario's diagnosis time, and the playbook's declaration delay and
+    communications overhead are moved down and up by --change, one at a time. Each variant
+    sees the same incidents as the baseline (common random numbers), so its effect on p50
+    and p90 time to restore is a paired difference with a 95% confidence interval. The
+    table ranks the changes by their effect on p90; changes that are impossible, never used
+    or change nothing are listed as skipped.
+
+    \b
+      warroom sensitivity cloudflare-2019-waf --staffing cloudflare-2019-sre
+      warroom sensitivity gitlab-2017-database --staffing gitlab-2017-oncall --change 50% -n 5000 \\
+          --report sensitivity.html
+      warroom sensitivity cloudflare-2019-waf --staffing cloudflare-2019-sre --executor dask --jobs 4 --json
+    """
+    from reports.sensitivity import render_sensitivity
+    from scenarios.variation import sensitivity_variants
+    from simulator.sensitivity import parse_change, sensitivity, sweep_runs
+
+    try:
+        fraction = parse_change(change)
+    except SimulationError as exc:
+        raise click.BadParameter(str(exc), param_hint="--change")
+    sc, st, pb = _resolve_all([(scenario, "scenario"), (staffing, "staffing"), (playbook or DEFAULT_PLAYBOOK, "playbook")])
+    try:
+        found = sensitivity_variants(sc, st, pb, fraction)
+    except DocumentError as exc:
+        _fail(exc.problems)
+    progress = _Progress(replications * sweep_runs(found[0]), "Sensitivity", enabled=not quiet)
+    try:
+        result = sensitivity(sc, st, pb, change=fraction, replications=replications, seed=seed, jobs=jobs,
+                             executor=executor, scheduler=scheduler, progress=progress, variants=found)
+    except (DocumentError, SimulationError) as exc:
+        progress.close()
+        _fail(exc.problems if isinstance(exc, DocumentError) else str(exc))
+    progress.close()
+    out = result.to_dict()
+    if report:
+        _search_report(out, report, render_sensitivity)
+    if as_json:
+        _print_json(out)
+        return
+    base = out["baseline"]
+    click.echo(f"Sensitivity of time to restore (MTTR = mean time to restore service): {sc.document.name} with "
+               f"{st.document.name}, playbook {pb.document.name}.")
+    click.echo(f"Each parameter moved down and up on its own by {fraction:.0%} (headcounts by one person); "
+               f"{replications} incidents per variant, seed {seed}, common random numbers; 95% CIs of paired differences.")
+    click.echo()
+    click.echo(f"Baseline: p50 {base['p50']:.1f} min [{base['p50_ci_low']:.1f}, {base['p50_ci_high']:.1f}], "
+               f"p90 {base['p90']:.1f} min [{base['p90_ci_low']:.1f}, {base['p90_ci_high']:.1f}]")
+    click.echo()
+    rows = []
+    for r in out["rows"]:
+        moved = f"{r['before']} -> {r['after']}"
+        rows.append([str(r["rank"]), r["label"], r["change"], moved if len(moved) <= 44 else moved[:41] + "...",
+                     f"{r['p50']:.1f}" if r["p50"] is not None else "-",
+                     f"{r['p50_diff']:+.1f}" if r["p50_diff"] is not None else "-",
+                     _ci_text(r["p50_diff_ci_low"], r["p50_diff_ci_high"]),
+                     f"{r['p90']:.1f}" if r["p90"] is not None else "-",
+                     f"{r['p90_diff']:+.1f}" if r["p90_diff"] is not None else "-",
+                     _ci_text(r["p90_diff_ci_low"], r["p90_diff_ci_high"]), r["p90_effect"]])
+    click.echo(table(["#", "parameter", "change", "from -> to", "p50", "p50 chg", "95% CI", "p90", "p90 chg", "95% CI",
+                      "p90 effect"], rows, "rllllrrrrrl"))
+    if out["skipped"]:
+        click.echo()
+        reasons: dict = {}
+        for s in out["skipped"]:
+            reasons.setdefault((s["label"], s["reason"]), []).append(s["change"])
+        click.echo(f"Not run ({len(out['skipped'])} changes):")
+        for (label, reason), changes in reasons.items():
+            click.echo(f"  {label} ({', '.join(changes)}): {reason}")
+    if out["rows"]:
+        top = out["rows"][0]
+        click.echo()
+        click.echo(f"Largest effect on p90 time to restore (MTTR): {top['label']} {top['change']}, "
+                   f"{top['p90_diff']:+.1f} min (95% CI {top['p90_diff_ci_low']:+.1f} to {top['p90_diff_ci_high']:+.1f}).")
+    if report:
+        click.echo(f"Report written to {report}")
+
+
+@main.command("optimize")
+@click.argument("scenario")
+@click.option("--staffing-space", "space", required=True, metavar="FILE",
+              help="A staffing_space document: a base staffing and the headcounts and cover to try.")
+@click.option("--target", "target", required=True, metavar="EXPR",
+              help="What must hold, e.g. 'p90(time_to_restore) <= 60m' or 'mean(time_to_acknowledge) <= 5m'.")
+@click.option("--confidence", default=0.95, show_default=True, type=click.FloatRange(0, 1, min_open=True, max_open=True),
+              help="The upper end of this confidence interval of the statistic must be within the limit.")
+@click.option("--exhaustive", is_flag=True,
+              help="Simulate every candidate (the whole cost frontier), not only up to the cheapest that meets the target.")
+@_search_options(replications=2000)
+def optimize_command(scenario, space, target, confidence, exhaustive, playbook, replications, seed, jobs, executor,
+                     scheduler, report, as_json, quiet):
+    """Find the cheapest staffing that meets a target on SCENARIO, with stated confidence.
+
+    The staffing space (kind: staffing_space) names a base staffing and, per role or
+    resolver group, the people on call, rota sizes and coverage to try. Candidates are
+    simulated cheapest first (staffing cost per year), each on the same incidents, until one
+    meets the target: the upper end of its confidence interval must be within the limit.
+    Candidates with no more people on call than one that missed are pruned (more people on
+    call is assumed never slower; the assumption is checked on the simulated candidates).
+    Prints every candidate's figures, the frontier of cost against the target's statistic,
+    and the choice. MTTR means mean time to restore service.
+
+    \b
+      warroom optimize cloudflare-2019-waf --staffing-space docs/examples/cloudflare-2019-space.yaml \\
+          --target "p90(time_to_restore) <= 45m"
+      warroom optimize cloudflare-2019-waf --staffing-space my-space.yaml \\
+          --target "mean(time_to_acknowledge) <= 3m" --confidence 0.99 --exhaustive --report search.html
+    """
+    from reports.optimize import render_optimize
+    from scenarios.staffing_space import expand
+    from simulator.optimize import optimize, parse_target
+
+    try:
+        parsed = parse_target(target)
+    except SimulationError as exc:
+        _fail(f"--target: {exc}")
+    sc, sp, pb = _resolve_all([(scenario, "scenario"), (space, "staffing_space"), (playbook or DEFAULT_PLAYBOOK, "playbook")])
+    try:
+        expansion = expand(sp)
+    except DocumentError as exc:
+        _fail(exc.problems)
+    progress = _Progress(replications * len(expansion.candidates), "Searching", enabled=not quiet)
+    try:
+        result = optimize(sc, expansion, parsed, pb, confidence=confidence, replications=replications, seed=seed,
+                          jobs=jobs, executor=executor, scheduler=scheduler, progress=progress, exhaustive=exhaustive)
+    except (DocumentError, SimulationError) as exc:
+        progress.close()
+        _fail(exc.problems if isinstance(exc, DocumentError) else str(exc))
+    progress.close()
+    out = result.to_dict()
+    if report:
+        _search_report(out, report, render_optimize)
+    if as_json:
+        _print_json(out)
+        return
+    statistic = f"{parsed.statistic}({parsed.metric})"
+    click.echo(f"Cheapest staffing for {sc.document.name} meeting {parsed.text} with {confidence:.0%} confidence "
+               f"(the upper end of the {confidence:.0%} CI within the limit).")
+    click.echo(f"{replications} incidents per candidate, seed {seed}, the same incidents for every candidate. "
+               "MTTR means mean time to restore service.")
+    click.echo(f"Search: {out['search']['method']}.")
+    check = out["monotonicity"]
+    if out["search"]["assumption"]:
+        held = "it held" if not check["violations"] else f"{len(check['violations'])} pairs broke it"
+        click.echo(f"Pruning assumes more people on call is never slower; checked on {check['pairs_checked']} "
+                   f"pairs of simulated candidates: {held}.")
+    click.echo()
+    rows = []
+    chosen = (out["chosen"] or {}).get("name")
+    for c in out["candidates"]:
+        ci = f"[{c['ci_low']:.1f}, {c['ci_high']:.1f}]" if c.get("ci_low") is not None else ""
+        mark = " <- chosen" if c["name"] == chosen else (" (frontier)" if c["on_frontier"] else "")
+        rows.append([c["name"] + mark, f"{c['staffing_cost_per_year']:,.0f}",
+                     f"{c['value']:.1f}" if c.get("value") is not None else "-", ci, c["status"],
+                     c["reason"][:60] + ("..." if len(c["reason"]) > 60 else "")])
+    click.echo(table(["candidate", "staffing/yr", statistic, f"{confidence:.0%} CI", "status", "note"], rows,
+                     "lrrlll"))
+    click.echo("(A candidate's name gives each chosen role as on_call/rota: 'sre 2/14' is 2 on call from a rota of 14.)")
+    if out["search"]["skipped_combinations"]:
+        click.echo()
+        click.echo(f"Left out {len(out['search']['skipped_combinations'])} combinations: "
+                   + "; ".join(f"{s['label']} ({s['reason']})" for s in out["search"]["skipped_combinations"][:5]))
+    click.echo()
+    frontier = [c["name"] for c in out["candidates"] if c["on_frontier"]]
+    if frontier:
+        click.echo("Frontier (no cheaper simulated candidate is as fast): " + "; ".join(frontier))
+    click.echo(out["verdict"])
+    if report:
+        click.echo(f"Report written to {report}")
 
 
 # -- drill export to incident platforms (issue 6) ---------------------------------------
-# (drill export --as ... goes here)
+
+def _export_drill_to_platform(journal: Journal, platform: str, severity: str, mapping: str | None,
+                              out_file: str | None) -> None:
+    """`drill export --as PLATFORM`: the payload on stdout or in OUT (canonical: CSV by extension)."""
+    from drills.platform_export import drill_canonical_table, platform_payload
+    from scenarios.history import canonical_csv, load_mapping
+
+    loaded_mapping = None
+    if mapping is not None:
+        try:
+            loaded_mapping = load_mapping(mapping)
+        except DocumentError as exc:
+            _fail(exc.problems)
+        if loaded_mapping.source != "incident.io" or platform != "incident.io":
+            _fail(f"{mapping}: --mapping names incident.io timestamps; it is for source {loaded_mapping.source} "
+                  f"and the export is for {platform}")
+    try:
+        if platform == "canonical" and out_file and Path(out_file).suffix.casefold() == ".csv":
+            text = canonical_csv(drill_canonical_table(journal.to_dict(), severity=severity)).rstrip("\n")
+        else:
+            text = json.dumps(platform_payload(journal.to_dict(), platform, severity=severity,
+                                               mapping=loaded_mapping), indent=2)
+    except DrillError as exc:
+        _fail(str(exc))
+    if not out_file:
+        click.echo(text)
+        return
+    try:
+        Path(out_file).write_text(text + "\n", encoding="utf-8")
+    except OSError as exc:
+        _fail(f"cannot write {out_file}: {exc.strerror or exc}")
+    click.echo(f"Drill {journal.record.id} exported for {platform} (marked as a drill) to {out_file}")
 
 
 if __name__ == "__main__":

@@ -16,10 +16,11 @@ sys.path.insert(0, str(ROOT))
 from pydantic import BaseModel  # noqa: E402
 
 from scenarios import Playbook, Responses, Roster, Scenario, Staffing  # noqa: E402
+from scenarios.staffing_space import StaffingSpace  # noqa: E402
 from scenarios.actions import ACTIONS, AUDIENCES  # noqa: E402
 from scenarios.conditions import FUNCTIONS, STATE_NAMES  # noqa: E402
 from scenarios.exercise import CHANNELS, CHECKS, DEFAULT_WEIGHTS  # noqa: E402
-from scenarios.distributions import Empirical, Exponential, Fixed, Gamma, LogNormal, Triangular  # noqa: E402
+from scenarios.distributions import Empirical, Exponential, Fixed, Gamma, LogNormal, Triangular, Weibull  # noqa: E402
 from scenarios.metrics import METRIC_SPANS  # noqa: E402
 from scenarios.roles import ROLE_TITLES  # noqa: E402
 
@@ -108,7 +109,7 @@ def render() -> str:
         "",
     ]
     seen: set = set()
-    for model in (Fixed, Exponential, LogNormal, Triangular, Gamma, Empirical):
+    for model in (Fixed, Exponential, LogNormal, Triangular, Gamma, Weibull, Empirical):
         _model_section(model, seen, out)
     out += ["## Roles", "", "| role | meaning |", "|---|---|"]
     out += [f"| `{name}` | {title} |" for name, title in ROLE_TITLES.items()]
@@ -135,9 +136,11 @@ def render() -> str:
             for k in METRIC_SPANS if k in DEFAULT_WEIGHTS]
     out += [f"| `{k}` | {DEFAULT_WEIGHTS.get(k, 0)} | {meaning} |" for k, meaning in CHECKS.items()]
     out.append("")
-    for title, model in (("Scenario", Scenario), ("Staffing", Staffing), ("Playbook", Playbook),
-                         ("Roster", Roster), ("Responses", Responses)):
-        out += [f"## {title} documents (`kind: {title.lower()}`)", ""]
+    for title, kind, model in (("Scenario", "scenario", Scenario), ("Staffing", "staffing", Staffing),
+                               ("Playbook", "playbook", Playbook), ("Roster", "roster", Roster),
+                               ("Responses", "responses", Responses),
+                               ("Staffing space", "staffing_space", StaffingSpace)):
+        out += [f"## {title} documents (`kind: {kind}`)", ""]
         _model_section(model, seen, out)
     return "\n".join(out).rstrip() + "\n"
 

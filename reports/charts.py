@@ -284,3 +284,130 @@ def trend_chart(cards: list[dict], metrics: list[str]) -> str | None:
         ax.spines[["top", "right"]].set_visible(False)
     figure.tight_layout()
     return svg(figure)
+
+
+# -- incident history (issue 6) ---------------------------------------------------------------
+
+def incidents_per_period_chart(all_incidents: list[dict], majors: list[dict], xlabel: str) -> str | None:
+    """Incidents per calendar period as bars, the major ones drawn over them."""
+    if not all_incidents:
+        return None
+    labels = [p["period"] for p in all_incidents]
+    major = {p["period"]: p["count"] for p in majors}
+    figure, ax = plt.subplots(figsize=(max(5.0, min(10.0, 0.35 * len(labels) + 2)), 2.8))
+    x = list(range(len(labels)))
+    ax.bar(x, [p["count"] for p in all_incidents], color=MUTED, alpha=0.45, label="all incidents")
+    ax.bar(x, [major.get(label, 0) for label in labels], color=MISSED, width=0.55, label="major incidents")
+    step = max(1, len(labels) // 16)
+    ax.set_xticks(x[::step], labels[::step], rotation=45, ha="right", fontsize=7)
+    ax.yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("incidents")
+    ax.legend(frameon=False, fontsize=8)
+    ax.spines[["top", "right"]].set_visible(False)
+    return svg(figure)
+
+
+def qq_chart(qq: dict | None, chosen: str | None, title: str) -> str | None:
+    """Observed durations against each fitted family's quantiles, log-log: points on the
+    diagonal mean the family describes the history; the chosen family is drawn solid."""
+    if not qq or not qq.get("observed"):
+        return None
+    import numpy as np
+
+    observed = np.asarray(qq["observed"], dtype=float)
+    figure, ax = plt.subplots(figsize=(4.2, 3.6))
+    values = [observed]
+    for k, (family, fitted) in enumerate(qq["fitted"].items()):
+        fitted = np.asarray(fitted, dtype=float)
+        values.append(fitted)
+        ax.scatter(fitted, observed, s=10 if family == chosen else 6, color=PALETTE[k % len(PALETTE)],
+                   alpha=0.9 if family == chosen else 0.35, label=family + (" (chosen)" if family == chosen else ""),
+                   zorder=3 if family == chosen else 2)
+    every = np.concatenate(values)
+    every = every[np.isfinite(every) & (every > 0)]
+    low, high = float(every.min()) * 0.8, float(every.max()) * 1.25
+    ax.plot([low, high], [low, high], color=INK, linewidth=1, linestyle="--")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlim(low, high)
+    ax.set_ylim(low, high)
+    ax.set_xlabel("fitted quantile, minutes")
+    ax.set_ylabel("observed, minutes")
+    ax.set_title(title, fontsize=9, loc="left")
+    ax.legend(frameon=False, fontsize=7, loc="upper left")
+    ax.spines[["top", "right"]].set_visible(False)
+    return svg(figure)
+
+
+# -- sensitivity and optimize (issue 6) ----------------------------------------------------------
+
+def tornado_chart(rows: list[dict], limit: int = 15) -> str | None:
+    """A tornado of one-at-a-time changes: for each parameter (largest p90 effect on top), the
+    paired change in p90 and in p50 time to restore (MTTR) when it moves down and up, with 95%
+    confidence intervals. Parameters with no effect on either are left to the table."""
+    by_parameter: dict[str, dict] = {}
+    for row in rows:
+        by_parameter.setdefault(row["parameter"], {"label": row["label"]})[row["direction"]] = row
+
+    def size(parameter: str, key: str) -> float:
+        return max((abs(r.get(key) or 0.0) for d, r in by_parameter[parameter].items() if d != "label"), default=0.0)
+
+    ordered = sorted(by_parameter, key=lambda p: (-size(p, "p90_diff"), -size(p, "p50_diff"), p))
+    shown = [p for p in ordered if size(p, "p90_diff") > 0 or size(p, "p50_diff") > 0][:limit]
+    if not shown:
+        return None
+    colors = {"down": ACCENT, "up": PALETTE[3]}
+    figure, axes = plt.subplots(1, 2, figsize=(10, 0.46 * len(shown) + 1.4), sharey=True)
+    for ax, quantile in zip(axes, ("p90", "p50")):
+        for y, parameter in enumerate(reversed(shown)):
+            for direction, offset in (("down", 0.19), ("up", -0.19)):
+                row = by_parameter[parameter].get(direction)
+                if row is None or row.get(f"{quantile}_diff") is None:
+                    continue
+                ax.barh(y + offset, row[f"{quantile}_diff"], height=0.36, color=colors[direction], alpha=0.8)
+                low, high = row.get(f"{quantile}_diff_ci_low"), row.get(f"{quantile}_diff_ci_high")
+                if low is not None and high is not None:
+                    ax.plot([low, high], [y + offset, y + offset], color=INK, linewidth=1)
+        ax.axvline(0, color=INK, linewidth=1)
+        ax.set_title(f"{quantile} time to restore (MTTR)", fontsize=9, loc="left")
+        ax.set_xlabel("change in minutes against the baseline (95% CI)")
+        ax.spines[["top", "right"]].set_visible(False)
+    axes[0].set_yticks(range(len(shown)), [by_parameter[p]["label"] for p in reversed(shown)], fontsize=7)
+    axes[1].legend(frameon=False, fontsize=7, loc="lower right", handles=[
+        matplotlib.patches.Patch(color=colors["down"], label="moved down (one person fewer, or smaller)"),
+        matplotlib.patches.Patch(color=colors["up"], label="moved up (one person more, or larger)")])
+    figure.tight_layout()
+    return svg(figure)
+
+
+def frontier_chart(points: list[dict], limit: float, ylabel: str) -> str | None:
+    """Simulated staffing candidates by yearly staffing cost and the target's statistic (with
+    its confidence interval); the target as a horizontal line, the frontier (no cheaper
+    candidate is as fast) joined up, the chosen candidate ringed. Each point is a dict with
+    name, cost, value, low, high, meets, frontier and chosen."""
+    points = [p for p in points if p.get("value") is not None]
+    if not points:
+        return None
+    figure, ax = plt.subplots(figsize=(8, 4.2))
+    for p in points:
+        color = MET if p["meets"] else MISSED
+        if p.get("low") is not None and p.get("high") is not None:
+            ax.plot([p["cost"], p["cost"]], [p["low"], p["high"]], color=color, linewidth=1, alpha=0.6)
+        ax.scatter([p["cost"]], [p["value"]], color=color, s=28, zorder=3)
+        if p.get("chosen"):
+            ax.scatter([p["cost"]], [p["value"]], facecolors="none", edgecolors=INK, s=160, linewidths=1.5, zorder=4)
+            ax.annotate(p["name"], (p["cost"], p["value"]), textcoords="offset points", xytext=(8, 8), fontsize=8)
+    frontier = sorted((p["cost"], p["value"]) for p in points if p.get("frontier"))
+    if len(frontier) > 1:
+        ax.plot(*zip(*frontier), color=MUTED, linestyle="--", linewidth=1, label="frontier: no cheaper candidate is faster")
+    ax.axhline(limit, color=INK, linestyle=":", linewidth=1, label=f"target {limit:g} min")
+    ax.set_xlabel("staffing cost per year")
+    ax.set_ylabel(ylabel)
+    ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))
+    ax.legend(frameon=False, fontsize=8)
+    ax.spines[["top", "right"]].set_visible(False)
+    return svg(figure)
+
+
+__all__ += ["tornado_chart", "frontier_chart"]

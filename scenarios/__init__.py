@@ -2,7 +2,7 @@
 immutable models, and the bundled scenario library. Nothing past here handles raw dicts."""
 
 from .crosscheck import check_drill, check_together, who_does
-from .distributions import Distribution, Empirical, Exponential, Fixed, Gamma, LogNormal, Triangular
+from .distributions import Distribution, Empirical, Exponential, Fixed, Gamma, LogNormal, Triangular, Weibull
 from .durations import format_duration, parse_duration
 from .errors import DocumentError, Problem, WarroomError
 from .library import DEFAULT_PLAYBOOK, bundled, resolve
@@ -20,7 +20,7 @@ from .staffing import ResponderPool, Staffing
 from .world import Indicator
 
 __all__ = [
-    "Distribution", "Empirical", "Exponential", "Fixed", "Gamma", "LogNormal", "Triangular",
+    "Distribution", "Empirical", "Exponential", "Fixed", "Gamma", "LogNormal", "Triangular", "Weibull",
     "format_duration", "parse_duration",
     "DocumentError", "Problem", "WarroomError",
     "DEFAULT_PLAYBOOK", "bundled", "resolve",

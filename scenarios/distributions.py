@@ -7,6 +7,7 @@ mapping with `dist:` naming the family:
     {dist: lognormal, median: 12m, p90: 40m}
     {dist: triangular, min: 5m, mode: 10m, max: 30m}
     {dist: gamma, mean: 20m, sd: 10m}
+    {dist: weibull, shape: 1.5, scale: 30m}
     {dist: empirical, samples: [4m, 7m, 12m, 30m]}
 
 Each knows its own mean and variance (tests compare samples against them) and draws with a
@@ -30,6 +31,7 @@ __all__ = [
     "LogNormal",
     "Triangular",
     "Gamma",
+    "Weibull",
     "Empirical",
     "ZERO",
 ]
@@ -55,6 +57,10 @@ class Fixed(Frozen):
     def sample(self, rng: np.random.Generator, size) -> np.ndarray:
         return np.full(size, self.value, dtype=float)
 
+    def scaled(self, factor: float) -> Fixed:
+        """The same delay `factor` times as long."""
+        return Fixed(value=self.value * _factor(factor))
+
 
 class Exponential(Frozen):
     """Memoryless delay given by its mean (the M in M/M/c)."""
@@ -68,6 +74,10 @@ class Exponential(Frozen):
 
     def sample(self, rng: np.random.Generator, size) -> np.ndarray:
         return rng.exponential(self.mean, size)
+
+    def scaled(self, factor: float) -> Exponential:
+        """Every draw `factor` times as long (the mean scales)."""
+        return Exponential(dist="exponential", mean=self.mean * _factor(factor))
 
 
 class LogNormal(Frozen):
@@ -101,6 +111,11 @@ class LogNormal(Frozen):
     def sample(self, rng: np.random.Generator, size) -> np.ndarray:
         return self.median * np.exp(self.sigma * rng.standard_normal(size))
 
+    def scaled(self, factor: float) -> LogNormal:
+        """Every draw `factor` times as long (median and p90 scale; the spread stays)."""
+        factor = _factor(factor)
+        return LogNormal(dist="lognormal", median=self.median * factor, p90=self.p90 * factor)
+
 
 class Triangular(Frozen):
     """Three-point estimate: shortest, most likely, longest."""
@@ -131,6 +146,11 @@ class Triangular(Frozen):
     def sample(self, rng: np.random.Generator, size) -> np.ndarray:
         return rng.triangular(self.min, self.mode, self.max, size)
 
+    def scaled(self, factor: float) -> Triangular:
+        """Every draw `factor` times as long (all three points scale)."""
+        factor = _factor(factor)
+        return Triangular(dist="triangular", min=self.min * factor, mode=self.mode * factor, max=self.max * factor)
+
 
 class Gamma(Frozen):
     """Delay given by mean and standard deviation (shape = (mean/sd)^2)."""
@@ -146,6 +166,35 @@ class Gamma(Frozen):
     def sample(self, rng: np.random.Generator, size) -> np.ndarray:
         shape = (self.mean / self.sd) ** 2
         return rng.gamma(shape, self.sd**2 / self.mean, size)
+
+    def scaled(self, factor: float) -> Gamma:
+        """Every draw `factor` times as long (mean and sd scale; the shape stays)."""
+        factor = _factor(factor)
+        return Gamma(dist="gamma", mean=self.mean * factor, sd=self.sd * factor)
+
+
+class Weibull(Frozen):
+    """Delay given by shape and scale, as fitted to incident history: shape below 1 means
+    most delays are short with a long tail, above 1 that they bunch around the scale."""
+
+    dist: Literal["weibull"]
+    shape: float = Field(gt=0, description="Below 1: mostly short with a long tail; 1: exponential; above 1: bunched.")
+    scale: PositiveMinutes
+
+    @property
+    def mean(self) -> float:
+        return self.scale * math.gamma(1 + 1 / self.shape)
+
+    @property
+    def variance(self) -> float:
+        return self.scale**2 * (math.gamma(1 + 2 / self.shape) - math.gamma(1 + 1 / self.shape) ** 2)
+
+    def sample(self, rng: np.random.Generator, size) -> np.ndarray:
+        return self.scale * rng.weibull(self.shape, size)
+
+    def scaled(self, factor: float) -> Weibull:
+        """Every draw `factor` times as long (the scale scales; the shape stays)."""
+        return Weibull(dist="weibull", shape=self.shape, scale=self.scale * _factor(factor))
 
 
 class Empirical(Frozen):
@@ -166,6 +215,18 @@ class Empirical(Frozen):
         values = np.asarray(self.samples, dtype=float)
         return values[rng.integers(0, len(values), size)]
 
+    def scaled(self, factor: float) -> Empirical:
+        """Every observed delay `factor` times as long."""
+        factor = _factor(factor)
+        return Empirical(dist="empirical", samples=[s * factor for s in self.samples])
+
+
+def _factor(factor: float) -> float:
+    """A scaling factor checked once for every family: finite and above zero."""
+    if isinstance(factor, bool) or not isinstance(factor, (int, float)) or not math.isfinite(factor) or factor <= 0:
+        raise ValueError(f"a scaling factor must be a finite number above 0, got {factor!r}")
+    return float(factor)
+
 
 def _shorthand(value):
     """A bare duration means a fixed delay."""
@@ -175,7 +236,7 @@ def _shorthand(value):
 
 
 Distribution = Annotated[
-    Union[Fixed, Exponential, LogNormal, Triangular, Gamma, Empirical],
+    Union[Fixed, Exponential, LogNormal, Triangular, Gamma, Weibull, Empirical],
     Field(discriminator="dist"),
     BeforeValidator(_shorthand),
 ]

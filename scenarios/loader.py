@@ -21,13 +21,14 @@ from .responses import Responses
 from .roster import Roster
 from .scenario import Scenario
 from .staffing import Staffing
+from .staffing_space import StaffingSpace
 
 __all__ = ["Document", "Loaded", "DOCUMENT_KINDS", "load", "load_text", "parse_yaml"]
 
 Document = Union[Scenario, Staffing, Playbook, Roster, Responses, ImprovementPlan]
 DOCUMENT_KINDS: dict[str, type] = {
     "scenario": Scenario, "staffing": Staffing, "playbook": Playbook, "roster": Roster, "responses": Responses,
-    "improvement_plan": ImprovementPlan,
+    "improvement_plan": ImprovementPlan, "staffing_space": StaffingSpace,
 }
 SUPPORTED_VERSIONS = {kind: (1,) for kind in DOCUMENT_KINDS}
 

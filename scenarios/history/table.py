@@ -56,9 +56,10 @@ def canonical_frame(rows: list[dict]) -> pd.DataFrame:
     keys become empty text, False or NaT). Timestamps must already be timezone-aware."""
     frame = pd.DataFrame(rows, columns=list(CANONICAL_COLUMNS))
     for column in TEXT_COLUMNS:
-        frame[column] = frame[column].fillna("").astype(str)
+        frame[column] = [("" if v is None or v != v else str(v)) for v in frame[column]]
     for column in FLAG_COLUMNS:
-        frame[column] = frame[column].fillna(False).astype(bool)
+        frame[column] = [bool(v) if v is not None and v == v else False for v in frame[column]]
+    frame = frame.astype({c: bool for c in FLAG_COLUMNS})
     for column in MILESTONE_COLUMNS:
         frame[column] = pd.to_datetime(frame[column], utc=True).astype("datetime64[ns, UTC]")
     return frame

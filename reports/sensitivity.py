@@ -1,0 +1,49 @@
+"""The sensitivity sweep as a document: which parameter moves time to restore (MTTR, mean
+time to restore service) most. A tornado chart of the paired effects on p90 and p50, then
+the ranked table and the changes that were skipped. Reads only the sweep's JSON artifact."""
+
+from __future__ import annotations
+
+import json
+
+from .charts import tornado_chart
+from .templating import markdown_text, render
+
+__all__ = ["render_sensitivity", "SENSITIVITY_FORMAT"]
+
+SENSITIVITY_FORMAT = "warroom.sensitivity/1"
+
+
+def _signed(value) -> str:
+    return "-" if value is None else f"{value:+.1f}"
+
+
+def _f1(value) -> str:
+    return "-" if value is None else f"{value:.1f}"
+
+
+def _interval(low, high) -> str:
+    return "" if low is None or high is None else f"[{low:+.1f}, {high:+.1f}]"
+
+
+def _context(result: dict) -> dict:
+    documents = {i["kind"]: i for i in result["inputs"] if "varies" not in i}
+    return {
+        "result": result, "baseline": result["baseline"], "rows": result["rows"], "skipped": result["skipped"],
+        "scenario": documents.get("scenario", {}).get("name", "?"),
+        "staffing": documents.get("staffing", {}).get("name", "?"),
+        "playbook": documents.get("playbook", {}).get("name", "?"),
+        "change": f"{result['change']:.0%}",
+        "base_inputs": list(documents.values()),
+        "signed": _signed, "f1": _f1, "interval": _interval, "md": markdown_text,
+        "chart": tornado_chart(result["rows"]),
+    }
+
+
+def render_sensitivity(result: dict, fmt: str = "html") -> str | bytes:
+    """The sweep (its `to_dict()` form) as html, md, pdf or json."""
+    if fmt == "json":
+        return json.dumps(result, indent=2) + "\n"
+    if result.get("format") != SENSITIVITY_FORMAT:
+        raise ValueError(f"not a sensitivity result (format {result.get('format')!r}, expected {SENSITIVITY_FORMAT})")
+    return render("sensitivity", _context(result), fmt)

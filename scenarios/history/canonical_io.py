@@ -1,0 +1,73 @@
+"""The canonical table written out: CSV (one row per incident, empty cells for missing
+times) or JSON (`warroom.incidents/1`, null for missing times). Times are UTC ISO 8601
+with Z. `read_history(..., "canonical")` reads both back."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from ..version import TOOL_VERSION
+from .platforms import INCIDENTS_FORMAT
+from .table import CANONICAL_COLUMNS, FLAG_COLUMNS, MILESTONE_COLUMNS
+from .times import iso_z
+
+__all__ = ["INCIDENTS_FORMAT", "canonical_records", "canonical_document", "canonical_csv", "write_canonical"]
+
+
+def canonical_records(table: pd.DataFrame) -> list[dict]:
+    """One plain dict per row: text, booleans, and times as ISO 8601 Z strings (None if missing)."""
+    out = []
+    for row in table[list(CANONICAL_COLUMNS)].itertuples(index=False):
+        values = dict(zip(CANONICAL_COLUMNS, row))
+        record = {}
+        for column in CANONICAL_COLUMNS:
+            value = values[column]
+            if column in MILESTONE_COLUMNS:
+                record[column] = iso_z(value) or None
+            elif column in FLAG_COLUMNS:
+                record[column] = bool(value)
+            else:
+                record[column] = "" if value is None else str(value)
+        out.append(record)
+    return out
+
+
+def canonical_document(table: pd.DataFrame, *, source: str = "", source_file: str = "") -> dict:
+    """The JSON document: format, tool version, where the rows came from, the rows."""
+    return {
+        "format": INCIDENTS_FORMAT,
+        "tool_version": TOOL_VERSION,
+        "source": source,
+        "source_file": source_file,
+        "columns": list(CANONICAL_COLUMNS),
+        "incidents": canonical_records(table),
+    }
+
+
+def canonical_csv(table: pd.DataFrame) -> str:
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(CANONICAL_COLUMNS)
+    for record in canonical_records(table):
+        writer.writerow(["" if record[c] is None else ("true" if record[c] is True else "false" if record[c] is False
+                                                        else record[c]) for c in CANONICAL_COLUMNS])
+    return buffer.getvalue()
+
+
+def write_canonical(table: pd.DataFrame, path: str | Path, *, source: str = "", source_file: str = "") -> str:
+    """Write `table` to `path` as CSV or JSON by its extension (.csv, .json); returns the format.
+    ValueError for another extension; OSError when the file cannot be written."""
+    suffix = Path(path).suffix.casefold()
+    if suffix == ".csv":
+        text = canonical_csv(table)
+    elif suffix == ".json":
+        text = json.dumps(canonical_document(table, source=source, source_file=source_file), indent=2) + "\n"
+    else:
+        raise ValueError(f"{path}: write the canonical table to a .csv or .json file, got {suffix or 'no extension'!r}")
+    Path(path).write_text(text, encoding="utf-8")
+    return suffix[1:]

@@ -1,0 +1,321 @@
+"""Documents varied a field at a time: the sensitivity sweep's one-at-a-time changes and the
+staffing search's candidates.
+
+A variant is a new `Loaded`: the original's YAML data with the changed values put in, dumped
+back to YAML (headed by a comment saying what changed), and validated again, so its text
+re-loads to the same model and its sha256 names exactly what was run. Names of scenarios and
+playbook steps are kept, because the simulator's random streams are keyed by them: a variant
+sees the same incidents as the original (common random numbers).
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from .crosscheck import check_together
+from .distributions import Fixed
+from .durations import format_duration
+from .errors import DocumentError
+from .loader import Loaded, load_text, parse_yaml
+from .staffing import ResponderPool, Staffing
+
+__all__ = ["Variant", "Skipped", "with_changes", "pool_path", "describe_distribution", "sensitivity_variants",
+           "DIRECTIONS"]
+
+DIRECTIONS = ("down", "up")
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One parameter moved one way, as a whole new document of its `kind`."""
+
+    parameter: str   # stable key, e.g. "staffing.resolver_groups.sre.on_call"
+    label: str       # what a reader sees, e.g. "sre: people on call"
+    kind: str        # the document that changed: scenario, staffing or playbook
+    direction: str   # down or up
+    change: str      # "-1", "+1", "x0.75", "x1.25"
+    before: str
+    after: str
+    document: Loaded
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A change that was not run, and why (impossible, unused, or no change at all)."""
+
+    parameter: str
+    label: str
+    kind: str
+    direction: str
+    change: str
+    reason: str
+
+
+def with_changes(loaded: Loaded, changes: dict[tuple, Any], note: str, name: str | None = None) -> Loaded:
+    """A copy of `loaded` with the value at each path (a tuple of keys and list indexes)
+    replaced, validated again; missing mappings on the way are created. Raises
+    DocumentError if the changed document is not valid."""
+    data, _ = parse_yaml(loaded.text)
+    data = copy.deepcopy(data)
+    for path, value in changes.items():
+        _put(data, path, value)
+    if name is not None:
+        data["name"] = name
+    header = f"# {loaded.document.kind} {loaded.document.name!r} from {loaded.source}, varied: {note}\n"
+    text = header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+    return load_text(text, f"{loaded.source} ({note})", expect=loaded.document.kind)
+
+
+def _put(data, path: tuple, value) -> None:
+    node = data
+    for key in path[:-1]:
+        if isinstance(node, dict):
+            if not isinstance(node.get(key), (dict, list)):
+                node[key] = {}
+            node = node[key]
+        else:
+            node = node[key]
+    node[path[-1]] = value
+
+
+def pool_path(staffing: Staffing, name: str) -> tuple:
+    """Where role or resolver group `name` sits in a staffing document."""
+    return ("roles", name) if name in staffing.roles else ("resolver_groups", name)
+
+
+def describe_distribution(dist) -> str:
+    """A delay as people state it: `5m`, `median 2m, p90 5m`, `3m/5m/10m`..."""
+    d = format_duration
+    family = dist.dist
+    if family == "fixed":
+        return d(dist.value)
+    if family == "lognormal":
+        return f"median {d(dist.median)}, p90 {d(dist.p90)}"
+    if family == "triangular":
+        return f"{d(dist.min)}/{d(dist.mode)}/{d(dist.max)}"
+    if family == "gamma":
+        return f"gamma mean {d(dist.mean)}, sd {d(dist.sd)}"
+    if family == "exponential":
+        return f"exponential mean {d(dist.mean)}"
+    if family == "weibull":
+        return f"weibull shape {dist.shape:g}, scale {d(dist.scale)}"
+    return f"{family}, mean {d(dist.mean)}"
+
+
+def _dump(dist) -> dict:
+    return dist.model_dump(mode="json")
+
+
+def _factor_text(factor: float) -> str:
+    return f"x{factor:g}"
+
+
+class _Sweep:
+    """Collects variants and skipped changes for one baseline trio."""
+
+    def __init__(self, scenario: Loaded, staffing: Loaded, playbook: Loaded, change: float):
+        self.scenario, self.staffing, self.playbook = scenario, staffing, playbook
+        self.factors = {"down": 1 - change, "up": 1 + change}
+        self.variants: list[Variant] = []
+        self.skipped: list[Skipped] = []
+
+    def _original(self, kind: str) -> Loaded:
+        return {"scenario": self.scenario, "staffing": self.staffing, "playbook": self.playbook}[kind]
+
+    def add(self, parameter: str, label: str, kind: str, direction: str, change: str, before: str, after: str,
+            changes: dict | None, reason: str | None = None) -> None:
+        skip = Skipped(parameter, label, kind, direction, change, reason or "")
+        if changes is None:
+            self.skipped.append(skip)
+            return
+        original = self._original(kind)
+        note = f"{label} {change}"
+        # Staffing options are compared side by side, so each needs its own name; scenario
+        # and playbook names stay (the random streams are keyed by the scenario's name).
+        name = f"{original.document.name} [{parameter.removeprefix('staffing.')} {change}]" if kind == "staffing" else None
+        try:
+            varied = with_changes(original, changes, note, name)
+        except DocumentError as exc:
+            self.skipped.append(Skipped(parameter, label, kind, direction, change,
+                                        "not a valid document: " + "; ".join(p.message for p in exc.problems)))
+            return
+        if varied.document.model_dump(exclude={"name"}) == original.document.model_dump(exclude={"name"}):
+            self.skipped.append(Skipped(parameter, label, kind, direction, change, "changes nothing"))
+            return
+        trio = {"scenario": self.scenario, "staffing": self.staffing, "playbook": self.playbook, kind: varied}
+        problems = check_together(trio["scenario"], trio["staffing"], trio["playbook"])
+        if problems:
+            self.skipped.append(Skipped(parameter, label, kind, direction, change,
+                                        "the documents would not fit together: " + "; ".join(p.message for p in problems)))
+            return
+        self.variants.append(Variant(parameter, label, kind, direction, change, before, after, varied))
+
+    # -- staffing ------------------------------------------------------------------------
+    def pools(self) -> None:
+        staffing = self.staffing.document
+        for name, pool in staffing.pools.items():
+            where = pool_path(staffing, name)
+            key = f"staffing.{where[0]}.{name}"
+            self.on_call(name, pool, where, key)
+            self.acknowledge(name, pool, where, key)
+            self.escalation(name, pool, where, key)
+            self.skill(name, pool, where, key)
+
+    def on_call(self, name: str, pool: ResponderPool, where: tuple, key: str) -> None:
+        label = f"{name}: people on call"
+        for direction, step in (("down", -1), ("up", 1)):
+            change = f"{step:+d}"
+            new = pool.on_call + step
+            if new < 0:
+                self.add(f"{key}.on_call", label, "staffing", direction, change, str(pool.on_call), "", None,
+                         "nobody is on call already")
+                continue
+            if new == 0 and pool.rota in (None, 0):
+                self.add(f"{key}.on_call", label, "staffing", direction, change, str(pool.on_call), "0", None,
+                         "would leave nobody in the role (no rota to call in)")
+                continue
+            changes = {where + ("on_call",): new}
+            after = str(new)
+            if pool.rota is not None and pool.rota < new:
+                changes[where + ("rota",)] = new
+                after += f" (rota raised to {new})"
+            self.add(f"{key}.on_call", label, "staffing", direction, change, str(pool.on_call), after, changes)
+
+    def acknowledge(self, name: str, pool: ResponderPool, where: tuple, key: str) -> None:
+        pager = getattr(pool.coverage, "pager", True)
+        for which, words in (("in_hours", "acknowledgement delay at work"),
+                             ("out_of_hours", "acknowledgement delay from the pager")):
+            dist = getattr(pool.acknowledge, which)
+            reason = None
+            if which == "out_of_hours" and bool(pool.in_hours.all()):
+                reason = "never used: the role is at work around the clock"
+            elif which == "out_of_hours" and not pager:
+                reason = "never used: no pager out of hours (pages wait for the next shift)"
+            self.scaled(f"{key}.acknowledge.{which}", f"{name}: {words}", "staffing",
+                        {where + ("acknowledge", which): dist}, reason)
+
+    def escalation(self, name: str, pool: ResponderPool, where: tuple, key: str) -> None:
+        if pool.escalation is None:
+            return
+        timeout = pool.escalation.timeout
+        for direction, factor in self.factors.items():
+            self.add(f"{key}.escalation.timeout", f"{name}: escalation timeout", "staffing", direction,
+                     _factor_text(factor), format_duration(timeout), format_duration(timeout * factor),
+                     {where + ("escalation", "timeout"): timeout * factor})
+
+    def skill(self, name: str, pool: ResponderPool, where: tuple, key: str) -> None:
+        for direction, factor in self.factors.items():
+            self.add(f"{key}.skill", f"{name}: skill factor (higher is faster)", "staffing", direction,
+                     _factor_text(factor), f"{pool.skill:g}", f"{pool.skill * factor:g}",
+                     {where + ("skill",): pool.skill * factor})
+
+    # -- scaled delays -------------------------------------------------------------------
+    def scaled(self, parameter: str, label: str, kind: str, dists: dict[tuple, Any], reason: str | None = None,
+               names: dict[tuple, str] | None = None) -> None:
+        """Scale every distribution in `dists` (path -> distribution) by the same factor."""
+        names = names or {}
+
+        def text(scaled: dict) -> str:
+            return "; ".join((f"{names[p]}: " if p in names else "") + describe_distribution(d) for p, d in scaled.items())
+
+        for direction, factor in self.factors.items():
+            change = _factor_text(factor)
+            before = text(dists)
+            if reason is not None:
+                self.add(parameter, label, kind, direction, change, before, "", None, reason)
+                continue
+            if all(isinstance(d, Fixed) and d.value == 0 for d in dists.values()):
+                self.add(parameter, label, kind, direction, change, before, before, None,
+                         "the delay is zero, so scaling it changes nothing")
+                continue
+            scaled = {p: d.scaled(factor) for p, d in dists.items()}
+            self.add(parameter, label, kind, direction, change, before, text(scaled),
+                     {p: _dump(d) for p, d in scaled.items()})
+
+    # -- scenario and playbook -----------------------------------------------------------
+    def diagnosis(self) -> None:
+        self.scaled("scenario.diagnosis.time", "diagnosis time (scenario)", "scenario",
+                    {("diagnosis", "time"): self.scenario.document.diagnosis.time})
+
+    def declaration(self) -> None:
+        book = self.playbook.document
+        steps = _declaration_steps(book)
+        label = "declaration delay (playbook)"
+        if not steps:
+            for direction, factor in self.factors.items():
+                self.add("playbook.declaration", label, "playbook", direction, _factor_text(factor), "", "", None,
+                         "no coordinate step leads to the declared milestone")
+            return
+        self.scaled("playbook.declaration", label, "playbook",
+                    {("steps", i, "duration"): book.steps[i].duration for i in steps},
+                    names={("steps", i, "duration"): book.steps[i].id for i in steps})
+
+    def communications(self) -> None:
+        book = self.playbook.document
+        steps = _communication_steps(book)
+        label = "communications overhead (playbook)"
+        if not steps:
+            for direction, factor in self.factors.items():
+                self.add("playbook.communications", label, "playbook", direction, _factor_text(factor), "", "", None,
+                         "no coordinate step writes stakeholder updates")
+            return
+        self.scaled("playbook.communications", label, "playbook",
+                    {("steps", i, "duration"): book.steps[i].duration for i in steps},
+                    names={("steps", i, "duration"): book.steps[i].id for i in steps})
+
+
+def _declaration_steps(book) -> list[int]:
+    """Coordinate steps on the way to `declared`: the step marking it and the coordinate
+    steps it depends on, directly or not."""
+    index = {s.id: i for i, s in enumerate(book.steps)}
+    marking = [i for i, s in enumerate(book.steps) if s.milestone == "declared"]
+    found: set[int] = set()
+    todo = list(marking)
+    while todo:
+        i = todo.pop()
+        if i in found:
+            continue
+        found.add(i)
+        todo.extend(index[d] for d in book.steps[i].after if d in index)
+    return sorted(i for i in found if book.steps[i].action == "coordinate" and book.steps[i].duration is not None)
+
+
+def _communication_steps(book) -> list[int]:
+    """Coordinate steps that write stakeholder updates: the one marking `first_update`, and
+    any the communications lead is Responsible for."""
+    out = []
+    for i, s in enumerate(book.steps):
+        if s.action != "coordinate" or s.duration is None:
+            continue
+        if s.milestone == "first_update" or "R" in s.raci.get("communications_lead", ""):
+            out.append(i)
+    return out
+
+
+def sensitivity_variants(scenario: Loaded, staffing: Loaded, playbook: Loaded,
+                         change: float) -> tuple[list[Variant], list[Skipped]]:
+    """Every one-at-a-time change of a sensitivity sweep, down and up.
+
+    Per role and resolver group of the staffing: people on call -1 and +1 (rota raised when
+    it would fall below), acknowledgement delays at work and from the pager, escalation
+    timeout and skill factor, each times (1 - change) and (1 + change). From the scenario:
+    the diagnosis time. From the playbook: the declaration delay (coordinate steps leading to
+    `declared`) and the communications overhead (update-writing steps). Changes that are
+    impossible, never used or change nothing are returned as Skipped with the reason.
+    Raises DocumentError if the baseline documents do not fit together.
+    """
+    if not 0 < change < 1:
+        raise ValueError(f"the change must be above 0% and below 100%, got {change:.0%}")
+    problems = check_together(scenario, staffing, playbook)
+    if problems:
+        raise DocumentError(problems)
+    sweep = _Sweep(scenario, staffing, playbook, change)
+    sweep.pools()
+    sweep.diagnosis()
+    sweep.declaration()
+    sweep.communications()
+    return sweep.variants, sweep.skipped

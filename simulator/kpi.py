@@ -1,0 +1,319 @@
+"""Key figures of a real incident history (SPEC 3.1 metrics where the history has the
+milestones), from the canonical incident table of `scenarios.history`.
+
+Durations are skewed, so every metric comes with its median and 90th percentile beside
+its mean, and with how many incidents it rests on and how many lacked the milestones.
+Nothing is imputed: an incident without a milestone is counted as missing for the metrics
+that need it. An end before its start is bad data: counted, named and left out, never
+silently dropped. Drills and tests are left out unless asked for.
+
+"MTTR" means mean time to restore service: `mitigated` in the canonical table.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from scenarios.history.table import CANONICAL_COLUMNS
+from scenarios.metrics import METRIC_TITLES
+from scenarios.version import TOOL_VERSION
+
+from .detectability import detectability, log_spread
+
+__all__ = ["history_kpis", "select_incidents", "incident_starts", "span_minutes", "quantile_ci", "KPI_SPANS",
+           "NOT_IN_HISTORY", "KPI_FORMAT", "REPEAT_WINDOW_DAYS"]
+
+KPI_FORMAT = "warroom.history-kpis/1"
+REPEAT_WINDOW_DAYS = 30.0
+START_CHAIN = ("impact_started", "detected", "created")
+# metric -> (start milestones in order of preference, end milestone). A later start is used
+# only when the earlier ones are missing, and the result says for how many incidents.
+KPI_SPANS = {
+    "time_to_detect": (("impact_started",), "detected"),
+    "time_to_acknowledge": (("detected", "created"), "acknowledged"),
+    "time_to_declare": (("detected", "created"), "declared"),
+    "time_to_assemble": (("declared",), "assembled"),
+    "time_to_restore": (START_CHAIN, "mitigated"),
+    "time_to_resolve": (START_CHAIN, "resolved"),
+}
+NOT_IN_HISTORY = ("time_to_first_update", "time_to_identify", "time_to_workaround", "time_to_fix")
+"""SPEC 3.1 metrics whose milestones the canonical table does not hold."""
+
+MINUTES_PER_DAY = 1440.0
+DAYS_PER_YEAR = 365.25
+_SHOWN_IDS = 10
+
+
+def _check_table(table: pd.DataFrame) -> None:
+    missing = [c for c in CANONICAL_COLUMNS if c not in table.columns]
+    if missing:
+        raise ValueError(f"not a canonical incident table: missing columns {', '.join(missing)} "
+                         "(build it with scenarios.history.canonical_frame)")
+
+
+def select_incidents(table: pd.DataFrame, *, include_drills: bool = False,
+                     service: str | None = None) -> tuple[pd.DataFrame, dict]:
+    """The incidents a history figure is about, and what was left out and why.
+
+    Raises ValueError naming the services there are when `service` matches none."""
+    _check_table(table)
+    counts = {"rows": int(len(table)), "drills_excluded": 0, "other_services_excluded": 0}
+    chosen = table
+    if not include_drills:
+        drills = chosen["is_drill"].astype(bool)
+        counts["drills_excluded"] = int(drills.sum())
+        chosen = chosen[~drills]
+    if service is not None:
+        same = chosen["service"] == service
+        if not same.any():
+            known = sorted(s for s in table["service"].unique() if s)
+            raise ValueError(f"no incidents of service {service!r} in this history "
+                             f"(services: {', '.join(known) or 'none named'})")
+        counts["other_services_excluded"] = int((~same).sum())
+        chosen = chosen[same]
+    counts["used"] = int(len(chosen))
+    return chosen.reset_index(drop=True), counts
+
+
+def incident_starts(table: pd.DataFrame, chain: tuple[str, ...] = START_CHAIN) -> tuple[pd.Series, pd.Series]:
+    """Each incident's start (the first present of `chain`) and which milestone it was ("" if none)."""
+    start = pd.Series(pd.NaT, index=table.index, dtype="datetime64[ns, UTC]")
+    used = pd.Series("", index=table.index, dtype=object)
+    for column in chain:
+        take = start.isna() & table[column].notna()
+        start = start.where(~take, table[column])
+        used = used.where(~take, column)
+    return start, used
+
+
+def span_minutes(start: pd.Series, end: pd.Series) -> pd.Series:
+    """end - start in minutes (NaN where either is missing)."""
+    return (end - start).dt.total_seconds() / 60.0
+
+
+def quantile_ci(sorted_values: np.ndarray, q: float, confidence: float = 0.95) -> list[float | None]:
+    """Distribution-free interval for the q-quantile from order statistics (binomial ranks);
+    a side is None when there are too few values to bound it."""
+    n = len(sorted_values)
+    if n == 0:
+        return [None, None]
+    tail = (1 - confidence) / 2
+    low_rank = int(stats.binom.ppf(tail, n, q))            # values at or below: 1-based rank of the lower bound
+    high_rank = int(stats.binom.ppf(1 - tail, n, q)) + 1
+    low = float(sorted_values[low_rank - 1]) if low_rank >= 1 else None
+    high = float(sorted_values[high_rank - 1]) if high_rank <= n else None
+    return [low, high]
+
+
+def describe_minutes(values: np.ndarray, confidence: float = 0.95) -> dict:
+    """n, mean, median (p50) and p90 with order-statistic intervals, min and max."""
+    values = np.sort(np.asarray(values, dtype=float))
+    if values.size == 0:
+        return {"n": 0, "mean": None, "p50": None, "p90": None, "min": None, "max": None,
+                "p50_ci95": [None, None], "p90_ci95": [None, None]}
+    return {
+        "n": int(values.size),
+        "mean": float(values.mean()),
+        "p50": float(np.percentile(values, 50)),
+        "p90": float(np.percentile(values, 90)),
+        "min": float(values[0]),
+        "max": float(values[-1]),
+        "p50_ci95": quantile_ci(values, 0.5, confidence),
+        "p90_ci95": quantile_ci(values, 0.9, confidence),
+    }
+
+
+def _metric(frame: pd.DataFrame, metric: str) -> tuple[dict, pd.Series]:
+    chain, end_column = KPI_SPANS[metric]
+    start, used = incident_starts(frame, chain)
+    minutes = span_minutes(start, frame[end_column])
+    negative = minutes < 0
+    good = minutes.notna() & ~negative
+    described = describe_minutes(minutes[good].to_numpy())
+    described.update({
+        "title": METRIC_TITLES[metric],
+        "from": " or ".join(chain) if len(chain) > 1 else chain[0],
+        "to": end_column,
+        "missing": int(minutes.isna().sum()),
+        "negative": int(negative.sum()),
+        "negative_ids": [str(i) for i in frame.loc[negative, "id"].head(_SHOWN_IDS)],
+        "start_used": {c: int(((used == c) & good).sum()) for c in chain if ((used == c) & good).any()},
+    })
+    return described, minutes.where(good)
+
+
+def _mtbf(starts: pd.Series) -> dict:
+    ordered = starts.dropna().sort_values()
+    gaps = ordered.diff().dropna().dt.total_seconds() / 60.0
+    if gaps.empty:
+        return {"incidents": int(len(ordered)), "intervals": 0, "mean_minutes": None, "mean_days": None,
+                "median_days": None}
+    return {"incidents": int(len(ordered)), "intervals": int(len(gaps)), "mean_minutes": float(gaps.mean()),
+            "mean_days": float(gaps.mean() / MINUTES_PER_DAY), "median_days": float(gaps.median() / MINUTES_PER_DAY)}
+
+
+def _periods(starts: pd.Series, history: pd.Series, freq: str, label) -> list[dict]:
+    """Counts of `starts` per calendar period (UTC), every period of the whole `history`
+    shown, zeros too."""
+    if history.dropna().empty:
+        return []
+
+    def periods(values: pd.Series) -> pd.Series:
+        return values.dropna().dt.tz_convert("UTC").dt.tz_localize(None).dt.to_period(freq)
+
+    counts = periods(starts).value_counts()
+    bounds = periods(history)
+    every = pd.period_range(bounds.min(), bounds.max(), freq=freq)
+    return [{"period": label(p), "count": int(counts.get(p, 0))} for p in every]
+
+
+def _counts(starts: pd.Series, history: pd.Series, span_years: float | None) -> dict:
+    return {
+        "per_month": _periods(starts, history, "M", lambda p: f"{p.year}-{p.month:02d}"),
+        "per_quarter": _periods(starts, history, "Q", lambda p: f"{p.year}-Q{p.quarter}"),
+        "per_year_rate": None if not span_years else float(len(starts.dropna()) / span_years),
+    }
+
+
+def _span_years(starts: pd.Series) -> float | None:
+    """Observed span of the history in years, widened by one mean gap (the first and last
+    incidents sit inside the period, not on its edges)."""
+    present = starts.dropna()
+    if len(present) < 2:
+        return None
+    days = (present.max() - present.min()).total_seconds() / 86400.0
+    if days <= 0:
+        return None
+    return days * len(present) / (len(present) - 1) / DAYS_PER_YEAR
+
+
+def _repeats(frame: pd.DataFrame, starts: pd.Series, window_days: float) -> dict:
+    """An incident is a repeat when the same service had one starting within the window before it."""
+    rows = []
+    named = frame["service"] != ""
+    order = pd.DataFrame({"id": frame["id"], "service": frame["service"], "start": starts})[named & starts.notna()]
+    for service, group in order.sort_values("start").groupby("service", sort=True):
+        previous = None
+        for row in group.itertuples(index=False):
+            if previous is not None:
+                days = (row.start - previous.start).total_seconds() / 86400.0
+                if days <= window_days:
+                    rows.append({"id": str(row.id), "service": service, "previous_id": str(previous.id),
+                                 "days_after": float(days)})
+            previous = row
+    considered = int(len(order))
+    return {"window_days": float(window_days), "incidents_considered": considered, "repeats": len(rows),
+            "share": (len(rows) / considered) if considered else None, "without_service": int((~named).sum()),
+            "list": rows}
+
+
+def _review(frame: pd.DataFrame) -> dict:
+    def share(part: pd.DataFrame) -> dict:
+        done = part["postmortem_completed"].notna()
+        days = (part["postmortem_completed"] - part["resolved"]).dt.total_seconds() / 86400.0
+        days = days[days.notna() & (days >= 0)]
+        return {"incidents": int(len(part)), "with_review": int(done.sum()),
+                "share": float(done.mean()) if len(part) else None,
+                "median_days_after_resolved": float(days.median()) if len(days) else None}
+
+    out = share(frame)
+    out["major"] = share(frame[frame["is_major"].astype(bool)])
+    return out
+
+
+def _detectability_of(metrics: dict, durations: dict[str, pd.Series], span_years: float | None) -> dict | None:
+    for metric, name in (("time_to_restore", "MTTR"), ("time_to_resolve", "time to resolve")):
+        values = durations[metric].dropna()
+        sigma, used = log_spread(values)
+        if used < 2 or not math.isfinite(sigma):
+            continue
+        if span_years and span_years >= 0.25:
+            found = detectability(sigma, used / span_years, period="a year", metric=name)
+        else:
+            found = detectability(sigma, used, period="in the whole history", metric=name)
+        return {**found.to_dict(), "based_on": metric}
+    return None
+
+
+def history_kpis(table: pd.DataFrame, *, include_drills: bool = False, service: str | None = None,
+                 repeat_window_days: float = REPEAT_WINDOW_DAYS, majors_only: bool = False,
+                 source: dict | None = None) -> dict:
+    """Key figures of a canonical incident table, as a JSON-able dict (format `warroom.history-kpis/1`).
+
+    `majors_only` restricts every figure to incidents flagged major; the counts per month,
+    quarter and service are of major incidents either way. `source` (JSON-able: file, system,
+    sha256...) is copied into the result so that it describes itself. Raises ValueError for a table
+    that is not canonical or a service that is not in it."""
+    if not repeat_window_days > 0:
+        raise ValueError(f"the repeat window must be > 0 days, got {repeat_window_days!r}")
+    frame, counts = select_incidents(table, include_drills=include_drills, service=service)
+    if majors_only:
+        counts["not_major_excluded"] = int((~frame["is_major"].astype(bool)).sum())
+        frame = frame[frame["is_major"].astype(bool)].reset_index(drop=True)
+        counts["used"] = int(len(frame))
+    starts, start_used = incident_starts(frame)
+    span_years = _span_years(starts)
+    counts.update({
+        "major": int(frame["is_major"].astype(bool).sum()),
+        "drills_included": int(frame["is_drill"].astype(bool).sum()),
+        "without_start": int(starts.isna().sum()),
+        "first_start": None if starts.dropna().empty else starts.min().isoformat(),
+        "last_start": None if starts.dropna().empty else starts.max().isoformat(),
+        "span_years": span_years,
+    })
+
+    metrics, durations = {}, {}
+    for metric in KPI_SPANS:
+        metrics[metric], durations[metric] = _metric(frame, metric)
+
+    majors = frame["is_major"].astype(bool)
+    per_service = []
+    for name, group in frame.groupby(frame["service"].replace("", "(none)"), sort=True):
+        restore = durations["time_to_restore"][group.index].dropna().to_numpy()
+        described = describe_minutes(restore)
+        per_service.append({
+            "service": name, "incidents": int(len(group)), "major": int(group["is_major"].astype(bool).sum()),
+            "mtbf_days": _mtbf(starts[group.index])["mean_days"],
+            "time_to_restore": {k: described[k] for k in ("n", "mean", "p50", "p90")},
+            "review_share": float(group["postmortem_completed"].notna().mean()),
+        })
+
+    notes = []
+    for metric, described in metrics.items():
+        if described["negative"]:
+            notes.append(f"{described['negative']} incident(s) have {described['to']} before their start for "
+                         f"{metric}; left out as bad data: {', '.join(described['negative_ids'])}"
+                         + (" ..." if described["negative"] > len(described["negative_ids"]) else ""))
+        later = {k: v for k, v in described["start_used"].items() if k != KPI_SPANS[metric][0][0]}
+        if later:
+            notes.append(f"{metric}: " + ", ".join(f"{v} incident(s) measured from {k}" for k, v in later.items())
+                         + f" because {KPI_SPANS[metric][0][0]} is missing")
+    if len(frame) and not majors.any():
+        notes.append("no incident is flagged major, so the counts of major incidents are all zero")
+
+    return {
+        "format": KPI_FORMAT,
+        "tool_version": TOOL_VERSION,
+        "source": source or {},
+        "filters": {"include_drills": include_drills, "service": service, "majors_only": majors_only,
+                    "repeat_window_days": float(repeat_window_days)},
+        "incidents": counts,
+        "start_used": {c: int((start_used == c).sum()) for c in START_CHAIN},
+        "metrics": metrics,
+        "not_in_history": list(NOT_IN_HISTORY),
+        "mtbf": {"overall": _mtbf(starts),
+                 "per_service": {s: _mtbf(starts[g.index]) for s, g in frame[frame["service"] != ""].groupby("service")}},
+        "majors": {**_counts(starts[majors], starts, span_years),
+                   "per_service": [{"service": s, "count": int(c)} for s, c in
+                                   frame.loc[majors, "service"].replace("", "(none)").value_counts().sort_index().items()]},
+        "all_incidents": _counts(starts, starts, span_years),
+        "per_service": per_service,
+        "review": _review(frame),
+        "repeats": _repeats(frame, starts, repeat_window_days),
+        "detectability": _detectability_of(metrics, durations, span_years),
+        "notes": notes,
+    }

@@ -1,0 +1,379 @@
+"""The cheapest staffing that meets a target, with stated confidence.
+
+A target reads `p90(time_to_restore) <= 60m` or `mean(time_to_acknowledge) <= 5m`: a
+statistic (`mean` or a percentile `pNN`) of a SPEC 3.1 metric, at most a duration. A
+candidate *meets* it when the upper end of the statistic's confidence interval (two-sided,
+at `confidence`) is within the limit, so a lucky estimate cannot pass.
+
+The search is checkable. Candidates (`scenarios.staffing_space.expand`) are simulated in
+increasing order of staffing cost per year (SPEC 3.4; ties: fewer people on call first), a
+few at a time, each through `compare` with the same seed and replications, so every
+candidate sees the same incidents and its figures do not depend on which others ran beside
+it. The search stops at the first candidate that meets the target: every cheaper one was
+simulated and missed, or was pruned. Pruning rests on one assumption, stated in the result:
+more people on call never makes the response slower, so a candidate with no more people on
+call than one that missed (otherwise the same) would miss too. The assumption is checked on
+every ordered pair of simulated candidates; if any pair breaks it, the pruned candidates are
+simulated as well. `exhaustive=True` simulates every candidate (a full frontier).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from dataclasses import dataclass, field
+
+from scenarios import METRIC_TITLES, METRICS, Loaded, check_together, format_duration, parse_duration
+from scenarios.library import DEFAULT_PLAYBOOK, resolve
+from scenarios.staffing_space import Candidate, Expansion, expand
+from scenarios.version import TOOL_VERSION
+
+from .api import compare
+from .errors import SimulationError
+from .executors import make_executor
+from .results import HEADLINE, OptionResult, _clean
+from .runner import Progress
+
+__all__ = ["Target", "parse_target", "optimize", "OptimizeResult", "OPTIMIZE_FORMAT", "MONOTONE_ASSUMPTION"]
+
+OPTIMIZE_FORMAT = "warroom.optimize/1"
+MONOTONE_ASSUMPTION = (
+    "More people on call never makes the response slower: a staffing with at least as many people on call in "
+    "every role and resolver group, and otherwise the same, meets any target a smaller one meets. Checked on "
+    "every ordered pair of simulated candidates; if a pair breaks it, pruned candidates are simulated too."
+)
+_TARGET = re.compile(r"^\s*(?:(mean)|p(\d+(?:\.\d+)?))\s*\(\s*([A-Za-z_]+)\s*\)\s*(<=|=<|<|>=|>|=)?\s*(.*?)\s*$",
+                     re.IGNORECASE)
+_EXAMPLE = "'p90(time_to_restore) <= 60m' or 'mean(time_to_acknowledge) <= 5m'"
+
+
+@dataclass(frozen=True)
+class Target:
+    """`statistic(metric) <= limit` minutes; `quantile` is set for a percentile (0.9 for p90)."""
+
+    text: str
+    statistic: str
+    quantile: float | None
+    metric: str
+    limit: float
+
+    def measure(self, option: OptionResult, confidence: float) -> tuple[float, float, float] | None:
+        """(estimate, low, high) of the statistic for one simulated option; None when the
+        metric never occurred (e.g. nothing was ever declared)."""
+        summary = option.summary.metrics[self.metric]
+        if summary.values.n < 2:
+            return None
+        if self.quantile is None:
+            low, high = summary.values.t_interval(confidence)
+            return summary.values.mean, low, high
+        low, high = summary._order_statistic_interval(self.quantile, confidence)
+        return summary.quantile(self.quantile), low, high
+
+    def to_dict(self) -> dict:
+        return {"text": self.text, "statistic": self.statistic, "metric": self.metric, "limit_minutes": self.limit}
+
+
+def parse_target(text: str) -> Target:
+    """A Target from `pNN(metric) <= DURATION` or `mean(metric) <= DURATION`; SimulationError
+    saying what is wrong otherwise."""
+    match = _TARGET.match(text or "")
+    if not match:
+        raise SimulationError(f"a target looks like {_EXAMPLE}, got {text!r}")
+    is_mean, percent, metric, operator, limit_text = match.groups()
+    metric = metric.lower()
+    if metric not in METRICS:
+        hint = " (MTTR is time_to_restore)" if metric in ("mttr", "restore") else ""
+        raise SimulationError(f"unknown metric {metric!r} in target {text!r}{hint}; metrics: {', '.join(METRICS)}")
+    if operator not in ("<=", "=<"):
+        what = "no comparison" if operator is None else f"{operator!r}"
+        raise SimulationError(f"a target is an upper limit written with <=, got {what} in {text!r} (e.g. {_EXAMPLE})")
+    quantile = None
+    statistic = "mean"
+    if not is_mean:
+        value = float(percent)
+        if not 0 < value < 100:
+            raise SimulationError(f"a percentile target needs pNN with NN above 0 and below 100, got p{percent} in {text!r}")
+        quantile = value / 100
+        statistic = f"p{percent}"
+    try:
+        limit = parse_duration(limit_text)
+    except ValueError as exc:
+        raise SimulationError(f"the limit of target {text!r}: {exc}") from None
+    if limit <= 0:
+        raise SimulationError(f"the limit of target {text!r} must be above zero, got {limit_text!r}")
+    return Target(text=f"{statistic}({metric}) <= {format_duration(limit)}", statistic=statistic, quantile=quantile,
+                  metric=metric, limit=limit)
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+@dataclass
+class _Record:
+    candidate: Candidate
+    status: str = "not evaluated"       # meets, misses, pruned, invalid, not evaluated
+    reason: str = ""
+    figures: dict = field(default_factory=dict)
+    on_frontier: bool = False
+
+    @property
+    def value(self) -> float | None:
+        return self.figures.get("value")
+
+    def to_dict(self) -> dict:
+        c = self.candidate
+        return {
+            "name": c.name,
+            "base": c.base,
+            "settings": [{"role": pool, "on_call": on_call, "rota": rota, "coverage": coverage}
+                         for pool, on_call, rota, coverage in c.settings],
+            "staffing_cost_per_year": c.cost_per_year,
+            "on_call_total": c.on_call_total,
+            "status": self.status,
+            "reason": self.reason,
+            "on_frontier": self.on_frontier,
+            "sha256": c.staffing.sha256,
+            **{key: None for key in _FIGURES},
+            **self.figures,
+        }
+
+
+_FIGURES = ("value", "ci_low", "ci_high", "meets", "restore_mean", "restore_p50", "restore_p90", "restore_p90_ci_low",
+            "restore_p90_ci_high", "outage_cost_per_year")
+
+
+def _figures(target: Target, option: OptionResult, confidence: float) -> dict:
+    measured = target.measure(option, confidence)
+    restore = option.metrics[HEADLINE] or {}
+    value, low, high = measured if measured is not None else (None, None, None)
+    return {
+        "value": value, "ci_low": low, "ci_high": high,
+        "meets": measured is not None and high is not None and not math.isnan(high) and high <= target.limit,
+        "restore_mean": restore.get("mean"), "restore_p50": restore.get("p50"), "restore_p90": restore.get("p90"),
+        "restore_p90_ci_low": (restore.get("p90_ci95") or [None, None])[0],
+        "restore_p90_ci_high": (restore.get("p90_ci95") or [None, None])[1],
+        "outage_cost_per_year": option.outage_cost_per_year,
+    }
+
+
+@dataclass
+class OptimizeResult:
+    """The search: every candidate with its status and figures (cost order), the frontier,
+    the monotonicity check and the chosen staffing. `to_dict()` is its JSON artifact."""
+
+    target: Target
+    confidence: float
+    seed: int
+    replications: int
+    exhaustive: bool
+    batch: int
+    records: list
+    chosen: _Record | None
+    monotonicity: dict
+    skipped: list
+    inputs: list
+    started: str
+    finished: str
+    settings: dict = field(default_factory=dict)
+    tool_version: str = TOOL_VERSION
+
+    @property
+    def candidates(self) -> list[dict]:
+        return [r.to_dict() for r in self.records]
+
+    def verdict(self) -> str:
+        t = self.target
+        name = METRIC_TITLES[t.metric][0].lower() + METRIC_TITLES[t.metric][1:]
+        if self.chosen is None:
+            evaluated = [r for r in self.records if r.status == "misses" and r.figures.get("ci_high") is not None]
+            closest = min(evaluated, key=lambda r: r.figures["ci_high"], default=None)
+            tail = (f"; the closest is {closest.candidate.label} (upper {self.confidence:.0%} bound "
+                    f"{closest.figures['ci_high']:.1f} min)") if closest else ""
+            return f"No staffing in the space meets {t.text} with {self.confidence:.0%} confidence{tail}."
+        f = self.chosen.figures
+        return (f"Cheapest staffing meeting {t.text} with {self.confidence:.0%} confidence: {self.chosen.candidate.label}, "
+                f"{self.chosen.candidate.cost_per_year:,.0f} a year. Its {t.statistic} {name} is {f['value']:.1f} min "
+                f"({self.confidence:.0%} CI {f['ci_low']:.1f} to {f['ci_high']:.1f}).")
+
+    def to_dict(self) -> dict:
+        counts: dict[str, int] = {}
+        for r in self.records:
+            counts[r.status] = counts.get(r.status, 0) + 1
+        return _clean({
+            "format": OPTIMIZE_FORMAT,
+            "tool_version": self.tool_version,
+            "status": "ok",
+            "started": self.started,
+            "finished": self.finished,
+            "seed": self.seed,
+            "replications": self.replications,
+            "mode": "single",
+            "about": "MTTR is mean time to restore service. A candidate meets the target when the upper end of "
+                     "the statistic's confidence interval is within the limit. Staffing cost per year = rota x "
+                     "hourly rate x covered hours + on-call pay (SPEC 3.4).",
+            "target": self.target.to_dict(),
+            "confidence": self.confidence,
+            "search": {
+                "method": "exhaustive: every candidate simulated" if self.exhaustive
+                else "increasing staffing cost, stopping at the first candidate that meets the target, with pruning",
+                "batch": self.batch,
+                "assumption": None if self.exhaustive else MONOTONE_ASSUMPTION,
+                "candidates": len(self.records),
+                "counts": counts,
+                "skipped_combinations": [{"label": label, "reason": reason} for label, reason in self.skipped],
+            },
+            "monotonicity": self.monotonicity,
+            "chosen": self.chosen.to_dict() if self.chosen else None,
+            "frontier": [r.candidate.name for r in self.records if r.on_frontier],
+            "candidates": self.candidates,
+            "verdict": self.verdict(),
+            "settings": self.settings,
+            "inputs": self.inputs,
+        })
+
+
+def _input(loaded: Loaded) -> dict:
+    return {"kind": loaded.document.kind, "name": loaded.document.name, "source": loaded.source,
+            "sha256": loaded.sha256, "text": loaded.text}
+
+
+def _order(candidate: Candidate) -> tuple:
+    return (candidate.cost_per_year, candidate.on_call_total, candidate.name)
+
+
+def optimize(
+    scenario: Loaded,
+    space: Loaded | Expansion,
+    target: Target | str,
+    playbook: Loaded | None = None,
+    *,
+    confidence: float = 0.95,
+    replications: int = 1000,
+    seed: int = 1,
+    jobs: int = 1,
+    executor="local",
+    scheduler: str | None = None,
+    progress: Progress | None = None,
+    exhaustive: bool = False,
+    batch: int = 4,
+) -> OptimizeResult:
+    """Search `space` (a staffing_space document, or its expansion) for the cheapest staffing
+    whose `target` holds at the upper end of its `confidence` interval, in single-incident
+    mode. `executor` as for `compare`; one executor serves the whole search. Raises
+    DocumentError for documents that do not fit, SimulationError for a bad target or setting.
+    """
+    target = parse_target(target) if isinstance(target, str) else target
+    if not 0 < confidence < 1:
+        raise SimulationError(f"confidence must be above 0 and below 1 (e.g. 0.95), got {confidence}")
+    if replications < 2:
+        raise SimulationError(f"replications must be >= 2 for confidence intervals, got {replications}")
+    if batch < 1:
+        raise SimulationError(f"batch must be at least 1, got {batch}")
+    playbook = playbook or resolve(DEFAULT_PLAYBOOK, "playbook")
+    expansion = space if isinstance(space, Expansion) else expand(space)
+    started = _now()
+
+    records = {c.name: _Record(c) for c in expansion.candidates}
+    valid = []
+    for c in expansion.candidates:
+        problems = check_together(scenario, c.staffing, playbook)
+        if problems:
+            records[c.name].status = "invalid"
+            records[c.name].reason = "; ".join(p.message for p in problems)
+        else:
+            valid.append(c)
+    order = sorted(valid, key=_order)
+
+    def evaluate(runner, group: list[Candidate]) -> None:
+        # Progress counts candidate-replications, so a bar sized candidates x replications fills.
+        told = None if progress is None else (lambda count: progress(count * len(group)))
+        result = compare(scenario, [c.staffing for c in group], playbook, replications=replications, seed=seed,
+                         progress=told, executor=runner)
+        for c, option in zip(group, result.options):
+            record = records[c.name]
+            record.figures = _figures(target, option, confidence)
+            record.status = "meets" if record.figures["meets"] else "misses"
+            record.reason = ""
+
+    def cheapest_meeting():
+        return next((records[c.name] for c in order if records[c.name].status == "meets"), None)
+
+    def search(runner) -> dict:
+        queue = list(order)
+        while queue and (exhaustive or cheapest_meeting() is None):
+            group: list[Candidate] = []
+            while queue and len(group) < batch:
+                c = queue.pop(0)
+                missed = [records[o.name] for o in order if records[o.name].status == "misses"]
+                beaten_by = None if exhaustive else next((r for r in missed if r.candidate.at_least(c)), None)
+                if beaten_by is not None:
+                    records[c.name].status = "pruned"
+                    records[c.name].reason = (f"no more people on call than {beaten_by.candidate.label}, "
+                                              "which missed the target")
+                    continue
+                group.append(c)
+            if group:
+                evaluate(runner, group)
+        check = _monotonicity(target, [records[c.name] for c in order if records[c.name].status in ("meets", "misses")])
+        if check["violations"]:
+            # The assumption failed where we can see it: do not trust what it pruned.
+            chosen = cheapest_meeting()
+            limit = chosen.candidate.cost_per_year if chosen else math.inf
+            recheck = [c for c in order if records[c.name].status == "pruned" and c.cost_per_year <= limit]
+            for start in range(0, len(recheck), batch):
+                evaluate(runner, recheck[start:start + batch])
+            check = _monotonicity(target, [records[c.name] for c in order if records[c.name].status in ("meets", "misses")])
+            check["pruned_rechecked"] = len(recheck)
+        return check
+
+    if isinstance(executor, str):
+        with make_executor(executor, jobs, scheduler) as runner:
+            monotonicity = search(runner)
+            ran_on = runner.name
+    else:
+        monotonicity = search(executor)
+        ran_on = executor.name
+
+    chosen = cheapest_meeting()
+    for c in order:
+        record = records[c.name]
+        if record.status == "not evaluated" and chosen is not None:
+            record.reason = "costs at least as much as the chosen staffing"
+    _mark_frontier([records[c.name] for c in order if records[c.name].status in ("meets", "misses")])
+
+    listed = sorted(records.values(), key=lambda r: _order(r.candidate))
+    inputs = [_input(scenario), _input(playbook), _input(expansion.space)] + [_input(b) for b in expansion.bases]
+    return OptimizeResult(
+        target=target, confidence=confidence, seed=seed, replications=replications, exhaustive=exhaustive,
+        batch=batch, records=listed, chosen=chosen, monotonicity=monotonicity, skipped=list(expansion.skipped),
+        inputs=inputs, started=started, finished=_now(), settings={"executor": ran_on, "start": "scenario policy"},
+    )
+
+
+def _monotonicity(target: Target, evaluated: list[_Record]) -> dict:
+    """Every ordered pair (more people on call, fewer) of simulated candidates: the one with
+    more people must not have a higher estimate of the target's statistic."""
+    pairs, violations = 0, []
+    for more in evaluated:
+        for fewer in evaluated:
+            if more is fewer or not more.candidate.at_least(fewer.candidate) or fewer.candidate.at_least(more.candidate):
+                continue
+            pairs += 1
+            a, b = more.value, fewer.value
+            if a is not None and b is not None and a > b + 1e-9:
+                violations.append({"more_people": more.candidate.name, "fewer_people": fewer.candidate.name,
+                                   "more_people_value": a, "fewer_people_value": b})
+    return {"assumption": MONOTONE_ASSUMPTION, "pairs_checked": pairs, "violations": violations}
+
+
+def _mark_frontier(evaluated: list[_Record]) -> None:
+    """Non-dominated simulated candidates: none is at most as costly and at most as slow (on
+    the target's statistic) with one of the two strictly better."""
+    best = math.inf
+    for record in sorted(evaluated, key=lambda r: (r.candidate.cost_per_year,
+                                                   math.inf if r.value is None else r.value, r.candidate.name)):
+        if record.value is not None and record.value < best:
+            record.on_frontier = True
+            best = record.value

@@ -1,0 +1,260 @@
+"""Sensitivity: every parameter moved on its own, paired with the baseline, ranked by its
+effect on p90 time to restore (MTTR); varied documents describe themselves."""
+
+import json
+import re
+import shlex
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from cli import main
+from scenarios import Empirical, Exponential, Fixed, Gamma, LogNormal, Triangular, Weibull, load_text, resolve
+from scenarios.variation import sensitivity_variants, with_changes
+from simulator import compare, make_executor
+from simulator.sensitivity import _Restores, _sections, parse_change, sensitivity
+from simulator.summary import PairSummary
+
+ROOT = Path(__file__).resolve().parents[1]
+N = 300
+
+FAMILIES = [
+    Fixed(value=3),
+    Exponential(dist="exponential", mean=4),
+    LogNormal(dist="lognormal", median=2, p90=5),
+    Triangular(dist="triangular", min=1, mode=2, max=6),
+    Gamma(dist="gamma", mean=3, sd=1.5),
+    Weibull(dist="weibull", shape=1.5, scale=3),
+    Empirical(dist="empirical", samples=[1, 2, 5, 9]),
+]
+
+
+@pytest.fixture(scope="module")
+def trio():
+    return (resolve("cloudflare-2019-waf", "scenario"), resolve("cloudflare-2019-sre", "staffing"),
+            resolve("itil-major-incident", "playbook"))
+
+
+@pytest.fixture(scope="module")
+def sweep(trio):
+    return sensitivity(*trio, change=0.25, replications=N, seed=5)
+
+
+@pytest.mark.parametrize("dist", FAMILIES, ids=lambda d: d.dist)
+def test_scaled_distribution_draws_exactly_factor_times_as_long(dist):
+    scaled = dist.scaled(1.25)
+    assert type(scaled) is type(dist)
+    original = dist.sample(np.random.default_rng(9), 1000)
+    assert np.allclose(scaled.sample(np.random.default_rng(9), 1000), 1.25 * original)
+    assert scaled.mean == pytest.approx(1.25 * dist.mean)
+    assert scaled.variance == pytest.approx(1.25**2 * dist.variance)
+    for bad in (0, -1, float("nan"), "2"):
+        with pytest.raises(ValueError, match="scaling factor"):
+            dist.scaled(bad)
+
+
+def test_change_is_a_fraction_between_0_and_100_percent():
+    assert parse_change("25%") == 0.25 and parse_change("0.5") == 0.5 and parse_change(0.1) == 0.1
+    for bad in ("0%", "100%", "150%", "1.5", "lots", "-10%"):
+        with pytest.raises(Exception, match="change must"):
+            parse_change(bad)
+
+
+def test_variants_reload_to_the_same_model_and_change_one_thing(trio):
+    scenario, staffing, playbook = trio
+    variants, skipped = sensitivity_variants(scenario, staffing, playbook, 0.25)
+    for v in variants:
+        again = load_text(v.document.text, expect=v.kind)
+        assert again.document == v.document.document and again.sha256 == v.document.sha256
+    names = [v.document.document.name for v in variants if v.kind == "staffing"]
+    assert len(set(names)) == len(names)
+    parameters = {v.parameter for v in variants}
+    for pool in ("roles.incident_manager", "roles.technical_lead", "resolver_groups.sre"):
+        assert {f"staffing.{pool}.on_call", f"staffing.{pool}.acknowledge.in_hours", f"staffing.{pool}.skill"} <= parameters
+    assert {"scenario.diagnosis.time", "playbook.declaration", "playbook.communications"} <= parameters
+
+    sre_up = next(v for v in variants if v.parameter == "staffing.resolver_groups.sre.on_call" and v.direction == "up")
+    base_pools = staffing.document.model_dump()["resolver_groups"]
+    varied = sre_up.document.document.model_dump()["resolver_groups"]
+    assert varied["sre"]["on_call"] == 4 and {**varied["sre"], "on_call": 3} == base_pools["sre"]
+    assert sre_up.document.document.roles == staffing.document.roles
+
+    declare = next(v for v in variants if v.parameter == "playbook.declaration" and v.direction == "down")
+    steps = {s.id: s for s in declare.document.document.steps}
+    original = {s.id: s for s in playbook.document.steps}
+    assert steps["declare"].duration.median == pytest.approx(0.75 * original["declare"].duration.median)
+    assert [s for s in steps if steps[s] != original[s]] == ["declare"]
+    assert declare.document.document.name == playbook.document.name  # random streams stay keyed the same
+
+    # 24x7 cover never uses the pager delay: skipped, with the reason.
+    reasons = {(s.parameter, s.direction): s.reason for s in skipped}
+    assert "around the clock" in reasons[("staffing.resolver_groups.sre.acknowledge.out_of_hours", "up")]
+
+
+def test_impossible_or_useless_changes_are_skipped_with_a_reason(trio, write):
+    scenario, _, playbook = trio
+    path = write("staff.yaml", """
+        kind: staffing
+        version: 1
+        name: thin
+        roles:
+          incident_manager: {on_call: 0, rota: 3}
+          technical_lead: {on_call: 1}
+        resolver_groups:
+          sre:
+            on_call: 2
+            rota: 2
+            coverage: {type: business_hours, timezone: Europe/London, pager: false}
+            escalation: {timeout: 10m}
+        """)
+    staffing = resolve(path, "staffing")
+    variants, skipped = sensitivity_variants(scenario, staffing, playbook, 0.5)
+    reasons = {(s.parameter, s.direction): s.reason for s in skipped}
+    assert "nobody is on call already" in reasons[("staffing.roles.incident_manager.on_call", "down")]
+    assert "leave nobody" in reasons[("staffing.roles.technical_lead.on_call", "down")]
+    assert "no pager" in reasons[("staffing.resolver_groups.sre.acknowledge.out_of_hours", "down")]
+    by_key = {(v.parameter, v.direction): v for v in variants}
+    up = by_key[("staffing.resolver_groups.sre.on_call", "up")]
+    assert up.document.document.resolver_groups["sre"].rota == 3 and "rota raised" in up.after
+    timeout = by_key[("staffing.resolver_groups.sre.escalation.timeout", "down")]
+    assert timeout.document.document.resolver_groups["sre"].escalation.timeout == 5.0
+
+
+def test_documents_that_do_not_fit_are_refused_with_every_problem(trio):
+    scenario, _, playbook = trio
+    with pytest.raises(Exception) as err:
+        sensitivity_variants(scenario, resolve("gitlab-2017-oncall", "staffing"), playbook, 0.25)
+    assert "sre" in str(err.value)
+
+
+def test_sweep_ranks_paired_effects_on_p90_with_intervals(sweep, trio):
+    out = sweep.to_dict()
+    assert out["format"] == "warroom.sensitivity/1" and out["seed"] == 5 and out["replications"] == N
+    assert "mean time to restore service" in out["about"]
+    rows = out["rows"]
+    sizes = [abs(r["p90_diff"]) for r in rows]
+    assert sizes == sorted(sizes, reverse=True) and [r["rank"] for r in rows] == list(range(1, len(rows) + 1))
+    for r in rows:
+        assert r["p90_diff_ci_low"] <= r["p90_diff"] + 1e-9 and r["p90_diff"] <= r["p90_diff_ci_high"] + 1e-9
+        assert r["p90"] == pytest.approx(out["baseline"]["p90"] + r["p90_diff"])
+    by = {(r["parameter"], r["direction"]): r for r in rows}
+    # Slower diagnosis and less skilled SREs restore later; faster ones sooner - clearly.
+    assert by[("scenario.diagnosis.time", "up")]["p50_effect"] == "slower"
+    assert by[("staffing.resolver_groups.sre.skill", "down")]["p90_effect"] == "slower"
+    assert by[("staffing.resolver_groups.sre.skill", "up")]["p90_effect"] == "faster"
+    # Writing the first update is not on the path to restoring service: no incident changes.
+    assert by[("playbook.communications", "up")]["p90_effect"] == "none"
+    # Every varied document is named by its hash, and its text is kept.
+    hashes = {i["sha256"] for i in out["inputs"]}
+    assert all(r["sha256"] in hashes for r in rows)
+    json.dumps(out)
+
+
+def test_document_variants_are_paired_exactly_as_compare_pairs_options(trio):
+    """The sink-based pairing used for varied scenarios and playbooks gives the numbers compare
+    gives when it pairs two staffing options itself."""
+    scenario, staffing, playbook = trio
+    variants, _ = sensitivity_variants(scenario, staffing, playbook, 0.25)
+    variant = next(v for v in variants if v.parameter == "staffing.resolver_groups.sre.skill" and v.direction == "down")
+    native = compare(scenario, [staffing, variant.document], playbook, replications=N, seed=3)
+    base_rows, variant_rows = _Restores(staffing.document.name), _Restores(variant.document.document.name)
+    base = compare(scenario, [staffing], playbook, replications=N, seed=3, incident_sink=base_rows)
+    alone = compare(scenario, [variant.document], playbook, replications=N, seed=3, incident_sink=variant_rows)
+    pair = PairSummary()
+    pair.add(base_rows.values, variant_rows.values, _sections(N))
+    described = pair.describe(base.options[0].summary.metrics["time_to_restore"],
+                              alone.options[0].summary.metrics["time_to_restore"], True)
+    expected = native.difference(variant.document.document.name, "time_to_restore")
+    for key in ("mean_diff", "ci95", "p50_diff", "p50_ci95", "p90_diff", "p90_ci95"):
+        assert described[key] == expected[key], key
+
+
+def test_one_executor_serves_the_sweep_and_numbers_do_not_depend_on_it(trio, sweep):
+    with make_executor("local", 2) as runner:
+        again = sensitivity(*trio, change=0.25, replications=N, seed=5, executor=runner)
+    assert again.settings["executor"] == "local, 2 processes"
+    assert again.to_dict()["rows"] == sweep.to_dict()["rows"]
+
+
+def test_a_dask_cluster_entered_once_gives_the_same_sweep(trio, sweep):
+    from simulator import DaskExecutor
+
+    with DaskExecutor(workers=2) as cluster:
+        on_dask = sensitivity(*trio, change=0.25, replications=N, seed=5, executor=cluster)
+    assert on_dask.settings["executor"] == "dask LocalCluster, 2 workers"
+    assert on_dask.to_dict()["rows"] == sweep.to_dict()["rows"]
+
+
+def test_report_renders_tornado_table_and_escapes_text(sweep):
+    from reports.sensitivity import render_sensitivity
+
+    out = sweep.to_dict()
+    out["inputs"][1]["name"] = "<script>alert(1)</script>"
+    html = render_sensitivity(out, "html")
+    assert "<svg" in html and "mean time to restore service" in html and "<script>alert" not in html
+    assert out["rows"][0]["label"] in html
+    md = render_sensitivity(out, "md")
+    assert "| 1 |" in md and "ranked by its effect on p90" in md
+    with pytest.raises(ValueError, match="not a sensitivity result"):
+        render_sensitivity({"format": "warroom.results/2"}, "html")
+
+
+@pytest.fixture
+def run():
+    runner = CliRunner()
+    return lambda *args: runner.invoke(main, [str(a) for a in args])
+
+
+def test_cli_prints_the_ranking_and_writes_a_report(run, tmp_path):
+    report = tmp_path / "sens.md"
+    result = run("sensitivity", "cloudflare-2019-waf", "--staffing", "cloudflare-2019-sre", "-n", 200, "--seed", 2,
+                 "--report", report)
+    assert result.exit_code == 0, result.output
+    assert "mean time to restore service" in result.output and "Largest effect on p90" in result.output
+    assert "Not run" in result.output and report.exists()
+    as_json = run("sensitivity", "cloudflare-2019-waf", "--staffing", "cloudflare-2019-sre", "-n", 200, "--seed", 2,
+                  "--change", "10%", "--json")
+    assert as_json.exit_code == 0
+    data = json.loads(as_json.output)
+    assert data["change"] == 0.1 and all("text" not in i for i in data["inputs"])
+
+
+def test_cli_bad_input_exits_2_without_traceback(run):
+    bad_change = run("sensitivity", "cloudflare-2019-waf", "--staffing", "cloudflare-2019-sre", "--change", "150%")
+    assert bad_change.exit_code == 2 and "change must" in bad_change.output
+    unknown = run("sensitivity", "cloudflare-2019-waf", "--staffing", "no-such-staffing")
+    assert unknown.exit_code == 2 and "no bundled staffing" in unknown.output
+    misfit = run("sensitivity", "cloudflare-2019-waf", "--staffing", "gitlab-2017-oncall", "-n", 50)
+    assert misfit.exit_code == 2 and "sre" in misfit.output and "Traceback" not in misfit.output
+
+
+def test_help_teaches_with_examples(run):
+    result = run("sensitivity", "--help")
+    assert result.exit_code == 0
+    assert "warroom sensitivity cloudflare-2019-waf" in result.output and "mean time to restore" in result.output
+
+
+def test_howto_commands_run(tmp_path, monkeypatch):
+    text = (ROOT / "docs" / "howto" / "sensitivity-and-optimize.md").read_text()
+    commands = [line for block in re.findall(r"```sh\n(.*?)```", text, re.S) for line in block.splitlines()
+                if line.startswith("warroom ")]
+    assert len(commands) >= 4
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    for command in commands:
+        args = [str(ROOT / a) if a.startswith("docs/") else a for a in shlex.split(command)[1:]]
+        args = ["150" if a == "2000" else a for a in args]
+        result = runner.invoke(main, args)
+        assert result.exit_code == 0, (command, result.output)
+    assert (tmp_path / "sensitivity.html").exists() and (tmp_path / "search.html").exists()
+
+
+def test_with_changes_reports_an_invalid_change(trio):
+    from scenarios import DocumentError
+
+    _, staffing, _ = trio
+    with pytest.raises(DocumentError) as err:
+        with_changes(staffing, {("roles", "incident_manager", "rota"): 0}, "rota to 0")
+    assert "rota" in str(err.value)
