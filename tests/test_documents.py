@@ -68,9 +68,9 @@ def test_duplicate_yaml_keys_are_rejected_with_both_lines():
 @pytest.mark.parametrize(
     "text, expected",
     [
-        ("kind: runbook\nversion: 1\n", "doc.yaml:1: kind: unknown kind 'runbook' (expected one of scenario, staffing, playbook, roster, responses, improvement_plan)"),
+        ("kind: runbook\nversion: 1\n", "doc.yaml:1: kind: unknown kind 'runbook' (expected one of scenario, staffing, playbook, roster, responses, improvement_plan, staffing_space)"),
         ("kind: staffing\nversion: 7\nname: x\n", "doc.yaml:2: version: unsupported version 7 for a staffing document (supported: 1)"),
-        ("version: 1\nname: x\n", "doc.yaml:1: kind: missing (expected one of scenario, staffing, playbook, roster, responses, improvement_plan)"),
+        ("version: 1\nname: x\n", "doc.yaml:1: kind: missing (expected one of scenario, staffing, playbook, roster, responses, improvement_plan, staffing_space)"),
         ("kind: [unclosed\n", "not valid YAML"),
     ],
 )
