@@ -12,9 +12,9 @@ def _fmt(value, digits=1) -> str:
 
 
 def _ci(pair) -> str:
-    if not pair or pair[0] is None:
+    if not pair or all(v is None for v in pair):
         return ""
-    return f"[{pair[0]:.1f}, {pair[1]:.1f}]"
+    return "[" + ", ".join("?" if v is None else f"{v:.1f}" for v in pair) + "]"
 
 
 def table(header: list[str], rows: list[list[str]], align: str | None = None) -> str:

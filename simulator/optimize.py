@@ -140,6 +140,16 @@ class _Record:
         }
 
 
+def _replications_for_bound(q: float, confidence: float) -> int:
+    """The fewest independent values whose binomial rank bound for the q-quantile stays in the sample."""
+    from scipy import stats
+
+    n = 2
+    while int(stats.binom.ppf(0.5 + confidence / 2, n, q)) + 1 > n:
+        n = int(n * 1.25) + 1
+    return n
+
+
 _FIGURES = ("value", "ci_low", "ci_high", "meets", "restore_mean", "restore_p50", "restore_p90", "restore_p90_ci_low",
             "restore_p90_ci_high", "outage_cost_per_year")
 
@@ -187,10 +197,17 @@ class OptimizeResult:
         t = self.target
         name = METRIC_TITLES[t.metric][0].lower() + METRIC_TITLES[t.metric][1:]
         if self.chosen is None:
-            evaluated = [r for r in self.records if r.status == "misses" and r.figures.get("ci_high") is not None]
+            evaluated = [r for r in self.records if r.status == "misses" and r.figures.get("ci_high") is not None
+                         and not math.isnan(r.figures["ci_high"])]
             closest = min(evaluated, key=lambda r: r.figures["ci_high"], default=None)
             tail = (f"; the closest is {closest.candidate.label} (upper {self.confidence:.0%} bound "
                     f"{closest.figures['ci_high']:.1f} min)") if closest else ""
+            unbounded = [r for r in self.records if r.status == "misses" and r.figures.get("ci_high") is not None
+                         and math.isnan(r.figures["ci_high"])]
+            if unbounded and t.quantile is not None:
+                tail += (f"; {len(unbounded)} candidate(s) had too few incidents to put a {self.confidence:.0%} upper "
+                         f"bound on {t.statistic} at all (at least {_replications_for_bound(t.quantile, self.confidence)} "
+                         "replications are needed)")
             return f"No staffing in the space meets {t.text} with {self.confidence:.0%} confidence{tail}."
         f = self.chosen.figures
         return (f"Cheapest staffing meeting {t.text} with {self.confidence:.0%} confidence: {self.chosen.candidate.label}, "

@@ -136,6 +136,7 @@ class SimulationResult:
     settings: dict = field(default_factory=dict)
     differences: list = field(default_factory=list)
     status: str = "ok"
+    calibration: list = field(default_factory=list)  # documents fitted to history: see api.calibrations
 
     @property
     def incidents(self) -> pd.DataFrame:
@@ -165,7 +166,10 @@ class SimulationResult:
                 continue
             lo, hi = d["p90_ci95"]
             diff = d["p90_diff"]
-            if hi < 0:
+            if math.isnan(lo) or math.isnan(hi):
+                what = (f"changes p90 time to restore (MTTR) by {diff:+.1f} min, with too few replications "
+                        f"for an interval (at least 100 are needed)")
+            elif hi < 0:
                 what = f"cuts p90 time to restore (MTTR) by {-diff:.1f} min (95% CI {-hi:.1f} to {-lo:.1f})"
             elif lo > 0:
                 what = f"adds {diff:.1f} min to p90 time to restore (MTTR) (95% CI {lo:.1f} to {hi:.1f})"
@@ -199,6 +203,7 @@ class SimulationResult:
             "inputs": self.inputs,
             "headline": HEADLINE,
             "histogram_bins": BINS,
+            "calibrated_from": self.calibration,
         }
         if len(self.options) == 1:
             only = self.options[0].to_dict()

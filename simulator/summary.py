@@ -284,7 +284,11 @@ class MetricSummary:
             return math.nan, math.nan
         lo = int(stats.binom.ppf((1 - level) / 2, n, q))
         hi = int(stats.binom.ppf(0.5 + level / 2, n, q))
-        return self._value(self.histogram.at_rank(max(lo, 1))), self._value(self.histogram.at_rank(min(hi + 1, n)))
+        # A bound whose rank falls outside the sample is unknown, not the sample's min or max:
+        # with too few values the data cannot bound a tail quantile at this level.
+        low = self._value(self.histogram.at_rank(lo)) if lo >= 1 else math.nan
+        high = self._value(self.histogram.at_rank(hi + 1)) if hi + 1 <= n else math.nan
+        return low, high
 
 
 @dataclass

@@ -2,6 +2,7 @@
 search a brute-force evaluation can check; bad targets and spaces give clear errors."""
 
 import json
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -316,3 +317,22 @@ def test_help_teaches_with_examples(run):
     result = run("optimize", "--help")
     assert result.exit_code == 0
     assert "p90(time_to_restore) <= 45m" in result.output and "staffing_space" in result.output
+
+
+def test_a_tail_target_the_runs_cannot_bound_is_never_met():
+    """p99.9 from 300 incidents has no 95% upper bound: no candidate may claim to meet it."""
+    from click.testing import CliRunner
+
+    from cli import main
+
+    ran = CliRunner().invoke(main, ["optimize", "cloudflare-2019-waf", "--staffing-space",
+                                    str(Path(__file__).resolve().parents[1] / "docs/examples/cloudflare-2019-space.yaml"), "--target",
+                                    "p99.9(time_to_restore) <= 100m", "-n", "300", "-q", "--json"])
+    assert ran.exit_code == 0, ran.output
+    import json
+
+    out = json.loads(ran.output)
+    assert out["chosen"] is None
+    evaluated = [c for c in out["candidates"] if c["status"] == "misses"]
+    assert evaluated and all(c["ci_high"] is None for c in evaluated)
+    assert "too few incidents to put a 95% upper bound" in " ".join(out["verdict"] if isinstance(out["verdict"], list) else [out["verdict"]])

@@ -270,3 +270,24 @@ def test_an_unreachable_scheduler_is_a_clear_error():
     assert ran.exit_code == 2
     assert "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in ran.output
     assert "Traceback" not in ran.output
+
+
+def test_a_quantile_bound_beyond_the_sample_is_unknown_not_the_maximum():
+    """With 20 values the data cannot put a 95% upper bound on p95 (its binomial rank is past
+    the largest value); reporting the maximum would claim confidence the sample does not have."""
+    x = np.random.default_rng(2).lognormal(3.0, 0.5, 20)
+    small = MetricSummary()
+    small.add(x, [])
+    low, high = small.describe(True)["p95_ci95"]
+    assert math.isnan(high) and low <= small.quantile(0.95)
+    y = np.random.default_rng(2).lognormal(3.0, 0.5, 2000)
+    large = MetricSummary()
+    large.add(y, [])
+    low, high = large.describe(True)["p95_ci95"]
+    assert low < large.quantile(0.95) < high < y.max()
+
+
+def test_verdict_says_when_there_are_too_few_replications_for_an_interval(documents):
+    scenario, options = documents
+    result = compare(scenario, options, replications=30, seed=1)
+    assert "too few replications for an interval" in result.verdicts()[0]
