@@ -832,6 +832,11 @@ def _write_report(output, target: Path, what: str | None = None) -> None:
         click.echo(f"{what} written to {target}")
 
 
+def _bound(value) -> str:
+    """An interval end, or 'unbounded' when the data cannot give one at the asked confidence."""
+    return "unbounded" if value is None else f"{value:.1f}"
+
+
 def _format_of(path: str | None, default: str) -> str:
     suffix = Path(path).suffix.lower().lstrip(".") if path else ""
     return {"htm": "html", "markdown": "md"}.get(suffix, suffix) if suffix in ("html", "htm", "md", "markdown",
@@ -1482,7 +1487,8 @@ def optimize_command(scenario, space, target, confidence, exhaustive, playbook, 
     rows = []
     chosen = (out["chosen"] or {}).get("name")
     for c in out["candidates"]:
-        ci = f"[{c['ci_low']:.1f}, {c['ci_high']:.1f}]" if c.get("ci_low") is not None else ""
+        ci = (f"[{_bound(c.get('ci_low'))}, {_bound(c.get('ci_high'))}]"
+                  if c.get("ci_low") is not None or c.get("ci_high") is not None else "")
         mark = " <- chosen" if c["name"] == chosen else (" (frontier)" if c["on_frontier"] else "")
         rows.append([c["name"] + mark, f"{c['staffing_cost_per_year']:,.0f}",
                      f"{c['value']:.1f}" if c.get("value") is not None else "-", ci, c["status"],
