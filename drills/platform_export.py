@@ -7,7 +7,8 @@ Times: the journal counts scenario minutes from impact start (t = 0). They are l
 from the drill's real start (the wall-clock time of its `start` control event, minus that
 event's minute; the drill's creation time if it never started), so durations are the
 drill's own whatever its speed, pauses or jumps. Milestones the drill never reached are
-left out (incident.io, Grafana) or null (Rootly, canonical), never invented.
+left out (incident.io, Grafana) or null (Rootly, canonical), never invented. Not every
+payload can carry every milestone: `ROUND_TRIP` lists what each gives back on import.
 """
 
 from __future__ import annotations
@@ -23,19 +24,33 @@ from scenarios.history.canonical_io import canonical_document
 from .errors import DrillError
 from .journal import JOURNAL_FORMAT
 
-__all__ = ["PLATFORMS", "MILESTONE_COLUMNS_OF_DRILL", "platform_payload", "drill_start", "drill_milestones",
-           "drill_canonical_table"]
+__all__ = ["PLATFORMS", "SEVERITIES", "MAJOR_SEVERITIES", "MILESTONE_COLUMNS_OF_DRILL", "ROUND_TRIP",
+           "platform_payload", "drill_start", "drill_milestones", "drill_canonical_table"]
 
 PLATFORMS = ("canonical", "incident.io", "grafana", "rootly")
+# The severities a drill can be given; sev1 and sev2 are major (the history default `major`
+# is sev0-sev2, and sev0 is not a severity a drill is run at).
+SEVERITIES = ("sev1", "sev2", "sev3", "sev4", "sev5")
+MAJOR_SEVERITIES = ("sev1", "sev2")
 
 # SPEC 3.1 milestone (journal) -> canonical column. `restored` is what platforms call mitigated.
 MILESTONE_COLUMNS_OF_DRILL = {
     "impact_start": "impact_started", "detected": "detected", "acknowledged": "acknowledged",
     "declared": "declared", "assembled": "assembled", "restored": "mitigated", "resolved": "resolved",
 }
+# The canonical milestones `warroom history import --source PLATFORM` reads back from each
+# payload with the default mapping; the others travel only as text (Grafana activity items)
+# or not at all (Rootly has no declared or assembled field; declared would come from
+# created_at, which a drill export does not invent).
+ROUND_TRIP = {
+    "canonical": tuple(MILESTONE_COLUMNS_OF_DRILL.values()),
+    "incident.io": tuple(MILESTONE_COLUMNS_OF_DRILL.values()),
+    "rootly": ("impact_started", "detected", "acknowledged", "mitigated", "resolved"),
+    "grafana": ("impact_started", "resolved"),
+}
 _ROOTLY_FIELDS = {"impact_started": "started_at", "detected": "detected_at", "acknowledged": "acknowledged_at",
                   "mitigated": "mitigated_at", "resolved": "resolved_at"}
-_GRAFANA_SEVERITY = {"sev0": "critical", "sev1": "critical", "sev2": "major"}
+_GRAFANA_SEVERITY = {"sev1": "critical", "sev2": "major"}
 
 
 def _checked(journal: dict) -> dict:
@@ -96,11 +111,19 @@ def _summary(journal: dict, start: pd.Timestamp) -> str:
             f"{iso_z(start)}; this is an exercise, not a real incident.")
 
 
+def _severity(severity: str) -> str:
+    if severity not in SEVERITIES:
+        raise DrillError(f"unknown severity {severity!r} (expected one of {', '.join(SEVERITIES)})")
+    return severity
+
+
 def drill_canonical_table(journal: dict, *, severity: str = "sev1") -> pd.DataFrame:
-    """The drill as one row of the canonical incident table, `is_drill` true."""
+    """The drill as one row of the canonical incident table, `is_drill` true, `is_major` for sev1 and sev2."""
     journal = _checked(journal)
+    severity = _severity(severity)
     row: dict[str, Any] = {"id": journal["drill"]["id"], "source": "warroom", "title": _title(journal),
-                           "service": _service(journal), "severity": severity, "is_major": True, "is_drill": True}
+                           "service": _service(journal), "severity": severity,
+                           "is_major": severity in MAJOR_SEVERITIES, "is_drill": True}
     row.update(drill_milestones(journal))
     return canonical_frame([row])
 
@@ -192,12 +215,14 @@ def platform_payload(journal: dict, platform: str, *, severity: str = "sev1",
                      mapping: HistoryMapping | None = None) -> dict | list:
     """The drill journal (a `warroom.journal/1` dict) as `platform`'s payload (one of PLATFORMS).
 
-    `severity` is the canonical severity to give the drill (drills rehearse major
-    incidents). `mapping` (incident.io only) names the timestamps as the organisation does;
-    by default the first built-in name of each milestone. Raises DrillError for an unknown
-    platform or something that is not a journal.
+    `severity` is the canonical severity to give the drill, one of SEVERITIES (drills
+    rehearse major incidents: sev1 by default). `mapping` (incident.io only) names the
+    timestamps as the organisation does; by default the first built-in name of each
+    milestone. Raises DrillError for an unknown platform or severity, or something that is
+    not a journal. ROUND_TRIP says which milestones each payload gives back when imported.
     """
     journal = _checked(journal)
+    severity = _severity(severity)
     if platform == "canonical":
         document = canonical_document(drill_canonical_table(journal, severity=severity), source="warroom",
                                       source_file=f"drill {journal['drill']['id']}")

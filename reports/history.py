@@ -59,8 +59,11 @@ def render_history_kpis(kpis: dict, fmt: str = "html") -> str | bytes:
     majors = {p["period"]: p["count"] for p in kpis["majors"]["per_quarter"]}
     quarters = [{"period": p["period"], "major": majors.get(p["period"], 0), "all": p["count"]}
                 for p in kpis["all_incidents"]["per_quarter"]]
+    major_months = {p["period"]: p["count"] for p in kpis["majors"]["per_month"]}
+    months = [{"period": p["period"], "major": major_months.get(p["period"], 0), "all": p["count"]}
+              for p in kpis["all_incidents"]["per_month"] if p["count"]]
     context = {
-        "k": kpis, "source": _source_line(kpis), "quarters": quarters, **_helpers(),
+        "k": kpis, "source": _source_line(kpis), "quarters": quarters, "months": months, **_helpers(),
         "charts": {
             "months": incidents_per_period_chart(kpis["all_incidents"]["per_month"], kpis["majors"]["per_month"],
                                                  "month (UTC)"),

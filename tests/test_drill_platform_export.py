@@ -12,8 +12,8 @@ from click.testing import CliRunner
 
 from cli import main
 from drills import DrillError
-from drills.platform_export import PLATFORMS, drill_milestones, drill_start, platform_payload
-from scenarios.history import HistoryMapping, read_history, read_history_document
+from drills.platform_export import PLATFORMS, ROUND_TRIP, drill_milestones, drill_start, platform_payload
+from scenarios.history import MILESTONE_COLUMNS, HistoryMapping, read_history, read_history_document
 
 # The published Cloudflare 2019 timeline the scripted responses replay (SPEC 3.1), in minutes.
 CLOUDFLARE_MINUTES = {"impact_started": 0, "detected": 3, "mitigated": 27, "resolved": 75}
@@ -105,14 +105,58 @@ def test_every_payload_carries_the_drill_milestone_times(journal):
     assert row["created"] is None and row["closed"] is None  # the drill did not record them: not invented
 
 
+def test_the_round_trip_table_is_the_one_the_exporter_states():
+    assert ROUND_TRIP == ROUND_TRIP_COLUMNS
+
+
 @pytest.mark.parametrize("platform", PLATFORMS)
-def test_importing_the_export_back_gives_the_drill_with_the_same_times(tmp_path, journal, platform):
+def test_importing_the_export_back_gives_exactly_the_stated_milestones(tmp_path, journal, platform):
+    """Each payload gives back exactly the milestones it is documented to carry, at the same
+    times; every other milestone is missing (Grafana: only impact start and resolution)."""
     imported = read_history(write(tmp_path, platform_payload(journal, platform)), platform)
     (row,) = imported.table.to_dict("records")
     assert row["is_drill"] is True and row["id"] == journal["drill"]["id"]
     expected = expected_times(journal)
-    for column in ROUND_TRIP_COLUMNS[platform]:
-        assert row[column] == expected[column], column
+    assert set(ROUND_TRIP_COLUMNS[platform]) <= set(expected)  # the drill reached them all
+    for column in MILESTONE_COLUMNS:
+        if column in ROUND_TRIP_COLUMNS[platform]:
+            assert row[column] == expected[column], column
+        else:
+            assert pd.isna(row[column]), column
+
+
+def test_the_reference_states_the_round_trip_of_each_payload():
+    from pathlib import Path
+
+    text = (Path(__file__).parents[1] / "docs" / "reference" / "history.md").read_text(encoding="utf-8")
+    stated = {}
+    for line in text.splitlines():
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        if line.startswith("| ") and cells[0] in PLATFORMS and len(cells) == 3:
+            stated[cells[0]] = cells[1]
+    assert set(stated) == set(PLATFORMS)
+    for platform in ("rootly", "grafana"):
+        assert stated[platform] == ", ".join(f"`{c}`" for c in ROUND_TRIP_COLUMNS[platform])
+    assert "holds the rows of several drills" not in text
+    howto = (Path(__file__).parents[1] / "docs" / "howto" / "history.md").read_text(encoding="utf-8")
+    assert "rows of several drills" not in howto
+
+
+@pytest.mark.parametrize("severity, major", [("sev1", True), ("sev2", True), ("sev3", False), ("sev5", False)])
+def test_the_severity_decides_whether_the_canonical_drill_is_major(tmp_path, journal, severity, major):
+    (row,) = platform_payload(journal, "canonical", severity=severity)["incidents"]
+    assert row["severity"] == severity and row["is_major"] is major
+    (back,) = read_history(write(tmp_path, platform_payload(journal, "canonical", severity=severity)),
+                           "canonical").table.to_dict("records")
+    assert back["is_major"] is major
+
+
+def test_an_unknown_severity_is_refused(journal, store):
+    with pytest.raises(DrillError, match="unknown severity 'sev0'"):
+        platform_payload(journal, "rootly", severity="sev0")
+    result = CliRunner().invoke(main, ["drill", "export", "latest", "--store", str(store), "--as", "rootly",
+                                       "--severity", "critical"])
+    assert result.exit_code == 2 and "'critical' is not one of 'sev1', 'sev2', 'sev3', 'sev4', 'sev5'" in result.output
 
 
 def test_grafana_timeline_lists_what_happened_but_not_the_facilitator_notes(journal):
@@ -189,3 +233,19 @@ def test_drill_export_as_platform_on_the_command_line(tmp_path, store, journal):
     assert row["is_drill"] and row["mitigated"] == expected_times(journal)["mitigated"]
     bad = runner.invoke(main, ["drill", "export", "latest", "--store", str(store), "--as", "jira"])
     assert bad.exit_code == 2
+    as_sev3 = runner.invoke(main, ["drill", "export", "latest", "--store", str(store), "--as", "canonical",
+                                   "--severity", "sev3", "-o", str(out)])
+    assert as_sev3.exit_code == 0, as_sev3.output
+    (row,) = read_history(out, "canonical").table.to_dict("records")  # -o replaced the file: one row
+    assert row["severity"] == "sev3" and not row["is_major"]
+
+
+def test_drill_export_as_canonical_takes_only_csv_or_json(tmp_path, store):
+    out = tmp_path / "drill.txt"
+    result = CliRunner().invoke(main, ["drill", "export", "latest", "--store", str(store), "--as", "canonical",
+                                       "-o", str(out)])
+    assert result.exit_code == 2 and ".csv or .json" in result.output and not out.exists()
+    as_json = CliRunner().invoke(main, ["drill", "export", "latest", "--store", str(store), "--as", "canonical",
+                                        "-o", str(tmp_path / "drill.json")])
+    assert as_json.exit_code == 0, as_json.output
+    assert json.loads((tmp_path / "drill.json").read_text(encoding="utf-8"))["format"] == "warroom.incidents/1"

@@ -5,6 +5,7 @@ bad input reported at once with its row and field."""
 from __future__ import annotations
 
 import json
+import shlex
 from pathlib import Path
 
 import pandas as pd
@@ -38,6 +39,10 @@ SAMPLES = [
 ]
 
 
+# A ServiceNow CSV is in the exporting user's zone: it cannot be read without naming it.
+SAMPLE_OPTIONS = {"servicenow.csv": {"assume_timezone": "UTC"}}
+
+
 def read(name: str, source: str, **options):
     return read_history(FIXTURES / name, source, **options)
 
@@ -61,7 +66,7 @@ def problem_places(error_or_problems) -> set[tuple]:
 
 @pytest.mark.parametrize("name, source, shape, count, drills", SAMPLES, ids=[s[0] for s in SAMPLES])
 def test_each_sample_reads_into_the_canonical_table(name, source, shape, count, drills):
-    imported = read(name, source)
+    imported = read(name, source, **SAMPLE_OPTIONS.get(name, {}))
     table = imported.table
     assert list(table.columns) == list(CANONICAL_COLUMNS)
     assert imported.shape == shape and imported.problems == [] and imported.source == source
@@ -79,7 +84,7 @@ def test_every_source_has_a_sample():
 
 @pytest.mark.parametrize("name, source", [(s[0], s[1]) for s in SAMPLES], ids=[s[0] for s in SAMPLES])
 def test_the_canonical_file_written_reads_back_identically(tmp_path, name, source):
-    imported = read(name, source)
+    imported = read(name, source, **SAMPLE_OPTIONS.get(name, {}))
     for suffix in ("csv", "json"):
         target = tmp_path / f"history.{suffix}"
         write_canonical(imported.table, target, source=source, source_file=name)
@@ -188,7 +193,7 @@ def test_servicenow_times_without_zone_are_utc_and_major_comes_from_the_major_in
     rejected = row(imported, "INC0010270")
     assert rejected["severity"] == "sev2" and not rejected["is_major"]  # proposed, then rejected
     assert pd.isna(row(imported, "INC0010260")["closed"])
-    csv_export = read("servicenow.csv", "servicenow")
+    csv_export = read("servicenow.csv", "servicenow", assume_timezone="UTC")
     banking = row(csv_export, "INC0011010")
     assert banking["severity"] == "sev1" and banking["is_major"] and banking["service"] == "Online banking"
     assert banking["declared"] == utc("2025-05-06T18:19:00Z")
@@ -207,6 +212,50 @@ def test_servicenow_uses_the_utc_value_not_the_display_value():
 def test_assume_timezone_reads_a_servicenow_csv_written_in_local_time():
     imported = read("servicenow.csv", "servicenow", assume_timezone="Europe/London")
     assert row(imported, "INC0011002")["detected"] == utc("2025-05-02T06:30:00Z")  # BST
+
+
+def test_a_servicenow_csv_without_its_time_zone_is_refused_naming_the_file_and_the_fix():
+    for skip in (False, True):  # a problem of the whole file: --skip-bad-rows cannot skip it
+        with pytest.raises(HistoryError) as caught:
+            read("servicenow.csv", "servicenow", skip_bad_rows=skip)
+        (problem,) = caught.value.problems
+        assert problem.file.endswith("servicenow.csv") and problem.row is None
+        assert "exporting user's time zone" in problem.message and "--assume-timezone" in problem.message
+    result = CliRunner().invoke(main, ["history", "import", str(FIXTURES / "servicenow.csv"), "--source", "servicenow"])
+    assert result.exit_code == 2 and "servicenow.csv" in result.stderr and "--assume-timezone" in result.stderr
+    assert "Traceback" not in result.output
+    # Named, it is read in that zone: 07:30 in London in May (BST) is 06:30 UTC.
+    assert row(read("servicenow.csv", "servicenow", assume_timezone="UTC"), "INC0011002")["detected"] == \
+        utc("2025-05-02T07:30:00Z")
+
+
+def test_servicenow_table_api_json_is_utc_and_refuses_another_zone():
+    with pytest.raises(HistoryError) as caught:
+        read("servicenow-table.json", "servicenow", assume_timezone="Europe/Paris")
+    (problem,) = caught.value.problems
+    assert problem.field == "assume_timezone" and problem.value == "Europe/Paris" and "UTC by definition" in problem.message
+    result = CliRunner().invoke(main, ["history", "import", str(FIXTURES / "servicenow-table.json"),
+                                       "--source", "servicenow", "--assume-timezone", "Europe/Paris"])
+    assert result.exit_code == 2 and "UTC by definition" in result.stderr
+    # Without it the times are the UTC the API returned, unshifted.
+    assert row(read("servicenow-table.json", "servicenow"), "INC0010231")["detected"] == utc("2025-04-01T08:02:00Z")
+
+
+def test_a_truncated_or_overlong_servicenow_csv_line_is_a_problem_of_that_line(tmp_path):
+    lines = (FIXTURES / "servicenow.csv").read_text(encoding="utf-8").splitlines()
+    lines[2] = lines[2].rsplit(",", 3)[0]          # INC0011010 cut short: its last three cells lost
+    lines[3] = lines[3] + ',"2025-05-08 09:00:00"'  # INC0011018 with a cell too many
+    export = tmp_path / "servicenow.csv"
+    export.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(HistoryError) as caught:
+        read_history(export, "servicenow", assume_timezone="UTC")
+    problems = {p.row: p for p in caught.value.problems}
+    assert set(problems) == {3, 4}
+    assert "3 cell(s) fewer than the header" in problems[3].message
+    assert "1 more cell(s) than the header" in problems[4].message and problems[4].value == "2025-05-08 09:00:00"
+    kept = read_history(export, "servicenow", assume_timezone="UTC", skip_bad_rows=True)
+    assert kept.skipped_rows == (3, 4) and len(kept.table) == 4
+    assert not {"INC0011010", "INC0011018"} & set(kept.table["id"])
 
 
 def test_incident_io_timestamps_are_matched_by_name_whatever_the_case():
@@ -419,6 +468,76 @@ def test_impossible_or_unreadable_times(document, source, field, words):
     assert any(p.field == field and words in p.message for p in caught.value.problems), caught.value.problems
 
 
+NEVER = "beyond 2262"
+
+
+@pytest.mark.parametrize("document, source, field, value", [
+    ({"incidents": [{"id": "A", "detected": "2025-01-01T10:00:00Z", "resolved": "9999-12-31T23:59:59Z"}]},
+     "canonical", "resolved", "9999-12-31T23:59:59Z"),
+    # West of UTC, 9999-12-31 23:59 is already year 10000 in UTC.
+    ({"incidents": [{"id": "A", "detected": "2025-01-01T10:00:00Z", "resolved": "9999-12-31T23:59:59-05:00"}]},
+     "canonical", "resolved", "9999-12-31T23:59:59-05:00"),
+    ({"incidents": [{"id": "A", "detected": "2025-01-01T10:00:00Z", "resolved": "2262-04-12T00:00:00Z"}]},
+     "canonical", "resolved", "2262-04-12T00:00:00Z"),
+    ({"result": [{"number": "INC1", "opened_at": "2025-01-01 10:00:00", "closed_at": "9999-12-31 23:59:59"}]},
+     "servicenow", "closed_at", "9999-12-31 23:59:59"),
+    ({"data": [{"id": "A", "tinyId": "1", "message": "m", "createdAt": "2025-01-01T10:00:00Z",
+                "report": {"ackTime": 1e13}}]}, "opsgenie", "report.ackTime", "10000000000000.0"),
+    ({"data": [{"id": "A", "tinyId": "1", "message": "m", "createdAt": "2025-01-01T10:00:00Z",
+                "report": {"closeTime": 1e22}}]}, "opsgenie", "report.closeTime", "1e+22"),
+    ({"data": [{"id": "A", "created_at": "2025-01-01T10:00:00", "seconds_to_resolve": 1e10}],
+      "time_zone": "UTC"}, "pagerduty", "seconds_to_resolve", "10000000000.0"),
+])
+def test_a_time_beyond_what_the_table_holds_is_a_row_problem(document, source, field, value):
+    with pytest.raises(HistoryError) as caught:
+        read_history_document(document, source, file="export.json")
+    (problem,) = caught.value.problems
+    assert (problem.file, problem.row, problem.field, problem.value) == ("export.json", 1, field, value)
+    assert NEVER in problem.message and "placeholder for 'never'? leave it empty" in problem.message
+    kept = read_history_document(document, source, file="export.json", skip_bad_rows=True)
+    assert kept.skipped_rows == (1,) and kept.table.empty
+
+
+def test_the_latest_time_the_table_holds_is_still_read():
+    table = read_history_document({"incidents": [{"id": "A", "detected": "2025-01-01T10:00:00Z",
+                                                  "resolved": "2262-04-11T23:47:16Z"}]}, "canonical").table
+    assert table.loc[0, "resolved"] == utc("2262-04-11T23:47:16Z")
+
+
+def test_a_table_built_in_python_with_a_far_future_time_says_which_column():
+    with pytest.raises(ValueError, match="resolved: a time beyond 2262"):
+        canonical_frame([{"id": "A", "resolved": pd.Timestamp("9999-12-31T23:59:59Z")}])
+
+
+def test_a_far_future_time_on_the_command_line_exits_2_without_a_traceback(tmp_path):
+    export = tmp_path / "far.csv"
+    export.write_text("id,detected,resolved\nA,2025-01-01T10:00:00Z,9999-12-31T23:59:59Z\n"
+                      "B,2025-01-02T10:00:00Z,2025-01-02T11:00:00Z\n", encoding="utf-8")
+    runner = CliRunner()
+    for command in ("kpi", "import"):
+        result = runner.invoke(main, ["history", command, str(export), "--source", "canonical"])
+        assert result.exit_code == 2, result.output
+        assert f"{export}: row 2: resolved: {NEVER}" in result.stderr and "Traceback" not in result.output
+    skipped = runner.invoke(main, ["history", "kpi", str(export), "--source", "canonical", "--skip-bad-rows"])
+    assert skipped.exit_code == 0, skipped.output
+    assert "warning:" in skipped.stderr and "1 incidents used of 1" in skipped.output
+
+
+def test_one_entry_that_is_not_an_object_is_a_bad_row_of_a_canonical_json():
+    document = {"incidents": [{"id": "A", "detected": "2025-01-01T10:00:00Z"}, "x"]}
+    with pytest.raises(HistoryError) as caught:
+        read_history_document(document, "canonical", file="c.json")
+    (problem,) = caught.value.problems
+    assert (problem.row, problem.value) == (2, "x") and "an incident (an object)" in problem.message
+    kept = read_history_document(document, "canonical", file="c.json", skip_bad_rows=True)
+    assert list(kept.table["id"]) == ["A"] and kept.skipped_rows == (2,)
+    # The same in a bare list, and in a document with the format marker.
+    assert list(read_history_document([document["incidents"][0], 7], "canonical", skip_bad_rows=True)
+                .table["id"]) == ["A"]
+    with pytest.raises(HistoryError, match="expected a list of incident objects"):
+        read_history_document({"format": "warroom.incidents/1"}, "canonical")
+
+
 def test_unreadable_files(tmp_path):
     broken = tmp_path / "broken.json"
     broken.write_text('{"incidents": [\n  {"id": 1,}\n]}', encoding="utf-8")
@@ -473,6 +592,70 @@ def test_history_import_usage_errors_exit_2(tmp_path):
     extension = runner.invoke(main, ["history", "import", str(FIXTURES / "canonical.csv"), "--source", "canonical",
                                      "-o", str(tmp_path / "history.xlsx")])
     assert extension.exit_code == 2 and ".csv or .json" in extension.output
+
+
+@pytest.mark.parametrize("args", [
+    ["history", "kpi", str(FIXTURES / "canonical.csv"), "--source", "canonical", "-o", "{tmp}/kpis.txt"],
+    ["history", "kpi", str(FIXTURES / "canonical.csv"), "--source", "canonical", "-o", "{tmp}/kpis"],
+    ["history", "fit", str(FIXTURES / "canonical.csv"), "--source", "canonical", "--report", "{tmp}/fit.docx"],
+    ["sensitivity", "cloudflare-2019-waf", "--staffing", "cloudflare-2019-sre", "-n", "2", "-q",
+     "--report", "{tmp}/sens.docx"],
+])
+def test_a_report_with_an_unknown_extension_is_refused_not_written_as_html(tmp_path, args):
+    args = [a.replace("{tmp}", str(tmp_path)) for a in args]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2, result.output
+    assert "cannot tell the report format" in result.stderr
+    assert ".html, .htm, .md, .markdown, .json, .pdf" in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_reports_by_known_extensions_still_work(tmp_path):
+    runner = CliRunner()
+    for name, marker in (("k.md", "# Incident history"), ("k.HTM", "<html"), ("k.json", '"warroom.history-kpis/1"')):
+        result = runner.invoke(main, ["history", "kpi", str(FIXTURES / "canonical.csv"), "--source", "canonical",
+                                      "-o", str(tmp_path / name)])
+        assert result.exit_code == 0, result.output
+        assert marker in (tmp_path / name).read_text(encoding="utf-8")
+
+
+# -- help: the examples shown are true ---------------------------------------------------
+
+def test_help_examples_run(tmp_path, monkeypatch):
+    """Every `warroom history ...` example in the history helps runs as written (the export
+    names stand for fixtures of that platform)."""
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    stand_ins = {"incidents.json": str(FIXTURES / "pagerduty-rest.json"), "export.csv": str(FIXTURES / "servicenow.csv")}
+    examples = []
+    for command in (["history"], ["history", "import"], ["history", "kpi"], ["history", "fit"], []):
+        text = runner.invoke(main, [*command, "--help"]).output.replace("\\\n", " ")
+        found = [line.strip() for line in text.splitlines() if line.strip().startswith("warroom history ")]
+        assert found or command == ["history", "import"], command
+        examples += found
+    assert any(" kpi " in e for e in examples) and any(" fit " in e for e in examples)
+    # Imports first: the kpi and fit examples read the history.csv they write, here the
+    # larger canonical sample (the platform samples are too small to fit a stage).
+    examples.sort(key=lambda e: " import " not in e)
+    ran = 0
+    for example in examples:
+        if " import " not in example:
+            (tmp_path / "history.csv").write_bytes((FIXTURES / "canonical.csv").read_bytes())
+        args = [stand_ins.get(a, a) for a in shlex.split(example.split(" > ")[0])[1:]]
+        if "drill.csv" in args:
+            continue  # needs a drill: tests/test_drill_platform_export.py runs that path
+        result = runner.invoke(main, args)
+        assert result.exit_code == 0, (example, result.output)
+        ran += 1
+    assert ran >= 6
+
+
+def test_the_top_level_help_starts_with_every_kind_of_work():
+    text = CliRunner().invoke(main, ["--help"]).output
+    start = text.split("Options:")[0]
+    for command in ("warroom simulate", "warroom compare", "warroom sensitivity", "warroom optimize",
+                    "warroom history kpi", "warroom history fit"):
+        assert command in start, command
 
 
 # -- the reference cannot drift from the built-in mapping -------------------------------

@@ -232,3 +232,56 @@ def test_history_kpi_refuses_bad_input_without_a_traceback(args, message):
     result = CliRunner().invoke(main, ["history", "kpi", str(FIXTURES / "canonical.csv"), "--source", "canonical",
                                        *args])
     assert result.exit_code == 2 and message in result.output and "Traceback" not in result.output
+
+
+def _kpi_cli(*args):
+    from click.testing import CliRunner
+
+    from cli import main
+
+    return CliRunner().invoke(main, ["history", "kpi", *map(str, args)])
+
+
+def test_majors_only_line_accounts_for_every_row_left_out():
+    import re
+
+    result = _kpi_cli(FIXTURES / "canonical.csv", "--source", "canonical", "--majors-only")
+    assert result.exit_code == 0, result.output
+    line = result.output.splitlines()[0]
+    assert "4 incidents used of 8" in line and "2 drills/tests left out" in line and "2 not major left out" in line
+    used, rows = map(int, re.search(r"(\d+) incidents used of (\d+)", line).groups())
+    left_out = [int(n) for n in re.findall(r"(\d+) (?:drills/tests|not major|of other services) left out", line)]
+    assert used + sum(left_out) == rows, line
+
+
+def test_majors_per_month_on_the_terminal_and_in_the_markdown_report(tmp_path, table):
+    from scenarios.history import write_canonical
+
+    history = tmp_path / "history.csv"
+    clean = table.copy()
+    clean.loc[clean["id"] == "INC-5", "acknowledged"] = pd.NaT  # acknowledged before detection: not importable
+    write_canonical(clean, history)
+    result = _kpi_cli(history, "--source", "canonical", "-o", tmp_path / "kpis.md")
+    assert result.exit_code == 0, result.output
+    # February had only the drill (left out): months without incidents are not listed.
+    assert "Major incidents per month (last 12 months with incidents, UTC): 2024-01: 2, 2024-03: 1, 2024-04: 1." \
+        in result.output
+    md = (tmp_path / "kpis.md").read_text(encoding="utf-8")
+    assert "## Major incidents per month" in md
+    assert "| 2024-01 | 2 | 2 |\n| 2024-03 | 1 | 2 |\n| 2024-04 | 1 | 1 |\n" in md
+    assert "| 2024-02 |" not in md
+
+
+def test_the_terminal_shows_only_the_last_twelve_months_with_incidents(tmp_path):
+    from scenarios.history import write_canonical
+
+    rows = [dict(id=f"M-{n}", service="api", is_major=n % 2 == 0,
+                 **minutes_after(f"{2023 + (n // 12)}-{n % 12 + 1:02d}-10 10:00", impact_started=0, mitigated=30))
+            for n in range(14)]
+    history = tmp_path / "history.csv"
+    write_canonical(canonical_frame(rows), history)
+    result = _kpi_cli(history, "--source", "canonical")
+    assert result.exit_code == 0, result.output
+    (line,) = [x for x in result.output.splitlines() if x.startswith("Major incidents per month")]
+    months = line.split(": ", 1)[1].rstrip(".").split(", ")
+    assert len(months) == 12 and months[0] == "2023-03: 1" and months[-1] == "2024-02: 0"

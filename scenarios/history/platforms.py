@@ -62,6 +62,17 @@ def _offer_fields(record: SourceRecord, item: dict, zone: ZoneInfo | None, prefi
             record.offer(str(key), direct(prefix + str(key), value, zone))
 
 
+def _cell_count_problems(context: ReadContext, line: int, row: dict, extra: tuple[str, ...]) -> list[RowProblem]:
+    """A CSV line with more or fewer cells than the header (truncated, or a stray comma)
+    cannot be trusted cell by cell: a problem of that line, for every CSV source."""
+    if extra:
+        return [context.problem(line, "", ",".join(extra), f"{len(extra)} more cell(s) than the header has columns")]
+    missing = sum(1 for value in row.values() if value is None)
+    if missing:
+        return [context.problem(line, "", "", f"{missing} cell(s) fewer than the header has columns")]
+    return []
+
+
 def _not_an_object(context: ReadContext, row: int, item: Any, what: str) -> SourceRecord:
     record = SourceRecord(row=row, id="", id_field="")
     record.problems.append(context.problem(row, "", item, f"expected {what} (an object)"))
@@ -90,7 +101,8 @@ def _canonical_shape(document: Any) -> str | None:
     if isinstance(document, dict) and document.get("format") == INCIDENTS_FORMAT:
         return "json"
     records = document if isinstance(document, list) else _items(document, "incidents")
-    if records is not None and all(isinstance(r, dict) for r in records):
+    # One stray entry among incident objects is a bad row (skippable), not another layout.
+    if records is not None and (not records or any(isinstance(r, dict) for r in records)):
         return "json"
     return None
 
@@ -135,14 +147,12 @@ def _canonical_extract(document: Any, shape: str, context: ReadContext) -> Extra
         for line, row, extra in document.rows:
             values = {k.strip(): v for k, v in row.items() if k is not None}
             record = _canonical_record(context, line, values)
-            if extra:
-                record.problems.append(context.problem(line, "", ",".join(extra),
-                                                       f"{len(extra)} more cell(s) than the header has columns"))
-            if any(v is None for v in values.values()):
-                record.problems.append(context.problem(line, "", "", "fewer cells than the header has columns"))
+            record.problems += _cell_count_problems(context, line, row, extra)
             records.append(record)
         return records, fatal
-    items = document if isinstance(document, list) else document["incidents"]
+    items = document if isinstance(document, list) else document.get("incidents")
+    if not isinstance(items, list):
+        return [], [context.problem(None, "incidents", items, "expected a list of incident objects")]
     for row, item in enumerate(items, 1):
         if not isinstance(item, dict):
             records.append(_not_an_object(context, row, item, "an incident"))
@@ -274,6 +284,13 @@ def _servicenow_shape(document: Any) -> str | None:
     return None
 
 
+SERVICENOW_CSV_ZONE = ("a ServiceNow CSV export has its times in the exporting user's time zone, which the file "
+                       "does not say: pass --assume-timezone ZONE (assume_timezone= from Python) with that user's "
+                       "zone, e.g. Europe/London, or UTC if the user was set to UTC")
+SERVICENOW_API_ZONE = ("ServiceNow Table API JSON is in UTC by definition: --assume-timezone would shift every time; "
+                       "leave it out")
+
+
 def _servicenow_time(value: Any) -> Any:
     # With sysparm_display_value=all a field is {display_value, value}: the display value is
     # in the requesting user's zone, the value in UTC. Only the value is safe.
@@ -281,14 +298,23 @@ def _servicenow_time(value: Any) -> Any:
 
 
 def _servicenow_extract(document: Any, shape: str, context: ReadContext) -> Extracted:
-    zone = context.zone or ZoneInfo("UTC")  # the Table API returns UTC without saying so
     if shape == "csv":
-        rows = [(line, {k.strip(): v for k, v in row.items() if k is not None}) for line, row, _ in document.rows]
+        # A list exported as CSV is in the exporting user's display zone, which the file does
+        # not say: reading it as UTC would shift every time by that user's offset.
+        if context.zone is None:
+            return [], [context.problem(None, "assume_timezone", "", SERVICENOW_CSV_ZONE)]
+        zone = context.zone
+        rows = [(line, {k.strip(): v for k, v in row.items() if k is not None},
+                 _cell_count_problems(context, line, row, extra)) for line, row, extra in document.rows]
     else:
+        # The Table API returns UTC without saying so; another zone would shift every time.
+        if context.zone is not None:
+            return [], [context.problem(None, "assume_timezone", context.zone.key, SERVICENOW_API_ZONE)]
+        zone = ZoneInfo("UTC")
         items = document.get("result", document.get("records"))
-        rows = list(enumerate(items if isinstance(items, list) else [items], 1))
+        rows = [(row, item, []) for row, item in enumerate(items if isinstance(items, list) else [items], 1)]
     records = []
-    for row, item in rows:
+    for row, item, cell_problems in rows:
         if not isinstance(item, dict):
             records.append(_not_an_object(context, row, item, "an incident record"))
             continue
@@ -303,6 +329,7 @@ def _servicenow_extract(document: Any, shape: str, context: ReadContext) -> Extr
             record.major_flag = state == "accepted"
         for key, value in item.items():
             record.offer(key, direct(key, _servicenow_time(value), zone))
+        record.problems += cell_problems
         records.append(record)
     return records, []
 

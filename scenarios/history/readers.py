@@ -62,8 +62,10 @@ def read_history(path: str | Path, source: str, *, mapping: HistoryMapping | str
 
     `mapping` is a HistoryMapping or the path of a mapping file (overrides of the built-in
     field mapping). `assume_timezone` (an IANA name) is the zone of times written without an
-    offset, for formats that do not define one. Raises HistoryError with every problem
-    found; with `skip_bad_rows` bad rows are left out and listed in `problems` instead
+    offset, for formats that do not define one: required for a ServiceNow CSV export (the
+    exporting user's zone), refused for ServiceNow Table API JSON (UTC by definition). A
+    time beyond 2262 (a "never" placeholder) is a problem of its row. Raises HistoryError
+    with every problem found; with `skip_bad_rows` bad rows are left out and listed in `problems` instead
     (problems with the file as a whole still raise). A bad mapping file raises
     DocumentError.
     """

@@ -53,7 +53,8 @@ class HistoryError(WarroomError):
 
 def canonical_frame(rows: list[dict]) -> pd.DataFrame:
     """The canonical table from importer rows (dicts keyed by canonical column; missing
-    keys become empty text, False or NaT). Timestamps must already be timezone-aware."""
+    keys become empty text, False or NaT). Timestamps must already be timezone-aware and no
+    later than 2262-04-11 (ValueError otherwise)."""
     frame = pd.DataFrame(rows, columns=list(CANONICAL_COLUMNS))
     for column in TEXT_COLUMNS:
         frame[column] = [("" if v is None or v != v else str(v)) for v in frame[column]]
@@ -61,5 +62,10 @@ def canonical_frame(rows: list[dict]) -> pd.DataFrame:
         frame[column] = [bool(v) if v is not None and v == v else False for v in frame[column]]
     frame = frame.astype({c: bool for c in FLAG_COLUMNS})
     for column in MILESTONE_COLUMNS:
-        frame[column] = pd.to_datetime(frame[column], utc=True).astype("datetime64[ns, UTC]")
+        try:
+            frame[column] = pd.to_datetime(frame[column], utc=True).astype("datetime64[ns, UTC]")
+        except (OverflowError, pd.errors.OutOfBoundsDatetime):
+            # The importers report such times per row; this is for tables built in Python.
+            raise ValueError(f"{column}: a time beyond 2262, which the table's nanosecond times cannot hold "
+                             "(a placeholder for 'never'? leave it missing)") from None
     return frame

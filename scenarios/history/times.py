@@ -15,12 +15,17 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pandas as pd
 
-__all__ = ["parse_time", "after_offset", "zone_named", "iso_z"]
+__all__ = ["parse_time", "after_offset", "zone_named", "iso_z", "BEYOND_RANGE"]
 
 # A date alone ("2024-03-01") is not a time of an incident milestone.
 _DATE_AND_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
 # Epoch zero and year-1 placeholders are what broken exports write for "unknown".
 _EARLIEST_PLAUSIBLE_YEAR = 1980
+# The table holds nanosecond times (datetime64[ns, UTC]), which end in April 2262. A later
+# time is almost always a "never" placeholder (ServiceNow's 9999-12-31 23:59:59) or a
+# broken offset: an error on its row, not an overflow deep inside pandas.
+_LATEST = datetime(2262, 4, 11, 23, 47, 16, tzinfo=timezone.utc)
+BEYOND_RANGE = "beyond 2262 (the latest time a history can hold): a placeholder for 'never'? leave it empty"
 
 
 def zone_named(name: str) -> ZoneInfo:
@@ -58,12 +63,24 @@ def parse_time(raw: object, zone: ZoneInfo | None, *, zone_hint: str = "pass --a
         if local.astimezone(timezone.utc).astimezone(zone).replace(tzinfo=None) != moment:
             raise ValueError(f"does not exist in {zone.key} (the clocks skipped it)")
         moment = local
-    if moment.astimezone(timezone.utc).year < _EARLIEST_PLAUSIBLE_YEAR:
-        raise ValueError(f"before {_EARLIEST_PLAUSIBLE_YEAR}: a placeholder, not a real time")
     try:
-        return pd.Timestamp(moment).tz_convert("UTC")
-    except (OverflowError, pd.errors.OutOfBoundsDatetime):
-        raise ValueError("out of the supported range of dates") from None
+        utc = moment.astimezone(timezone.utc)
+    except OverflowError:  # 9999-12-31 23:59 in a zone east of UTC
+        raise ValueError(BEYOND_RANGE) from None
+    if utc.year < _EARLIEST_PLAUSIBLE_YEAR:
+        raise ValueError(f"before {_EARLIEST_PLAUSIBLE_YEAR}: a placeholder, not a real time")
+    return _within_range(lambda: pd.Timestamp(utc).tz_convert("UTC"))
+
+
+def _within_range(compute) -> pd.Timestamp:
+    """The time `compute()` gives, as a ValueError when the table cannot hold it."""
+    try:
+        moment = compute()
+    except (OverflowError, pd.errors.OutOfBoundsDatetime, pd.errors.OutOfBoundsTimedelta):
+        raise ValueError(BEYOND_RANGE) from None
+    if moment > _LATEST:
+        raise ValueError(BEYOND_RANGE)
+    return moment
 
 
 def after_offset(start: pd.Timestamp, amount: object, unit: str) -> pd.Timestamp | None:
@@ -85,7 +102,7 @@ def after_offset(start: pd.Timestamp, amount: object, unit: str) -> pd.Timestamp
         raise ValueError("expected a number")
     if amount < 0:
         raise ValueError("a negative duration: it would come before the time it is measured from")
-    return start + pd.to_timedelta(amount, unit=unit)
+    return _within_range(lambda: start + pd.to_timedelta(amount, unit=unit))
 
 
 def iso_z(moment: pd.Timestamp | datetime | None) -> str:
