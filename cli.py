@@ -101,6 +101,19 @@ def main():
       warroom simulate cloudflare-2019-waf --staffing cloudflare-2019-sre
       warroom compare cloudflare-2019-waf --staffing cloudflare-2019-sre \\
           --staffing follow-the-sun --replications 5000 --out results/
+
+    \b
+    Which parameter moves MTTR most; the cheapest staffing that meets a target:
+      warroom sensitivity cloudflare-2019-waf --staffing cloudflare-2019-sre
+      warroom optimize cloudflare-2019-waf --staffing-space docs/examples/cloudflare-2019-space.yaml \\
+          --target "p90(time_to_restore) <= 45m"
+
+    \b
+    Your real incident history: an incident platform's export as one canonical table, its
+    key figures, and its delays fitted into a staffing the simulator takes:
+      warroom history import incidents.json --source pagerduty -o history.csv
+      warroom history kpi history.csv --source canonical
+      warroom history fit history.csv --source canonical --staffing cloudflare-2019-sre -o fitted.yaml
     """
 
 
@@ -324,6 +337,9 @@ def _print_human(summary: dict, out_dir):
         click.echo(f"Expected outage cost {costs['outage_cost_per_year']:,.0f} a year "
                    f"({per_year:.3g} incident{'' if per_year == 1 else 's'} a year); "
                    f"staffing {costs['staffing_cost_per_year']:,.0f} a year.")
+    for calibration in summary.get("calibrated_from") or []:  # documents fitted to history: what it can show
+        click.echo()
+        click.echo(calibration["sentence"])
     if out_dir:
         click.echo()
         click.echo(f"Results written to {Path(out_dir)}/ ({', '.join(Path(f).name for f in summary['files'])})")
@@ -671,16 +687,26 @@ def drill_list(as_json, store_path):
               help="journal: the warroom journal. The others: the drill as an incident platform's payload, "
                    "marked as a drill (incident.io mode test, Grafana isDrill, Rootly kind test, canonical "
                    "is_drill), with the milestone times in UTC from the drill's real start.")
-@click.option("--severity", default="sev1", show_default=True, metavar="SEV",
-              help="The severity the drill gets in a platform payload.")
+@click.option("--severity", default="sev1", show_default=True,
+              type=click.Choice(["sev1", "sev2", "sev3", "sev4", "sev5"]),
+              help="The severity the drill gets in a platform payload (canonical is_major: sev1 and sev2).")
 @click.option("--mapping", "mapping", default=None, type=click.Path(dir_okay=False), metavar="FILE",
               help="A history-mapping YAML for incident.io: the organisation's names of the timestamps.")
 @click.option("-o", "--out", "out_file", default=None, type=click.Path(dir_okay=False),
-              help="Write the journal here instead of standard output (--as canonical: .csv or .json).")
+              help="Write the journal here instead of standard output (--as canonical: .csv or .json; "
+                   "an existing file is replaced).")
 @_store_option
 def drill_export(drill_id, as_format, severity, mapping, out_file, store_path):
     """Write drill DRILL_ID's journal as JSON (format warroom.journal/1), or with --as the
-    drill as an incident platform's payload (a drill, never counted as a real incident)."""
+    drill as an incident platform's payload (a drill, never counted as a real incident).
+
+    \b
+      warroom drill export latest -o journal.json
+      warroom drill export latest --as canonical -o drill.csv
+      warroom drill export latest --as rootly --severity sev2
+    """
+    if as_format == "canonical" and out_file is not None and Path(out_file).suffix.casefold() not in (".csv", ".json"):
+        raise click.BadParameter(f"--as canonical writes a .csv or .json file, got {out_file!r}", param_hint="'-o'")
     store = _open_store(store_path)
     try:
         journal = Journal.from_store(store, drill_id)
@@ -837,10 +863,20 @@ def _bound(value) -> str:
     return "unbounded" if value is None else f"{value:.1f}"
 
 
+_REPORT_EXTENSIONS = {"html": "html", "htm": "html", "md": "md", "markdown": "md", "json": "json", "pdf": "pdf"}
+
+
 def _format_of(path: str | None, default: str) -> str:
-    suffix = Path(path).suffix.lower().lstrip(".") if path else ""
-    return {"htm": "html", "markdown": "md"}.get(suffix, suffix) if suffix in ("html", "htm", "md", "markdown",
-                                                                               "json", "pdf") else default
+    """The report format PATH's extension names (`default` without a path). Any other
+    extension, or none, is a usage error (exit 2) rather than a silent HTML file."""
+    if not path:
+        return default
+    suffix = Path(path).suffix.lower().lstrip(".")
+    if suffix not in _REPORT_EXTENSIONS:
+        got = f"its extension .{suffix}" if suffix else "a name without an extension"
+        _fail(f"{path}: cannot tell the report format from {got}; name the file with one of "
+              f"{', '.join('.' + e for e in _REPORT_EXTENSIONS)}")
+    return _REPORT_EXTENSIONS[suffix]
 
 
 @report_group.command("trend")
@@ -1029,7 +1065,11 @@ def history_group():
 
     \b
       warroom history import incidents.json --source pagerduty -o history.csv
-      warroom history import export.csv --source servicenow --skip-bad-rows -o history.json
+      warroom history import export.csv --source servicenow --assume-timezone Europe/London -o history.json
+      warroom history kpi history.csv --source canonical -o kpis.html
+      warroom history fit history.csv --source canonical --staffing cloudflare-2019-sre -o fitted.yaml
+
+    A ServiceNow CSV is in the exporting user's time zone: name it with --assume-timezone.
     """
 
 
@@ -1037,7 +1077,8 @@ def _history_input_options(f):
     """The options every history command shares for reading an export (FILE is the command's)."""
     f = click.option("--assume-timezone", "assume_timezone", default=None, metavar="TZ",
                      help="IANA zone (e.g. Europe/Paris) of times written without an offset, for formats that do "
-                          "not define one. Without it such times are errors.")(f)
+                          "not define one. Without it such times are errors. Required for a ServiceNow CSV (the "
+                          "exporting user's zone); refused for ServiceNow Table API JSON (UTC).")(f)
     f = click.option("--skip-bad-rows", "skip_bad_rows", is_flag=True,
                      help="Leave out rows with problems (each listed as a warning) instead of stopping.")(f)
     f = click.option("--mapping", "mapping", default=None, type=click.Path(dir_okay=False), metavar="FILE",
@@ -1121,7 +1162,17 @@ def _history_selection_line(counts: dict, hint: bool = True) -> str:
                         + (" (--include-drills to keep them)" if hint else ""))
     if counts.get("other_services_excluded"):
         left_out.append(f"{counts['other_services_excluded']} of other services left out")
+    if counts.get("not_major_excluded"):
+        left_out.append(f"{counts['not_major_excluded']} not major left out")
     return f"{counts['used']} incidents used of {counts['rows']}" + (f"; {'; '.join(left_out)}" if left_out else "")
+
+
+def _majors_per_month_line(kpis: dict, last: int = 12) -> str:
+    """Major incidents in each of the last `last` months that had any incident (UTC)."""
+    majors = {m["period"]: m["count"] for m in kpis["majors"]["per_month"]}
+    months = [m["period"] for m in kpis["all_incidents"]["per_month"] if m["count"]][-last:]
+    shown = ", ".join(f"{month}: {majors.get(month, 0)}" for month in months) or "none"
+    return f"Major incidents per month (last {last} months with incidents, UTC): {shown}."
 
 
 def _history_scope_options(f):
@@ -1147,11 +1198,18 @@ def history_kpi(file, source, mapping, skip_bad_rows, assume_timezone, include_d
     """Key figures of an incident history: MTTD, MTTA, time to declare and assemble, MTTR (mean
     time to restore service) and time to resolve with medians and p90, MTBF, major incidents per
     month, quarter and service, post-incident reviews, repeats, and what change such a history
-    could show at all."""
+    could show at all.
+
+    \b
+      warroom history kpi history.csv --source canonical
+      warroom history kpi incidents.json --source pagerduty --majors-only -o kpis.html
+      warroom history kpi history.csv --source canonical --service payments-api --json > kpis.json
+    """
     from reports.history import render_history_kpis
     from reports.pdf import PdfUnavailable
     from simulator.kpi import history_kpis
 
+    report_format = _format_of(out_file, "html")  # an unknown extension fails before any work
     imported = _read_history(file, source, mapping, skip_bad_rows, assume_timezone)
     try:
         kpis = history_kpis(imported.table, include_drills=include_drills, service=service,
@@ -1161,7 +1219,7 @@ def history_kpi(file, source, mapping, skip_bad_rows, assume_timezone, include_d
         _fail(f"{file}: {exc}")
     if out_file:
         try:
-            output = render_history_kpis(kpis, _format_of(out_file, "html"))
+            output = render_history_kpis(kpis, report_format)
         except PdfUnavailable as exc:
             _fail(str(exc))
         _write_report(output, Path(out_file))
@@ -1179,6 +1237,7 @@ def history_kpi(file, source, mapping, skip_bad_rows, assume_timezone, include_d
     review, repeats = kpis["review"], kpis["repeats"]
     click.echo(f"MTTR is mean time to restore service. MTBF {'-' if mtbf is None else f'{mtbf:.1f} days'}. "
                f"Major incidents per quarter: {quarters}.")
+    click.echo(_majors_per_month_line(kpis))
     click.echo(f"Post-incident review completed: {review['with_review']} of {review['incidents']}. "
                f"Repeats (same service within {repeats['window_days']:g} days): {repeats['repeats']} of "
                f"{repeats['incidents_considered']}.")
@@ -1212,12 +1271,20 @@ def history_fit(file, source, mapping, skip_bad_rows, assume_timezone, include_d
     """Fit lognormal, gamma and Weibull delays to each stage of an incident history by maximum
     likelihood (incidents still open are censored, not dropped), choose by AIC, check by KS, and
     write them into a staffing or scenario the simulator takes. With --include-drills, drill
-    exports (is_drill rows) feed drills' measured delays back the same way."""
+    exports (is_drill rows) feed drills' measured delays back the same way.
+
+    \b
+      warroom history fit history.csv --source canonical --report fit.html
+      warroom history fit history.csv --source canonical --stage acknowledge \\
+          --staffing cloudflare-2019-sre -o fitted-staffing.yaml
+      warroom history fit drill.csv --source canonical --include-drills --scenario cloudflare-2019-waf -o drilled.yaml
+    """
     from reports.history import render_history_fit
     from reports.pdf import PdfUnavailable
     from scenarios.history.fitted import fitted_document
     from simulator.calibration import fit_history
 
+    report_format = _format_of(report_file, "html")  # an unknown extension fails before any work
     bases = [(kind, base) for kind, base in (("staffing", staffing_base), ("scenario", scenario_base)) if base]
     if bases and not out_file:
         _fail("give -o FILE for the fitted document")
@@ -1268,7 +1335,7 @@ def history_fit(file, source, mapping, skip_bad_rows, assume_timezone, include_d
         _write_report(text, target, None if as_json else f"Fitted {kind}")
     if report_file:
         try:
-            output = render_history_fit(fitted, _format_of(report_file, "html"))
+            output = render_history_fit(fitted, report_format)
         except PdfUnavailable as exc:
             _fail(str(exc))
         _write_report(output, Path(report_file), None if as_json else "Fit report")

@@ -1,7 +1,9 @@
 """The staffing comparison as a document for leadership: the verdict on top, time to
 restore (MTTR) per option as ECDF and box plots, every milestone's distribution, paired
 differences with confidence intervals, the chance of missing each target, and outage cost
-against staffing cost. Reads only summary.json: distributions come from its histograms."""
+against staffing cost. When an input was fitted to incident history, what change in MTTR
+that history could detect at all is said next to the verdict. Reads only summary.json:
+distributions come from its histograms."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ import json
 from scenarios import METRIC_TITLES, METRICS
 
 from .charts import box_chart, difference_chart, ecdf_chart, pareto_chart
-from .templating import render
+from .templating import markdown_text, render
 
 __all__ = ["render_comparison"]
 
@@ -52,7 +54,8 @@ def _context(summary: dict) -> dict:
     return {
         "summary": summary, "options": rows, "targets": targets, "titles": METRIC_TITLES, "scenario": scenario,
         "baseline": names[0], "differences": differences,
-        "f1": _f1, "money": _money, "signed": _signed,
+        "calibrations": summary.get("calibrated_from") or [],
+        "f1": _f1, "money": _money, "signed": _signed, "md": markdown_text,
         "charts": {
             "ecdf": ecdf_chart(histograms, bins, restore_target, "time to restore service (MTTR), minutes"),
             "boxes": box_chart(options, bins, [m for m in METRICS if m != "time_to_restore"], METRIC_TITLES),

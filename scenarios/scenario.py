@@ -18,7 +18,7 @@ from .exercise import CHECKS, DEFAULT_WEIGHTS, Inject, Objective, Scoring
 from .metrics import MILESTONES, MetricName
 from .roles import ROLES
 from .world import Indicator, World, default_indicators
-from .staffing import MINUTES_PER_WEEK, REFERENCE_MONDAY, WEEKDAYS, TimeZone, Weekday
+from .staffing import MINUTES_PER_WEEK, REFERENCE_MONDAY, WEEKDAYS, CalibratedFrom, TimeZone, Weekday
 
 __all__ = [
     "Scenario",
@@ -246,6 +246,9 @@ class Scenario(Frozen):
     aliases: list[str] = Field(default_factory=list, description="Other names the scenario answers to.")
     title: str = ""
     description: str = ""
+    calibrated_from: CalibratedFrom | None = Field(
+        None, description="Set by `warroom history fit`: the history the delays were fitted to."
+    )
     service: Service
     impact: Impact = Impact()
     frequency: Frequency = Field(

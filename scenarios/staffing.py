@@ -29,6 +29,7 @@ __all__ = [
     "BusinessHours",
     "FollowTheSun",
     "Shift",
+    "CalibratedFrom",
     "MINUTES_PER_WEEK",
     "STANDARD_WORKING_HOURS_PER_YEAR",
 ]
@@ -208,6 +209,30 @@ class ResponderPool(Frozen):
         return self.people * (self.hourly_rate * self.paid_hours_per_person + self.on_call_pay)
 
 
+class CalibratedFrom(Frozen):
+    """Where a document's delays were fitted from: written by `warroom history fit`, read by
+    `simulate` and `compare`, which say next to their verdict what change in MTTR the history
+    behind it could detect at all."""
+
+    file: str = Field(description="The incident history fitted (as given to `history fit`).")
+    source: str = Field("", description="Its format: canonical, pagerduty, servicenow...")
+    sha256: str = Field("", description="Hash of the history file.")
+    incidents: int = Field(ge=0, description="Incidents used (drills and other services left out).")
+    incidents_per_year: float | None = Field(
+        None, gt=0, description="Incidents a year over the history's span; none when it spans under three months."
+    )
+    period: str = Field("", description="First to last incident start, e.g. `2025-02-03 to 2025-06-30`.")
+    log_sd: float | None = Field(
+        None, ge=0, description="Standard deviation of the history's log restore times (none: too few to tell)."
+    )
+    log_sd_of: Literal["time_to_restore", "time_to_resolve"] = Field(
+        "time_to_restore", description="Which durations `log_sd` is of (resolve when restore was not recorded)."
+    )
+    stages: list[str] = Field(default_factory=list, description="The fitted stages this document took (e.g. `acknowledge` for a staffing).")
+    as_of: str | None = Field(None, description="When the history was taken: still-open incidents censored there.")
+    fitted_at: str = Field("", description="When the fit was made (UTC).")
+
+
 class Staffing(Frozen):
     """Who responds to major incidents (SPEC 3.3)."""
 
@@ -216,6 +241,9 @@ class Staffing(Frozen):
     name: str
     title: str = ""
     description: str = ""
+    calibrated_from: CalibratedFrom | None = Field(
+        None, description="Set by `warroom history fit`: the history the delays were fitted to."
+    )
     roles: dict[RoleName, ResponderPool] = Field(default_factory=dict)
     resolver_groups: dict[Identifier, ResponderPool] = Field(default_factory=dict)
 

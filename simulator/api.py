@@ -14,6 +14,11 @@ Per-incident rows come back only when asked: `keep_incidents=True` keeps them in
 chunk in replication order (e.g. to write Parquet). `executor="dask"` (a LocalCluster of
 `jobs` workers) or `scheduler="tcp://host:8786"` runs the chunks on Dask; the numbers are
 the same bit for bit.
+
+A document fitted to incident history (`warroom history fit`) carries `calibrated_from`;
+the result collects it (`result.calibration`, `calibrated_from` in summary.json) with the
+sentence of `simulator.detectability` saying what change in MTTR that history could detect
+at all, to be read next to the verdict.
 """
 
 from __future__ import annotations
@@ -30,12 +35,13 @@ from scenarios.library import DEFAULT_PLAYBOOK, resolve
 from scenarios.scenario import FixedStart, UniformWeek
 from scenarios.version import TOOL_VERSION
 
+from .detectability import detectability
 from .errors import SimulationError
 from .executors import make_executor
 from .results import OptionResult, SimulationResult, incident_table
 from .runner import Job, Progress, RunSpec, run_job
 
-__all__ = ["simulate", "compare", "MODES"]
+__all__ = ["simulate", "compare", "calibrations", "MODES"]
 
 MODES = ("single", "stream")
 MINUTES_PER_YEAR = 525600.0
@@ -47,6 +53,49 @@ def _now() -> str:
 
 def _as_list(value) -> list:
     return list(value) if isinstance(value, (list, tuple)) else [value]
+
+
+def calibrations(documents: list[Loaded]) -> list[dict]:
+    """Which of `documents` were fitted to incident history, one entry per history (documents
+    fitted to the same one share it): `documents` (kind and name), the `calibrated_from`
+    fields, `detectability` (`simulator.detectability`'s figures from the history's incidents
+    and log-scale spread; None when it had too few durations) and a plain `sentence`."""
+    groups: dict[tuple, dict] = {}
+    for loaded in documents:
+        found = getattr(loaded.document, "calibrated_from", None)
+        if found is None:
+            continue
+        fields = found.model_dump()
+        key = (fields["file"], fields["sha256"], fields["incidents"], fields["incidents_per_year"], fields["log_sd"],
+               fields["log_sd_of"], fields["period"], fields["as_of"])
+        entry = groups.get(key)
+        if entry is None:
+            entry = groups[key] = {"documents": [], **{k: v for k, v in fields.items() if k != "stages"}, "stages": []}
+        document = {"kind": loaded.document.kind, "name": loaded.document.name}
+        if document not in entry["documents"]:
+            entry["documents"].append(document)
+        entry["stages"] += [s for s in fields["stages"] if s not in entry["stages"]]
+    out = []
+    for entry in groups.values():
+        metric = "MTTR" if entry["log_sd_of"] == "time_to_restore" else "time to resolve"
+        named = " and ".join(f"{d['kind']} {d['name']}" for d in entry["documents"])
+        shown = entry["file"] + (f", {entry['period']}" if entry["period"] else "")
+        lead = (f"The {named} {'was' if len(entry['documents']) == 1 else 'were'} fitted to "
+                f"{entry['incidents']} incident{'' if entry['incidents'] == 1 else 's'} of {shown}")
+        if entry["log_sd"] is None:
+            entry["detectability"] = None
+            entry["sentence"] = (f"{lead}; too few of them had a duration to say what change in {metric} such a "
+                                 "history could detect at all.")
+        else:
+            if entry["incidents_per_year"] is not None:
+                found = detectability(entry["log_sd"], entry["incidents_per_year"], period="a year", metric=metric)
+            else:
+                found = detectability(entry["log_sd"], entry["incidents"], period="in the whole history",
+                                      metric=metric)
+            entry["detectability"] = found.to_dict()
+            entry["sentence"] = f"{lead}: {found.sentence[0].lower()}{found.sentence[1:]}"
+        out.append(entry)
+    return out
 
 
 def compare(
@@ -173,6 +222,7 @@ def compare(
     result = SimulationResult(
         mode=mode, seed=seed, replications=replications, tool_version=TOOL_VERSION, inputs=inputs,
         options=options, started=started, finished=_now(), settings=settings,
+        calibration=calibrations([*scenarios, *staffings]),
     )
     if len(options) > 1:
         result.compute_differences(summary.pairs)

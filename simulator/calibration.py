@@ -16,9 +16,13 @@ Each stage is fitted only on incidents that have both ends. Three kinds of obser
 enter the likelihood: a duration; a duration below the timestamps' resolution (an end in
 the same second as its start: left-censored, not zero); and an incident still open at the
 end of the history (no end, and no later milestone or resolution either: right-censored at
-`as_of - start`). A missing end on an incident that went on to later milestones was simply
-not recorded: missing, not censored. An end before its start is bad data: counted, named
-and left out.
+`as_of - start`). `as_of`, when the history was taken, is given or else the latest time
+recorded among the incidents actually used (drills and other services left out do not move
+it). An incident still open whose start is that time itself is censored at 0, which tells
+nothing: it is counted and reported as such (`open_at_as_of`), neither fitted nor called
+missing. A missing end on an incident that went on to later milestones was simply not
+recorded: missing, not censored. An end before its start is bad data: counted, named and
+left out.
 
 Lognormal, gamma and Weibull are fitted by maximum likelihood (scipy), compared by AIC
 (all have two parameters, so AIC ranks them as likelihood does) and checked by the
@@ -44,8 +48,9 @@ from scenarios.version import TOOL_VERSION
 
 from .kpi import select_incidents, history_kpis
 
-__all__ = ["STAGES", "Stage", "FAMILIES", "FamilyFit", "StageFit", "HistoryFit", "StageDurations",
-           "fit_family", "fit_durations", "stage_durations", "fit_history", "synthetic_history", "FIT_FORMAT"]
+__all__ = ["STAGES", "Stage", "FAMILIES", "FamilyFit", "StageFit", "HistoryFit", "StageDurations", "FittedDelays",
+           "fit_family", "fit_durations", "stage_durations", "fit_history", "latest_time", "synthetic_history",
+           "FIT_FORMAT"]
 
 FIT_FORMAT = "warroom.history-fit/1"
 FAMILIES = ("lognormal", "gamma", "weibull")
@@ -168,6 +173,7 @@ class StageDurations:
     missing: int = 0                      # a start or an end was not recorded
     negative: int = 0                     # end before start: bad data, left out
     negative_ids: tuple[str, ...] = ()
+    open_at_as_of: int = 0                # still open, started at (or after) as_of: censored at 0, no information
 
     @property
     def n(self) -> int:
@@ -338,8 +344,8 @@ class StageFit:
         return {
             "stage": self.stage.name, "from": self.stage.start, "to": self.stage.end, "feeds": self.stage.feeds,
             "n": d.n, "observed": int(d.observed.size), "below_resolution": d.below_resolution,
-            "resolution_minutes": d.resolution, "censored": int(d.censored.size), "missing": d.missing,
-            "negative": d.negative, "negative_ids": list(d.negative_ids),
+            "resolution_minutes": d.resolution, "censored": int(d.censored.size),
+            "open_at_as_of": d.open_at_as_of, "missing": d.missing, "negative": d.negative, "negative_ids": list(d.negative_ids),
             "empirical": {"p50": _percentile(finished, 50), "p90": _percentile(finished, 90),
                           "mean": float(finished.mean()) if finished.size else None},
             "candidates": [{**c.to_dict(), "delta_aic": c.aic - best} for c in self.candidates],
@@ -382,10 +388,26 @@ def _resolution(values: list[pd.Series]) -> float:
     return 1.0
 
 
+def latest_time(table: pd.DataFrame) -> pd.Timestamp | None:
+    """The latest milestone anywhere in `table` (None when it has none): the best guess of
+    when a history was taken."""
+    if table.empty:
+        return None
+    latest = table[list(MILESTONE_COLUMNS)].max().max()
+    return None if pd.isna(latest) else pd.Timestamp(latest)
+
+
+def _utc(moment) -> pd.Timestamp:
+    moment = pd.Timestamp(moment)
+    return moment.tz_localize("UTC") if moment.tzinfo is None else moment.tz_convert("UTC")
+
+
 def stage_durations(table: pd.DataFrame, stage: str | Stage, as_of: pd.Timestamp | None = None) -> StageDurations:
-    """A stage's durations from a canonical table (already filtered). An incident with the
-    start but no end, and no later milestone at all, is still open: right-censored at
-    `as_of` (default: the latest time anywhere in the table)."""
+    """A stage's durations from a canonical table (already filtered to the incidents used). An
+    incident with the start but no end, and no later milestone at all, is still open:
+    right-censored at `as_of` (default: the latest time anywhere in `table`). One that started
+    at `as_of` (or after it) would be censored at 0, which carries no information: it is
+    counted in `open_at_as_of`, not fitted and not called missing."""
     stage = _STAGES[stage] if isinstance(stage, str) else stage
     start, end = table[stage.start], table[stage.end]
     minutes = (end - start).dt.total_seconds() / 60.0
@@ -398,14 +420,15 @@ def stage_durations(table: pd.DataFrame, stage: str | Stage, as_of: pd.Timestamp
     later = [c for c in later if not c.startswith("postmortem")] + ["closed"]
     still_open = start.notna() & end.isna() & table[later].isna().all(axis=1)
     censored = np.array([], dtype=float)
+    at_as_of = 0
     if still_open.any():
-        if as_of is None:
-            as_of = table[list(MILESTONE_COLUMNS)].max().max()
+        as_of = latest_time(table) if as_of is None else _utc(as_of)
         lasted = (as_of - start[still_open]).dt.total_seconds() / 60.0
         censored = lasted[lasted > 0].to_numpy(dtype=float)
-    missing = int(len(table) - ok.sum() - negative.sum() - censored.size)
+        at_as_of = int((lasted <= 0).sum())
+    missing = int(len(table) - ok.sum() - negative.sum() - still_open.sum())
     return StageDurations(observed, below, resolution, censored, missing, int(negative.sum()),
-                          tuple(str(i) for i in table.loc[negative, "id"].head(10)))
+                          tuple(str(i) for i in table.loc[negative, "id"].head(10)), at_as_of)
 
 
 @dataclass(frozen=True)
@@ -419,6 +442,8 @@ class HistoryFit:
     confidence: float
     detectability: dict | None = None
     source: dict = field(default_factory=dict)
+    as_of_from: str = "latest"            # "given", or "latest": the latest time among the incidents used
+    fitted_at: str = ""
 
     def stage(self, name: str) -> StageFit:
         found = next((s for s in self.stages if s.stage.name == name), None)
@@ -426,26 +451,54 @@ class HistoryFit:
             raise KeyError(f"stage {name!r} was not fitted (fitted: {', '.join(s.stage.name for s in self.stages)})")
         return found
 
-    def fitted_delays(self) -> dict:
+    def fitted_delays(self) -> FittedDelays:
         """Stage -> what `scenarios.history.fitted` substitutes: the chosen distribution and its
-        provenance (n, missing, censored, AIC of every family, KS). Stages not fitted are absent."""
-        out = {}
+        provenance (n, missing, censored, open at as_of, AIC of every family, KS). Stages not
+        fitted are absent. Its `calibrated_from` attribute is `self.calibrated_from()`, which
+        `fitted_document` writes into the document."""
+        out = FittedDelays()
         for s in self.stages:
             chosen = s.chosen
             if chosen is None:
                 continue
             out[s.stage.name] = {
                 "distribution": chosen.distribution(), "family": chosen.family, "n": s.data.n,
-                "missing": s.data.missing, "censored": int(s.data.censored.size), "aic": chosen.aic,
+                "missing": s.data.missing, "censored": int(s.data.censored.size),
+                "open_at_as_of": s.data.open_at_as_of, "aic": chosen.aic,
                 "ks_statistic": chosen.ks_statistic, "ks_pvalue": chosen.ks_pvalue,
                 "others": {c.family: c.aic for c in s.candidates[1:]},
                 "span": f"{s.stage.start} -> {s.stage.end}",
             }
+        out.calibrated_from = self.calibrated_from()
+        return out
+
+    def calibrated_from(self) -> dict:
+        """Where a document fitted from this history came from, in the form of the documents'
+        `calibrated_from` field: the history file and system, incidents used, incidents a year,
+        the period, the spread of log restore times (what the detectability sentence needs),
+        the stages fitted, as_of and when it was fitted."""
+        found = self.detectability or {}
+        per_year = found.get("incidents") if found.get("period") == "a year" else None
+        first, last = self.selection.get("first_start"), self.selection.get("last_start")
+        out = {
+            "file": str(self.source.get("file") or ""),
+            "source": str(self.source.get("system") or ""),
+            "sha256": str(self.source.get("sha256") or ""),
+            "incidents": int(self.selection.get("used", 0)),
+            "incidents_per_year": None if per_year is None else float(f"{per_year:.6g}"),
+            "period": f"{first[:10]} to {last[:10]}" if first and last else "",
+            "log_sd": None if found.get("sigma") is None else float(f"{found['sigma']:.6g}"),
+            "log_sd_of": found.get("based_on", "time_to_restore"),
+            "stages": [s.stage.name for s in self.stages if s.chosen is not None],
+            "as_of": self.as_of,
+            "fitted_at": self.fitted_at,
+        }
         return out
 
     def to_dict(self) -> dict:
         return {"format": FIT_FORMAT, "tool_version": TOOL_VERSION, "source": self.source, "filters": self.filters, "incidents": self.selection,
-                "as_of": self.as_of, "confidence": self.confidence,
+                "as_of": self.as_of, "as_of_from": _AS_OF_FROM[self.as_of_from], "fitted_at": self.fitted_at,
+                "confidence": self.confidence,
                 "method": {"fit": "maximum likelihood (scipy), right-censoring for incidents still open, "
                                   "left-censoring below the timestamps' resolution",
                            "choice": "lowest AIC", "ci": "Wald, observed Fisher information on the log scale, "
@@ -455,25 +508,38 @@ class HistoryFit:
 
 
 def fit_history(table: pd.DataFrame, *, stages=None, include_drills: bool = False, service: str | None = None,
-                families=FAMILIES, confidence: float = 0.95, as_of: pd.Timestamp | None = None,
+                families=FAMILIES, confidence: float = 0.95, as_of: pd.Timestamp | str | None = None,
                 min_incidents: int = MIN_INCIDENTS, source: dict | None = None) -> HistoryFit:
     """Fit `stages` (default: all of STAGES) of a canonical incident table. A stage with fewer
-    than `min_incidents` durations is reported but not fitted. Raises ValueError for an
-    unknown stage or service."""
+    than `min_incidents` durations is reported but not fitted.
+
+    `as_of` is when the history was taken: incidents still open are censored there. By
+    default it is the latest time recorded among the incidents used (after drills and other
+    services are left out, so those never move it); the result records which (`as_of`,
+    `as_of_from`). Raises ValueError for an unknown stage or service, or an `as_of` before
+    the latest time recorded among the incidents used."""
     names = [s.name for s in STAGES] if stages is None else list(stages)
     unknown = [n for n in names if n not in _STAGES]
     if unknown:
         raise ValueError(f"unknown stage {unknown[0]!r} (stages: {', '.join(_STAGES)})")
     frame, selection = select_incidents(table, include_drills=include_drills, service=service)
-    if as_of is None and len(frame):
-        latest = table[list(MILESTONE_COLUMNS)].max().max()  # the whole export: the best guess of when it was taken
-        as_of = None if pd.isna(latest) else latest
+    latest = latest_time(frame)  # the incidents used: the best guess of when the history was taken
+    as_of_from = "latest"
+    if as_of is not None:
+        as_of, as_of_from = _utc(as_of), "given"
+        if latest is not None and as_of < latest:
+            raise ValueError(f"as_of {as_of.isoformat()} is before the latest time recorded among the incidents "
+                             f"used ({latest.isoformat()}): give a time at or after it")
+    else:
+        as_of = latest
     fitted = []
     for name in names:
         data = stage_durations(frame, name, as_of)
         if data.observed.size < min_incidents:
             note = (f"not fitted: {data.observed.size} incident(s) with both {_STAGES[name].start} and "
                     f"{_STAGES[name].end} (at least {min_incidents} needed)")
+            if data.open_at_as_of:
+                note += ". " + _open_at_as_of_note(data.open_at_as_of, as_of, _STAGES[name].start)
             fitted.append(StageFit(_STAGES[name], data, (), note))
             continue
         distinct = np.unique(data.observed).size
@@ -486,6 +552,8 @@ def fit_history(table: pd.DataFrame, *, stages=None, include_drills: bool = Fals
         notes = []
         if data.censored.size:
             notes.append(f"{data.censored.size} incident(s) still open are counted as lasting at least until {as_of}.")
+        if data.open_at_as_of:
+            notes.append(_open_at_as_of_note(data.open_at_as_of, as_of, _STAGES[name].start))
         if data.observed.size < 20:
             notes.append(f"Only {data.observed.size} durations: the intervals are rough (too narrow below about 20) "
                          "and AIC can hardly tell the families apart.")
@@ -498,9 +566,26 @@ def fit_history(table: pd.DataFrame, *, stages=None, include_drills: bool = Fals
         note = " ".join(notes)
         fitted.append(StageFit(_STAGES[name], data, candidates, note))
     kpis = history_kpis(table, include_drills=include_drills, service=service)
+    selection.update({k: kpis["incidents"][k] for k in ("first_start", "last_start", "span_years")})
+    fitted_at = pd.Timestamp.now(tz="UTC").floor("s").isoformat()
     return HistoryFit(tuple(fitted), selection, {"include_drills": include_drills, "service": service},
-                      None if as_of is None else pd.Timestamp(as_of).isoformat(), confidence,
-                      kpis["detectability"], source or {})
+                      None if as_of is None else as_of.isoformat(), confidence,
+                      kpis["detectability"], source or {}, as_of_from, fitted_at)
+
+
+def _open_at_as_of_note(count: int, as_of, start: str) -> str:
+    return (f"{count} incident(s) still open have {start} at {as_of} itself, the end of the history: censored at 0, "
+            "they carry no information, so they are counted here and neither fitted nor called missing.")
+
+
+_AS_OF_FROM = {"given": "given", "latest": "the latest time recorded among the incidents used"}
+
+
+class FittedDelays(dict):
+    """Stage -> fitted delay (see `HistoryFit.fitted_delays`), with the history's provenance
+    in `calibrated_from` (None when built by hand)."""
+
+    calibrated_from: dict | None = None
 
 
 # -- a history made by the simulator itself ---------------------------------------------------

@@ -410,3 +410,77 @@ def test_history_howto_commands_run(tmp_path, monkeypatch):
     namespace: dict = {}
     exec(code.replace("replications=300", "replications=150"), namespace)
     assert namespace["fit"].stage("detect").chosen is not None
+
+
+# -- when the history was taken (as_of), and incidents open at that very moment ---------------
+
+def _open_history(with_drill: bool) -> pd.DataFrame:
+    """Six closed incidents and one still open; optionally a drill dated a year later."""
+    rows = [dict(id=f"c{i}", acknowledged=at(0, f"2024-05-{i + 1:02d} 09:00"),
+                 mitigated=at(20 + 7 * i + (i % 2) * 15, f"2024-05-{i + 1:02d} 09:00"),
+                 resolved=at(200, f"2024-05-{i + 1:02d} 09:00")) for i in range(6)]
+    rows.append(dict(id="open", acknowledged=at(0, "2024-05-08 09:00")))
+    rows.append(dict(id="late-close", acknowledged=at(0, "2024-05-07 09:00"), mitigated=at(30, "2024-05-07 09:00"),
+                     resolved=at(3 * 1440, "2024-05-07 09:00")))  # the latest time among the incidents used
+    if with_drill:
+        rows.append(dict(id="drill", is_drill=True, acknowledged=at(0, "2025-05-10 09:00"),
+                         mitigated=at(30, "2025-05-10 09:00")))
+    return canonical_frame(rows)
+
+
+def test_a_drill_left_out_does_not_move_as_of_or_the_fit():
+    plain = fit_history(_open_history(False), stages=["restore"])
+    with_drill = fit_history(_open_history(True), stages=["restore"])
+    assert with_drill.selection["drills_excluded"] == 1
+    assert plain.as_of == with_drill.as_of == "2024-05-10T09:00:00+00:00"
+    assert with_drill.to_dict()["as_of_from"] == "the latest time recorded among the incidents used"
+    for fit in (plain, with_drill):
+        data = fit.stage("restore").data
+        assert data.censored.tolist() == [2 * 1440.0]  # open from 05-08 09:00 until 05-10 09:00
+    assert with_drill.stage("restore").chosen.median == pytest.approx(plain.stage("restore").chosen.median)
+    assert with_drill.stage("restore").chosen.p90 == pytest.approx(plain.stage("restore").chosen.p90)
+    # with the drill kept, it is one of the incidents used and so does set the end of the history
+    kept = fit_history(_open_history(True), stages=["restore"], include_drills=True)
+    assert kept.as_of == "2025-05-10T09:30:00+00:00"
+
+
+def test_history_fit_command_ignores_a_left_out_drill_for_as_of(tmp_path):
+    from click.testing import CliRunner
+
+    from cli import main
+
+    medians = []
+    for with_drill in (False, True):
+        path = tmp_path / f"open-{with_drill}.csv"
+        _open_history(with_drill).to_csv(path, index=False)
+        result = CliRunner().invoke(main, ["history", "fit", str(path), "--source", "canonical", "--stage", "restore",
+                                           "--json"])
+        assert result.exit_code == 0, result.output
+        fitted = json.loads(result.output)
+        assert fitted["as_of"] == "2024-05-10T09:00:00+00:00"
+        medians.append(fitted["stages"][0]["candidates"][0]["median"])
+    assert medians[1] == pytest.approx(medians[0])
+
+
+def test_an_incident_open_at_as_of_is_counted_as_no_information_not_missing():
+    table = canonical_frame([
+        *[dict(id=f"c{i}", acknowledged=at(0, f"2024-05-{i + 1:02d} 09:00"),
+               mitigated=at(10 + 9 * i + (i % 3), f"2024-05-{i + 1:02d} 09:00")) for i in range(6)],
+        dict(id="newest", acknowledged=at(0, "2024-05-20 09:00")),  # the latest time of all: censored at 0
+    ])
+    data = stage_durations(table, "restore")
+    assert (data.open_at_as_of, data.missing, data.censored.size, data.n) == (1, 0, 0, 6)
+    fit = fit_history(table, stages=["restore"])
+    stage = fit.to_dict()["stages"][0]
+    assert (stage["open_at_as_of"], stage["missing"]) == (1, 0)
+    assert "1 incident(s) still open have acknowledged at 2024-05-20 09:00:00+00:00 itself" in stage["note"]
+    assert "no information" in stage["note"]
+    assert fit.fitted_delays()["restore"]["open_at_as_of"] == 1
+    # an explicit as_of a day later makes the same incident informative: censored at 1440 minutes
+    later = fit_history(table, stages=["restore"], as_of="2024-05-21T09:00:00Z")
+    assert later.as_of_from == "given" and later.to_dict()["as_of_from"] == "given"
+    assert later.as_of == "2024-05-21T09:00:00+00:00"
+    assert later.stage("restore").data.censored.tolist() == [1440.0]
+    assert later.stage("restore").data.open_at_as_of == 0
+    with pytest.raises(ValueError, match="as_of 2024-05-19T09:00:00\\+00:00 is before the latest time"):
+        fit_history(table, stages=["restore"], as_of="2024-05-19T09:00:00Z")

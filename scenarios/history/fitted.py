@@ -15,6 +15,10 @@ saying where every number came from. Which stage goes where:
   `fix.duration` (change approval made instant).
 
 Stages that were not fitted leave the base document's values alone, and the header says so.
+The history's provenance goes into the document's typed `calibrated_from` field too (file,
+incidents used, incidents a year, period, the spread of log restore times, stages, as_of,
+when fitted), so that `simulate` and `compare` can say next to their verdict what change in
+MTTR that history could detect at all.
 """
 
 from __future__ import annotations
@@ -63,10 +67,13 @@ def _provenance(stage: str, delay: Mapping, target: str) -> list[str]:
     others = ", ".join(f"{family} {aic:.1f}" for family, aic in delay.get("others", {}).items())
     ks = ("" if delay.get("ks_statistic") is None
           else f"; KS D {delay['ks_statistic']:.3f}, p {delay['ks_pvalue']:.2f}")
+    at_as_of = (f", {delay['open_at_as_of']} open at the end of the history: no information"
+                if delay.get("open_at_as_of") else "")
     return [
         f"{stage} ({delay.get('span', '')}) -> {target}:",
         f"  {_described(delay['distribution'])}; n {delay['n']} (missing {delay['missing']}, "
-        f"censored {delay['censored']}); AIC {delay['aic']:.1f}" + (f" (others: {others})" if others else "") + ks,
+        f"censored {delay['censored']}{at_as_of}); AIC {delay['aic']:.1f}" + (f" (others: {others})" if others else "")
+        + ks,
     ]
 
 
@@ -131,22 +138,31 @@ def _scenario(data: dict, delays: Mapping) -> tuple[list[str], list[str]]:
     return notes, skipped
 
 
-def fitted_document(base: Loaded, delays: Mapping[str, Mapping], *, history: str, name: str | None = None) -> str:
+def fitted_document(base: Loaded, delays: Mapping[str, Mapping], *, history: str, name: str | None = None,
+                    calibrated_from: Mapping | None = None) -> str:
     """YAML text of `base` (a staffing or scenario) with the fitted delays substituted.
 
     `delays` maps a stage to its fit: `distribution` (a warroom distribution in minutes),
     `family`, `n`, `missing`, `censored`, `aic`, `ks_statistic`, `ks_pvalue`, `others`
-    (family -> AIC), `span`. `history` says in one line which history was fitted. Raises
-    ValueError when none of the stages this kind of document takes was fitted."""
+    (family -> AIC), `span`. `history` says in one line which history was fitted.
+    `calibrated_from` (as `HistoryFit.calibrated_from()` gives it; default: the `delays`'
+    own, as `HistoryFit.fitted_delays()` carries it) becomes the document's
+    `calibrated_from` field, its `stages` narrowed to those this document took; without
+    one, a `calibrated_from` the base had is dropped (its delays are no longer that
+    history's). Raises ValueError when none of the stages this kind of document takes was
+    fitted."""
     kind = base.document.kind
     if kind not in FEEDS:
         raise ValueError(f"fitted delays go into a staffing or a scenario, not a {kind}")
     if not any(stage in delays for stage in FEEDS[kind]):
         raise ValueError(f"none of the stages a {kind} takes ({', '.join(FEEDS[kind])}) could be fitted from this "
                          "history; see the fit report for how many incidents had each milestone")
+    if calibrated_from is None:
+        calibrated_from = getattr(delays, "calibrated_from", None)
     data, _ = parse_yaml(base.text)
     notes, skipped = (_staffing if kind == "staffing" else _scenario)(data, delays)
     title = (data.get("title") or base.document.name) + " (delays fitted to incident history)"
+    data.pop("calibrated_from", None)
     renamed = {}
     for key, value in data.items():  # name and title where people look for them: near the top
         if key == "title":
@@ -154,6 +170,10 @@ def fitted_document(base: Loaded, delays: Mapping[str, Mapping], *, history: str
         renamed[key] = (name or f"{value}-fitted") if key == "name" else value
         if key == "name":
             renamed["title"] = title
+            if calibrated_from is not None:
+                took = [stage for stage in FEEDS[kind] if stage in delays
+                        and not (stage == "close" and data.get("fix") is None)]
+                renamed["calibrated_from"] = {**calibrated_from, "stages": took}
     data = renamed
     header = [
         f"Fitted from incident history by warroom {TOOL_VERSION}: `warroom history fit`.",
