@@ -253,6 +253,8 @@ def _run_options(f):
 
 def _execute(scenario_args, staffing_args, playbook, replications, seed, jobs, executor, scheduler, mode, start,
              horizon, warmup, out_dir, no_incidents, as_json, quiet, report=None):
+    if report:
+        _format_of(report, "html")  # an unknown extension fails before any simulation
     problems: list[Problem] = []
     scenarios, staffings, book = [], [], None
     for arg in scenario_args:
@@ -1265,9 +1267,12 @@ def history_kpi(file, source, mapping, skip_bad_rows, assume_timezone, include_d
 @click.option("--name", default=None, help="Name of the fitted document [default: the base's name + -fitted].")
 @click.option("--report", "report_file", default=None, type=click.Path(dir_okay=False),
               help="Write the fit report: .html, .md, .json or .pdf by extension (QQ plot per stage).")
+@click.option("--as-of", "as_of", default=None, metavar="TIME",
+              help="When the export was taken (ISO 8601, e.g. 2025-06-30T00:00Z): incidents still open are "
+                   "censored at this time [default: the latest time recorded among the incidents used].")
 @click.option("--json", "as_json", is_flag=True, help="Print the fit as JSON (warroom.history-fit/1).")
 def history_fit(file, source, mapping, skip_bad_rows, assume_timezone, include_drills, service, stages,
-                staffing_base, scenario_base, out_file, name, report_file, as_json):
+                staffing_base, scenario_base, out_file, name, report_file, as_of, as_json):
     """Fit lognormal, gamma and Weibull delays to each stage of an incident history by maximum
     likelihood (incidents still open are censored, not dropped), choose by AIC, check by KS, and
     write them into a staffing or scenario the simulator takes. With --include-drills, drill
@@ -1300,7 +1305,7 @@ def history_fit(file, source, mapping, skip_bad_rows, assume_timezone, include_d
     provenance = _history_provenance(file, source, imported)
     try:
         fit = fit_history(imported.table, stages=list(stages) or None, include_drills=include_drills,
-                          service=service, source=provenance)
+                          service=service, source=provenance, as_of=as_of)
     except ValueError as exc:
         _fail(f"{file}: {exc}")
     fitted = fit.to_dict()
@@ -1311,6 +1316,8 @@ def history_fit(file, source, mapping, skip_bad_rows, assume_timezone, include_d
         for stage in fit.stages:
             d = stage.data
             counts = f"n {d.n} (missing {d.missing}, still open {d.censored.size}, bad {d.negative})"
+            if getattr(d, "open_at_as_of", 0):
+                counts = counts[:-1] + f", opened at the as-of time {d.open_at_as_of})"
             if stage.chosen is None:
                 click.echo(f"{stage.stage.name:<12} {counts}: {stage.note}")
                 continue
@@ -1418,6 +1425,9 @@ def sensitivity_command(scenario, staffing, change, playbook, replications, seed
       warroom sensitivity cloudflare-2019-waf --staffing cloudflare-2019-sre --executor dask --jobs 4 --json
     """
     from reports.sensitivity import render_sensitivity
+
+    if report:
+        _format_of(report, "html")  # an unknown extension fails before any simulation
     from scenarios.variation import sensitivity_variants
     from simulator.sensitivity import parse_change, sensitivity, sweep_runs
 
@@ -1513,6 +1523,9 @@ def optimize_command(scenario, space, target, confidence, exhaustive, playbook, 
           --target "mean(time_to_acknowledge) <= 3m" --confidence 0.99 --exhaustive --report search.html
     """
     from reports.optimize import render_optimize
+
+    if report:
+        _format_of(report, "html")  # an unknown extension fails before any simulation
     from scenarios.staffing_space import expand
     from simulator.optimize import optimize, parse_target
 

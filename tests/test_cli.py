@@ -180,3 +180,14 @@ def test_stream_with_no_arrivals_says_so(run):
                  "-n", 2, "--json")
     assert result.exit_code == 0
     assert json.loads(result.output)["metrics"]["time_to_restore"] is None
+
+
+@pytest.mark.parametrize("command", [
+    ["compare", "cloudflare-2019-waf", "--staffing", "cloudflare-2019-sre", "--staffing", "follow-the-sun"],
+    ["sensitivity", "cloudflare-2019-waf", "--staffing", "cloudflare-2019-sre"],
+])
+def test_an_unknown_report_extension_fails_before_any_simulation(run, command):
+    result = run(*command, "-n", 100000, "--report", "out.docx")
+    assert result.exit_code == 2
+    assert "cannot tell the report format from its extension .docx" in result.output
+    assert "Simulating" not in result.output

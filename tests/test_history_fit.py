@@ -484,3 +484,19 @@ def test_an_incident_open_at_as_of_is_counted_as_no_information_not_missing():
     assert later.stage("restore").data.open_at_as_of == 0
     with pytest.raises(ValueError, match="as_of 2024-05-19T09:00:00\\+00:00 is before the latest time"):
         fit_history(table, stages=["restore"], as_of="2024-05-19T09:00:00Z")
+
+
+def test_history_fit_command_takes_an_explicit_as_of(tmp_path):
+    from click.testing import CliRunner
+
+    from cli import main
+
+    path = tmp_path / "open.csv"
+    _open_history(True).to_csv(path, index=False)
+    base = ["history", "fit", str(path), "--source", "canonical", "--stage", "restore", "--json"]
+    given = CliRunner().invoke(main, [*base, "--as-of", "2024-05-12T09:00Z"])
+    assert given.exit_code == 0, given.output
+    fitted = json.loads(given.output)
+    assert fitted["as_of"] == "2024-05-12T09:00:00+00:00" and fitted["as_of_from"] == "given"
+    bad = CliRunner().invoke(main, [*base, "--as-of", "2024-05-01T00:00Z"])
+    assert bad.exit_code == 2 and "Traceback" not in bad.output
