@@ -57,43 +57,42 @@ class SerialExecutor:
             yield result
 
 
-_JOB: Job | None = None
-
-
-def _install(job: Job) -> None:
-    global _JOB
-    _JOB = job
-
-
-def _run_installed(first: int, count: int) -> ChunkResult:
-    return run_chunk(_JOB, first, count)
-
-
 class ProcessExecutor:
-    """A local process pool (`--jobs N`); the job is sent to each worker once, at start-up."""
+    """A local process pool (`--jobs N`), started on first use and kept until the executor is
+    left, so a sweep of many runs (sensitivity, optimize) starts its workers once. Each task
+    carries its job (a few kilobytes); workers compile its plans once per job."""
 
     def __init__(self, jobs: int):
         self.workers = jobs
         self.name = f"local, {jobs} processes"
+        self._pool: ProcessPoolExecutor | None = None
 
     def __enter__(self):
         return self
 
     def __exit__(self, *exc):
+        self._shutdown()
         return False
+
+    def _shutdown(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
 
     def run(self, job: Job, chunks: list[tuple[int, int]]) -> Iterator[ChunkResult]:
         pending = deque(chunks)
         restarts = 0
         while pending:
-            pool = ProcessPoolExecutor(max_workers=self.workers, initializer=_install, initargs=(job,))
+            if self._pool is None:
+                self._pool = ProcessPoolExecutor(max_workers=self.workers)
+            pool = self._pool
             inflight: dict = {}
             broken = False
             try:
                 while pending or inflight:
                     while pending and len(inflight) < self.workers * IN_FLIGHT_PER_WORKER:
                         chunk = pending.popleft()
-                        inflight[pool.submit(_run_installed, *chunk)] = chunk
+                        inflight[pool.submit(run_chunk, job, *chunk)] = chunk
                     done, _ = wait(inflight, return_when=FIRST_COMPLETED)
                     for future in done:
                         chunk = inflight.pop(future)
@@ -113,7 +112,10 @@ class ProcessExecutor:
                         inflight.clear()
                         break
             finally:
-                pool.shutdown(wait=True, cancel_futures=True)
+                for future in inflight:
+                    future.cancel()
+                if broken or inflight:
+                    self._shutdown()  # a dead worker, or a run abandoned half-way: start afresh next time
             if broken:
                 restarts += 1
                 if restarts > POOL_RESTARTS:

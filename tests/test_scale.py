@@ -291,3 +291,22 @@ def test_verdict_says_when_there_are_too_few_replications_for_an_interval(docume
     scenario, options = documents
     result = compare(scenario, options, replications=30, seed=1)
     assert "too few replications for an interval" in result.verdicts()[0]
+
+
+def test_a_process_pool_serves_every_run_of_a_sweep(documents):
+    """Entered once, the local pool keeps its workers across runs (a sensitivity or optimize
+    sweep starts them once), and the numbers stay those of one process."""
+    scenario, options = documents
+
+    def children() -> set[int]:
+        return {p.pid for p in multiprocessing.active_children()}
+
+    before = children()
+    with ProcessExecutor(2) as pool:
+        first = compare(scenario, options, replications=1500, seed=3, executor=pool)
+        workers = children() - before
+        second = compare(scenario, options, replications=1500, seed=4, executor=pool)
+        assert children() - before == workers and len(workers) == 2
+    assert not children() & workers
+    assert _numbers(first) == _numbers(compare(scenario, options, replications=1500, seed=3))
+    assert _numbers(second) == _numbers(compare(scenario, options, replications=1500, seed=4))
