@@ -168,7 +168,7 @@ class SimulationResult:
             diff = d["p90_diff"]
             if math.isnan(lo) or math.isnan(hi):
                 what = (f"changes p90 time to restore (MTTR) by {diff:+.1f} min, with too few replications "
-                        f"for an interval (at least 100 are needed)")
+                        f"for an interval (it needs at least 51, and a few hundred for a useful one)")
             elif hi < 0:
                 what = f"cuts p90 time to restore (MTTR) by {-diff:.1f} min (95% CI {-hi:.1f} to {-lo:.1f})"
             elif lo > 0:
