@@ -12,22 +12,10 @@ import json
 from scenarios import METRIC_TITLES, METRICS
 
 from .charts import box_chart, difference_chart, ecdf_chart, pareto_chart
-from .templating import markdown_text, render
+from .templating import markdown_text, money, one_decimal, render, signed
 
 __all__ = ["render_comparison"]
 
-
-
-def _f1(value) -> str:
-    return "-" if value is None else f"{value:.1f}"
-
-
-def _money(value) -> str:
-    return "-" if value is None else f"{value:,.0f}"
-
-
-def _signed(value) -> str:
-    return "-" if value is None else f"{value:+.1f}"
 
 
 def _context(summary: dict) -> dict:
@@ -55,7 +43,7 @@ def _context(summary: dict) -> dict:
         "summary": summary, "options": rows, "targets": targets, "titles": METRIC_TITLES, "scenario": scenario,
         "baseline": names[0], "differences": differences,
         "calibrations": summary.get("calibrated_from") or [],
-        "f1": _f1, "money": _money, "signed": _signed, "md": markdown_text,
+        "f1": one_decimal, "money": money, "signed": signed, "md": markdown_text,
         "charts": {
             "ecdf": ecdf_chart(histograms, bins, restore_target, "time to restore service (MTTR), minutes"),
             "boxes": box_chart(options, bins, [m for m in METRICS if m != "time_to_restore"], METRIC_TITLES),

@@ -7,19 +7,11 @@ from __future__ import annotations
 import json
 
 from .charts import frontier_chart
-from .templating import markdown_text, render
+from .templating import markdown_text, money, one_decimal, render
 
 __all__ = ["render_optimize", "OPTIMIZE_FORMAT"]
 
 OPTIMIZE_FORMAT = "warroom.optimize/1"
-
-
-def _f1(value) -> str:
-    return "-" if value is None else f"{value:.1f}"
-
-
-def _money(value) -> str:
-    return "-" if value is None else f"{value:,.0f}"
 
 
 def _context(result: dict) -> dict:
@@ -36,7 +28,7 @@ def _context(result: dict) -> dict:
         "result": result, "target": target, "statistic": statistic, "scenario": scenario, "space": space,
         "confidence": f"{result['confidence']:.0%}", "chosen": result.get("chosen"),
         "candidates": result["candidates"], "search": result["search"], "monotonicity": result["monotonicity"],
-        "f1": _f1, "money": _money, "md": markdown_text,
+        "f1": one_decimal, "money": money, "md": markdown_text,
         "chart": frontier_chart(points, target["limit_minutes"], f"{statistic}, minutes (with {result['confidence']:.0%} CI)"),
     }
 

@@ -7,19 +7,11 @@ from __future__ import annotations
 import json
 
 from .charts import tornado_chart
-from .templating import markdown_text, render
+from .templating import markdown_text, one_decimal, render, signed
 
 __all__ = ["render_sensitivity", "SENSITIVITY_FORMAT"]
 
 SENSITIVITY_FORMAT = "warroom.sensitivity/1"
-
-
-def _signed(value) -> str:
-    return "-" if value is None else f"{value:+.1f}"
-
-
-def _f1(value) -> str:
-    return "-" if value is None else f"{value:.1f}"
 
 
 def _interval(low, high) -> str:
@@ -35,7 +27,7 @@ def _context(result: dict) -> dict:
         "playbook": documents.get("playbook", {}).get("name", "?"),
         "change": f"{result['change']:.0%}",
         "base_inputs": list(documents.values()),
-        "signed": _signed, "f1": _f1, "interval": _interval, "md": markdown_text,
+        "signed": signed, "f1": one_decimal, "interval": _interval, "md": markdown_text,
         "chart": tornado_chart(result["rows"]),
     }
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-__all__ = ["html_templates", "markdown_templates", "markdown_text", "minutes", "render"]
+__all__ = ["html_templates", "markdown_templates", "markdown_text", "minutes", "one_decimal", "money", "signed", "render"]
 
 _TEMPLATES = Path(__file__).resolve().parent / "templates"
 html_templates = Environment(loader=FileSystemLoader(_TEMPLATES), autoescape=select_autoescape(["html", "j2"]))
@@ -19,6 +19,18 @@ def minutes(value) -> str:
     if value is None:
         return "-"
     return f"{value:.0f}" if abs(value - round(value)) < 0.05 else f"{value:.1f}"
+
+
+def one_decimal(value) -> str:
+    return "-" if value is None else f"{value:.1f}"
+
+
+def money(value) -> str:
+    return "-" if value is None else f"{value:,.0f}"
+
+
+def signed(value) -> str:
+    return "-" if value is None else f"{value:+.1f}"
 
 
 def markdown_text(text) -> str:
