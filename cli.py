@@ -215,6 +215,20 @@ def schema(kind):
     click.echo(json.dumps(out, indent=2))
 
 
+def _running(progress: _Progress, call, on_error=None):
+    """Run a simulation behind a progress bar; invalid documents or settings close the bar,
+    tidy up (`on_error`) and exit 2 with every problem."""
+    try:
+        result = call()
+    except (DocumentError, SimulationError) as exc:
+        progress.close()
+        if on_error is not None:
+            on_error()
+        _fail(exc.problems if isinstance(exc, DocumentError) else str(exc))
+    progress.close()
+    return result
+
+
 def _run_options(f):
     options = [
         click.option("--playbook", "playbook", default=None, metavar="FILE",
@@ -275,20 +289,18 @@ def _execute(scenario_args, staffing_args, playbook, replications, seed, jobs, e
         _fail(problems)
     progress = _Progress(replications, "Simulating", enabled=not quiet)
     writer = IncidentWriter(out_dir) if out_dir and not no_incidents else None
-    try:
-        result = run_compare(
-            scenarios, staffings, book, replications=replications, seed=seed, jobs=jobs, mode=mode,
-            start=_parse_start(start), horizon=horizon, warmup=warmup, progress=progress,
-            incident_sink=writer, executor=executor, scheduler=scheduler,
-        )
-    except (DocumentError, SimulationError) as exc:
-        progress.close()
+
+    def discard_table():
         if writer is not None:
             writer.close()
             for path in writer.paths:
                 path.unlink(missing_ok=True)
-        _fail(exc.problems if isinstance(exc, DocumentError) else str(exc))
-    progress.close()
+
+    result = _running(progress, lambda: run_compare(
+        scenarios, staffings, book, replications=replications, seed=seed, jobs=jobs, mode=mode,
+        start=_parse_start(start), horizon=horizon, warmup=warmup, progress=progress,
+        incident_sink=writer, executor=executor, scheduler=scheduler,
+    ), on_error=discard_table)
     summary = result.to_dict()
     if out_dir:
         if writer is not None:
@@ -1441,13 +1453,9 @@ def sensitivity_command(scenario, staffing, change, playbook, replications, seed
     except DocumentError as exc:
         _fail(exc.problems)
     progress = _Progress(replications * sweep_runs(found[0]), "Sensitivity", enabled=not quiet)
-    try:
-        result = sensitivity(sc, st, pb, change=fraction, replications=replications, seed=seed, jobs=jobs,
-                             executor=executor, scheduler=scheduler, progress=progress, variants=found)
-    except (DocumentError, SimulationError) as exc:
-        progress.close()
-        _fail(exc.problems if isinstance(exc, DocumentError) else str(exc))
-    progress.close()
+    result = _running(progress, lambda: sensitivity(
+        sc, st, pb, change=fraction, replications=replications, seed=seed, jobs=jobs, executor=executor,
+        scheduler=scheduler, progress=progress, variants=found))
     out = result.to_dict()
     if report:
         _search_report(out, report, render_sensitivity)
@@ -1539,13 +1547,9 @@ def optimize_command(scenario, space, target, confidence, exhaustive, playbook, 
     except DocumentError as exc:
         _fail(exc.problems)
     progress = _Progress(replications * len(expansion.candidates), "Searching", enabled=not quiet)
-    try:
-        result = optimize(sc, expansion, parsed, pb, confidence=confidence, replications=replications, seed=seed,
-                          jobs=jobs, executor=executor, scheduler=scheduler, progress=progress, exhaustive=exhaustive)
-    except (DocumentError, SimulationError) as exc:
-        progress.close()
-        _fail(exc.problems if isinstance(exc, DocumentError) else str(exc))
-    progress.close()
+    result = _running(progress, lambda: optimize(
+        sc, expansion, parsed, pb, confidence=confidence, replications=replications, seed=seed, jobs=jobs,
+        executor=executor, scheduler=scheduler, progress=progress, exhaustive=exhaustive))
     out = result.to_dict()
     if report:
         _search_report(out, report, render_optimize)
