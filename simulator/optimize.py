@@ -32,7 +32,7 @@ from scenarios.version import TOOL_VERSION
 from .api import compare
 from .errors import SimulationError
 from .executors import make_executor
-from .results import HEADLINE, OptionResult, _clean
+from .results import HEADLINE, OptionResult, json_safe
 from .runner import Progress
 
 __all__ = ["Target", "parse_target", "optimize", "OptimizeResult", "OPTIMIZE_FORMAT", "MONOTONE_ASSUMPTION"]
@@ -67,7 +67,7 @@ class Target:
         if self.quantile is None:
             low, high = summary.values.t_interval(confidence)
             return summary.values.mean, low, high
-        low, high = summary._order_statistic_interval(self.quantile, confidence)
+        low, high = summary.quantile_interval(self.quantile, confidence)
         return summary.quantile(self.quantile), low, high
 
     def to_dict(self) -> dict:
@@ -218,7 +218,7 @@ class OptimizeResult:
         counts: dict[str, int] = {}
         for r in self.records:
             counts[r.status] = counts.get(r.status, 0) + 1
-        return _clean({
+        return json_safe({
             "format": OPTIMIZE_FORMAT,
             "tool_version": self.tool_version,
             "status": "ok",

@@ -213,7 +213,7 @@ class SimulationResult:
             out["options"] = [o.to_dict() for o in self.options]
             out["differences"] = self.differences
             out["verdict"] = self.verdicts()
-        return _clean(out)
+        return json_safe(out)
 
 
 def _per_year(count: float) -> str:
@@ -224,12 +224,12 @@ def _money(value: float) -> str:
     return f"{value:,.0f}"
 
 
-def _clean(value):
+def json_safe(value):
     """JSON-safe: NaN becomes null, numpy scalars become Python numbers."""
     if isinstance(value, dict):
-        return {str(k): _clean(v) for k, v in value.items()}
+        return {str(k): json_safe(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_clean(v) for v in value]
+        return [json_safe(v) for v in value]
     if isinstance(value, (np.floating, float)):
         return None if math.isnan(value) else float(value)
     if isinstance(value, np.integer):

@@ -38,7 +38,7 @@ from scenarios.version import TOOL_VERSION
 from .api import compare
 from .errors import SimulationError
 from .executors import make_executor
-from .results import HEADLINE, _clean
+from .results import HEADLINE, json_safe
 from .runner import SECTION, Progress
 from .summary import PairSummary
 
@@ -94,7 +94,7 @@ class SensitivityResult:
     status: str = "ok"
 
     def to_dict(self) -> dict:
-        return _clean({
+        return json_safe({
             "format": SENSITIVITY_FORMAT,
             "tool_version": self.tool_version,
             "status": self.status,

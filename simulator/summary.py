@@ -270,14 +270,14 @@ class MetricSummary:
             point = self.quantile(q)
             out[name] = point
             if independent:
-                out[f"{name}_ci95"] = list(self._order_statistic_interval(q))
+                out[f"{name}_ci95"] = list(self.quantile_interval(q))
             else:
                 half = self.section_quantile[name].section_half_width()
                 out[f"{name}_ci95"] = [point - half, point + half]
         out["min"], out["max"] = self.low, self.high
         return out
 
-    def _order_statistic_interval(self, q: float, level: float = 0.95) -> tuple[float, float]:
+    def quantile_interval(self, q: float, level: float = 0.95) -> tuple[float, float]:
         """Distribution-free interval for a quantile of independent values (binomial ranks)."""
         n = self.values.n
         if n < 2:
