@@ -565,19 +565,26 @@ def _console(session: DrillSession, store: DrillStore, replications: int) -> Non
 
 
 def _serve_options(f):
+    f = click.option("--max-streams", default=3, show_default=True, type=click.IntRange(1, 1000),
+                     help="Open live streams allowed per link (more get 429).")(f)
+    f = click.option("--max-actions-per-minute", default=60, show_default=True, type=click.IntRange(1, 100000),
+                     help="Requests that change the drill (actions, controls, injects, ratings) allowed per link "
+                          "per minute (more get 429).")(f)
     f = click.option("--port", default=8750, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")(f)
     f = click.option("--host", default="127.0.0.1", show_default=True,
                      help="Address to bind; only this machine can connect unless you give e.g. 0.0.0.0.")(f)
     return f
 
 
-def _serve(store: DrillStore, host: str, port: int) -> None:
+def _serve(store: DrillStore, host: str, port: int, max_actions_per_minute: int = 60, max_streams: int = 3) -> None:
     import uvicorn
 
+    from drills.limits import Limits
     from drills.web import create_app
 
+    limits = Limits(actions_per_minute=max_actions_per_minute, streams=max_streams)
     click.echo(f"Serving live drills on http://{host}:{port}/ (Ctrl-C to stop; drills resume where they were)")
-    uvicorn.run(create_app(store), host=host, port=port, log_level="warning")
+    uvicorn.run(create_app(store, limits=limits), host=host, port=port, log_level="warning")
 
 
 @drill.command("start")
@@ -593,7 +600,8 @@ def _serve(store: DrillStore, host: str, port: int) -> None:
 @click.option("--no-serve", is_flag=True, help="Only create the drill and print the links (a server is already running).")
 @_serve_options
 @_store_option
-def drill_start(scenario, roster, web, speed, staffing, playbook, seed, start, no_serve, host, port, store_path):
+def drill_start(scenario, roster, web, speed, staffing, playbook, seed, start, no_serve, host, port,
+                max_actions_per_minute, max_streams, store_path):
     """Create a live drill of SCENARIO for browsers and print everyone's link.
 
     The facilitator link controls the clock; each participant's link shows only what
@@ -613,22 +621,22 @@ def drill_start(scenario, roster, web, speed, staffing, playbook, seed, start, n
         click.echo(f"  {access.capability:<12} {who:<44} {url}")
     click.echo("Send each person only their own link. Start the clock from the facilitator page.")
     if not no_serve:
-        _serve(store, host, port)
+        _serve(store, host, port, max_actions_per_minute, max_streams)
 
 
 @drill.command("serve")
 @_serve_options
 @_store_option
-def drill_serve(host, port, store_path):
+def drill_serve(host, port, max_actions_per_minute, max_streams, store_path):
     """Serve the live drills of the journal to browsers (resuming any that were running)."""
-    _serve(_open_store(store_path), host, port)
+    _serve(_open_store(store_path), host, port, max_actions_per_minute, max_streams)
 
 
 @drill.command("links")
 @click.argument("drill_id")
 @_serve_options
 @_store_option
-def drill_links(drill_id, host, port, store_path):
+def drill_links(drill_id, host, port, max_actions_per_minute, max_streams, store_path):
     """Print the links of live drill DRILL_ID again."""
     from drills.web import links
 

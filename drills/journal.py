@@ -49,6 +49,9 @@ class Journal:
             "exported_by_tool_version": TOOL_VERSION,
             "drill": record,
             "events": [e.to_dict() for e in self.events],
+            # Events the store had to repair to serve them as JSON (normally none).
+            "problems": [f"event {e.seq}: {e.detail['journal_problem']}" for e in self.events
+                         if "journal_problem" in e.detail],
         }
 
     @classmethod

@@ -20,6 +20,7 @@ from .clock import DrillClock
 from .engine import Drill, DrillSetup
 from .errors import ActionRejected, DrillError
 from .events import DrillEvent
+from .jsonsafe import problems
 from .store import DrillRecord, DrillStore, now_iso
 
 __all__ = ["DrillDocuments", "DrillSession", "DEFAULT_START_MINUTE", "new_drill_id"]
@@ -213,17 +214,20 @@ class DrillSession:
             assumed: str | None = None, note: str = "", at: float | None = None) -> list[DrillEvent]:
         """Take one action at `at` (default: now); durable when this returns."""
         self._require_running()
+        _journalable(action, fields=fields or {}, actor=actor, assumed=assumed, note=note)
         before = self.advance_to(at)
         return before + self._reconcile(self.drill.act(role, action, fields, actor=actor, assumed=assumed, note=note))
 
     def adjudicate(self, claim: int, accept: bool, reason: str = "", actor: str = "facilitator") -> list[DrillEvent]:
         self._require_running()
+        _journalable("ruling", reason=reason, actor=actor)
         before = self.advance_to()
         return before + self._reconcile(self.drill.adjudicate(claim, accept, reason, actor))
 
     def rate(self, objective: str, rating: str, reason: str, actor: str = "evaluator") -> list[DrillEvent]:
         if self.record.status == "created":
             raise ActionRejected("the drill has not started yet")
+        _journalable("rating", objective=objective, rating=rating, reason=reason, actor=actor)
         before = self.advance_to() if self.record.status != "ended" else []
         self.drill.ended_at, ended = None, self.drill.ended_at  # ratings may come after the end
         try:
@@ -235,6 +239,7 @@ class DrillSession:
     def send_adhoc(self, subject: str, content: str = "", to: list[str] | None = None, channel: str = "chat",
                    actor: str = "facilitator") -> list[DrillEvent]:
         self._require_running()
+        _journalable("inject", subject=subject, content=content, to=to, channel=channel, actor=actor)
         before = self.advance_to()
         return before + self._reconcile(self.drill.send_adhoc(subject, content, to, channel, actor))
 
@@ -319,6 +324,14 @@ class DrillSession:
 
 
 _CONTROL_STATUS = {"start": "running", "pause": "paused", "resume": "running", "end": "ended"}
+
+
+def _journalable(what: str, **values) -> None:
+    """Refuse an input the journal could not serve back as valid JSON, before the world
+    sees it (a refused input leaves the drill as it was)."""
+    found = problems(values)
+    if found:
+        raise ActionRejected(f"{what}: refused, not valid JSON text ({'; '.join(found)})")
 
 
 def _status_from(events, default: str | None = "created") -> str | None:

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from .errors import DrillError
 from .events import DrillEvent
+from .jsonsafe import problems, repaired
 
 __all__ = ["DrillStore", "DrillRecord", "Access", "DEFAULT_STORE", "STATUSES", "CAPABILITIES"]
 
@@ -194,6 +195,12 @@ class DrillStore:
         """
         if not events:
             return []
+        for event in events:
+            found = problems({"name": event.name, "role": event.role, "actor": event.actor, "t": event.t,
+                              "detail": dict(event.detail)})
+            if found:
+                raise DrillError(f"drill {drill_id}: {event.kind} {event.name!r} cannot be journaled, "
+                                 f"it would not be valid JSON ({'; '.join(found)})")
         with self._lock:
             cursor = self._db.cursor()
             try:
@@ -210,7 +217,7 @@ class DrillStore:
                 numbered = [e.numbered(last + k + 1, wall) for k, e in enumerate(events)]
                 cursor.executemany(
                     "INSERT INTO events VALUES (?,?,?,?,?,?,?,?,?)",
-                    [(drill_id, e.seq, e.t, e.wall, e.kind, e.name, e.role, e.actor, json.dumps(dict(e.detail)))
+                    [(drill_id, e.seq, e.t, e.wall, e.kind, e.name, e.role, e.actor, json.dumps(dict(e.detail), allow_nan=False))
                      for e in numbered],
                 )
                 cursor.execute("COMMIT")
@@ -223,14 +230,33 @@ class DrillStore:
         rows = self._db.execute(
             "SELECT seq, t, wall, kind, name, role, actor, detail FROM events WHERE drill_id = ? ORDER BY seq",
             (drill_id,))
-        return [DrillEvent(kind=k, t=t, name=n, role=r, actor=a, detail=json.loads(d), seq=s, wall=w)
-                for s, t, w, k, n, r, a, d in rows]
+        return [_event(*row) for row in rows]
 
     def summary(self, drill_id: str) -> tuple[int, float]:
         """(event count, scenario minute of the last event)."""
         count, last = self._db.execute("SELECT COUNT(*), COALESCE(MAX(t), 0) FROM events WHERE drill_id = ?",
                                        (drill_id,)).fetchone()
         return int(count), float(last)
+
+
+def _event(seq, t, wall, kind, name, role, actor, detail) -> DrillEvent:
+    """A stored row as an event. A row that is not valid JSON (written by an older version,
+    or by hand) is repaired and marked with what was wrong, so its drill still serves and
+    exports: one bad event is reported, never a failure for everyone."""
+    try:
+        values = json.loads(detail)
+    except ValueError as exc:
+        values = {"text": detail}
+        found = [f"detail: not JSON ({exc})"]
+    else:
+        found = problems({"name": name, "role": role, "actor": actor, "t": t, "detail": values})
+    if not isinstance(values, dict):
+        values, found = {"value": values}, found + ["detail: not an object"]
+    if found:
+        values = {**repaired(values), "journal_problem": "; ".join(found)}
+        t = repaired(t)
+        t, name, role, actor = (t if t is not None else 0.0), repaired(name), repaired(role), repaired(actor)
+    return DrillEvent(kind=kind, t=t, name=name, role=role, actor=actor, detail=values, seq=seq, wall=wall)
 
 
 def _record(row) -> DrillRecord:

@@ -30,6 +30,8 @@ from scenarios.exercise import CHANNELS
 
 from .checklist import checklist
 from .errors import ActionRejected, DrillError
+from .jsonsafe import JSONRefused, loads_strict
+from .limits import LimitExceeded, Limits, Throttle
 from .live import Hub, LiveDrill
 from .session import DrillDocuments, DrillSession
 from .store import Access, DrillStore
@@ -69,14 +71,20 @@ def _error(status: int, message: str) -> JSONResponse:
     return JSONResponse({"error": message, "status": status}, status_code=status)
 
 
-def create_app(store: DrillStore, hub: Hub | None = None) -> Starlette:
+def create_app(store: DrillStore, hub: Hub | None = None, limits: Limits | None = None) -> Starlette:
+    """The server's app. `limits` bounds each token's writes, streams and request bodies
+    (defaults in drills.limits.Limits)."""
     hub = hub or Hub(store)
+    limits = limits or Limits()
+    throttle = Throttle(limits)
 
     def access_of(request: Request) -> Access:
         token = request.path_params["token"]
         access = store.access(token) if len(token) <= 128 else None
         if access is None:
             raise _Problem(404, "unknown or expired link")
+        if request.method == "POST":
+            throttle.write(access.token)
         return access
 
     def live_of(access: Access) -> LiveDrill | None:
@@ -96,13 +104,18 @@ def create_app(store: DrillStore, hub: Hub | None = None) -> Starlette:
             raise _Problem(403, f"a {access.capability} link cannot do this")
 
     async def body_of(request: Request) -> dict:
-        raw = await request.body()
-        if len(raw) > 64 * 1024:
-            raise _Problem(413, "request too large (at most 64 KiB)")
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > limits.body_bytes:
+            raise _Problem(413, f"request too large (at most {limits.body_bytes // 1024} KiB)")
+        raw = b""
+        async for chunk in request.stream():
+            raw += chunk
+            if len(raw) > limits.body_bytes:
+                raise _Problem(413, f"request too large (at most {limits.body_bytes // 1024} KiB)")
         try:
-            data = json.loads(raw or b"{}")
-        except ValueError:
-            raise _Problem(400, "the body must be JSON")
+            data = loads_strict(raw or b"{}", max_depth=limits.json_depth)
+        except JSONRefused as exc:
+            raise _Problem(400 if exc.malformed else 422, f"the body must be JSON: {exc}")
         if not isinstance(data, dict):
             raise _Problem(400, "the body must be a JSON object")
         return data
@@ -176,6 +189,10 @@ def create_app(store: DrillStore, hub: Hub | None = None) -> Starlette:
                 return await func(request)
             except _Problem as problem:
                 return _error(problem.status, problem.message)
+            except LimitExceeded as exc:
+                response = _error(429, str(exc))
+                response.headers["Retry-After"] = str(exc.retry_after)
+                return response
             except ActionRejected as exc:
                 return _error(409, str(exc))
             except DrillError as exc:
@@ -225,6 +242,7 @@ def create_app(store: DrillStore, hub: Hub | None = None) -> Starlette:
     @handle
     async def confirm(request: Request):
         access = access_of(request)
+        require(access, "participant")
         live = live_of(access)
         if live is None or not live.confirm(access.token):
             raise _Problem(409, "there is no communications check to confirm")
@@ -247,11 +265,13 @@ def create_app(store: DrillStore, hub: Hub | None = None) -> Starlette:
         except ValueError:
             raise _Problem(400, "Last-Event-ID must be an event number")
         live = hub.drills.get(access.drill_id) or (live_of(access) if store.get(access.drill_id).status != "ended" else None)
+        throttle.open_stream(access.token)
 
         async def generate():
             queue = live.subscribe() if live else None
             sent = after
             try:
+                yield ": open\n\n"  # headers go out at once, so the client knows the stream is up
                 for row in events_for(access, after):
                     sent = row["seq"]
                     yield _sse(row)
@@ -279,6 +299,7 @@ def create_app(store: DrillStore, hub: Hub | None = None) -> Starlette:
                         if text:
                             yield text
             finally:
+                throttle.close_stream(access.token)
                 if queue is not None:
                     live.unsubscribe(queue)
 

@@ -4,6 +4,7 @@ action, at the right scenario minute, and streams resume without losing or repea
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import signal
@@ -136,6 +137,40 @@ def test_the_server_binds_to_localhost_by_default(tmp_path):
     try:
         wait_until_up(f"http://127.0.0.1:{port}")
         assert listening_addresses(port) == {"127.0.0.1"}
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(10)
+
+
+@pytest.mark.skipif(not Path(WARROOM).exists(), reason="the warroom command is not installed in this environment")
+def test_open_streams_per_link_are_limited_and_released(tmp_path):
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = start(["drill", "start", "cloudflare-2019-waf", "--roster", "cloudflare-2019-team", "--web",
+                    "--port", port, "--store", tmp_path / "d.db", "--max-streams", 2], tmp_path)
+    try:
+        links = read_links(server)
+        wait_until_up(base)
+        tl, im = links["technical_lead"], links["incident_manager"]
+        assert httpx.post(f"{base}/api/{links['facilitate']}/control", json={"name": "start"}).status_code == 200
+        with httpx.Client(timeout=10) as client, contextlib.ExitStack() as held:
+            first = held.enter_context(client.stream("GET", f"{base}/api/{tl}/stream"))
+            second = held.enter_context(client.stream("GET", f"{base}/api/{tl}/stream"))
+            assert (first.status_code, second.status_code) == (200, 200)
+            third = httpx.get(f"{base}/api/{tl}/stream", timeout=5)
+            assert third.status_code == 429 and "at most 2" in third.json()["error"]
+            # Another person's link has its own allowance.
+            with httpx.stream("GET", f"{base}/api/{im}/stream", timeout=5) as other:
+                assert other.status_code == 200
+            first.close()
+            deadline = time.time() + 10
+            while time.time() < deadline:  # the server notices the closed stream at its next write
+                with httpx.stream("GET", f"{base}/api/{tl}/stream", timeout=5) as again:
+                    if again.status_code == 200:
+                        break
+                time.sleep(0.5)
+            assert again.status_code == 200
+            second.close()
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(10)
