@@ -25,6 +25,7 @@ from scenarios.msel import msel_csv, msel_rows, scenario_from_msel
 from scenarios.roster import roster_for
 from scenarios.library import DEFAULT_PLAYBOOK, bundled, resolve
 from scenarios.scenario import FixedStart, UniformWeek
+from scenarios.formats import SCORECARD_FORMAT
 from scenarios.version import TOOL_VERSION
 from simulator import EXECUTORS, MODES, SimulationError, compare as run_compare
 
@@ -817,7 +818,7 @@ def report_scorecard(drill, fmt, out_file, replications, store_path):
 def _journal_and_card(drill: str, store_path: str, replications: int) -> tuple[Journal, dict]:
     journal = _journal_of(drill, store_path)
     card = journal.record.extra.get("scorecard") if journal.ended else None
-    if card is None or card.get("format") != "warroom.scorecard/1":
+    if card is None or card.get("format") != SCORECARD_FORMAT:
         card = _scorecard(journal, None, replications)
     return journal, card
 
@@ -922,7 +923,7 @@ def report_trend(team, fmt, out_file, store_path):
     cards = []
     for record in records:
         card = record.extra.get("scorecard")
-        if card is None or card.get("format") != "warroom.scorecard/1":
+        if card is None or card.get("format") != SCORECARD_FORMAT:
             card = score(Journal.from_store(store, record.id)).to_dict()
         cards.append(card)
     fmt = fmt or _format_of(out_file, "html")
@@ -1229,7 +1230,7 @@ def history_kpi(file, source, mapping, skip_bad_rows, assume_timezone, include_d
     """
     from reports.history import render_history_kpis
     from reports.pdf import PdfUnavailable
-    from simulator.kpi import history_kpis
+    from simulator.history.kpi import history_kpis
 
     report_format = _format_of(out_file, "html")  # an unknown extension fails before any work
     imported = _read_history(file, source, mapping, skip_bad_rows, assume_timezone)
@@ -1307,7 +1308,7 @@ def history_fit(file, source, mapping, skip_bad_rows, assume_timezone, include_d
     from reports.history import render_history_fit
     from reports.pdf import PdfUnavailable
     from scenarios.history.fitted import fitted_document
-    from simulator.calibration import fit_history
+    from simulator.history.fitting import fit_history
 
     report_format = _format_of(report_file, "html")  # an unknown extension fails before any work
     bases = [(kind, base) for kind, base in (("staffing", staffing_base), ("scenario", scenario_base)) if base]
@@ -1448,8 +1449,8 @@ def sensitivity_command(scenario, staffing, change, playbook, replications, seed
 
     if report:
         _format_of(report, "html")  # an unknown extension fails before any simulation
-    from scenarios.variation import sensitivity_variants
-    from simulator.sensitivity import parse_change, sensitivity, sweep_runs
+    from simulator.studies.variation import sensitivity_variants
+    from simulator.studies.sensitivity import parse_change, sensitivity, sweep_runs
 
     try:
         fraction = parse_change(change)
@@ -1542,8 +1543,8 @@ def optimize_command(scenario, space, target, confidence, exhaustive, playbook, 
 
     if report:
         _format_of(report, "html")  # an unknown extension fails before any simulation
-    from scenarios.staffing_space import expand
-    from simulator.optimize import optimize, parse_target
+    from simulator.studies.candidates import expand
+    from simulator.studies.optimize import optimize, parse_target
 
     try:
         parsed = parse_target(target)

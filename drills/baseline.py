@@ -9,6 +9,7 @@ import numpy as np
 from scenarios import METRICS, Loaded, check_together
 from scenarios.scenario import FixedStart
 from scenarios.staffing import WEEKDAYS
+from scenarios.units import MINUTES_PER_DAY, MINUTES_PER_WEEK
 from simulator import SimulationError, simulate
 
 __all__ = ["simulated_responses", "BASELINE_REPLICATIONS"]
@@ -32,9 +33,9 @@ def simulated_responses(scenario: Loaded, staffing: Loaded | None, playbook: Loa
         return {}, {"skipped": f"staffing {staffing.document.name!r} cannot run this scenario: {problems[0].message}"}
     start = None
     if start_minute is not None:
-        minute = int(start_minute) % (7 * 1440)
-        start = FixedStart(policy="fixed", weekday=WEEKDAYS[minute // 1440],
-                           time=f"{minute % 1440 // 60:02d}:{minute % 60:02d}")
+        minute = int(start_minute) % MINUTES_PER_WEEK
+        start = FixedStart(policy="fixed", weekday=WEEKDAYS[minute // int(MINUTES_PER_DAY)],
+                           time=f"{minute % int(MINUTES_PER_DAY) // 60:02d}:{minute % 60:02d}")
     try:
         result = simulate(scenario, staffing, playbook, replications=replications, seed=seed, start=start,
                           keep_incidents=True)

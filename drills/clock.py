@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from typing import Callable
+from scenarios.units import SECONDS_PER_MINUTE
 
 __all__ = ["DrillClock"]
 
@@ -28,7 +29,7 @@ class DrillClock:
         """Scenario minutes now."""
         if not self.running:
             return self._anchor_t
-        return self._anchor_t + (self._wall() - self._anchor_wall) * self.speed / 60.0
+        return self._anchor_t + (self._wall() - self._anchor_wall) * self.speed / SECONDS_PER_MINUTE
 
     def _reanchor(self, t: float) -> None:
         self._anchor_t = t
@@ -56,4 +57,4 @@ class DrillClock:
         """Wall seconds until scenario minute `t` at the current speed (None when paused)."""
         if not self.running:
             return None
-        return max(t - self.now(), 0.0) * 60.0 / self.speed
+        return max(t - self.now(), 0.0) * SECONDS_PER_MINUTE / self.speed

@@ -18,12 +18,12 @@ from typing import Any
 import numpy as np
 import simpy
 
-from scenarios import ACTIONS, MILESTONES, Playbook, Roster, Scenario, Staffing
+from scenarios import ACTIONS, MILESTONES, RATINGS, Playbook, Roster, Scenario, Staffing
 from scenarios.actions import AUDIENCES
 from scenarios.durations import format_duration
 from scenarios.roles import RESOLVER_GROUPS_TOKEN
-from scenarios.staffing import MINUTES_PER_WEEK
-from simulator.streams import stage_key
+from scenarios.units import MINUTES_PER_DAY, MINUTES_PER_WEEK
+from simulator.model.streams import stage_key
 
 from .errors import ActionRejected
 from .events import DrillEvent
@@ -34,7 +34,7 @@ __all__ = ["Drill", "DrillSetup", "TICK", "REVIEW_WITHIN"]
 TICK = 0.25
 """Conditional injects are checked every quarter of a scenario minute (15 seconds)."""
 
-REVIEW_WITHIN = 7 * 1440.0
+REVIEW_WITHIN = 7 * MINUTES_PER_DAY
 """Five business days, as calendar minutes: the latest a post-incident review may be held."""
 
 _BEFORE_DETECTION_ALLOWED = {"log"}
@@ -499,7 +499,7 @@ class Drill:
     def rate(self, objective: str, rating: str, reason: str, actor: str = "evaluator") -> list[DrillEvent]:
         if objective not in {o.id for o in self.scenario.objectives}:
             raise ActionRejected(f"unknown objective {objective!r}")
-        if rating not in ("P", "S", "M", "U"):
+        if rating not in RATINGS:
             raise ActionRejected(f"a rating is P, S, M or U, got {rating!r}")
         if not reason.strip():
             raise ActionRejected("an evaluator's rating needs a reason")

@@ -15,10 +15,10 @@ from scenarios.version import TOOL_VERSION
 from .errors import DrillError
 from .events import DrillEvent
 from .store import DrillRecord, DrillStore
+from scenarios.formats import JOURNAL_FORMAT
 
 __all__ = ["Journal", "JOURNAL_FORMAT"]
 
-JOURNAL_FORMAT = "warroom.journal/1"
 
 
 @dataclass(frozen=True)

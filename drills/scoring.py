@@ -16,14 +16,15 @@ from scenarios import METRIC_SPANS, METRIC_TITLES, Playbook, Roster, Scenario
 from scenarios.exercise import CHECKS
 from scenarios.responses import RATING_TITLES
 from scenarios.version import TOOL_VERSION
+from scenarios.units import MINUTES_PER_DAY
 
 from .checklist import metrics_of, milestones_of, playbook_steps, stand_ins
 from .engine import REVIEW_WITHIN
 from .journal import Journal
+from scenarios.formats import SCORECARD_FORMAT
 
 __all__ = ["score", "Scorecard", "SCORECARD_FORMAT", "grade_of", "TIMING_METRICS"]
 
-SCORECARD_FORMAT = "warroom.scorecard/1"
 TIMING_METRICS = tuple(METRIC_SPANS)
 _STRENGTH_PERCENTILES = TIMING_METRICS[:TIMING_METRICS.index("time_to_restore") + 1]
 
@@ -136,7 +137,7 @@ def score(journal: Journal, simulated: dict | None = None, simulated_about: dict
     else:
         within = float(review.detail.get("scheduled_in", 0))
         checks["review_scheduled"] = {"passed": within <= REVIEW_WITHIN,
-                                      "detail": f"review scheduled {within / 1440:.1f} days out (at most 5 business days)"}
+                                      "detail": f"review scheduled {within / MINUTES_PER_DAY:.1f} days out (at most 5 business days)"}
     if scenario.fix is None or not any(w.effective for w in scenario.workarounds):
         checks["separate_milestones"] = {"passed": None, "detail": "this scenario has no separate workaround and fix"}
     else:

@@ -11,10 +11,11 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Callable
 
-from scenarios import DocumentError, Loaded, load_text
+from scenarios import RATINGS, DocumentError, Loaded, load_text
 from scenarios.library import DEFAULT_PLAYBOOK, resolve
 from scenarios.scenario import FixedStart
 from scenarios.version import TOOL_VERSION
+from scenarios.units import MINUTES_PER_HOUR
 
 from .clock import DrillClock
 from .engine import Drill, DrillSetup
@@ -25,7 +26,7 @@ from .store import DrillRecord, DrillStore, now_iso
 
 __all__ = ["DrillDocuments", "DrillSession", "DEFAULT_START_MINUTE", "new_drill_id"]
 
-DEFAULT_START_MINUTE = 10 * 60.0
+DEFAULT_START_MINUTE = 10 * MINUTES_PER_HOUR
 """Monday 10:00 UTC: where a scenario without a fixed start begins in a drill (a working
 morning), so that replays do not depend on the day they are run."""
 
@@ -312,7 +313,7 @@ class DrillSession:
         scenario = DrillDocuments.from_record(record).scenario.document
         if objective not in {o.id for o in scenario.objectives}:
             raise ActionRejected(f"unknown objective {objective!r}")
-        if rating not in ("P", "S", "M", "U"):
+        if rating not in RATINGS:
             raise ActionRejected(f"a rating is P, S, M or U, got {rating!r}")
         if not reason.strip():
             raise ActionRejected("an evaluator's rating needs a reason")

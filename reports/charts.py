@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import io
 
-
 import matplotlib
 import matplotlib.ticker
+
+from scenarios.formats import histogram_edges, histogram_quantile
 
 matplotlib.use("Agg")
 
@@ -131,30 +132,6 @@ def percentile_chart(percentiles: dict, titles: dict) -> str | None:
 PALETTE = ["#2f5fb3", "#b3261e", "#1e7b34", "#b36b00", "#6b3fb3", "#00798c", "#8a5a44", "#444c5e"]
 
 
-def _histogram_points(histogram: dict, bins: dict) -> tuple["object", "object"]:
-    """(upper edge of each occupied bin, share of values at or below it) of a results histogram."""
-    import numpy as np
-
-    counts = np.asarray(histogram["counts"], dtype=float)
-    k = np.arange(histogram["first_bin"], histogram["first_bin"] + counts.size)
-    edges = bins["below_first"] * np.power(bins["ratio"], k.astype(float))
-    keep = counts > 0
-    return edges[keep], (np.cumsum(counts) / max(counts.sum(), 1))[keep]
-
-
-def histogram_quantile(histogram: dict, bins: dict, q: float, low: float, high: float) -> float:
-    """A quantile read off a results histogram (bin centre, clamped to the observed range)."""
-    import math
-
-    import numpy as np
-
-    counts = np.asarray(histogram["counts"], dtype=np.int64)
-    rank = max(math.ceil(q * int(counts.sum())), 1)
-    k = histogram["first_bin"] + int(np.searchsorted(np.cumsum(counts), rank))
-    value = bins["below_first"] / 2 if k == 0 else bins["below_first"] * bins["ratio"] ** (k - 0.5)
-    return min(max(value, low), high)
-
-
 def ecdf_chart(histograms: dict[str, dict], bins: dict, target: float | None, xlabel: str) -> str | None:
     """The share of incidents restored within x minutes, one line per option (from each option's
     fixed-bin histogram, so it needs no per-incident table)."""
@@ -163,7 +140,7 @@ def ecdf_chart(histograms: dict[str, dict], bins: dict, target: float | None, xl
     for k, (name, histogram) in enumerate(histograms.items()):
         if not histogram or not histogram.get("counts"):
             continue
-        x, y = _histogram_points(histogram, bins)
+        x, y = histogram_edges(histogram)
         ax.step(x, y, where="post", color=PALETTE[k % len(PALETTE)], label=name, linewidth=1.6)
         drawn = True
     if not drawn:
@@ -188,7 +165,7 @@ def box_chart(options: list[dict], bins: dict, metrics: list[str], titles: dict)
         histogram = option.get("histograms", {}).get(metric)
         if not described or not histogram or not histogram.get("counts"):
             return None
-        at = {q: histogram_quantile(histogram, bins, q, described["min"], described["max"])
+        at = {q: histogram_quantile(histogram, q, described["min"], described["max"])
               for q in (0.05, 0.25, 0.5, 0.75, 0.95)}
         return {"whislo": at[0.05], "q1": at[0.25], "med": at[0.5], "q3": at[0.75], "whishi": at[0.95],
                 "fliers": [], "label": option["name"]}

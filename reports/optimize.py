@@ -8,10 +8,10 @@ import json
 
 from .charts import frontier_chart
 from .templating import markdown_text, money, one_decimal, render
+from scenarios.formats import OPTIMIZE_FORMAT
 
 __all__ = ["render_optimize", "OPTIMIZE_FORMAT"]
 
-OPTIMIZE_FORMAT = "warroom.optimize/1"
 
 
 def _context(result: dict) -> dict:

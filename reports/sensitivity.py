@@ -8,10 +8,10 @@ import json
 
 from .charts import tornado_chart
 from .templating import markdown_text, one_decimal, render, signed
+from scenarios.formats import SENSITIVITY_FORMAT
 
 __all__ = ["render_sensitivity", "SENSITIVITY_FORMAT"]
 
-SENSITIVITY_FORMAT = "warroom.sensitivity/1"
 
 
 def _interval(low, high) -> str:

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import math
 import re
+from .units import MINUTES_PER_DAY, MINUTES_PER_HOUR, SECONDS_PER_MINUTE
 
 __all__ = ["parse_duration", "format_duration", "DURATION_UNITS"]
 
-DURATION_UNITS = {"d": 1440.0, "h": 60.0, "m": 1.0, "s": 1.0 / 60.0}
+DURATION_UNITS = {"d": MINUTES_PER_DAY, "h": MINUTES_PER_HOUR, "m": 1.0, "s": 1.0 / SECONDS_PER_MINUTE}
 
 _PART = re.compile(r"(\d+(?:\.\d+)?)\s*([dhms])")
 _WHOLE = re.compile(r"^\s*-?\s*(?:\d+(?:\.\d+)?\s*[dhms]\s*)+$")

@@ -19,7 +19,8 @@ from pydantic import ConfigDict, Field, field_validator, model_validator
 from .actions import ACTION_NAMES
 from .base import Frozen, Identifier, Minutes, PositiveMinutes
 from .conditions import Condition, ConditionError, parse_condition
-from .metrics import MetricName
+from .metrics import DETECTION_PATHS, MetricName
+from .units import MINUTES_PER_DAY
 
 __all__ = [
     "CHANNELS", "INJECT_TYPES", "EVERYONE", "Inject", "Objective", "Scoring", "CHECKS",
@@ -28,7 +29,6 @@ __all__ = [
 
 CHANNELS = ("alert", "ticket", "chat", "phone", "email", "status_page", "dashboard")
 INJECT_TYPES = ("standard", "contingency", "red_herring")
-DETECTION_PATHS = ("monitoring", "user_report")
 EVERYONE = "everyone"
 
 CHECKS = {
@@ -61,7 +61,7 @@ class Inject(Frozen):
                               validate_by_alias=True)
 
     id: Identifier
-    at: Annotated[Minutes, Field(le=60 * 1440.0)] | None = Field(
+    at: Annotated[Minutes, Field(le=60 * MINUTES_PER_DAY)] | None = Field(
         None, description="Scenario minutes from impact start (earliest delivery).")
     when: str | None = Field(None, description="Condition that must hold (conditional or contingency inject).")
     requested: Identifier | None = Field(None, description="Topic a participant asks for with request_info.")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-__all__ = ["MILESTONES", "METRICS", "METRIC_SPANS", "MilestoneName", "MetricName", "METRIC_TITLES"]
+__all__ = ["MILESTONES", "DETECTION_PATHS", "METRICS", "METRIC_SPANS", "MilestoneName", "MetricName", "METRIC_TITLES"]
 
 MILESTONES = (
     "impact_start",
@@ -21,6 +21,9 @@ MILESTONES = (
     "problem_recorded",
     "review_held",
 )
+
+# How `detected` was reached: the first monitoring alert, or the first user report triaged.
+DETECTION_PATHS = ("monitoring", "user_report")
 
 # metric -> (from milestone, to milestone)
 METRIC_SPANS = {

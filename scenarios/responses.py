@@ -13,6 +13,7 @@ from pydantic import Field, field_validator, model_validator
 
 from .actions import ACTION_FIELDS, ACTION_NAMES, ACTIONS, AUDIENCES
 from .base import Frozen, Identifier, Minutes
+from .units import MINUTES_PER_DAY
 
 __all__ = ["Responses", "ResponseAction", "Rating", "RATINGS", "RATING_TITLES"]
 
@@ -25,7 +26,7 @@ RATING_TITLES = {
 RATINGS = tuple(RATING_TITLES)
 
 
-MAX_DRILL_MINUTES = 60 * 1440.0
+MAX_DRILL_MINUTES = 60 * MINUTES_PER_DAY
 """Sixty days: longer than any incident a drill replays, short enough to run."""
 
 
@@ -44,7 +45,7 @@ class ResponseAction(Frozen):
     cause: str | None = None
     topic: str | None = None
     workaround: str | None = None
-    within: Annotated[Minutes, Field(le=365 * 1440.0)] | None = None
+    within: Annotated[Minutes, Field(le=365 * MINUTES_PER_DAY)] | None = None
     claims_workaround: str | None = None
     assumed: str | None = Field(None, description="Why this time is an assumption (never published, say).")
     note: str = ""

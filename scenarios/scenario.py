@@ -18,7 +18,8 @@ from .exercise import CHECKS, DEFAULT_WEIGHTS, Inject, Objective, Scoring
 from .metrics import MILESTONES, MetricName
 from .roles import ROLES
 from .world import Indicator, World, default_indicators
-from .staffing import MINUTES_PER_WEEK, REFERENCE_MONDAY, WEEKDAYS, CalibratedFrom, TimeZone, Weekday
+from .staffing import REFERENCE_MONDAY, WEEKDAYS, CalibratedFrom, TimeZone, Weekday
+from .units import MINUTES_PER_DAY, MINUTES_PER_HOUR, MINUTES_PER_WEEK, MINUTES_PER_YEAR
 
 __all__ = [
     "Scenario",
@@ -43,7 +44,8 @@ __all__ = [
 DEFAULT_TARGETS = {"time_to_first_update": 15.0}
 """SPEC 2's common target; a scenario's own targets are added to (or override) it."""
 
-_PER = {"minute": 1.0, "min": 1.0, "hour": 60.0, "day": 1440.0, "week": 10080.0, "year": 525600.0}
+_PER = {"minute": 1.0, "min": 1.0, "hour": MINUTES_PER_HOUR, "day": MINUTES_PER_DAY, "week": float(MINUTES_PER_WEEK),
+        "year": MINUTES_PER_YEAR}
 _FREQUENCY = re.compile(r"^\s*(\d+(?:\.\d+)?(?:e-?\d+)?)\s*/\s*([a-z]+)\s*$")
 
 
@@ -224,7 +226,7 @@ class FixedStart(Frozen):
         """UTC minutes since Monday 00:00 of the repeating week."""
         hours, minutes = (int(x) for x in self.time.split(":"))
         offset = ZoneInfo(self.timezone).utcoffset(REFERENCE_MONDAY.replace(tzinfo=None))
-        local = WEEKDAYS.index(self.weekday) * 1440 + hours * 60 + minutes
+        local = WEEKDAYS.index(self.weekday) * int(MINUTES_PER_DAY) + hours * int(MINUTES_PER_HOUR) + minutes
         return float((local - offset // dt.timedelta(minutes=1)) % MINUTES_PER_WEEK)
 
 

@@ -20,6 +20,7 @@ from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 from .base import Frozen, Identifier, PositiveMinutes
 from .distributions import Distribution, LogNormal
 from .roles import ROLES
+from .units import MINUTES_PER_DAY, MINUTES_PER_HOUR, MINUTES_PER_WEEK
 
 __all__ = [
     "Staffing",
@@ -30,11 +31,9 @@ __all__ = [
     "FollowTheSun",
     "Shift",
     "CalibratedFrom",
-    "MINUTES_PER_WEEK",
     "STANDARD_WORKING_HOURS_PER_YEAR",
 ]
 
-MINUTES_PER_WEEK = 7 * 24 * 60
 STANDARD_WORKING_HOURS_PER_YEAR = 2080.0  # 40 h x 52 weeks
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 # Offsets are read for this Monday; the model works on a repeating week and ignores DST.
@@ -95,7 +94,7 @@ class Shift(Frozen):
         length = (end - start) % (24 * 60) or 24 * 60
         covered = np.zeros(MINUTES_PER_WEEK, dtype=bool)
         for day in set(self.days):
-            local_start = WEEKDAYS.index(day) * 1440 + start
+            local_start = WEEKDAYS.index(day) * int(MINUTES_PER_DAY) + start
             utc_start = (local_start - offset_minutes) % MINUTES_PER_WEEK
             idx = (utc_start + np.arange(length)) % MINUTES_PER_WEEK
             covered[idx] = True
@@ -195,7 +194,7 @@ class ResponderPool(Frozen):
 
     @property
     def covered_hours_per_week(self) -> float:
-        return float(self.in_hours.sum()) / 60.0
+        return float(self.in_hours.sum()) / MINUTES_PER_HOUR
 
     @property
     def paid_hours_per_person(self) -> float:

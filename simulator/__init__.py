@@ -1,10 +1,36 @@
 """The SimPy core and statistics. Pure: no click, jinja2, matplotlib, HTTP or files;
-random generators are seeded per run and passed in, never global."""
+random generators are seeded per run and passed in, never global.
 
-from .api import MODES, compare, simulate
+    model/    the SimPy incident model (plan, engine, named random streams)
+    run/      runner, executors, mergeable summaries, results, simulate/compare
+    studies/  sensitivity and optimisation, with the variants they simulate
+    history/  statistics of real incident history: KPIs, fitting, detectability
+
+The names below are imported on first use, so `import simulator.model` (as the drill
+world does) does not pay for the run machinery.
+"""
+
+from __future__ import annotations
+
+import importlib
+
 from .errors import SimulationError
-from .executors import EXECUTORS, ChunkFailed, DaskExecutor, ProcessExecutor, SerialExecutor, make_executor
-from .results import RESULT_FORMAT, OptionResult, SimulationResult
 
-__all__ = ["MODES", "EXECUTORS", "compare", "simulate", "SimulationError", "ChunkFailed", "make_executor",
-           "SerialExecutor", "ProcessExecutor", "DaskExecutor", "RESULT_FORMAT", "OptionResult", "SimulationResult"]
+_LAZY = {
+    "MODES": "simulator.run.api", "compare": "simulator.run.api", "simulate": "simulator.run.api",
+    "EXECUTORS": "simulator.run.executors", "ChunkFailed": "simulator.run.executors",
+    "DaskExecutor": "simulator.run.executors", "ProcessExecutor": "simulator.run.executors",
+    "SerialExecutor": "simulator.run.executors", "make_executor": "simulator.run.executors",
+    "RESULT_FORMAT": "simulator.run.results", "OptionResult": "simulator.run.results",
+    "SimulationResult": "simulator.run.results",
+}
+
+__all__ = ["SimulationError", *_LAZY]
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'simulator' has no attribute {name!r}")

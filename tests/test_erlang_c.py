@@ -13,7 +13,7 @@ import pytest
 
 from scenarios import load, load_text
 from simulator import simulate
-from simulator.statistics import t_interval
+from simulator.run.statistics import t_interval
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "validation"
 

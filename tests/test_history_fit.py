@@ -15,7 +15,7 @@ from scenarios.history import canonical_frame
 from scenarios.history.fitted import fitted_document, format_minutes
 from scenarios.library import bundled
 from simulator import simulate
-from simulator.calibration import (StageDurations, fit_durations, fit_family, fit_history, stage_durations,
+from simulator.history.fitting import (StageDurations, fit_durations, fit_family, fit_history, stage_durations,
                                    synthetic_history)
 
 NO_CENSORING = np.array([])

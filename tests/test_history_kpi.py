@@ -9,7 +9,7 @@ import pytest
 
 from reports.history import render_history_kpis
 from scenarios.history import canonical_frame
-from simulator.kpi import history_kpis, quantile_ci
+from simulator.history.kpi import history_kpis, quantile_ci
 
 
 def at(text: str) -> pd.Timestamp:

@@ -243,8 +243,8 @@ def test_a_run_leaves_no_reference_cycles(cloudflare, staffing):
     while finished incidents are freed by reference counting alone."""
     import gc
 
-    from simulator.engine import run_single_block, run_stream
-    from simulator.plan import compile_plan
+    from simulator.model.engine import run_single_block, run_stream
+    from simulator.model.plan import compile_plan
 
     busy = load_text_with_frequency(cloudflare, "20/day")
     plan = compile_plan(busy.document, staffing("cloudflare-2019-sre").document,

@@ -21,8 +21,8 @@ from hypothesis import strategies as st
 from cli import main
 from scenarios import resolve
 from simulator import ChunkFailed, DaskExecutor, ProcessExecutor, SerialExecutor, compare, simulate
-from simulator.runner import Job, RunSpec
-from simulator.summary import QUANTILES, MetricSummary, Moments, PairSummary
+from simulator.run.runner import Job, RunSpec
+from simulator.run.summary import QUANTILES, MetricSummary, Moments, PairSummary
 
 QS = list(QUANTILES.values())
 

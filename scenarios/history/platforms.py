@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 from zoneinfo import ZoneInfo
 
+from ..formats import INCIDENTS_FORMAT, JOURNAL_FORMAT
 from .mapping import name_key
 from .records import CsvTable, ReadContext, SourceRecord, direct, earliest, offset, text_of
 from .table import CANONICAL_COLUMNS, MILESTONE_COLUMNS, RowProblem
@@ -24,8 +25,7 @@ from .times import zone_named
 
 __all__ = ["Platform", "PLATFORMS", "JOURNAL_MARKER", "INCIDENTS_FORMAT"]
 
-INCIDENTS_FORMAT = "warroom.incidents/1"
-JOURNAL_MARKER = "warroom.journal/1"
+JOURNAL_MARKER = JOURNAL_FORMAT  # a warroom journal is recognised by its format
 
 Extracted = tuple[list[SourceRecord], list[RowProblem]]
 

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 
-from .errors import SimulationError
+from simulator.errors import SimulationError
 from .runner import ChunkResult, Job, run_chunk
 
 __all__ = ["ChunkFailed", "SerialExecutor", "ProcessExecutor", "DaskExecutor", "make_executor", "EXECUTORS"]

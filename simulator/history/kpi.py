@@ -21,6 +21,7 @@ from scipy import stats
 from scenarios.history.table import CANONICAL_COLUMNS
 from scenarios.metrics import METRIC_TITLES
 from scenarios.version import TOOL_VERSION
+from scenarios.units import DAYS_PER_AVERAGE_YEAR as DAYS_PER_YEAR, MINUTES_PER_DAY, SECONDS_PER_MINUTE
 
 from .detectability import detectability, log_spread
 
@@ -43,8 +44,6 @@ KPI_SPANS = {
 NOT_IN_HISTORY = ("time_to_first_update", "time_to_identify", "time_to_workaround", "time_to_fix")
 """SPEC 3.1 metrics whose milestones the canonical table does not hold."""
 
-MINUTES_PER_DAY = 1440.0
-DAYS_PER_YEAR = 365.25
 _SHOWN_IDS = 10
 
 
@@ -92,7 +91,7 @@ def incident_starts(table: pd.DataFrame, chain: tuple[str, ...] = START_CHAIN) -
 
 def span_minutes(start: pd.Series, end: pd.Series) -> pd.Series:
     """end - start in minutes (NaN where either is missing)."""
-    return (end - start).dt.total_seconds() / 60.0
+    return (end - start).dt.total_seconds() / SECONDS_PER_MINUTE
 
 
 def quantile_ci(sorted_values: np.ndarray, q: float, confidence: float = 0.95) -> list[float | None]:
@@ -148,7 +147,7 @@ def _metric(frame: pd.DataFrame, metric: str) -> tuple[dict, pd.Series]:
 
 def _mtbf(starts: pd.Series) -> dict:
     ordered = starts.dropna().sort_values()
-    gaps = ordered.diff().dropna().dt.total_seconds() / 60.0
+    gaps = ordered.diff().dropna().dt.total_seconds() / SECONDS_PER_MINUTE
     if gaps.empty:
         return {"incidents": int(len(ordered)), "intervals": 0, "mean_minutes": None, "mean_days": None,
                 "median_days": None}

@@ -1,30 +1,25 @@
-"""Documents varied a field at a time: the sensitivity sweep's one-at-a-time changes and the
-staffing search's candidates.
-
-A variant is a new `Loaded`: the original's YAML data with the changed values put in, dumped
-back to YAML (headed by a comment saying what changed), and validated again, so its text
-re-loads to the same model and its sha256 names exactly what was run. Names of scenarios and
-playbook steps are kept, because the simulator's random streams are keyed by them: a variant
-sees the same incidents as the original (common random numbers).
+"""The sensitivity sweep's variants: each parameter moved one way, one at a time, as a
+whole new document (made by scenarios.edit.with_changes, so its text re-loads to the same
+model and its sha256 names exactly what was run). Names of scenarios and playbook steps are
+kept, because the simulator's random streams are keyed by them: a variant sees the same
+incidents as the original (common random numbers).
 """
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass
 from typing import Any
 
-import yaml
 
-from .crosscheck import check_together
-from .distributions import Fixed
-from .durations import format_duration
-from .errors import DocumentError
-from .loader import Loaded, load_text, parse_yaml
-from .staffing import ResponderPool, Staffing
+from scenarios.crosscheck import check_together
+from scenarios.distributions import Fixed
+from scenarios.durations import format_duration
+from scenarios.errors import DocumentError
+from scenarios.edit import pool_path, with_changes
+from scenarios.loader import Loaded
+from scenarios.staffing import ResponderPool, Staffing
 
-__all__ = ["Variant", "Skipped", "with_changes", "pool_path", "describe_distribution", "sensitivity_variants",
-           "DIRECTIONS"]
+__all__ = ["Variant", "Skipped", "describe_distribution", "sensitivity_variants", "DIRECTIONS"]
 
 DIRECTIONS = ("down", "up")
 
@@ -53,38 +48,6 @@ class Skipped:
     direction: str
     change: str
     reason: str
-
-
-def with_changes(loaded: Loaded, changes: dict[tuple, Any], note: str, name: str | None = None) -> Loaded:
-    """A copy of `loaded` with the value at each path (a tuple of keys and list indexes)
-    replaced, validated again; missing mappings on the way are created. Raises
-    DocumentError if the changed document is not valid."""
-    data, _ = parse_yaml(loaded.text)
-    data = copy.deepcopy(data)
-    for path, value in changes.items():
-        _put(data, path, value)
-    if name is not None:
-        data["name"] = name
-    header = f"# {loaded.document.kind} {loaded.document.name!r} from {loaded.source}, varied: {note}\n"
-    text = header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
-    return load_text(text, f"{loaded.source} ({note})", expect=loaded.document.kind)
-
-
-def _put(data, path: tuple, value) -> None:
-    node = data
-    for key in path[:-1]:
-        if isinstance(node, dict):
-            if not isinstance(node.get(key), (dict, list)):
-                node[key] = {}
-            node = node[key]
-        else:
-            node = node[key]
-    node[path[-1]] = value
-
-
-def pool_path(staffing: Staffing, name: str) -> tuple:
-    """Where role or resolver group `name` sits in a staffing document."""
-    return ("roles", name) if name in staffing.roles else ("resolver_groups", name)
 
 
 def describe_distribution(dist) -> str:

@@ -34,9 +34,10 @@ from scenarios.errors import DocumentError
 from scenarios.library import DEFAULT_PLAYBOOK, resolve
 from scenarios.scenario import FixedStart, UniformWeek
 from scenarios.version import TOOL_VERSION
+from scenarios.units import MINUTES_PER_YEAR
 
-from .detectability import detectability
-from .errors import SimulationError
+from simulator.history.detectability import detectability
+from simulator.errors import SimulationError
 from .executors import make_executor
 from .results import OptionResult, SimulationResult, incident_table
 from .runner import Job, Progress, RunSpec, run_job
@@ -44,7 +45,6 @@ from .runner import Job, Progress, RunSpec, run_job
 __all__ = ["simulate", "compare", "calibrations", "MODES"]
 
 MODES = ("single", "stream")
-MINUTES_PER_YEAR = 525600.0
 
 
 def _now() -> str:

@@ -8,7 +8,7 @@ effects are paired differences with 95% confidence intervals. Rows are ranked by
 the effect on p90 time to restore.
 
     from scenarios import resolve
-    from simulator.sensitivity import sensitivity
+    from simulator.studies.sensitivity import sensitivity
     result = sensitivity(resolve("cloudflare-2019-waf", "scenario"), resolve("cloudflare-2019-sre", "staffing"),
                          change=0.25, replications=2000, seed=7)
     result.rows[0]      # the largest effect on p90 time to restore
@@ -32,19 +32,19 @@ import numpy as np
 
 from scenarios import Loaded
 from scenarios.library import DEFAULT_PLAYBOOK, resolve
-from scenarios.variation import Skipped, Variant, sensitivity_variants
+from simulator.studies.variation import Skipped, Variant, sensitivity_variants
 from scenarios.version import TOOL_VERSION
 
-from .api import compare
-from .errors import SimulationError
-from .executors import make_executor
-from .results import HEADLINE, json_safe
-from .runner import SECTION, Progress
-from .summary import PairSummary
+from simulator.run.api import compare
+from simulator.errors import SimulationError
+from simulator.run.executors import make_executor
+from simulator.run.results import HEADLINE, json_safe
+from simulator.run.runner import SECTION, Progress
+from simulator.run.summary import PairSummary
+from scenarios.formats import SENSITIVITY_FORMAT
 
 __all__ = ["sensitivity", "sweep_runs", "parse_change", "SensitivityResult", "SENSITIVITY_FORMAT"]
 
-SENSITIVITY_FORMAT = "warroom.sensitivity/1"
 _CHANGE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(%?)\s*$")
 
 

@@ -14,9 +14,9 @@ from scenarios import MILESTONES, Playbook, Scenario, Staffing, who_does
 from scenarios.distributions import ZERO
 from scenarios.playbook import EVERYONE
 from scenarios.roles import RESOLVER_GROUPS_TOKEN
-from scenarios.staffing import MINUTES_PER_WEEK
+from scenarios.units import MINUTES_PER_WEEK
 
-from .errors import SimulationError
+from simulator.errors import SimulationError
 
 __all__ = ["Plan", "PoolPlan", "StepPlan", "compile_plan", "MILESTONE_INDEX"]
 

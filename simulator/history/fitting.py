@@ -45,6 +45,7 @@ from scipy import optimize, special, stats
 
 from scenarios.history.table import MILESTONE_COLUMNS, canonical_frame
 from scenarios.version import TOOL_VERSION
+from scenarios.units import MINUTES_PER_AVERAGE_YEAR, SECONDS_PER_MINUTE
 
 from .kpi import select_incidents, history_kpis
 
@@ -410,7 +411,7 @@ def stage_durations(table: pd.DataFrame, stage: str | Stage, as_of: pd.Timestamp
     counted in `open_at_as_of`, not fitted and not called missing."""
     stage = _STAGES[stage] if isinstance(stage, str) else stage
     start, end = table[stage.start], table[stage.end]
-    minutes = (end - start).dt.total_seconds() / 60.0
+    minutes = (end - start).dt.total_seconds() / SECONDS_PER_MINUTE
     resolution = _resolution([start, end])
     negative = minutes < 0
     ok = minutes.notna() & ~negative
@@ -423,7 +424,7 @@ def stage_durations(table: pd.DataFrame, stage: str | Stage, as_of: pd.Timestamp
     at_as_of = 0
     if still_open.any():
         as_of = latest_time(table) if as_of is None else _utc(as_of)
-        lasted = (as_of - start[still_open]).dt.total_seconds() / 60.0
+        lasted = (as_of - start[still_open]).dt.total_seconds() / SECONDS_PER_MINUTE
         censored = lasted[lasted > 0].to_numpy(dtype=float)
         at_as_of = int((lasted <= 0).sum())
     missing = int(len(table) - ok.sum() - negative.sum() - still_open.sum())
@@ -609,7 +610,7 @@ def synthetic_history(incidents: pd.DataFrame, *, start: str | pd.Timestamp, see
     if incidents["arrival"].nunique() > 1:
         offsets = incidents["arrival"].to_numpy(dtype=float)
     else:
-        gap = 525960.0 / (per_year or 52.0)
+        gap = MINUTES_PER_AVERAGE_YEAR / (per_year or 52.0)
         offsets = np.cumsum(rng.exponential(gap, n))
     rows = []
     for k, (offset, row) in enumerate(zip(offsets, incidents.itertuples(index=False))):

@@ -7,10 +7,8 @@ up. Every part of a summary is an integer or a min/max: sums of values on a grid
 bins, and section statistics for intervals. Adding integers gives the same total in any
 order, so every executor and worker count gives the same numbers, bit for bit.
 
-Quantiles are read off the histogram: bins are 1% wide from 0.01 minutes to 10**7
-minutes, and a quantile is reported as its bin's geometric centre (clamped to the observed
-min and max), within 0.5% of the exact sample quantile (the smallest value with at least
-that share of values at or below it).
+Quantiles are read off the histogram by the results format's rule
+(scenarios.formats): within 0.5% of the exact sample quantile.
 """
 
 from __future__ import annotations
@@ -21,52 +19,18 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import stats
 
+from scenarios.formats import BINS, HIGH, LOW, N_BINS, QUANTILES, RATIO, bin_index, bin_value, quantile_bin
+
 __all__ = [
     "QUANTILES", "BINS", "Moments", "Histogram", "MetricSummary", "PairSummary",
     "OptionSummary", "RunSummary", "bin_index", "section_quantiles",
 ]
 
-QUANTILES = {"p50": 0.50, "p90": 0.90, "p95": 0.95}
-
 GRID_BITS = 20          # values are summed on a grid of 2**-20 minute (about 57 microseconds)
-LOW, RATIO, HIGH = 0.01, 1.01, 1e7
-_LOG_RATIO = math.log(RATIO)
-_N_LOG = math.ceil(math.log(HIGH / LOW) / _LOG_RATIO)
-N_BINS = _N_LOG + 2     # bin 0: below 0.01 min; 1.._N_LOG: 1% wide; last: 10**7 min and above
-BINS = {
-    "scale": "log",
-    "below_first": LOW,
-    "ratio": RATIO,
-    "bins": N_BINS,
-    "above_last": HIGH,
-    "relative_error": math.sqrt(RATIO) - 1,
-    "about": "bin 0 holds values below 0.01 min; bin k (1 <= k < bins-1) holds "
-             "[0.01 * 1.01**(k-1), 0.01 * 1.01**k) minutes; the last bin holds 10**7 min and above. "
-             "Quantiles are the bin's geometric centre, clamped to the observed min and max: within "
-             "0.5% of the exact sample quantile.",
-}
 _SPLIT = 26
 _LOW_MASK = (1 << _SPLIT) - 1
 _CHUNK = 1024
 _LIMIT = float(1 << (49 - GRID_BITS))  # |value| below this keeps every partial product inside int64
-
-
-def bin_index(values: np.ndarray) -> np.ndarray:
-    """Histogram bin of each (non-missing) value."""
-    x = np.asarray(values, dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        k = np.floor(np.log(np.maximum(x, LOW) / LOW) / _LOG_RATIO).astype(np.int64) + 1
-    k[x < LOW] = 0
-    return np.minimum(k, N_BINS - 1)
-
-
-def bin_value(k: int) -> float:
-    """The value a bin stands for: its geometric centre (half the first bin's width for bin 0)."""
-    if k <= 0:
-        return LOW / 2
-    if k >= N_BINS - 1:
-        return HIGH
-    return LOW * RATIO ** (k - 1) * math.sqrt(RATIO)
 
 
 def _grid(values: np.ndarray, bits: int) -> np.ndarray:
@@ -245,8 +209,7 @@ class MetricSummary:
             self.section_quantile[name].merge(other.section_quantile[name])
 
     def quantile(self, q: float) -> float:
-        n = self.values.n
-        return self._value(self.histogram.at_rank(math.ceil(q * n)))
+        return self._value(quantile_bin(self.histogram.counts, self.histogram.first, q))
 
     def _value(self, k: int) -> float:
         return min(max(bin_value(k), self.low), self.high)

@@ -19,9 +19,10 @@ from typing import Protocol
 import numpy as np
 
 from scenarios.metrics import METRIC_SPANS, METRICS, MILESTONES
+from scenarios.units import MINUTES_PER_WEEK, MINUTES_PER_YEAR
 
-from .engine import DETECTION_PATHS, run_single_block, run_stream
-from .plan import Plan, compile_plan
+from simulator.model.engine import DETECTION_PATHS, run_single_block, run_stream
+from simulator.model.plan import Plan, compile_plan
 from .summary import OptionSummary, PairSummary, RunSummary
 
 __all__ = ["BLOCK_SIZE", "SECTION", "Progress", "RunSpec", "Job", "ChunkResult", "run_chunk", "run_job"]
@@ -49,7 +50,7 @@ class RunSpec:
     replications: int
     seed: int
     start_minute: float | None = None
-    horizon: float = 525600.0
+    horizon: float = MINUTES_PER_YEAR
     warmup: float = 0.0
 
     def plans(self) -> list[Plan]:
@@ -117,7 +118,7 @@ def _execute(spec: RunSpec, plans: list[Plan], first: int, count: int) -> dict:
         out = run_stream(plans, spec.seed, first, spec.horizon, spec.warmup)
         out["replication"] = np.full(out["arrival"].size, first, dtype=np.int64)
         out["incident"] = np.arange(out["arrival"].size, dtype=np.int64)
-        out["start_minute"] = out["arrival"] % 10080.0
+        out["start_minute"] = out["arrival"] % float(MINUTES_PER_WEEK)
         return out
     milestones, paths, starts = run_single_block(plans[0], spec.seed, first // BLOCK_SIZE, count, spec.start_minute)
     return {

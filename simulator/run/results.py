@@ -14,15 +14,16 @@ import pandas as pd
 
 from scenarios import METRIC_SPANS, METRICS, MILESTONES
 from scenarios.staffing import WEEKDAYS
+from scenarios.formats import RESULT_FORMAT
+from scenarios.units import MINUTES_PER_DAY
 
-from .engine import DETECTION_PATHS
-from .errors import SimulationError
+from simulator.model.engine import DETECTION_PATHS
+from simulator.errors import SimulationError
 from .statistics import breach
 from .summary import BINS, OptionSummary
 
 __all__ = ["OptionResult", "SimulationResult", "RESULT_FORMAT", "incident_table", "HEADLINE"]
 
-RESULT_FORMAT = "warroom.results/2"
 HEADLINE = "time_to_restore"
 
 
@@ -31,14 +32,14 @@ def incident_table(option: str, scenarios: list, raw: dict, update_cadence: floa
     (minutes), stakeholder updates sent while service was down, and the outage cost."""
     m = raw["milestones"]
     start = raw["start_minute"]
-    minute_of_day = np.floor(start % 1440).astype(int)
+    minute_of_day = np.floor(start % MINUTES_PER_DAY).astype(int)
     columns = {
         "option": option,
         "replication": raw["replication"],
         "incident": raw["incident"],
         "scenario": np.array([s.name for s in scenarios], dtype=object)[raw["scenario_index"]],
         "arrival": raw["arrival"],
-        "start_weekday": np.array(WEEKDAYS, dtype=object)[(start // 1440).astype(int) % 7],
+        "start_weekday": np.array(WEEKDAYS, dtype=object)[(start // MINUTES_PER_DAY).astype(int) % 7],
         "start_time_utc": [f"{v // 60:02d}:{v % 60:02d}" for v in minute_of_day],
         "detection_path": np.array(DETECTION_PATHS, dtype=object)[raw["path"]],
     }

@@ -26,18 +26,18 @@ from dataclasses import dataclass, field
 
 from scenarios import METRIC_TITLES, METRICS, Loaded, check_together, format_duration, parse_duration
 from scenarios.library import DEFAULT_PLAYBOOK, resolve
-from scenarios.staffing_space import Candidate, Expansion, expand
+from simulator.studies.candidates import Candidate, Expansion, expand
 from scenarios.version import TOOL_VERSION
 
-from .api import compare
-from .errors import SimulationError
-from .executors import make_executor
-from .results import HEADLINE, OptionResult, json_safe
-from .runner import Progress
+from simulator.run.api import compare
+from simulator.errors import SimulationError
+from simulator.run.executors import make_executor
+from simulator.run.results import HEADLINE, OptionResult, json_safe
+from simulator.run.runner import Progress
+from scenarios.formats import OPTIMIZE_FORMAT
 
 __all__ = ["Target", "parse_target", "optimize", "OptimizeResult", "OPTIMIZE_FORMAT", "MONOTONE_ASSUMPTION"]
 
-OPTIMIZE_FORMAT = "warroom.optimize/1"
 MONOTONE_ASSUMPTION = (
     "More people on call never makes the response slower: a staffing with at least as many people on call in "
     "every role and resolver group, and otherwise the same, meets any target a smaller one meets. Checked on "

@@ -21,8 +21,8 @@ from contextlib import contextmanager
 import numpy as np
 import simpy
 
-from scenarios.metrics import MILESTONES
-from scenarios.staffing import MINUTES_PER_WEEK
+from scenarios.metrics import DETECTION_PATHS, MILESTONES
+from scenarios.units import MINUTES_PER_WEEK
 
 from .plan import MILESTONE_INDEX, Plan
 from .streams import BlockStreams
@@ -34,7 +34,6 @@ N_MILESTONES = len(MILESTONES)
 DETECTED = MILESTONE_INDEX["detected"]
 RESTORED = MILESTONE_INDEX["restored"]
 FIXED = MILESTONE_INDEX["fixed"]
-DETECTION_PATHS = ("monitoring", "user_report")
 
 
 @contextmanager
