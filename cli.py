@@ -14,20 +14,38 @@ from pathlib import Path
 import click
 from pydantic import ValidationError
 
-from drills import DEFAULT_STORE, DrillDocuments, DrillError, DrillSession, DrillStore, Journal, play, score
+from drills import (
+    DEFAULT_STORE,
+    DrillDocuments,
+    DrillError,
+    DrillSession,
+    DrillStore,
+    Journal,
+    play,
+    score,
+)
 from drills.baseline import BASELINE_REPLICATIONS, simulated_responses
 from reports.artifacts import IncidentWriter, write_summary
 from reports.scorecard_text import scorecard_text
 from reports.terminal import comparison_table, metrics_table, table
-from scenarios import (DOCUMENT_KINDS, DocumentError, Problem, check_drill, check_together, load,
-                       load_text, parse_duration)
+from scenarios import (
+    DOCUMENT_KINDS,
+    DocumentError,
+    Problem,
+    check_drill,
+    check_together,
+    load,
+    load_text,
+    parse_duration,
+)
+from scenarios.formats import SCORECARD_FORMAT
+from scenarios.library import DEFAULT_PLAYBOOK, bundled, resolve
 from scenarios.msel import msel_csv, msel_rows, scenario_from_msel
 from scenarios.roster import roster_for
-from scenarios.library import DEFAULT_PLAYBOOK, bundled, resolve
 from scenarios.scenario import FixedStart, UniformWeek
-from scenarios.formats import SCORECARD_FORMAT
 from scenarios.version import TOOL_VERSION
-from simulator import EXECUTORS, MODES, SimulationError, compare as run_compare
+from simulator import EXECUTORS, MODES, SimulationError
+from simulator import compare as run_compare
 
 __all__ = ["main"]
 
@@ -554,7 +572,7 @@ def _emit_scorecard(card: dict, as_json: bool, out_file: str | None, store_path:
 
 
 def _console(session: DrillSession, store: DrillStore, replications: int) -> None:
-    from drills.console import run_console
+    from drills.interfaces.console import run_console
 
     run_console(session)
     if session.status == "ended":
@@ -580,8 +598,8 @@ def _serve_options(f):
 def _serve(store: DrillStore, host: str, port: int, max_actions_per_minute: int = 60, max_streams: int = 3) -> None:
     import uvicorn
 
-    from drills.limits import Limits
-    from drills.web import create_app
+    from drills.interfaces.limits import Limits
+    from drills.interfaces.web import create_app
 
     limits = Limits(actions_per_minute=max_actions_per_minute, streams=max_streams)
     click.echo(f"Serving live drills on http://{host}:{port}/ (Ctrl-C to stop; drills resume where they were)")
@@ -609,7 +627,7 @@ def drill_start(scenario, roster, web, speed, staffing, playbook, seed, start, n
     their role would see and lets them act only as that role; evaluators rate the
     objectives. Then the server starts (unless --no-serve) on 127.0.0.1.
     """
-    from drills.web import links, open_web_drill
+    from drills.interfaces.web import links, open_web_drill
 
     documents = _drill_documents(scenario, roster, playbook, staffing)
     start_minute = getattr(_parse_start(start), "minute_of_week", None) if start else None
@@ -639,7 +657,7 @@ def drill_serve(host, port, max_actions_per_minute, max_streams, store_path):
 @_store_option
 def drill_links(drill_id, host, port, max_actions_per_minute, max_streams, store_path):
     """Print the links of live drill DRILL_ID again."""
-    from drills.web import links
+    from drills.interfaces.web import links
 
     store = _open_store(store_path)
     try:
@@ -843,7 +861,8 @@ def report_aar(drill, plan_file, plan_template, fmt, out_file, replications, sto
       warroom report aar latest --plan-template > plan.yaml   # fill in owners and dates
       warroom report aar latest --plan plan.yaml -o aar.html
     """
-    from reports.aar import plan_template as template_of, render_aar
+    from reports.aar import plan_template as template_of
+    from reports.aar import render_aar
     from reports.pdf import PdfUnavailable
 
     journal, card = _journal_and_card(drill, store_path, replications)
@@ -1449,8 +1468,8 @@ def sensitivity_command(scenario, staffing, change, playbook, replications, seed
 
     if report:
         _format_of(report, "html")  # an unknown extension fails before any simulation
-    from simulator.studies.variation import sensitivity_variants
     from simulator.studies.sensitivity import parse_change, sensitivity, sweep_runs
+    from simulator.studies.variation import sensitivity_variants
 
     try:
         fraction = parse_change(change)

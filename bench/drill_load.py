@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from drills import DrillDocuments, DrillStore  # noqa: E402
-from drills.web import open_web_drill  # noqa: E402
+from drills.interfaces.web import open_web_drill  # noqa: E402
 from scenarios import load_text, resolve  # noqa: E402
 
 WARROOM = str(Path(sys.executable).with_name("warroom"))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from typing import Callable
+
 from scenarios.units import SECONDS_PER_MINUTE
 
 __all__ = ["DrillClock"]

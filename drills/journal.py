@@ -10,12 +10,12 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 from scenarios import Loaded, load_text
+from scenarios.formats import JOURNAL_FORMAT
 from scenarios.version import TOOL_VERSION
 
 from .errors import DrillError
 from .events import DrillEvent
 from .store import DrillRecord, DrillStore
-from scenarios.formats import JOURNAL_FORMAT
 
 __all__ = ["Journal", "JOURNAL_FORMAT"]
 

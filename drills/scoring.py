@@ -14,14 +14,14 @@ import numpy as np
 
 from scenarios import METRIC_SPANS, METRIC_TITLES, Playbook, Roster, Scenario
 from scenarios.exercise import CHECKS
+from scenarios.formats import SCORECARD_FORMAT
 from scenarios.responses import RATING_TITLES
-from scenarios.version import TOOL_VERSION
 from scenarios.units import MINUTES_PER_DAY
+from scenarios.version import TOOL_VERSION
 
 from .checklist import metrics_of, milestones_of, playbook_steps, stand_ins
 from .engine import REVIEW_WITHIN
 from .journal import Journal
-from scenarios.formats import SCORECARD_FORMAT
 
 __all__ = ["score", "Scorecard", "SCORECARD_FORMAT", "grade_of", "TIMING_METRICS"]
 

@@ -14,8 +14,8 @@ from typing import Callable
 from scenarios import RATINGS, DocumentError, Loaded, load_text
 from scenarios.library import DEFAULT_PLAYBOOK, resolve
 from scenarios.scenario import FixedStart
-from scenarios.version import TOOL_VERSION
 from scenarios.units import MINUTES_PER_HOUR
+from scenarios.version import TOOL_VERSION
 
 from .clock import DrillClock
 from .engine import Drill, DrillSetup

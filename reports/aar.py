@@ -5,13 +5,14 @@ whose owners and dates come from a small improvement-plan document the team edit
 
 from __future__ import annotations
 
-
 import yaml
 
 from scenarios import METRIC_TITLES, load_text
 from scenarios.improvement import ImprovementPlan
 
-from .templating import markdown_text as _md, minutes as _fmt, render
+from .templating import markdown_text as _md
+from .templating import minutes as _fmt
+from .templating import render
 
 __all__ = ["improvement_items", "render_aar", "plan_template"]
 

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import json
 
+from scenarios.formats import OPTIMIZE_FORMAT
+
 from .charts import frontier_chart
 from .templating import markdown_text, money, one_decimal, render
-from scenarios.formats import OPTIMIZE_FORMAT
 
 __all__ = ["render_optimize", "OPTIMIZE_FORMAT"]
 

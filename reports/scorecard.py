@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 
-
 from .charts import cadence_chart, metrics_chart, percentile_chart, swimlane_chart
 from .templating import markdown_text, minutes, render
 

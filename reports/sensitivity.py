@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import json
 
+from scenarios.formats import SENSITIVITY_FORMAT
+
 from .charts import tornado_chart
 from .templating import markdown_text, one_decimal, render, signed
-from scenarios.formats import SENSITIVITY_FORMAT
 
 __all__ = ["render_sensitivity", "SENSITIVITY_FORMAT"]
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 import json
 
 from .charts import trend_chart
-from .templating import markdown_text as _md, minutes as _fmt
+from .templating import markdown_text as _md
+from .templating import minutes as _fmt
 
 __all__ = ["render_trend", "TREND_METRICS"]
 

@@ -1,19 +1,28 @@
 """The boundary: YAML documents (scenario, staffing, playbook) turned into typed,
 immutable models, and the bundled scenario library. Nothing past here handles raw dicts."""
 
+from .actions import ACTION_NAMES, ACTIONS, ActionSpec
+from .conditions import Condition, ConditionError, parse_condition
 from .crosscheck import check_drill, check_together, who_does
-from .distributions import Distribution, Empirical, Exponential, Fixed, Gamma, LogNormal, Triangular, Weibull
+from .distributions import (
+    Distribution,
+    Empirical,
+    Exponential,
+    Fixed,
+    Gamma,
+    LogNormal,
+    Triangular,
+    Weibull,
+)
 from .durations import format_duration, parse_duration
 from .errors import DocumentError, Problem, WarroomError
+from .exercise import CHANNELS, Inject, Objective
 from .library import DEFAULT_PLAYBOOK, bundled, resolve
 from .loader import DOCUMENT_KINDS, Loaded, load, load_text
 from .metrics import METRIC_SPANS, METRIC_TITLES, METRICS, MILESTONES
 from .playbook import Playbook, RoleEffect, Step
-from .roles import ROLES
-from .actions import ACTIONS, ACTION_NAMES, ActionSpec
-from .conditions import Condition, ConditionError, parse_condition
-from .exercise import CHANNELS, Inject, Objective
 from .responses import RATINGS, ResponseAction, Responses
+from .roles import ROLES
 from .roster import Participant, Roster
 from .scenario import Cause, FixedStart, Scenario, UniformWeek, Workaround
 from .staffing import ResponderPool, Staffing

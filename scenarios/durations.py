@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+
 from .units import MINUTES_PER_DAY, MINUTES_PER_HOUR, SECONDS_PER_MINUTE
 
 __all__ = ["parse_duration", "format_duration", "DURATION_UNITS"]

@@ -14,8 +14,8 @@ import yaml
 
 from .durations import parse_duration
 from .errors import DocumentError, Problem
-from .loader import Loaded
 from .exercise import CHANNELS, INJECT_TYPES
+from .loader import Loaded
 from .roles import ROLES
 from .scenario import Scenario
 

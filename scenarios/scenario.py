@@ -17,9 +17,9 @@ from .distributions import ZERO, Distribution
 from .exercise import CHECKS, DEFAULT_WEIGHTS, Inject, Objective, Scoring
 from .metrics import MILESTONES, MetricName
 from .roles import ROLES
-from .world import Indicator, World, default_indicators
 from .staffing import REFERENCE_MONDAY, WEEKDAYS, CalibratedFrom, TimeZone, Weekday
 from .units import MINUTES_PER_DAY, MINUTES_PER_HOUR, MINUTES_PER_WEEK, MINUTES_PER_YEAR
+from .world import Indicator, World, default_indicators
 
 __all__ = [
     "Scenario",

@@ -113,7 +113,9 @@ def coverage_label(coverage) -> str:
 
 
 def _resolve_staffing(reference: str, space: Loaded) -> Loaded:
-    from .library import resolve  # the library and loader import this module for its kind
+    from .library import (
+        resolve,  # the library and loader import this module for its kind
+    )
     from .loader import load
 
     beside = Path(space.source).parent / reference

@@ -2,8 +2,8 @@
 
 import pytest
 
-from simulator import simulate
 from scenarios.scenario import FixedStart
+from simulator import simulate
 
 PUBLISHED = {"time_to_detect": 3, "time_to_identify": 18, "time_to_restore": 27}
 

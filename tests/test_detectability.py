@@ -6,7 +6,11 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from simulator.history.detectability import detectability, detectability_of_durations, log_spread
+from simulator.history.detectability import (
+    detectability,
+    detectability_of_durations,
+    log_spread,
+)
 
 TRIALS = 4000
 # A simulated rate over 4000 trials has sd at most 0.008; 0.03 is about four of them.

@@ -3,7 +3,17 @@
 import pytest
 import yaml
 
-from scenarios import DocumentError, Playbook, Scenario, Staffing, bundled, check_together, load, load_text, resolve
+from scenarios import (
+    DocumentError,
+    Playbook,
+    Scenario,
+    Staffing,
+    bundled,
+    check_together,
+    load,
+    load_text,
+    resolve,
+)
 
 
 def problems_of(path_or_text, **kw):

@@ -6,7 +6,16 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from drills import ActionRejected, DrillDocuments, DrillError, DrillSession, DrillStore, Journal, play, score
+from drills import (
+    ActionRejected,
+    DrillDocuments,
+    DrillError,
+    DrillSession,
+    DrillStore,
+    Journal,
+    play,
+    score,
+)
 from drills.clock import DrillClock
 from scenarios import DocumentError, load_text, resolve
 

@@ -10,8 +10,8 @@ from click.testing import CliRunner
 from cli import main
 from scenarios import DocumentError, load, load_text, resolve
 from scenarios.staffing_space import MAX_CANDIDATES
-from simulator.studies.candidates import expand
 from simulator import SimulationError, compare
+from simulator.studies.candidates import expand
 from simulator.studies.optimize import optimize, parse_target
 
 N = 300

@@ -20,7 +20,14 @@ from hypothesis import strategies as st
 
 from cli import main
 from scenarios import resolve
-from simulator import ChunkFailed, DaskExecutor, ProcessExecutor, SerialExecutor, compare, simulate
+from simulator import (
+    ChunkFailed,
+    DaskExecutor,
+    ProcessExecutor,
+    SerialExecutor,
+    compare,
+    simulate,
+)
 from simulator.run.runner import Job, RunSpec
 from simulator.run.summary import QUANTILES, MetricSummary, Moments, PairSummary
 

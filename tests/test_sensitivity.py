@@ -11,12 +11,27 @@ import pytest
 from click.testing import CliRunner
 
 from cli import main
-from scenarios import Empirical, Exponential, Fixed, Gamma, LogNormal, Triangular, Weibull, load_text, resolve
+from scenarios import (
+    Empirical,
+    Exponential,
+    Fixed,
+    Gamma,
+    LogNormal,
+    Triangular,
+    Weibull,
+    load_text,
+    resolve,
+)
 from scenarios.edit import with_changes
-from simulator.studies.variation import sensitivity_variants
 from simulator import compare, make_executor
-from simulator.studies.sensitivity import _Restores, _sections, parse_change, sensitivity
 from simulator.run.summary import PairSummary
+from simulator.studies.sensitivity import (
+    _Restores,
+    _sections,
+    parse_change,
+    sensitivity,
+)
+from simulator.studies.variation import sensitivity_variants
 
 ROOT = Path(__file__).resolve().parents[1]
 N = 300

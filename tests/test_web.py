@@ -8,7 +8,7 @@ import warnings
 import pytest
 
 from drills import DrillDocuments, DrillStore
-from drills.web import create_app, open_web_drill
+from drills.interfaces.web import create_app, open_web_drill
 from scenarios import resolve
 
 with warnings.catch_warnings():

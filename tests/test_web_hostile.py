@@ -11,9 +11,9 @@ import warnings
 import pytest
 
 from drills import DrillDocuments, DrillStore, Journal
+from drills.interfaces.limits import LimitExceeded, Limits, Throttle
+from drills.interfaces.web import create_app, open_web_drill
 from drills.jsonsafe import JSONRefused, loads_strict, problems, repaired
-from drills.limits import LimitExceeded, Limits, Throttle
-from drills.web import create_app, open_web_drill
 from scenarios import resolve
 
 with warnings.catch_warnings():

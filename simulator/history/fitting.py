@@ -44,10 +44,10 @@ import pandas as pd
 from scipy import optimize, special, stats
 
 from scenarios.history.table import MILESTONE_COLUMNS, canonical_frame
-from scenarios.version import TOOL_VERSION
 from scenarios.units import MINUTES_PER_AVERAGE_YEAR, SECONDS_PER_MINUTE
+from scenarios.version import TOOL_VERSION
 
-from .kpi import select_incidents, history_kpis
+from .kpi import history_kpis, select_incidents
 
 __all__ = ["STAGES", "Stage", "FAMILIES", "FamilyFit", "StageFit", "HistoryFit", "StageDurations", "FittedDelays",
            "fit_family", "fit_durations", "stage_durations", "fit_history", "latest_time", "synthetic_history",

@@ -20,8 +20,9 @@ from scipy import stats
 
 from scenarios.history.table import CANONICAL_COLUMNS
 from scenarios.metrics import METRIC_TITLES
+from scenarios.units import DAYS_PER_AVERAGE_YEAR as DAYS_PER_YEAR
+from scenarios.units import MINUTES_PER_DAY, SECONDS_PER_MINUTE
 from scenarios.version import TOOL_VERSION
-from scenarios.units import DAYS_PER_AVERAGE_YEAR as DAYS_PER_YEAR, MINUTES_PER_DAY, SECONDS_PER_MINUTE
 
 from .detectability import detectability, log_spread
 

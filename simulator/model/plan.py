@@ -15,7 +15,6 @@ from scenarios.distributions import ZERO
 from scenarios.playbook import EVERYONE
 from scenarios.roles import RESOLVER_GROUPS_TOKEN
 from scenarios.units import MINUTES_PER_WEEK
-
 from simulator.errors import SimulationError
 
 __all__ = ["Plan", "PoolPlan", "StepPlan", "compile_plan", "MILESTONE_INDEX"]

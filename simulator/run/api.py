@@ -33,11 +33,11 @@ from scenarios import Loaded, check_together
 from scenarios.errors import DocumentError
 from scenarios.library import DEFAULT_PLAYBOOK, resolve
 from scenarios.scenario import FixedStart, UniformWeek
-from scenarios.version import TOOL_VERSION
 from scenarios.units import MINUTES_PER_YEAR
-
-from simulator.history.detectability import detectability
+from scenarios.version import TOOL_VERSION
 from simulator.errors import SimulationError
+from simulator.history.detectability import detectability
+
 from .executors import make_executor
 from .results import OptionResult, SimulationResult, incident_table
 from .runner import Job, Progress, RunSpec, run_job

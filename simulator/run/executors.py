@@ -15,6 +15,7 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 
 from simulator.errors import SimulationError
+
 from .runner import ChunkResult, Job, run_chunk
 
 __all__ = ["ChunkFailed", "SerialExecutor", "ProcessExecutor", "DaskExecutor", "make_executor", "EXECUTORS"]

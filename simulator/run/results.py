@@ -13,12 +13,12 @@ import numpy as np
 import pandas as pd
 
 from scenarios import METRIC_SPANS, METRICS, MILESTONES
-from scenarios.staffing import WEEKDAYS
 from scenarios.formats import RESULT_FORMAT
+from scenarios.staffing import WEEKDAYS
 from scenarios.units import MINUTES_PER_DAY
-
-from simulator.model.engine import DETECTION_PATHS
 from simulator.errors import SimulationError
+from simulator.model.engine import DETECTION_PATHS
+
 from .statistics import breach
 from .summary import BINS, OptionSummary
 

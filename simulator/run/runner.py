@@ -20,9 +20,9 @@ import numpy as np
 
 from scenarios.metrics import METRIC_SPANS, METRICS, MILESTONES
 from scenarios.units import MINUTES_PER_WEEK, MINUTES_PER_YEAR
-
 from simulator.model.engine import DETECTION_PATHS, run_single_block, run_stream
 from simulator.model.plan import Plan, compile_plan
+
 from .summary import OptionSummary, PairSummary, RunSummary
 
 __all__ = ["BLOCK_SIZE", "SECTION", "Progress", "RunSpec", "Job", "ChunkResult", "run_chunk", "run_job"]

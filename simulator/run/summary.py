@@ -19,7 +19,15 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import stats
 
-from scenarios.formats import BINS, HIGH, LOW, N_BINS, QUANTILES, RATIO, bin_index, bin_value, quantile_bin
+from scenarios.formats import (
+    BINS,
+    LOW,
+    QUANTILES,
+    RATIO,
+    bin_index,
+    bin_value,
+    quantile_bin,
+)
 
 __all__ = [
     "QUANTILES", "BINS", "Moments", "Histogram", "MetricSummary", "PairSummary",

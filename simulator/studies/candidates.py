@@ -9,9 +9,14 @@ import math
 from dataclasses import dataclass
 
 from scenarios import DocumentError, Loaded, Problem
-from scenarios.staffing_space import MAX_CANDIDATES, PoolChoices, StaffingSpace, coverage_label, space_bases
-
 from scenarios.edit import pool_path, with_changes
+from scenarios.staffing_space import (
+    MAX_CANDIDATES,
+    PoolChoices,
+    StaffingSpace,
+    coverage_label,
+    space_bases,
+)
 
 __all__ = ["Candidate", "Expansion", "expand"]
 

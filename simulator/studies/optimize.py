@@ -24,17 +24,23 @@ import math
 import re
 from dataclasses import dataclass, field
 
-from scenarios import METRIC_TITLES, METRICS, Loaded, check_together, format_duration, parse_duration
+from scenarios import (
+    METRIC_TITLES,
+    METRICS,
+    Loaded,
+    check_together,
+    format_duration,
+    parse_duration,
+)
+from scenarios.formats import OPTIMIZE_FORMAT
 from scenarios.library import DEFAULT_PLAYBOOK, resolve
-from simulator.studies.candidates import Candidate, Expansion, expand
 from scenarios.version import TOOL_VERSION
-
-from simulator.run.api import compare
 from simulator.errors import SimulationError
+from simulator.run.api import compare
 from simulator.run.executors import make_executor
 from simulator.run.results import HEADLINE, OptionResult, json_safe
 from simulator.run.runner import Progress
-from scenarios.formats import OPTIMIZE_FORMAT
+from simulator.studies.candidates import Candidate, Expansion, expand
 
 __all__ = ["Target", "parse_target", "optimize", "OptimizeResult", "OPTIMIZE_FORMAT", "MONOTONE_ASSUMPTION"]
 

@@ -31,17 +31,16 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from scenarios import Loaded
+from scenarios.formats import SENSITIVITY_FORMAT
 from scenarios.library import DEFAULT_PLAYBOOK, resolve
-from simulator.studies.variation import Skipped, Variant, sensitivity_variants
 from scenarios.version import TOOL_VERSION
-
-from simulator.run.api import compare
 from simulator.errors import SimulationError
+from simulator.run.api import compare
 from simulator.run.executors import make_executor
 from simulator.run.results import HEADLINE, json_safe
 from simulator.run.runner import SECTION, Progress
 from simulator.run.summary import PairSummary
-from scenarios.formats import SENSITIVITY_FORMAT
+from simulator.studies.variation import Skipped, Variant, sensitivity_variants
 
 __all__ = ["sensitivity", "sweep_runs", "parse_change", "SensitivityResult", "SENSITIVITY_FORMAT"]
 

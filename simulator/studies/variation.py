@@ -10,14 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-
 from scenarios.crosscheck import check_together
 from scenarios.distributions import Fixed
 from scenarios.durations import format_duration
-from scenarios.errors import DocumentError
 from scenarios.edit import pool_path, with_changes
+from scenarios.errors import DocumentError
 from scenarios.loader import Loaded
-from scenarios.staffing import ResponderPool, Staffing
+from scenarios.staffing import ResponderPool
 
 __all__ = ["Variant", "Skipped", "describe_distribution", "sensitivity_variants", "DIRECTIONS"]
 

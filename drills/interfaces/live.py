@@ -11,12 +11,13 @@ import asyncio
 import contextlib
 import datetime as dt
 
+from drills.clock import DrillClock
+from drills.errors import DrillError
+from drills.events import DrillEvent
+from drills.session import DrillSession
+from drills.store import DrillStore
+
 from .chat import Webhooks, payload_for
-from .clock import DrillClock
-from .errors import DrillError
-from .events import DrillEvent
-from .session import DrillSession
-from .store import DrillStore
 
 __all__ = ["Hub", "LiveDrill"]
 

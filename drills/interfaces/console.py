@@ -14,14 +14,13 @@ import sys
 import textwrap
 from typing import Callable, Iterable
 
+from drills.checklist import checklist
+from drills.errors import ActionRejected, DrillError
+from drills.events import DrillEvent
+from drills.session import DrillSession
 from scenarios import ACTIONS
 from scenarios.actions import AUDIENCES
 from scenarios.durations import format_duration, parse_duration
-
-from .checklist import checklist
-from .errors import ActionRejected, DrillError
-from .events import DrillEvent
-from .session import DrillSession
 
 __all__ = ["run_console", "Console", "ROLE_ALIASES", "ACTION_ALIASES", "describe"]
 

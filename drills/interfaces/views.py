@@ -5,8 +5,8 @@ or injects meant for other roles). Pure functions over journal events."""
 
 from __future__ import annotations
 
-from .events import DrillEvent
-from .store import Access
+from drills.events import DrillEvent
+from drills.store import Access
 
 __all__ = ["visible", "PLAYER_INJECT_FIELDS"]
 
