@@ -10,42 +10,18 @@ import json
 import re
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from pydantic import ValidationError
 
-from drills import (
-    DEFAULT_STORE,
-    DrillDocuments,
-    DrillError,
-    DrillSession,
-    DrillStore,
-    Journal,
-    play,
-    score,
-)
-from drills.baseline import BASELINE_REPLICATIONS, simulated_responses
-from reports.artifacts import IncidentWriter, write_summary
-from reports.scorecard_text import scorecard_text
-from reports.terminal import comparison_table, metrics_table, table
-from scenarios import (
-    DOCUMENT_KINDS,
-    DocumentError,
-    Problem,
-    check_drill,
-    check_together,
-    load,
-    load_text,
-    parse_duration,
-)
-from scenarios.formats import SCORECARD_FORMAT
-from scenarios.library import DEFAULT_PLAYBOOK, bundled, resolve
-from scenarios.msel import msel_csv, msel_rows, scenario_from_msel
-from scenarios.roster import roster_for
-from scenarios.scenario import FixedStart, UniformWeek
+from scenarios.formats import DOCUMENT_KIND_NAMES, HISTORY_SOURCES
+from scenarios.library import DEFAULT_PLAYBOOK
 from scenarios.version import TOOL_VERSION
-from simulator import EXECUTORS, MODES, SimulationError
-from simulator import compare as run_compare
+
+if TYPE_CHECKING:  # annotations only: the modules themselves load when a command runs
+    from drills import DrillDocuments, DrillSession, DrillStore, Journal
+    from scenarios import Problem
+
 
 __all__ = ["main"]
 
@@ -65,6 +41,10 @@ _START = re.compile(r"^(mon|tue|wed|thu|fri|sat|sun)\w*\s+(\d{1,2}:\d{2})(?:\s+(
 
 
 def _parse_start(text: str | None):
+    from pydantic import ValidationError
+
+    from scenarios.scenario import FixedStart, UniformWeek
+
     if text is None:
         return None
     if text.strip().lower() in ("uniform", "uniform_week", "any"):
@@ -79,6 +59,8 @@ def _parse_start(text: str | None):
 
 
 def _duration(_ctx, _param, value):
+    from scenarios import parse_duration
+
     if value is None:
         return None
     try:
@@ -139,16 +121,10 @@ def main():
 @main.command("list")
 def list_documents():
     """List the bundled documents: scenarios, staffing options, playbooks, rosters, responses."""
-    plural = {"scenario": "scenarios", "staffing": "staffing options", "playbook": "playbooks",
-              "roster": "rosters", "responses": "responses (scripted drills)",
-              "improvement_plan": "improvement plans", "staffing_space": "staffing spaces (warroom optimize)"}
-    for kind in DOCUMENT_KINDS:
-        docs = bundled(kind)
-        width = max((len(n) for n in docs), default=0)
-        click.echo(f"{plural.get(kind, kind)}:")
-        for name, path in docs.items():
-            title = load(path).document.title
-            click.echo(f"  {name:<{width}}  {title}")
+    from reports.text.library import library_text
+    from scenarios.library import index
+
+    click.echo(library_text(DOCUMENT_KIND_NAMES, index()))
 
 
 @main.command()
@@ -163,6 +139,9 @@ def validate(files):
     responses file is checked against its scenario and roster (given alongside, or the
     ones it names): roles, workarounds, causes and topics it uses must exist.
     """
+    from scenarios import DocumentError, check_together, load
+    from scenarios.library import DEFAULT_PLAYBOOK, resolve
+
     problems: list[Problem] = []
     loaded = []
     for file in files:
@@ -190,6 +169,9 @@ def validate(files):
 
 def _check_drill_documents(by_kind: dict) -> list[Problem]:
     """Rosters and responses against their scenario: given alongside, or named inside."""
+    from scenarios import DocumentError, check_drill
+    from scenarios.library import resolve
+
     problems: list[Problem] = []
     scenarios = {d.document.name: d for d in by_kind.get("scenario", [])}
     for sc in list(scenarios.values()):
@@ -224,9 +206,11 @@ def _check_drill_documents(by_kind: dict) -> list[Problem]:
 
 
 @main.command()
-@click.argument("kind", type=click.Choice(sorted(DOCUMENT_KINDS)))
+@click.argument("kind", type=click.Choice(sorted(DOCUMENT_KIND_NAMES)))
 def schema(kind):
     """Print the JSON Schema of a document KIND (for editors' validation and autocomplete)."""
+    from scenarios import DOCUMENT_KINDS
+
     model = DOCUMENT_KINDS[kind]
     out = model.model_json_schema(mode="validation")
     out["$schema"] = "https://json-schema.org/draft/2020-12/schema"
@@ -237,6 +221,9 @@ def schema(kind):
 def _running(progress: _Progress, call, on_error=None):
     """Run a simulation behind a progress bar; invalid documents or settings close the bar,
     tidy up (`on_error`) and exit 2 with every problem."""
+    from scenarios import DocumentError
+    from simulator import SimulationError
+
     try:
         result = call()
     except (DocumentError, SimulationError) as exc:
@@ -249,6 +236,9 @@ def _running(progress: _Progress, call, on_error=None):
 
 
 def _run_options(f):
+    from scenarios.library import DEFAULT_PLAYBOOK
+    from simulator.run.settings import EXECUTORS, MODES
+
     options = [
         click.option("--playbook", "playbook", default=None, metavar="FILE",
                      help=f"Playbook document or bundled name [default: {DEFAULT_PLAYBOOK}]."),
@@ -286,6 +276,11 @@ def _run_options(f):
 
 def _execute(scenario_args, staffing_args, playbook, replications, seed, jobs, executor, scheduler, mode, start,
              horizon, warmup, out_dir, no_incidents, as_json, quiet, report=None):
+    from reports.artifacts import IncidentWriter, write_summary
+    from scenarios import DocumentError
+    from scenarios.library import DEFAULT_PLAYBOOK, resolve
+    from simulator import compare as run_compare
+
     if report:
         _format_of(report, "html")  # an unknown extension fails before any simulation
     problems: list[Problem] = []
@@ -347,6 +342,8 @@ def _execute(scenario_args, staffing_args, playbook, replications, seed, jobs, e
 
 
 def _print_human(summary: dict, out_dir):
+    from reports.text.tables import comparison_table, metrics_table
+
     scenario_names = ", ".join(i["name"] for i in summary["inputs"] if i["kind"] == "scenario")
     unit = "incidents" if summary["mode"] == "single" else "horizons"
     click.echo(f"Scenario {scenario_names}: {summary['replications']} {unit} per option, "
@@ -414,12 +411,16 @@ def compare(scenario, staffing, report, **kwargs):
 # -- drills ---------------------------------------------------------------------------
 
 def _store_option(f):
+    from drills.store import DEFAULT_STORE
+
     return click.option("--store", "store_path", default=str(DEFAULT_STORE), show_default=True,
                         envvar="WARROOM_STORE", metavar="FILE",
                         help="The drill journal (SQLite); also $WARROOM_STORE.")(f)
 
 
 def _open_store(path: str) -> DrillStore:
+    from drills import DrillError, DrillStore
+
     try:
         return DrillStore(path)
     except DrillError as exc:
@@ -428,6 +429,9 @@ def _open_store(path: str) -> DrillStore:
 
 def _resolve_all(pairs) -> list:
     """Resolve (argument, kind) pairs; report every problem at once."""
+    from scenarios import DocumentError
+    from scenarios.library import resolve
+
     problems, out = [], []
     for arg, kind in pairs:
         if arg is None:
@@ -444,6 +448,11 @@ def _resolve_all(pairs) -> list:
 
 
 def _drill_documents(scenario, roster, playbook, staffing) -> DrillDocuments:
+    from drills import DrillDocuments
+    from scenarios import DocumentError, check_drill, load_text
+    from scenarios.library import DEFAULT_PLAYBOOK
+    from scenarios.roster import roster_for
+
     sc, ro, pb, st = _resolve_all([(scenario, "scenario"), (roster, "roster"), (playbook or DEFAULT_PLAYBOOK, "playbook"),
                                    (staffing, "staffing")])
     if ro is None:
@@ -459,6 +468,9 @@ def _drill_documents(scenario, roster, playbook, staffing) -> DrillDocuments:
 
 
 def _scorecard(journal: Journal, staffing: str | None, replications: int) -> dict:
+    from drills import DrillDocuments, score
+    from drills.baseline import simulated_responses
+
     documents = DrillDocuments.from_record(journal.record)
     staffing_doc = documents.staffing
     if staffing is not None:
@@ -470,6 +482,8 @@ def _scorecard(journal: Journal, staffing: str | None, replications: int) -> dic
 
 
 def _baseline_options(f):
+    from drills.baseline import BASELINE_REPLICATIONS
+
     f = click.option("--baseline", "replications", default=BASELINE_REPLICATIONS, show_default=True,
                      type=click.IntRange(0),
                      help="Simulated responses to rank the team's times against (0: no percentiles).")(f)
@@ -525,6 +539,9 @@ def drill_run(scenario, roster, responses, console, speed, staffing, playbook, s
     HSEEP ratings per objective, and how the team's times rank among simulated teams
     with the same staffing. Every event goes to the journal (--store).
     """
+    from drills import DrillSession, Journal, play
+    from scenarios import DocumentError
+
     if bool(responses) == bool(console):
         raise click.UsageError("give either --responses FILE (scripted) or --console (live)")
     if responses and roster is None:
@@ -554,6 +571,9 @@ def drill_run(scenario, roster, responses, console, speed, staffing, playbook, s
 
 
 def _emit_scorecard(card: dict, as_json: bool, out_file: str | None, store_path: str | None = None) -> None:
+    from drills.store import DEFAULT_STORE
+    from reports.text.scorecard import scorecard_text
+
     if out_file:
         try:
             Path(out_file).parent.mkdir(parents=True, exist_ok=True)
@@ -572,7 +592,9 @@ def _emit_scorecard(card: dict, as_json: bool, out_file: str | None, store_path:
 
 
 def _console(session: DrillSession, store: DrillStore, replications: int) -> None:
+    from drills import Journal
     from drills.interfaces.console import run_console
+    from reports.text.scorecard import scorecard_text
 
     run_console(session)
     if session.status == "ended":
@@ -657,6 +679,7 @@ def drill_serve(host, port, max_actions_per_minute, max_streams, store_path):
 @_store_option
 def drill_links(drill_id, host, port, max_actions_per_minute, max_streams, store_path):
     """Print the links of live drill DRILL_ID again."""
+    from drills import DrillError
     from drills.interfaces.web import links
 
     store = _open_store(store_path)
@@ -679,6 +702,8 @@ def drill_resume(drill_id, replications, store_path):
     The clock restarts at the scenario minute of the last recorded event (it does not
     run while the drill is down); every acknowledged action is kept, none is repeated.
     """
+    from drills import DrillError, DrillSession
+
     store = _open_store(store_path)
     from drills.clock import DrillClock
 
@@ -698,6 +723,8 @@ def drill_resume(drill_id, replications, store_path):
 @_store_option
 def drill_list(as_json, store_path):
     """List the drills in the journal and where each stands."""
+    from reports.text.tables import table
+
     if not Path(store_path).exists():
         click.echo(f"No drills yet ({store_path} does not exist).")
         return
@@ -746,6 +773,8 @@ def drill_export(drill_id, as_format, severity, mapping, out_file, store_path):
       warroom drill export latest --as canonical -o drill.csv
       warroom drill export latest --as rootly --severity sev2
     """
+    from drills import DrillError, Journal
+
     if as_format == "canonical" and out_file is not None and Path(out_file).suffix.casefold() not in (".csv", ".json"):
         raise click.BadParameter(f"--as canonical writes a .csv or .json file, got {out_file!r}", param_hint="'-o'")
     store = _open_store(store_path)
@@ -786,6 +815,9 @@ def report_group():
 
 
 def _journal_of(drill: str, store_path: str) -> Journal:
+    from drills import DrillDocuments, DrillError, Journal
+    from scenarios import DocumentError
+
     if Path(drill).is_file():
         try:
             journal = Journal.from_dict(json.loads(Path(drill).read_text(encoding="utf-8")))
@@ -834,6 +866,8 @@ def report_scorecard(drill, fmt, out_file, replications, store_path):
 
 
 def _journal_and_card(drill: str, store_path: str, replications: int) -> tuple[Journal, dict]:
+    from scenarios.formats import SCORECARD_FORMAT
+
     journal = _journal_of(drill, store_path)
     card = journal.record.extra.get("scorecard") if journal.ended else None
     if card is None or card.get("format") != SCORECARD_FORMAT:
@@ -864,6 +898,7 @@ def report_aar(drill, plan_file, plan_template, fmt, out_file, replications, sto
     from reports.aar import plan_template as template_of
     from reports.aar import render_aar
     from reports.pdf import PdfUnavailable
+    from scenarios import DocumentError, load
 
     journal, card = _journal_and_card(drill, store_path, replications)
     if plan_template:
@@ -930,7 +965,9 @@ def _format_of(path: str | None, default: str) -> str:
 @_store_option
 def report_trend(team, fmt, out_file, store_path):
     """How TEAM's score and times move over its successive drills (ended drills in the journal)."""
+    from drills import Journal, score
     from reports.trend import render_trend
+    from scenarios.formats import SCORECARD_FORMAT
 
     if not Path(store_path).exists():
         _fail(f"no drills yet ({store_path} does not exist)")
@@ -992,6 +1029,10 @@ def scenario_group():
 @scenario_group.command("list")
 def scenario_list():
     """The bundled scenarios, with their detection path, injects and reference staffing."""
+    from reports.text.tables import table
+    from scenarios import load
+    from scenarios.library import bundled
+
     rows = []
     for name, path in bundled("scenario").items():
         sc = load(path).document
@@ -1005,6 +1046,9 @@ def scenario_list():
 @click.option("--notes/--no-notes", default=True, help="Show the facilitator-only notes.")
 def scenario_show(scenario, notes):
     """Show SCENARIO: the incident, its objectives and its MSEL (injects) as a table."""
+    from reports.text.tables import table
+    from scenarios.msel import msel_rows
+
     (loaded,) = _resolve_all([(scenario, "scenario")])
     sc = loaded.document
     click.echo(f"{sc.name}: {sc.title}")
@@ -1049,6 +1093,8 @@ def scenario_show(scenario, notes):
               help="Write the CSV here instead of standard output.")
 def scenario_export_msel(scenario, out_file):
     """Write SCENARIO's injects as an HSEEP-style MSEL CSV."""
+    from scenarios.msel import msel_csv
+
     (loaded,) = _resolve_all([(scenario, "scenario")])
     text = msel_csv(loaded.document)
     if out_file:
@@ -1073,6 +1119,9 @@ def scenario_import_msel(csv_file, name, base, out_file):
       warroom scenario export-msel cloudflare-2019-waf -o msel.csv   # edit in a spreadsheet
       warroom scenario import-msel msel.csv --name my-drill --base cloudflare-2019-waf -o my-drill.yaml
     """
+    from scenarios import DocumentError, load_text
+    from scenarios.msel import scenario_from_msel
+
     (base_doc,) = _resolve_all([(base, "scenario")])
     try:
         text = Path(csv_file).read_text(encoding="utf-8")
@@ -1090,7 +1139,7 @@ def scenario_import_msel(csv_file, name, base, out_file):
 
 # -- history: importers and KPIs/fits (issue 6) -----------------------------------------
 
-from scenarios.history import SOURCES as HISTORY_SOURCES  # noqa: E402  (this section's own import)
+
 
 
 @main.group("history")
@@ -1134,6 +1183,7 @@ def _history_input_options(f):
 def _read_history(file, source, mapping=None, skip_bad_rows=False, assume_timezone=None):
     """read_history for commands: bad input prints every problem and exits 2 (nothing run);
     with skip_bad_rows the rows left out are printed as warnings on stderr and we go on."""
+    from scenarios import DocumentError
     from scenarios.history import HistoryError, read_history
 
     try:
@@ -1147,6 +1197,8 @@ def _read_history(file, source, mapping=None, skip_bad_rows=False, assume_timezo
 
 
 def _history_summary(imported) -> str:
+    from reports.text.tables import table
+
     total = len(imported.table)
     lines = [f"Read {total} incident{'s' if total != 1 else ''} from {imported.file} ({imported.source}, "
              f"{imported.shape}): {imported.drills} flagged as drill{'s' if imported.drills != 1 else ''} or test, "
@@ -1249,6 +1301,7 @@ def history_kpi(file, source, mapping, skip_bad_rows, assume_timezone, include_d
     """
     from reports.history import render_history_kpis
     from reports.pdf import PdfUnavailable
+    from reports.text.tables import table
     from simulator.history.kpi import history_kpis
 
     report_format = _format_of(out_file, "html")  # an unknown extension fails before any work
@@ -1326,7 +1379,9 @@ def history_fit(file, source, mapping, skip_bad_rows, assume_timezone, include_d
     """
     from reports.history import render_history_fit
     from reports.pdf import PdfUnavailable
+    from scenarios import DocumentError
     from scenarios.history.fitted import fitted_document
+    from scenarios.library import resolve
     from simulator.history.fitting import fit_history
 
     report_format = _format_of(report_file, "html")  # an unknown extension fails before any work
@@ -1392,6 +1447,9 @@ def history_fit(file, source, mapping, skip_bad_rows, assume_timezone, include_d
 
 def _search_options(replications: int):
     """Options shared by sensitivity and optimize: documents, size, seed, where it runs, output."""
+    from scenarios.library import DEFAULT_PLAYBOOK
+    from simulator.run.settings import EXECUTORS
+
     def decorate(f):
         options = [
             click.option("--playbook", "playbook", default=None, metavar="FILE",
@@ -1465,6 +1523,10 @@ def sensitivity_command(scenario, staffing, change, playbook, replications, seed
       warroom sensitivity cloudflare-2019-waf --staffing cloudflare-2019-sre --executor dask --jobs 4 --json
     """
     from reports.sensitivity import render_sensitivity
+    from reports.text.tables import table
+    from scenarios import DocumentError
+    from scenarios.library import DEFAULT_PLAYBOOK
+    from simulator import SimulationError
 
     if report:
         _format_of(report, "html")  # an unknown extension fails before any simulation
@@ -1559,6 +1621,10 @@ def optimize_command(scenario, space, target, confidence, exhaustive, playbook, 
           --target "mean(time_to_acknowledge) <= 3m" --confidence 0.99 --exhaustive --report search.html
     """
     from reports.optimize import render_optimize
+    from reports.text.tables import table
+    from scenarios import DocumentError
+    from scenarios.library import DEFAULT_PLAYBOOK
+    from simulator import SimulationError
 
     if report:
         _format_of(report, "html")  # an unknown extension fails before any simulation
@@ -1626,7 +1692,9 @@ def optimize_command(scenario, space, target, confidence, exhaustive, playbook, 
 def _export_drill_to_platform(journal: Journal, platform: str, severity: str, mapping: str | None,
                               out_file: str | None) -> None:
     """`drill export --as PLATFORM`: the payload on stdout or in OUT (canonical: CSV by extension)."""
+    from drills import DrillError
     from drills.platform_export import drill_canonical_table, platform_payload
+    from scenarios import DocumentError
     from scenarios.history import canonical_csv, load_mapping
 
     loaded_mapping = None

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from scenarios import METRICS, Loaded, check_together
-from scenarios.scenario import FixedStart
-from scenarios.staffing import WEEKDAYS
+from typing import TYPE_CHECKING
+
 from scenarios.units import MINUTES_PER_DAY, MINUTES_PER_WEEK
-from simulator import SimulationError, simulate
+
+if TYPE_CHECKING:
+    from scenarios import Loaded
 
 __all__ = ["simulated_responses", "BASELINE_REPLICATIONS"]
 
@@ -24,6 +25,11 @@ def simulated_responses(scenario: Loaded, staffing: Loaded | None, playbook: Loa
 
     With `start_minute` (UTC minute of the week) every simulated incident starts when the
     drill's did, so on-call cover is the same for the team and the simulated teams."""
+    from scenarios import METRICS, check_together  # the models and the simulator load only when asked
+    from scenarios.scenario import FixedStart
+    from scenarios.staffing import WEEKDAYS
+    from simulator import SimulationError, simulate
+
     if replications <= 0:
         return {}, {"skipped": "no simulated comparison was asked for"}
     if staffing is None:

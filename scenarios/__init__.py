@@ -1,45 +1,78 @@
 """The boundary: YAML documents (scenario, staffing, playbook) turned into typed,
-immutable models, and the bundled scenario library. Nothing past here handles raw dicts."""
+immutable models, and the bundled scenario library. Nothing past here handles raw dicts.
 
-from .actions import ACTION_NAMES, ACTIONS, ActionSpec
-from .conditions import Condition, ConditionError, parse_condition
-from .crosscheck import check_drill, check_together, who_does
-from .distributions import (
-    Distribution,
-    Empirical,
-    Exponential,
-    Fixed,
-    Gamma,
-    LogNormal,
-    Triangular,
-    Weibull,
-)
-from .durations import format_duration, parse_duration
+Names are imported on first use (PEP 562), so importing one light module of this
+package does not load them all."""
+
+from __future__ import annotations
+
+import importlib
+
 from .errors import DocumentError, Problem, WarroomError
-from .exercise import CHANNELS, Inject, Objective
-from .library import DEFAULT_PLAYBOOK, bundled, resolve
-from .loader import DOCUMENT_KINDS, Loaded, load, load_text
-from .metrics import METRIC_SPANS, METRIC_TITLES, METRICS, MILESTONES
-from .playbook import Playbook, RoleEffect, Step
-from .responses import RATINGS, ResponseAction, Responses
-from .roles import ROLES
-from .roster import Participant, Roster
-from .scenario import Cause, FixedStart, Scenario, UniformWeek, Workaround
-from .staffing import ResponderPool, Staffing
-from .world import Indicator
 
-__all__ = [
-    "Distribution", "Empirical", "Exponential", "Fixed", "Gamma", "LogNormal", "Triangular", "Weibull",
-    "format_duration", "parse_duration",
-    "DocumentError", "Problem", "WarroomError",
-    "DEFAULT_PLAYBOOK", "bundled", "resolve",
-    "DOCUMENT_KINDS", "Loaded", "load", "load_text",
-    "METRIC_SPANS", "METRIC_TITLES", "METRICS", "MILESTONES",
-    "Playbook", "RoleEffect", "Step", "ROLES",
-    "FixedStart", "Scenario", "UniformWeek",
-    "ResponderPool", "Staffing",
-    "check_together", "check_drill", "who_does",
-    "ACTIONS", "ACTION_NAMES", "ActionSpec", "Condition", "ConditionError", "parse_condition",
-    "CHANNELS", "Inject", "Objective", "RATINGS", "ResponseAction", "Responses", "Participant", "Roster",
-    "Cause", "Workaround", "Indicator",
-]
+_LAZY = {
+    "ACTION_NAMES": "actions",
+    "ACTIONS": "actions",
+    "ActionSpec": "actions",
+    "Condition": "conditions",
+    "ConditionError": "conditions",
+    "parse_condition": "conditions",
+    "check_drill": "crosscheck",
+    "check_together": "crosscheck",
+    "who_does": "crosscheck",
+    "Distribution": "distributions",
+    "Empirical": "distributions",
+    "Exponential": "distributions",
+    "Fixed": "distributions",
+    "Gamma": "distributions",
+    "LogNormal": "distributions",
+    "Triangular": "distributions",
+    "Weibull": "distributions",
+    "format_duration": "durations",
+    "parse_duration": "durations",
+    "CHANNELS": "exercise",
+    "Inject": "exercise",
+    "Objective": "exercise",
+    "DEFAULT_PLAYBOOK": "library",
+    "bundled": "library",
+    "resolve": "library",
+    "DOCUMENT_KINDS": "loader",
+    "Loaded": "loader",
+    "load": "loader",
+    "load_text": "loader",
+    "METRIC_SPANS": "metrics",
+    "METRIC_TITLES": "metrics",
+    "METRICS": "metrics",
+    "MILESTONES": "metrics",
+    "Playbook": "playbook",
+    "RoleEffect": "playbook",
+    "Step": "playbook",
+    "RATINGS": "responses",
+    "ResponseAction": "responses",
+    "Responses": "responses",
+    "ROLES": "roles",
+    "Participant": "roster",
+    "Roster": "roster",
+    "Cause": "scenario",
+    "FixedStart": "scenario",
+    "Scenario": "scenario",
+    "UniformWeek": "scenario",
+    "Workaround": "scenario",
+    "ResponderPool": "staffing",
+    "Staffing": "staffing",
+    "Indicator": "world",
+}
+
+__all__ = ["Distribution", "Empirical", "Exponential", "Fixed", "Gamma", "LogNormal", "Triangular", "Weibull", "format_duration", "parse_duration", "DocumentError", "Problem", "WarroomError", "DEFAULT_PLAYBOOK", "bundled", "resolve", "DOCUMENT_KINDS", "Loaded", "load", "load_text", "METRIC_SPANS", "METRIC_TITLES", "METRICS", "MILESTONES", "Playbook", "RoleEffect", "Step", "ROLES", "FixedStart", "Scenario", "UniformWeek", "ResponderPool", "Staffing", "check_together", "check_drill", "who_does", "ACTIONS", "ACTION_NAMES", "ActionSpec", "Condition", "ConditionError", "parse_condition", "CHANNELS", "Inject", "Objective", "RATINGS", "ResponseAction", "Responses", "Participant", "Roster", "Cause", "Workaround", "Indicator"]
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        value = getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))

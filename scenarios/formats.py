@@ -14,9 +14,16 @@ import math
 
 import numpy as np
 
-__all__ = ["RESULT_FORMAT", "SENSITIVITY_FORMAT", "OPTIMIZE_FORMAT", "JOURNAL_FORMAT", "SCORECARD_FORMAT",
+__all__ = ["DOCUMENT_KIND_NAMES", "HISTORY_SOURCES", "RESULT_FORMAT", "SENSITIVITY_FORMAT", "OPTIMIZE_FORMAT", "JOURNAL_FORMAT", "SCORECARD_FORMAT",
            "INCIDENTS_FORMAT", "QUANTILES", "BINS", "LOW", "RATIO", "HIGH", "N_BINS", "bin_index", "bin_value",
            "quantile_bin", "histogram_quantile", "histogram_edges"]
+
+# Documents: every document starts with `kind:` and `version:` (SPEC 3.3).
+DOCUMENT_KIND_NAMES = ("scenario", "staffing", "playbook", "roster", "responses", "improvement_plan",
+                       "staffing_space")
+# The incident-platform exports `warroom history import --source` reads.
+HISTORY_SOURCES = ("canonical", "pagerduty", "servicenow", "opsgenie", "incident.io", "firehydrant", "rootly",
+                   "statuspage", "grafana")
 
 RESULT_FORMAT = "warroom.results/2"
 SENSITIVITY_FORMAT = "warroom.sensitivity/1"

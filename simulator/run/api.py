@@ -39,12 +39,12 @@ from simulator.errors import SimulationError
 from simulator.history.detectability import detectability
 
 from .executors import make_executor
+from .settings import MODES
 from .results import OptionResult, SimulationResult, incident_table
 from .runner import Job, Progress, RunSpec, run_job
 
 __all__ = ["simulate", "compare", "calibrations", "MODES"]
 
-MODES = ("single", "stream")
 
 
 def _now() -> str:

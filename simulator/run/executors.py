@@ -16,11 +16,12 @@ from concurrent.futures.process import BrokenProcessPool
 
 from simulator.errors import SimulationError
 
+from .settings import EXECUTORS
+
 from .runner import ChunkResult, Job, run_chunk
 
 __all__ = ["ChunkFailed", "SerialExecutor", "ProcessExecutor", "DaskExecutor", "make_executor", "EXECUTORS"]
 
-EXECUTORS = ("local", "dask")
 IN_FLIGHT_PER_WORKER = 4
 POOL_RESTARTS = 3
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .terminal import table
+from .tables import table
 
 __all__ = ["scorecard_text"]
 
