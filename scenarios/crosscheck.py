@@ -1,16 +1,22 @@
 """Checks that only make sense across documents: does this staffing cover this scenario
-and this playbook? Also decides who does a role's work when the staffing lacks it."""
+and this playbook; do a roster and responses fit their scenario; which staffing documents
+does a staffing space stand on. Also decides who does a role's work when the staffing
+lacks it."""
 
 from __future__ import annotations
 
-from .errors import Problem
-from .loader import Loaded
+from pathlib import Path
+
+from .errors import DocumentError, Problem
+from .library import resolve
+from .loader import Loaded, load
 from .playbook import Playbook
 from .roles import RESOLVER_GROUPS_TOKEN
 from .scenario import Scenario
 from .staffing import Staffing
+from .staffing_space import StaffingSpace
 
-__all__ = ["who_does", "check_together", "check_drill"]
+__all__ = ["who_does", "check_together", "check_drill", "space_bases"]
 
 
 def who_does(role: str, staffing: Staffing, playbook: Playbook) -> tuple[str, float] | None:
@@ -137,3 +143,46 @@ def check_drill(scenario: Loaded, roster: Loaded, responses: Loaded | None = Non
             add(responses, f"ratings[{i}].objective", f"unknown objective {rating.objective!r} "
                 f"(objectives: {', '.join(sorted(objectives)) or 'none'})")
     return problems
+
+
+def _resolve_staffing(reference: str, space: Loaded) -> Loaded:
+
+    beside = Path(space.source).parent / reference
+    if Path(space.source).is_file() and beside.is_file():
+        return load(beside, expect="staffing")
+    return resolve(reference, "staffing")
+
+
+def space_bases(space: Loaded) -> list[Loaded]:
+    """The space's staffing documents (base, then alternatives), resolved beside the space
+    file or in the library. Raises DocumentError (every problem at once, located in the
+    space file) for a base that cannot be loaded, two bases with one name, or a choice for
+    a role or group no base has."""
+    doc: StaffingSpace = space.document
+    if getattr(doc, "kind", None) != "staffing_space":
+        raise DocumentError([Problem(space.source, space.line_of(("kind",)), "kind",
+                                     f"expected a staffing_space document, got {getattr(doc, 'kind', None)!r}")])
+    problems: list[Problem] = []
+    bases: list[Loaded] = []
+    for path, reference in [(("base",), doc.base), *((("alternatives", i), r) for i, r in enumerate(doc.alternatives))]:
+        where = "base" if len(path) == 1 else f"alternatives[{path[1]}]"
+        try:
+            bases.append(_resolve_staffing(reference, space))
+        except DocumentError as exc:
+            detail = "; ".join(str(p) for p in exc.problems)
+            problems.append(Problem(space.source, space.line_of(path), where, f"cannot load staffing {reference!r}: {detail}"))
+    if problems:
+        raise DocumentError(problems)
+    names = [b.document.name for b in bases]
+    if len(set(names)) != len(names):
+        raise DocumentError([Problem(space.source, space.line_of(("alternatives",)), "alternatives",
+                                     f"the staffing documents must have distinct names, got {names}")])
+    for pool in doc.choices:
+        if not any(pool in b.document.pools for b in bases):
+            known = sorted({p for b in bases for p in b.document.pools})
+            problems.append(Problem(space.source, space.line_of(("choices", pool)), f"choices.{pool}",
+                                    f"no staffing of the space has {pool!r} (roles and groups: {', '.join(known)})"))
+    if problems:
+        raise DocumentError(problems)
+
+    return bases

@@ -25,19 +25,14 @@ that role, and the playbook's role effects say who stands in.
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
 from .base import Frozen, Identifier
-from .errors import DocumentError, Problem
 from .staffing import Always, BusinessHours, Coverage, FollowTheSun
 
-if TYPE_CHECKING:  # the loader imports this module to know the document kind
-    from .loader import Loaded
-
-__all__ = ["StaffingSpace", "PoolChoices", "space_bases", "coverage_label", "MAX_CANDIDATES"]
+__all__ = ["StaffingSpace", "PoolChoices", "coverage_label", "MAX_CANDIDATES"]
 
 MAX_CANDIDATES = 500
 """A space larger than this is refused: every candidate is simulated, so narrow the lists."""
@@ -110,50 +105,3 @@ def coverage_label(coverage) -> str:
     else:  # pragma: no cover - every coverage type is listed above
         text = type(coverage).__name__
     return text if getattr(coverage, "pager", True) else text + ", no pager"
-
-
-def _resolve_staffing(reference: str, space: Loaded) -> Loaded:
-    from .library import (
-        resolve,  # the library and loader import this module for its kind
-    )
-    from .loader import load
-
-    beside = Path(space.source).parent / reference
-    if Path(space.source).is_file() and beside.is_file():
-        return load(beside, expect="staffing")
-    return resolve(reference, "staffing")
-
-
-def space_bases(space: Loaded) -> list[Loaded]:
-    """The space's staffing documents (base, then alternatives), resolved beside the space
-    file or in the library. Raises DocumentError (every problem at once, located in the
-    space file) for a base that cannot be loaded, two bases with one name, or a choice for
-    a role or group no base has."""
-    doc: StaffingSpace = space.document
-    if getattr(doc, "kind", None) != "staffing_space":
-        raise DocumentError([Problem(space.source, space.line_of(("kind",)), "kind",
-                                     f"expected a staffing_space document, got {getattr(doc, 'kind', None)!r}")])
-    problems: list[Problem] = []
-    bases: list[Loaded] = []
-    for path, reference in [(("base",), doc.base), *((("alternatives", i), r) for i, r in enumerate(doc.alternatives))]:
-        where = "base" if len(path) == 1 else f"alternatives[{path[1]}]"
-        try:
-            bases.append(_resolve_staffing(reference, space))
-        except DocumentError as exc:
-            detail = "; ".join(str(p) for p in exc.problems)
-            problems.append(Problem(space.source, space.line_of(path), where, f"cannot load staffing {reference!r}: {detail}"))
-    if problems:
-        raise DocumentError(problems)
-    names = [b.document.name for b in bases]
-    if len(set(names)) != len(names):
-        raise DocumentError([Problem(space.source, space.line_of(("alternatives",)), "alternatives",
-                                     f"the staffing documents must have distinct names, got {names}")])
-    for pool in doc.choices:
-        if not any(pool in b.document.pools for b in bases):
-            known = sorted({p for b in bases for p in b.document.pools})
-            problems.append(Problem(space.source, space.line_of(("choices", pool)), f"choices.{pool}",
-                                    f"no staffing of the space has {pool!r} (roles and groups: {', '.join(known)})"))
-    if problems:
-        raise DocumentError(problems)
-
-    return bases
