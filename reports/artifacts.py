@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["IncidentWriter", "write_summary", "write_results", "read_results", "SUMMARY", "INCIDENTS_PARQUET",
            "INCIDENTS_CSV"]
@@ -92,4 +94,8 @@ def read_results(out_dir: str | Path) -> tuple[dict, pd.DataFrame | None]:
         out = out.parent
     summary = json.loads((out / SUMMARY).read_text(encoding="utf-8"))
     parquet = out / INCIDENTS_PARQUET
-    return summary, (pd.read_parquet(parquet) if parquet.exists() else None)
+    if not parquet.exists():
+        return summary, None
+    import pandas as pd  # only when there is a table to read
+
+    return summary, pd.read_parquet(parquet)

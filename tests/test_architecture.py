@@ -159,3 +159,4 @@ def test_the_model_uses_only_numpy_simpy_and_the_standard_library():
     bad = [(str(p.relative_to(ROOT)), m) for p, m in imported_modules("simulator/model")
            if m not in THIRD_PARTY_OF_THE_MODEL | set(sys.stdlib_module_names) | {"scenarios", "simulator"}]
     assert bad == []
+

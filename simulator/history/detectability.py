@@ -16,7 +16,6 @@ import math
 from dataclasses import asdict, dataclass
 
 import numpy as np
-from scipy import optimize, stats
 
 __all__ = ["Detectability", "detectability", "detectability_of_durations", "log_spread"]
 
@@ -53,6 +52,8 @@ def log_spread(durations) -> tuple[float, int]:
 
 def _power(delta: float, sigma: float, n: float, alpha: float) -> float:
     """Power of the two-sided two-sample t-test on logs to see a log-ratio `delta`."""
+    from scipy import stats  # loaded only when history is in play
+
     df = 2 * n - 2
     se = sigma * math.sqrt(2 / n)
     critical = stats.t.ppf(1 - alpha / 2, df)
@@ -64,6 +65,8 @@ def detectability(sigma: float, incidents: float, *, alpha: float = 0.05, power:
                   improvement: float = 0.10, period: str = "a year", metric: str = "MTTR") -> Detectability:
     """What comparing two periods of `incidents` incidents each can detect, for durations whose
     logs have standard deviation `sigma`."""
+    from scipy import optimize, stats
+
     if not (sigma >= 0 and math.isfinite(sigma)):
         raise ValueError(f"sigma must be a finite number >= 0, got {sigma!r}")
     if not 0 < alpha < 1 or not 0 < power < 1 or not 0 < improvement < 1:

@@ -26,8 +26,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Callable
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from scenarios import Loaded, check_together
 from scenarios.errors import DocumentError
@@ -36,12 +35,14 @@ from scenarios.scenario import FixedStart, UniformWeek
 from scenarios.units import MINUTES_PER_YEAR
 from scenarios.version import TOOL_VERSION
 from simulator.errors import SimulationError
-from simulator.history.detectability import detectability
 
 from .executors import make_executor
-from .settings import MODES
 from .results import OptionResult, SimulationResult, incident_table
 from .runner import Job, Progress, RunSpec, run_job
+from .settings import MODES
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["simulate", "compare", "calibrations", "MODES"]
 
@@ -87,6 +88,10 @@ def calibrations(documents: list[Loaded]) -> list[dict]:
             entry["sentence"] = (f"{lead}; too few of them had a duration to say what change in {metric} such a "
                                  "history could detect at all.")
         else:
+            from simulator.history.detectability import (
+                detectability,  # scipy, only for fitted documents
+            )
+
             if entry["incidents_per_year"] is not None:
                 found = detectability(entry["log_sd"], entry["incidents_per_year"], period="a year", metric=metric)
             else:
@@ -176,6 +181,8 @@ def compare(
     documents = [s.document for s in scenarios]
 
     def on_rows(raws: list[dict]) -> None:
+        import pandas as pd  # per-incident tables only when asked for
+
         frames = [incident_table(st.document.name, documents, raw, cadence) for st, raw in zip(staffings, raws)]
         if incident_sink is not None:
             incident_sink(pd.concat(frames, ignore_index=True))
@@ -207,7 +214,7 @@ def compare(
             targets=targets,
             staffing_cost_per_year=st.document.cost_per_year,
             incidents_per_year=per_year,
-            kept=pd.concat(kept[k], ignore_index=True) if keep_incidents else None,
+            kept=_concat(kept[k]) if keep_incidents else None,
         ))
 
     inputs = [
@@ -232,3 +239,9 @@ def compare(
 def simulate(scenarios, staffing: Loaded, playbook: Loaded | None = None, **kwargs) -> SimulationResult:
     """One staffing option; same keywords as `compare`."""
     return compare(scenarios, [staffing], playbook, **kwargs)
+
+
+def _concat(frames: list) -> "pd.DataFrame":
+    import pandas as pd
+
+    return pd.concat(frames, ignore_index=True)

@@ -16,9 +16,8 @@ from concurrent.futures.process import BrokenProcessPool
 
 from simulator.errors import SimulationError
 
-from .settings import EXECUTORS
-
 from .runner import ChunkResult, Job, run_chunk
+from .settings import EXECUTORS
 
 __all__ = ["ChunkFailed", "SerialExecutor", "ProcessExecutor", "DaskExecutor", "make_executor", "EXECUTORS"]
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from scenarios import METRIC_SPANS, METRICS, MILESTONES
 from scenarios.formats import RESULT_FORMAT
@@ -21,6 +21,9 @@ from simulator.model.engine import DETECTION_PATHS
 
 from .statistics import breach
 from .summary import BINS, OptionSummary
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["OptionResult", "SimulationResult", "RESULT_FORMAT", "incident_table", "HEADLINE"]
 
@@ -45,6 +48,8 @@ def incident_table(option: str, scenarios: list, raw: dict, update_cadence: floa
     }
     for j, name in enumerate(MILESTONES):
         columns[name] = m[:, j]
+    import pandas as pd  # per-incident tables only when asked for
+
     frame = pd.DataFrame(columns)
     for metric, (begin, end) in METRIC_SPANS.items():
         frame[metric] = frame[end] - frame[begin]
@@ -142,6 +147,8 @@ class SimulationResult:
     @property
     def incidents(self) -> pd.DataFrame:
         """Every option's rows in one tidy table (options x replications), when kept."""
+        import pandas as pd
+
         return pd.concat([o.incidents for o in self.options], ignore_index=True)
 
     def compute_differences(self, pairs: list) -> None:

@@ -8,9 +8,28 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import stats
 
-__all__ = ["t_interval", "breach"]
+__all__ = ["t_interval", "breach", "t_quantile", "binomial_quantile"]
+
+
+def t_quantile(p: float, df: float) -> float:
+    """Student's t quantile: the number scipy.stats.t.ppf(p, df) gives (it calls the same
+    function), without loading scipy.stats, whose import takes longer than a small run."""
+    from scipy.special import stdtrit
+
+    return float(stdtrit(df, p))
+
+
+def binomial_quantile(p: float, n: int, q: float) -> int:
+    """The smallest k with P(Binomial(n, q) <= k) >= p, as scipy.stats.binom.ppf(p, n, q)
+    gives it for 0 < p < 1 (the same Boost function, reached without scipy.stats)."""
+    try:
+        from scipy.special._ufuncs import _binom_ppf
+    except ImportError:  # a SciPy that moved it: the public path gives the same number
+        from scipy.stats import binom
+
+        return int(binom.ppf(p, n, q))
+    return int(_binom_ppf(p, n, q))
 
 
 def t_interval(values: np.ndarray, level: float = 0.95) -> tuple[float, float, float]:
@@ -20,7 +39,7 @@ def t_interval(values: np.ndarray, level: float = 0.95) -> tuple[float, float, f
     mean = float(values.mean())
     if n < 2:
         return mean, math.nan, math.nan
-    half = float(stats.t.ppf(0.5 + level / 2, n - 1) * values.std(ddof=1) / math.sqrt(n))
+    half = float(t_quantile(0.5 + level / 2, n - 1) * values.std(ddof=1) / math.sqrt(n))
     return mean, mean - half, mean + half
 
 

@@ -17,7 +17,6 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy import stats
 
 from scenarios.formats import (
     BINS,
@@ -28,6 +27,8 @@ from scenarios.formats import (
     bin_value,
     quantile_bin,
 )
+
+from .statistics import binomial_quantile, t_quantile
 
 __all__ = [
     "QUANTILES", "BINS", "Moments", "Histogram", "MetricSummary", "PairSummary",
@@ -108,7 +109,7 @@ class Moments:
         """Student-t interval for the mean of independent values."""
         if self.n < 2:
             return math.nan, math.nan
-        half = float(stats.t.ppf(0.5 + level / 2, self.n - 1)) * math.sqrt(max(self.variance(), 0.0) / self.n)
+        half = t_quantile(0.5 + level / 2, self.n - 1) * math.sqrt(max(self.variance(), 0.0) / self.n)
         return self.mean - half, self.mean + half
 
     def section_half_width(self, level: float = 0.95) -> float:
@@ -118,7 +119,7 @@ class Moments:
             return math.nan
         spread = (self.n * self.s2 - self.s1 * self.s1) / (self.n << (2 * self.bits))
         variance = max(spread, 0.0) / (self.sections - 1) / self.n
-        return float(stats.t.ppf(0.5 + level / 2, self.sections - 1)) * math.sqrt(variance)
+        return t_quantile(0.5 + level / 2, self.sections - 1) * math.sqrt(variance)
 
 
 @dataclass
@@ -253,8 +254,8 @@ class MetricSummary:
         n = self.values.n
         if n < 2:
             return math.nan, math.nan
-        lo = int(stats.binom.ppf((1 - level) / 2, n, q))
-        hi = int(stats.binom.ppf(0.5 + level / 2, n, q))
+        lo = binomial_quantile((1 - level) / 2, n, q)
+        hi = binomial_quantile(0.5 + level / 2, n, q)
         # A bound whose rank falls outside the sample is unknown, not the sample's min or max:
         # with too few values the data cannot bound a tail quantile at this level.
         low = self._value(self.histogram.at_rank(lo)) if lo >= 1 else math.nan

@@ -11,7 +11,12 @@ from dataclasses import dataclass
 from scenarios import DocumentError, Loaded, Problem
 from scenarios.crosscheck import space_bases
 from scenarios.edit import pool_path, with_changes
-from scenarios.staffing_space import MAX_CANDIDATES, PoolChoices, StaffingSpace, coverage_label
+from scenarios.staffing_space import (
+    MAX_CANDIDATES,
+    PoolChoices,
+    StaffingSpace,
+    coverage_label,
+)
 
 __all__ = ["Candidate", "Expansion", "expand"]
 

@@ -40,6 +40,7 @@ from simulator.run.api import compare
 from simulator.run.executors import make_executor
 from simulator.run.results import HEADLINE, OptionResult, json_safe
 from simulator.run.runner import Progress
+from simulator.run.statistics import binomial_quantile
 from simulator.studies.candidates import Candidate, Expansion, expand
 
 __all__ = ["Target", "parse_target", "optimize", "OptimizeResult", "OPTIMIZE_FORMAT", "MONOTONE_ASSUMPTION"]
@@ -148,10 +149,8 @@ class _Record:
 
 def _replications_for_bound(q: float, confidence: float) -> int:
     """The fewest independent values whose binomial rank bound for the q-quantile stays in the sample."""
-    from scipy import stats
-
     n = 2
-    while int(stats.binom.ppf(0.5 + confidence / 2, n, q)) + 1 > n:
+    while binomial_quantile(0.5 + confidence / 2, n, q) + 1 > n:
         n = int(n * 1.25) + 1
     return n
 
