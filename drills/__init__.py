@@ -6,7 +6,7 @@ package does not load them all."""
 
 from __future__ import annotations
 
-import importlib
+from scenarios.lazy import lazy_exports
 
 from .errors import ActionRejected, DrillError
 
@@ -29,14 +29,4 @@ _LAZY = {
 
 __all__ = ["Drill", "DrillSetup", "ActionRejected", "DrillError", "DrillEvent", "JOURNAL_FORMAT", "Journal", "SCORECARD_FORMAT", "Scorecard", "score", "play", "rehearse", "DrillDocuments", "DrillSession", "DEFAULT_STORE", "DrillStore"]
 
-
-def __getattr__(name: str):
-    if name in _LAZY:
-        value = getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY)

@@ -6,9 +6,8 @@ package does not load them all."""
 
 from __future__ import annotations
 
-import importlib
-
 from .errors import DocumentError, Problem, WarroomError
+from .lazy import lazy_exports
 
 _LAZY = {
     "ACTION_NAMES": "actions",
@@ -65,14 +64,4 @@ _LAZY = {
 
 __all__ = ["Distribution", "Empirical", "Exponential", "Fixed", "Gamma", "LogNormal", "Triangular", "Weibull", "format_duration", "parse_duration", "DocumentError", "Problem", "WarroomError", "DEFAULT_PLAYBOOK", "bundled", "resolve", "DOCUMENT_KINDS", "Loaded", "load", "load_text", "METRIC_SPANS", "METRIC_TITLES", "METRICS", "MILESTONES", "Playbook", "RoleEffect", "Step", "ROLES", "FixedStart", "Scenario", "UniformWeek", "ResponderPool", "Staffing", "check_together", "check_drill", "who_does", "ACTIONS", "ACTION_NAMES", "ActionSpec", "Condition", "ConditionError", "parse_condition", "CHANNELS", "Inject", "Objective", "RATINGS", "ResponseAction", "Responses", "Participant", "Roster", "Cause", "Workaround", "Indicator"]
 
-
-def __getattr__(name: str):
-    if name in _LAZY:
-        value = getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY)

@@ -12,13 +12,13 @@ world does) does not pay for the run machinery.
 
 from __future__ import annotations
 
-import importlib
+from scenarios.lazy import lazy_exports
 
 from .errors import SimulationError
 
 _LAZY = {
-    "MODES": "simulator.run.api", "compare": "simulator.run.api", "simulate": "simulator.run.api",
-    "EXECUTORS": "simulator.run.executors", "ChunkFailed": "simulator.run.executors",
+    "MODES": "simulator.run.settings", "compare": "simulator.run.api", "simulate": "simulator.run.api",
+    "EXECUTORS": "simulator.run.settings", "ChunkFailed": "simulator.run.executors",
     "DaskExecutor": "simulator.run.executors", "ProcessExecutor": "simulator.run.executors",
     "SerialExecutor": "simulator.run.executors", "make_executor": "simulator.run.executors",
     "RESULT_FORMAT": "simulator.run.results", "OptionResult": "simulator.run.results",
@@ -27,10 +27,4 @@ _LAZY = {
 
 __all__ = ["SimulationError", *_LAZY]
 
-
-def __getattr__(name: str):
-    if name in _LAZY:
-        value = getattr(importlib.import_module(_LAZY[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'simulator' has no attribute {name!r}")
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY)

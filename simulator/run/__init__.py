@@ -6,13 +6,13 @@ package does not load them all."""
 
 from __future__ import annotations
 
-import importlib
+from scenarios.lazy import lazy_exports
 
 _LAZY = {
-    "MODES": "api",
+    "MODES": "settings",
     "compare": "api",
     "simulate": "api",
-    "EXECUTORS": "executors",
+    "EXECUTORS": "settings",
     "ChunkFailed": "executors",
     "DaskExecutor": "executors",
     "ProcessExecutor": "executors",
@@ -25,14 +25,4 @@ _LAZY = {
 
 __all__ = ["MODES", "EXECUTORS", "compare", "simulate", "ChunkFailed", "make_executor", "SerialExecutor", "ProcessExecutor", "DaskExecutor", "RESULT_FORMAT", "OptionResult", "SimulationResult"]
 
-
-def __getattr__(name: str):
-    if name in _LAZY:
-        value = getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY)
