@@ -277,6 +277,7 @@ def _run_options(f):
 def _execute(scenario_args, staffing_args, playbook, replications, seed, jobs, executor, scheduler, mode, start,
              horizon, warmup, out_dir, no_incidents, as_json, quiet, report=None):
     from reports.artifacts import IncidentWriter, write_summary
+    from reports.text.simulation import simulation_text
     from scenarios import DocumentError
     from scenarios.library import DEFAULT_PLAYBOOK, resolve
     from simulator import compare as run_compare
@@ -336,43 +337,9 @@ def _execute(scenario_args, staffing_args, playbook, replications, seed, jobs, e
             item.pop("text", None)
         click.echo(json.dumps(summary, indent=2))
         return
-    _print_human(summary, out_dir)
+    click.echo(simulation_text(summary, out_dir))
     if report:
         click.echo(f"Report written to {report}")
-
-
-def _print_human(summary: dict, out_dir):
-    from reports.text.tables import comparison_table, metrics_table
-
-    scenario_names = ", ".join(i["name"] for i in summary["inputs"] if i["kind"] == "scenario")
-    unit = "incidents" if summary["mode"] == "single" else "horizons"
-    click.echo(f"Scenario {scenario_names}: {summary['replications']} {unit} per option, "
-               f"mode {summary['mode']}, seed {summary['seed']}")
-    click.echo()
-    counts = [sum(o["detection_paths"].values()) for o in summary.get("options", [summary])]
-    if summary["mode"] == "stream" and not any(counts):
-        click.echo("No incident arrived within the horizon: raise the scenario's frequency or --horizon.")
-        return
-    if "options" in summary:
-        click.echo(comparison_table(summary))
-        click.echo()
-        for line in summary["verdict"]:
-            click.echo("* " + line)
-    else:
-        click.echo(f"Staffing {summary['option']}")
-        click.echo(metrics_table(summary))
-        costs = summary["costs"]
-        click.echo()
-        per_year = costs["incidents_per_year"]
-        click.echo(f"Expected outage cost {costs['outage_cost_per_year']:,.0f} a year "
-                   f"({per_year:.3g} incident{'' if per_year == 1 else 's'} a year); "
-                   f"staffing {costs['staffing_cost_per_year']:,.0f} a year.")
-    for calibration in summary.get("calibrated_from") or []:  # documents fitted to history: what it can show
-        click.echo()
-        click.echo(calibration["sentence"])
-    if out_dir:
-        click.echo()
-        click.echo(f"Results written to {Path(out_dir)}/ ({', '.join(Path(f).name for f in summary['files'])})")
 
 
 @main.command()
@@ -572,7 +539,7 @@ def drill_run(scenario, roster, responses, console, speed, staffing, playbook, s
 
 def _emit_scorecard(card: dict, as_json: bool, out_file: str | None, store_path: str | None = None) -> None:
     from drills.store import DEFAULT_STORE
-    from reports.text.scorecard import scorecard_text
+    from reports.text.drills import scored_drill_text
 
     if out_file:
         try:
@@ -584,11 +551,8 @@ def _emit_scorecard(card: dict, as_json: bool, out_file: str | None, store_path:
     if as_json:
         click.echo(json.dumps(card, indent=2))
         return
-    click.echo(scorecard_text(card))
-    if out_file:
-        click.echo(f"\nScorecard written to {out_file}")
-    where = "" if store_path in (None, str(DEFAULT_STORE)) else f" --store {store_path}"
-    click.echo(f"Journal: warroom drill export {card['drill']['id']}{where}")
+    store = None if store_path in (None, str(DEFAULT_STORE)) else store_path
+    click.echo(scored_drill_text(card, out_file, store))
 
 
 def _console(session: DrillSession, store: DrillStore, replications: int) -> None:
@@ -650,17 +614,13 @@ def drill_start(scenario, roster, web, speed, staffing, playbook, seed, start, n
     objectives. Then the server starts (unless --no-serve) on 127.0.0.1.
     """
     from drills.interfaces.web import links, open_web_drill
+    from reports.text.drills import web_drill_text
 
     documents = _drill_documents(scenario, roster, playbook, staffing)
     start_minute = getattr(_parse_start(start), "minute_of_week", None) if start else None
     store = _open_store(store_path)
     session, grants = open_web_drill(store, documents, seed=seed, speed=speed, start_minute=start_minute)
-    base = f"http://{host}:{port}"
-    click.echo(f"Drill {session.record.id}: {session.record.title}")
-    for access, url in links(base, grants):
-        who = f"{access.person} ({access.role})" if access.role else access.person
-        click.echo(f"  {access.capability:<12} {who:<44} {url}")
-    click.echo("Send each person only their own link. Start the clock from the facilitator page.")
+    click.echo(web_drill_text(session.record.id, session.record.title, links(f"http://{host}:{port}", grants)))
     if not no_serve:
         _serve(store, host, port, max_actions_per_minute, max_streams)
 
@@ -681,15 +641,16 @@ def drill_links(drill_id, host, port, max_actions_per_minute, max_streams, store
     """Print the links of live drill DRILL_ID again."""
     from drills import DrillError
     from drills.interfaces.web import links
+    from reports.text.drills import links_text
 
     store = _open_store(store_path)
     try:
         record = store.get(drill_id)
     except DrillError as exc:
         _fail(str(exc))
-    for access, url in links(f"http://{host}:{port}", store.grants(record.id)):
-        who = f"{access.person} ({access.role})" if access.role else access.person
-        click.echo(f"  {access.capability:<12} {who:<44} {url}")
+    text = links_text(links(f"http://{host}:{port}", store.grants(record.id)))
+    if text:
+        click.echo(text)
 
 
 @drill.command("resume")
@@ -723,29 +684,20 @@ def drill_resume(drill_id, replications, store_path):
 @_store_option
 def drill_list(as_json, store_path):
     """List the drills in the journal and where each stands."""
-    from reports.text.tables import table
+    from reports.text.drills import drill_list_text
 
     if not Path(store_path).exists():
         click.echo(f"No drills yet ({store_path} does not exist).")
         return
     store = _open_store(store_path)
-    rows, data = [], []
+    listed = []
     for record in store.list():
         count, last = store.summary(record.id)
         card = record.extra.get("scorecard")
-        data.append({"id": record.id, "scenario": record.scenario, "team": record.team, "mode": record.mode,
-                     "status": record.status, "created": record.created, "events": count,
-                     "scenario_minute": last, "score": card["score"] if card else None})
-        rows.append([record.id, record.scenario, record.team, record.mode, record.status,
-                     record.created[:16].replace("T", " "), str(count), f"{last:.1f}",
-                     f"{card['score']:.0f}" if card else ""])
-    if as_json:
-        click.echo(json.dumps(data, indent=2))
-    elif not rows:
-        click.echo("No drills yet.")
-    else:
-        click.echo(table(["drill", "scenario", "team", "mode", "state", "created (UTC)", "events", "minute", "score"], rows,
-                         "llllllrrr"))
+        listed.append({"id": record.id, "scenario": record.scenario, "team": record.team, "mode": record.mode,
+                       "status": record.status, "created": record.created, "events": count,
+                       "scenario_minute": last, "score": card["score"] if card else None})
+    click.echo(json.dumps(listed, indent=2) if as_json else drill_list_text(listed))
 
 
 @drill.command("export")
@@ -791,6 +743,41 @@ def drill_export(drill_id, as_format, severity, mapping, out_file, store_path):
         click.echo(f"Journal of {journal.record.id} ({len(journal.events)} events) written to {out_file}")
     else:
         click.echo(text)
+
+
+def _export_drill_to_platform(journal: Journal, platform: str, severity: str, mapping: str | None,
+                              out_file: str | None) -> None:
+    """`drill export --as PLATFORM`: the payload on stdout or in OUT (canonical: CSV by extension)."""
+    from drills import DrillError
+    from drills.platform_export import drill_canonical_table, platform_payload
+    from scenarios import DocumentError
+    from scenarios.history import canonical_csv, load_mapping
+
+    loaded_mapping = None
+    if mapping is not None:
+        try:
+            loaded_mapping = load_mapping(mapping)
+        except DocumentError as exc:
+            _fail(exc.problems)
+        if loaded_mapping.source != "incident.io" or platform != "incident.io":
+            _fail(f"{mapping}: --mapping names incident.io timestamps; it is for source {loaded_mapping.source} "
+                  f"and the export is for {platform}")
+    try:
+        if platform == "canonical" and out_file and Path(out_file).suffix.casefold() == ".csv":
+            text = canonical_csv(drill_canonical_table(journal.to_dict(), severity=severity)).rstrip("\n")
+        else:
+            text = json.dumps(platform_payload(journal.to_dict(), platform, severity=severity,
+                                               mapping=loaded_mapping), indent=2)
+    except DrillError as exc:
+        _fail(str(exc))
+    if not out_file:
+        click.echo(text)
+        return
+    try:
+        Path(out_file).write_text(text + "\n", encoding="utf-8")
+    except OSError as exc:
+        _fail(f"cannot write {out_file}: {exc.strerror or exc}")
+    click.echo(f"Drill {journal.record.id} exported for {platform} (marked as a drill) to {out_file}")
 
 
 @drill.command("score")
@@ -935,11 +922,6 @@ def _write_report(output, target: Path, what: str | None = None) -> None:
         click.echo(f"{what} written to {target}")
 
 
-def _bound(value) -> str:
-    """An interval end, or 'unbounded' when the data cannot give one at the asked confidence."""
-    return "unbounded" if value is None else f"{value:.1f}"
-
-
 _REPORT_EXTENSIONS = {"html": "html", "htm": "html", "md": "md", "markdown": "md", "json": "json", "pdf": "pdf"}
 
 
@@ -1029,16 +1011,11 @@ def scenario_group():
 @scenario_group.command("list")
 def scenario_list():
     """The bundled scenarios, with their detection path, injects and reference staffing."""
-    from reports.text.tables import table
+    from reports.text.scenarios import scenario_list_text
     from scenarios import load
     from scenarios.library import bundled
 
-    rows = []
-    for name, path in bundled("scenario").items():
-        sc = load(path).document
-        paths = sorted({j.detects for j in sc.injects if j.detects})
-        rows.append([name, sc.title[:60], ", ".join(paths) or "-", str(len(sc.injects)), sc.reference_staffing or "-"])
-    click.echo(table(["scenario", "title", "detected by", "injects", "reference staffing"], rows, "lllrl"))
+    click.echo(scenario_list_text({name: load(path).document for name, path in bundled("scenario").items()}))
 
 
 @scenario_group.command("show")
@@ -1046,45 +1023,10 @@ def scenario_list():
 @click.option("--notes/--no-notes", default=True, help="Show the facilitator-only notes.")
 def scenario_show(scenario, notes):
     """Show SCENARIO: the incident, its objectives and its MSEL (injects) as a table."""
-    from reports.text.tables import table
-    from scenarios.msel import msel_rows
+    from reports.text.scenarios import scenario_text
 
     (loaded,) = _resolve_all([(scenario, "scenario")])
-    sc = loaded.document
-    click.echo(f"{sc.name}: {sc.title}")
-    if sc.description:
-        click.echo(click.wrap_text(" ".join(sc.description.split()), 100, initial_indent="  ", subsequent_indent="  "))
-    click.echo(f"Service: {sc.service.name}; impact {sc.impact.share:.0%} lost, {sc.impact.cost_per_minute:,.0f} a minute")
-    targets = ", ".join(f"{k} {v:g}m" for k, v in sc.all_targets.items())
-    click.echo(f"Targets: {targets}")
-    if sc.workarounds:
-        click.echo("Workarounds: " + "; ".join(f"{w.key}{'' if w.effective else ' (wrong)'}" for w in sc.workarounds))
-    if sc.diagnosis.causes:
-        click.echo("Causes: " + "; ".join(f"{c.id}{' (the real one)' if c.correct else ''}" for c in sc.diagnosis.causes))
-    if sc.objectives:
-        click.echo("Objectives:")
-        for o in sc.objectives:
-            click.echo(f"  {o.id}: {o.title}")
-    if not sc.injects:
-        click.echo("No injects: this scenario is for simulation only.")
-        return
-    click.echo()
-    click.echo("Master scenario events list")
-    rows = []
-    for row in msel_rows(sc):
-        when = row["time"] or ""
-        if row["condition"]:
-            when = (when + " if " if when else "when ") + row["condition"]
-        if row["requested"]:
-            when = (when + ", " if when else "") + f"on request: {row['requested']}"
-        kind = "" if row["type"] == "standard" else row["type"].replace("_", " ")
-        cells = [row["id"], when[:48], row["delivery"], row["to"][:28], row["subject"][:50],
-                 row["expected_action_verb"], kind]
-        if notes:
-            cells.append(row["notes"][:40])
-        rows.append(cells)
-    header = ["inject", "when", "channel", "to", "subject", "expects", "type"] + (["facilitator notes"] if notes else [])
-    click.echo(table(header, rows, "l" * len(header)))
+    click.echo(scenario_text(loaded.document, notes))
 
 
 @scenario_group.command("export-msel")
@@ -1137,10 +1079,7 @@ def scenario_import_msel(csv_file, name, base, out_file):
                f"{base_doc.document.name}. Try it: warroom drill run {out_file} --console")
 
 
-# -- history: importers and KPIs/fits (issue 6) -----------------------------------------
-
-
-
+# -- history: incident-platform exports, their key figures and fitted delays -----------
 
 @main.group("history")
 def history_group():
@@ -1196,19 +1135,6 @@ def _read_history(file, source, mapping=None, skip_bad_rows=False, assume_timezo
     return imported
 
 
-def _history_summary(imported) -> str:
-    from reports.text.tables import table
-
-    total = len(imported.table)
-    lines = [f"Read {total} incident{'s' if total != 1 else ''} from {imported.file} ({imported.source}, "
-             f"{imported.shape}): {imported.drills} flagged as drill{'s' if imported.drills != 1 else ''} or test, "
-             f"{len(imported.skipped_rows)} row{'s' if len(imported.skipped_rows) != 1 else ''} left out."]
-    rows = [[column, str(count), f"{count / total:.0%}" if total else "-"]
-            for column, count in imported.coverage().items()]
-    lines += ["", table(["milestone (UTC)", "rows with it", "share"], rows, "lrr")]
-    return "\n".join(lines)
-
-
 @history_group.command("import")
 @click.argument("file", type=click.Path(dir_okay=False))
 @_history_input_options
@@ -1221,12 +1147,13 @@ def history_import(file, source, mapping, skip_bad_rows, assume_timezone, out_fi
     Prints how many incidents were read, how many are drills, and how many rows have each
     milestone. Times are written in UTC ISO 8601 with Z.
     """
+    from reports.text.history import history_import_text
     from scenarios.history import write_canonical
 
     if out_file is not None and Path(out_file).suffix.casefold() not in (".csv", ".json"):
         raise click.BadParameter(f"write the table to a .csv or .json file, got {out_file!r}", param_hint="'-o'")
     imported = _read_history(file, source, mapping, skip_bad_rows, assume_timezone)
-    click.echo(_history_summary(imported))
+    click.echo(history_import_text(imported))
     if out_file is None:
         click.echo("\nNothing written: add -o history.csv or -o history.json to keep the table.")
         return
@@ -1237,8 +1164,6 @@ def history_import(file, source, mapping, skip_bad_rows, assume_timezone, out_fi
     click.echo(f"\nCanonical table ({len(imported.table)} rows, times in UTC) written to {out_file}")
 
 
-# history kpi / history fit: key figures and fitted delays from the canonical table (issue 6).
-
 def _history_provenance(file: str, source: str, imported) -> dict:
     import hashlib
 
@@ -1247,26 +1172,6 @@ def _history_provenance(file: str, source: str, imported) -> dict:
     except OSError:
         digest = ""
     return {"file": str(file), "system": source, "sha256": digest, "incidents": int(len(imported.table))}
-
-
-def _history_selection_line(counts: dict, hint: bool = True) -> str:
-    left_out = []
-    if counts.get("drills_excluded"):
-        left_out.append(f"{counts['drills_excluded']} drills/tests left out"
-                        + (" (--include-drills to keep them)" if hint else ""))
-    if counts.get("other_services_excluded"):
-        left_out.append(f"{counts['other_services_excluded']} of other services left out")
-    if counts.get("not_major_excluded"):
-        left_out.append(f"{counts['not_major_excluded']} not major left out")
-    return f"{counts['used']} incidents used of {counts['rows']}" + (f"; {'; '.join(left_out)}" if left_out else "")
-
-
-def _majors_per_month_line(kpis: dict, last: int = 12) -> str:
-    """Major incidents in each of the last `last` months that had any incident (UTC)."""
-    majors = {m["period"]: m["count"] for m in kpis["majors"]["per_month"]}
-    months = [m["period"] for m in kpis["all_incidents"]["per_month"] if m["count"]][-last:]
-    shown = ", ".join(f"{month}: {majors.get(month, 0)}" for month in months) or "none"
-    return f"Major incidents per month (last {last} months with incidents, UTC): {shown}."
 
 
 def _history_scope_options(f):
@@ -1301,7 +1206,7 @@ def history_kpi(file, source, mapping, skip_bad_rows, assume_timezone, include_d
     """
     from reports.history import render_history_kpis
     from reports.pdf import PdfUnavailable
-    from reports.text.tables import table
+    from reports.text.history import history_kpi_text
     from simulator.history.kpi import history_kpis
 
     report_format = _format_of(out_file, "html")  # an unknown extension fails before any work
@@ -1321,25 +1226,7 @@ def history_kpi(file, source, mapping, skip_bad_rows, assume_timezone, include_d
     if as_json:
         click.echo(json.dumps(kpis, indent=2))
         return
-    from reports.templating import minutes as shown
-
-    rows = [[m["title"], str(m["n"]), str(m["missing"]), str(m["negative"]), shown(m["p50"]), shown(m["p90"]),
-             shown(m["mean"])] for m in kpis["metrics"].values()]
-    click.echo(f"{file} ({source}): {_history_selection_line(kpis['incidents'])}")
-    click.echo(table(["metric (minutes)", "n", "missing", "bad", "median", "p90", "mean"], rows))
-    mtbf = kpis["mtbf"]["overall"]["mean_days"]
-    quarters = ", ".join(f"{q['period']}: {q['count']}" for q in kpis["majors"]["per_quarter"]) or "none"
-    review, repeats = kpis["review"], kpis["repeats"]
-    click.echo(f"MTTR is mean time to restore service. MTBF {'-' if mtbf is None else f'{mtbf:.1f} days'}. "
-               f"Major incidents per quarter: {quarters}.")
-    click.echo(_majors_per_month_line(kpis))
-    click.echo(f"Post-incident review completed: {review['with_review']} of {review['incidents']}. "
-               f"Repeats (same service within {repeats['window_days']:g} days): {repeats['repeats']} of "
-               f"{repeats['incidents_considered']}.")
-    for note in kpis["notes"]:
-        click.echo(f"note: {note}")
-    if kpis["detectability"]:
-        click.echo(kpis["detectability"]["sentence"])
+    click.echo(history_kpi_text(kpis, file, source))
     if out_file:
         click.echo(f"Key figures written to {out_file}")
 
@@ -1379,6 +1266,7 @@ def history_fit(file, source, mapping, skip_bad_rows, assume_timezone, include_d
     """
     from reports.history import render_history_fit
     from reports.pdf import PdfUnavailable
+    from reports.text.history import history_fit_text, selection_line
     from scenarios import DocumentError
     from scenarios.history.fitted import fitted_document
     from scenarios.library import resolve
@@ -1407,24 +1295,8 @@ def history_fit(file, source, mapping, skip_bad_rows, assume_timezone, include_d
     if as_json:
         click.echo(json.dumps(fitted, indent=2))
     else:
-        click.echo(f"{file} ({source}): {_history_selection_line(fitted['incidents'])}")
-        for stage in fit.stages:
-            d = stage.data
-            counts = f"n {d.n} (missing {d.missing}, still open {d.censored.size}, bad {d.negative})"
-            if getattr(d, "open_at_as_of", 0):
-                counts = counts[:-1] + f", opened at the as-of time {d.open_at_as_of})"
-            if stage.chosen is None:
-                click.echo(f"{stage.stage.name:<12} {counts}: {stage.note}")
-                continue
-            c = stage.chosen
-            others = ", ".join(f"{o.family} +{o.aic - c.aic:.1f}" for o in stage.candidates[1:])
-            click.echo(f"{stage.stage.name:<12} {counts}: {c.family} median {c.median:.1f}m p90 {c.p90:.1f}m "
-                       f"(AIC {c.aic:.1f}; {others}; KS p {c.ks_pvalue:.2f})")
-            if stage.note:
-                click.echo(f"{'':<13}{stage.note}")
-        if fit.detectability:
-            click.echo(fit.detectability["sentence"])
-    history_line = (f"{file} ({source}), {_history_selection_line(fitted['incidents'], hint=False)}"
+        click.echo(history_fit_text(fit, file, source))
+    history_line = (f"{file} ({source}), {selection_line(fitted['incidents'], hint=False)}"
                     + (f", service {service}" if service else ""))
     for kind, base in loaded:
         try:
@@ -1443,7 +1315,7 @@ def history_fit(file, source, mapping, skip_bad_rows, assume_timezone, include_d
         _write_report(output, Path(report_file), None if as_json else "Fit report")
 
 
-# -- sensitivity and optimize (issue 6) -------------------------------------------------
+# -- sensitivity and optimize ---------------------------------------------------------
 
 def _search_options(replications: int):
     """Options shared by sensitivity and optimize: documents, size, seed, where it runs, output."""
@@ -1493,10 +1365,6 @@ def _print_json(result: dict) -> None:
     click.echo(json.dumps(result, indent=2))
 
 
-def _ci_text(low, high) -> str:
-    return "" if low is None or high is None else f"[{low:+.1f}, {high:+.1f}]"
-
-
 @main.command("sensitivity")
 @click.argument("scenario")
 @click.option("--staffing", "staffing", required=True, metavar="FILE", help="The baseline staffing (file or bundled name).")
@@ -1523,7 +1391,7 @@ def sensitivity_command(scenario, staffing, change, playbook, replications, seed
       warroom sensitivity cloudflare-2019-waf --staffing cloudflare-2019-sre --executor dask --jobs 4 --json
     """
     from reports.sensitivity import render_sensitivity
-    from reports.text.tables import table
+    from reports.text.studies import sensitivity_text
     from scenarios import DocumentError
     from scenarios.library import DEFAULT_PLAYBOOK
     from simulator import SimulationError
@@ -1552,40 +1420,8 @@ def sensitivity_command(scenario, staffing, change, playbook, replications, seed
     if as_json:
         _print_json(out)
         return
-    base = out["baseline"]
-    click.echo(f"Sensitivity of time to restore (MTTR = mean time to restore service): {sc.document.name} with "
-               f"{st.document.name}, playbook {pb.document.name}.")
-    click.echo(f"Each parameter moved down and up on its own by {fraction:.0%} (headcounts by one person); "
-               f"{replications} incidents per variant, seed {seed}, common random numbers; 95% CIs of paired differences.")
-    click.echo()
-    click.echo(f"Baseline: p50 {base['p50']:.1f} min [{base['p50_ci_low']:.1f}, {base['p50_ci_high']:.1f}], "
-               f"p90 {base['p90']:.1f} min [{base['p90_ci_low']:.1f}, {base['p90_ci_high']:.1f}]")
-    click.echo()
-    rows = []
-    for r in out["rows"]:
-        moved = f"{r['before']} -> {r['after']}"
-        rows.append([str(r["rank"]), r["label"], r["change"], moved if len(moved) <= 44 else moved[:41] + "...",
-                     f"{r['p50']:.1f}" if r["p50"] is not None else "-",
-                     f"{r['p50_diff']:+.1f}" if r["p50_diff"] is not None else "-",
-                     _ci_text(r["p50_diff_ci_low"], r["p50_diff_ci_high"]),
-                     f"{r['p90']:.1f}" if r["p90"] is not None else "-",
-                     f"{r['p90_diff']:+.1f}" if r["p90_diff"] is not None else "-",
-                     _ci_text(r["p90_diff_ci_low"], r["p90_diff_ci_high"]), r["p90_effect"]])
-    click.echo(table(["#", "parameter", "change", "from -> to", "p50", "p50 chg", "95% CI", "p90", "p90 chg", "95% CI",
-                      "p90 effect"], rows, "rllllrrrrrl"))
-    if out["skipped"]:
-        click.echo()
-        reasons: dict = {}
-        for s in out["skipped"]:
-            reasons.setdefault((s["label"], s["reason"]), []).append(s["change"])
-        click.echo(f"Not run ({len(out['skipped'])} changes):")
-        for (label, reason), changes in reasons.items():
-            click.echo(f"  {label} ({', '.join(changes)}): {reason}")
-    if out["rows"]:
-        top = out["rows"][0]
-        click.echo()
-        click.echo(f"Largest effect on p90 time to restore (MTTR): {top['label']} {top['change']}, "
-                   f"{top['p90_diff']:+.1f} min (95% CI {top['p90_diff_ci_low']:+.1f} to {top['p90_diff_ci_high']:+.1f}).")
+    click.echo(sensitivity_text(out, scenario=sc.document.name, staffing=st.document.name, playbook=pb.document.name,
+                                change=fraction, replications=replications, seed=seed))
     if report:
         click.echo(f"Report written to {report}")
 
@@ -1621,7 +1457,7 @@ def optimize_command(scenario, space, target, confidence, exhaustive, playbook, 
           --target "mean(time_to_acknowledge) <= 3m" --confidence 0.99 --exhaustive --report search.html
     """
     from reports.optimize import render_optimize
-    from reports.text.tables import table
+    from reports.text.studies import optimize_text
     from scenarios import DocumentError
     from scenarios.library import DEFAULT_PLAYBOOK
     from simulator import SimulationError
@@ -1650,78 +1486,10 @@ def optimize_command(scenario, space, target, confidence, exhaustive, playbook, 
     if as_json:
         _print_json(out)
         return
-    statistic = f"{parsed.statistic}({parsed.metric})"
-    click.echo(f"Cheapest staffing for {sc.document.name} meeting {parsed.text} with {confidence:.0%} confidence "
-               f"(the upper end of the {confidence:.0%} CI within the limit).")
-    click.echo(f"{replications} incidents per candidate, seed {seed}, the same incidents for every candidate. "
-               "MTTR means mean time to restore service.")
-    click.echo(f"Search: {out['search']['method']}.")
-    check = out["monotonicity"]
-    if out["search"]["assumption"]:
-        held = "it held" if not check["violations"] else f"{len(check['violations'])} pairs broke it"
-        click.echo(f"Pruning assumes more people on call is never slower; checked on {check['pairs_checked']} "
-                   f"pairs of simulated candidates: {held}.")
-    click.echo()
-    rows = []
-    chosen = (out["chosen"] or {}).get("name")
-    for c in out["candidates"]:
-        ci = (f"[{_bound(c.get('ci_low'))}, {_bound(c.get('ci_high'))}]"
-                  if c.get("ci_low") is not None or c.get("ci_high") is not None else "")
-        mark = " <- chosen" if c["name"] == chosen else (" (frontier)" if c["on_frontier"] else "")
-        rows.append([c["name"] + mark, f"{c['staffing_cost_per_year']:,.0f}",
-                     f"{c['value']:.1f}" if c.get("value") is not None else "-", ci, c["status"],
-                     c["reason"][:60] + ("..." if len(c["reason"]) > 60 else "")])
-    click.echo(table(["candidate", "staffing/yr", statistic, f"{confidence:.0%} CI", "status", "note"], rows,
-                     "lrrlll"))
-    click.echo("(A candidate's name gives each chosen role as on_call/rota: 'sre 2/14' is 2 on call from a rota of 14.)")
-    if out["search"]["skipped_combinations"]:
-        click.echo()
-        click.echo(f"Left out {len(out['search']['skipped_combinations'])} combinations: "
-                   + "; ".join(f"{s['label']} ({s['reason']})" for s in out["search"]["skipped_combinations"][:5]))
-    click.echo()
-    frontier = [c["name"] for c in out["candidates"] if c["on_frontier"]]
-    if frontier:
-        click.echo("Frontier (no cheaper simulated candidate is as fast): " + "; ".join(frontier))
-    click.echo(out["verdict"])
+    click.echo(optimize_text(out, scenario=sc.document.name, target=parsed, confidence=confidence,
+                             replications=replications, seed=seed))
     if report:
         click.echo(f"Report written to {report}")
-
-
-# -- drill export to incident platforms (issue 6) ---------------------------------------
-
-def _export_drill_to_platform(journal: Journal, platform: str, severity: str, mapping: str | None,
-                              out_file: str | None) -> None:
-    """`drill export --as PLATFORM`: the payload on stdout or in OUT (canonical: CSV by extension)."""
-    from drills import DrillError
-    from drills.platform_export import drill_canonical_table, platform_payload
-    from scenarios import DocumentError
-    from scenarios.history import canonical_csv, load_mapping
-
-    loaded_mapping = None
-    if mapping is not None:
-        try:
-            loaded_mapping = load_mapping(mapping)
-        except DocumentError as exc:
-            _fail(exc.problems)
-        if loaded_mapping.source != "incident.io" or platform != "incident.io":
-            _fail(f"{mapping}: --mapping names incident.io timestamps; it is for source {loaded_mapping.source} "
-                  f"and the export is for {platform}")
-    try:
-        if platform == "canonical" and out_file and Path(out_file).suffix.casefold() == ".csv":
-            text = canonical_csv(drill_canonical_table(journal.to_dict(), severity=severity)).rstrip("\n")
-        else:
-            text = json.dumps(platform_payload(journal.to_dict(), platform, severity=severity,
-                                               mapping=loaded_mapping), indent=2)
-    except DrillError as exc:
-        _fail(str(exc))
-    if not out_file:
-        click.echo(text)
-        return
-    try:
-        Path(out_file).write_text(text + "\n", encoding="utf-8")
-    except OSError as exc:
-        _fail(f"cannot write {out_file}: {exc.strerror or exc}")
-    click.echo(f"Drill {journal.record.id} exported for {platform} (marked as a drill) to {out_file}")
 
 
 if __name__ == "__main__":

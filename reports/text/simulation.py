@@ -1,0 +1,38 @@
+"""A simulation's answer as `warroom simulate` and `warroom compare` print it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .tables import comparison_table, metrics_table
+
+__all__ = ["simulation_text"]
+
+
+def simulation_text(summary: dict, out_dir: str | None = None) -> str:
+    """The run's inputs, then the comparison table and verdict (several options) or the metrics
+    table and expected costs (one option), and where the results were written (`out_dir`,
+    whose files the summary lists under "files")."""
+    scenario_names = ", ".join(i["name"] for i in summary["inputs"] if i["kind"] == "scenario")
+    unit = "incidents" if summary["mode"] == "single" else "horizons"
+    lines = [f"Scenario {scenario_names}: {summary['replications']} {unit} per option, "
+             f"mode {summary['mode']}, seed {summary['seed']}", ""]
+    counts = [sum(o["detection_paths"].values()) for o in summary.get("options", [summary])]
+    if summary["mode"] == "stream" and not any(counts):
+        lines.append("No incident arrived within the horizon: raise the scenario's frequency or --horizon.")
+        return "\n".join(lines)
+    if "options" in summary:
+        lines += [comparison_table(summary), ""]
+        lines += ["* " + line for line in summary["verdict"]]
+    else:
+        costs = summary["costs"]
+        per_year = costs["incidents_per_year"]
+        lines += [f"Staffing {summary['option']}", metrics_table(summary), "",
+                  f"Expected outage cost {costs['outage_cost_per_year']:,.0f} a year "
+                  f"({per_year:.3g} incident{'' if per_year == 1 else 's'} a year); "
+                  f"staffing {costs['staffing_cost_per_year']:,.0f} a year."]
+    for calibration in summary.get("calibrated_from") or []:  # documents fitted to history: what it can show
+        lines += ["", calibration["sentence"]]
+    if out_dir:
+        lines += ["", f"Results written to {Path(out_dir)}/ ({', '.join(Path(f).name for f in summary['files'])})"]
+    return "\n".join(lines)
