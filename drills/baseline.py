@@ -4,8 +4,6 @@ percentiles ("you declared faster than 78% of simulated teams")."""
 
 from __future__ import annotations
 
-import numpy as np
-
 from typing import TYPE_CHECKING
 
 from scenarios.units import MINUTES_PER_DAY, MINUTES_PER_WEEK
@@ -25,7 +23,12 @@ def simulated_responses(scenario: Loaded, staffing: Loaded | None, playbook: Loa
 
     With `start_minute` (UTC minute of the week) every simulated incident starts when the
     drill's did, so on-call cover is the same for the team and the simulated teams."""
-    from scenarios import METRICS, check_together  # the models and the simulator load only when asked
+    import numpy as np
+
+    from scenarios import (  # the models and the simulator load only when asked
+        METRICS,
+        check_together,
+    )
     from scenarios.scenario import FixedStart
     from scenarios.staffing import WEEKDAYS
     from simulator import SimulationError, simulate

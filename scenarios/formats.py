@@ -11,8 +11,10 @@ sample quantile (the smallest value with at least that share of values at or bel
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 __all__ = ["DOCUMENT_KIND_NAMES", "HISTORY_SOURCES", "RESULT_FORMAT", "SENSITIVITY_FORMAT", "OPTIMIZE_FORMAT", "JOURNAL_FORMAT", "SCORECARD_FORMAT",
            "INCIDENTS_FORMAT", "QUANTILES", "BINS", "LOW", "RATIO", "HIGH", "N_BINS", "bin_index", "bin_value",
@@ -54,6 +56,8 @@ BINS = {
 
 def bin_index(values: np.ndarray) -> np.ndarray:
     """Histogram bin of each (non-missing) value."""
+    import numpy as np  # the vocabularies above load without it (the command line reads them)
+
     x = np.asarray(values, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
         k = np.floor(np.log(np.maximum(x, LOW) / LOW) / _LOG_RATIO).astype(np.int64) + 1
@@ -72,6 +76,8 @@ def bin_value(k: int) -> float:
 
 def quantile_bin(counts: np.ndarray, first_bin: int, q: float) -> int:
     """The bin holding quantile `q`: that of the ceil(q * n)-th smallest value (at least the first)."""
+    import numpy as np  # the vocabularies above load without it (the command line reads them)
+
     counts = np.asarray(counts, dtype=np.int64)
     rank = max(math.ceil(q * int(counts.sum())), 1)
     return first_bin + int(np.searchsorted(np.cumsum(counts), rank))
@@ -86,6 +92,8 @@ def histogram_quantile(histogram: dict, q: float, low: float, high: float) -> fl
 
 def histogram_edges(histogram: dict) -> tuple[np.ndarray, np.ndarray]:
     """(upper edge of each occupied bin, share of values at or below it) of a stored histogram."""
+    import numpy as np  # the vocabularies above load without it (the command line reads them)
+
     counts = np.asarray(histogram["counts"], dtype=float)
     k = np.arange(histogram["first_bin"], histogram["first_bin"] + counts.size)
     edges = LOW * np.power(RATIO, k.astype(float))
