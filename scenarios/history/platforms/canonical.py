@@ -1,17 +1,21 @@
 """The canonical incident table as an export: warroom's own CSV or JSON
-(`warroom.incidents/1`, or a plain list of incident objects), read column by column."""
+(`warroom.incidents/1`, or a plain list of incident objects), read column by column; and a
+drill written as one canonical row, `is_drill` true."""
 
 from __future__ import annotations
 
 import difflib
 from typing import Any
 
+import pandas as pd
+
 from ...formats import INCIDENTS_FORMAT
 from ..records import CsvTable, ReadContext, SourceRecord, direct, text_of
-from ..table import CANONICAL_COLUMNS, MILESTONE_COLUMNS, RowProblem
+from ..table import CANONICAL_COLUMNS, MILESTONE_COLUMNS, RowProblem, canonical_frame
 from .base import Extracted, Platform, _cell_count_problems, _items, _not_an_object
+from .drill_journal import MAJOR_SEVERITIES, _checked, _service, _severity, _title, drill_milestones
 
-__all__ = ["PLATFORM"]
+__all__ = ["PLATFORM", "drill_canonical_table"]
 
 _TRUE = {"true", "1", "yes", "y"}
 _FALSE = {"false", "0", "no", "n", ""}
@@ -94,3 +98,16 @@ def _canonical_extract(document: Any, shape: str, context: ReadContext) -> Extra
 
 PLATFORM = Platform("canonical", {"csv": "canonical CSV", "json": "canonical JSON"},
                     _canonical_shape, _canonical_extract)
+
+
+# -- writer: a drill as one canonical row ---------------------------------------------
+
+def drill_canonical_table(journal: dict, *, severity: str = "sev1") -> pd.DataFrame:
+    """The drill as one row of the canonical incident table, `is_drill` true, `is_major` for sev1 and sev2."""
+    journal = _checked(journal)
+    severity = _severity(severity)
+    row: dict[str, Any] = {"id": journal["drill"]["id"], "source": "warroom", "title": _title(journal),
+                           "service": _service(journal), "severity": severity,
+                           "is_major": severity in MAJOR_SEVERITIES, "is_drill": True}
+    row.update(drill_milestones(journal))
+    return canonical_frame([row])

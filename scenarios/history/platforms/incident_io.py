@@ -1,13 +1,15 @@
 """incident.io IncidentV2 (a list, or one incident): the organisation's named timestamps;
-`mode` test or tutorial marks a drill."""
+`mode` test or tutorial marks a drill. A drill is written as one IncidentV2 in test mode."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from ..mapping import name_key
+from ..mapping import DEFAULT_MILESTONES, HistoryMapping, name_key
 from ..records import ReadContext, direct, text_of
+from ..times import iso_z
 from .base import Extracted, Platform, _items, _mention, _not_an_object, _offer_fields, _record
+from .drill_journal import MILESTONE_COLUMNS_OF_DRILL, _summary, _title, drill_milestones, drill_start
 
 __all__ = ["PLATFORM"]
 
@@ -69,3 +71,29 @@ def _incident_io_extract(document: Any, shape: str, context: ReadContext) -> Ext
 
 PLATFORM = Platform("incident.io", {"incidents": "IncidentV2 list", "incident": "one IncidentV2"},
                     _incident_io_shape, _incident_io_extract)
+
+
+# -- writer: a drill as an IncidentV2 in test mode ------------------------------------
+
+def _incident_io(journal: dict, severity: str, mapping: HistoryMapping | None) -> dict:
+    reached = drill_milestones(journal)
+    names = dict(DEFAULT_MILESTONES["incident.io"])
+    if mapping is not None and mapping.source == "incident.io":
+        names.update({column: given for column, given in mapping.milestones.items() if given})
+    values = [
+        {"incident_timestamp": {"name": names[column][0], "rank": rank}, "value": {"value": iso_z(reached[column])}}
+        for rank, column in enumerate(MILESTONE_COLUMNS_OF_DRILL.values(), 1)
+        if column in reached and names.get(column)
+    ]
+    resolved = "resolved" in reached
+    return {"incident": {
+        "id": journal["drill"]["id"],
+        "idempotency_key": journal["drill"]["id"],
+        "name": _title(journal),
+        "summary": _summary(journal, drill_start(journal)),
+        "mode": "test",
+        "severity": {"name": severity.upper()},
+        "incident_status": {"name": "Closed" if resolved else "Investigating",
+                            "category": "closed" if resolved else "live"},
+        "incident_timestamp_values": values,
+    }}

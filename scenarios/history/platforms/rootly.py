@@ -1,5 +1,5 @@
 """Rootly incidents as JSON:API resources: times in their attributes; `kind` test marks a
-drill, backfilled a retrospective record."""
+drill, backfilled a retrospective record. A drill is written as an incident of kind test."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ from typing import Any
 
 from ..mapping import name_key
 from ..records import ReadContext, SourceRecord, text_of
+from ..times import iso_z
 from .base import Extracted, Platform, _not_an_object, _offer_fields
+from .drill_journal import _summary, _title, drill_milestones, drill_start
 
 __all__ = ["PLATFORM"]
 
@@ -66,3 +68,23 @@ def _rootly_extract(document: Any, shape: str, context: ReadContext) -> Extracte
 
 
 PLATFORM = Platform("rootly", {"json-api": "JSON:API incidents"}, _rootly_shape, _rootly_extract)
+
+
+# -- writer: a drill as a Rootly incident of kind test --------------------------------
+
+_ROOTLY_FIELDS = {"impact_started": "started_at", "detected": "detected_at", "acknowledged": "acknowledged_at",
+                  "mitigated": "mitigated_at", "resolved": "resolved_at"}
+
+
+def _rootly(journal: dict, severity: str) -> dict:
+    reached = drill_milestones(journal)
+    attributes: dict[str, Any] = {
+        "title": _title(journal),
+        "summary": _summary(journal, drill_start(journal)),
+        "kind": "test",
+        "severity": severity,
+        "status": "resolved" if "resolved" in reached else "started",
+    }
+    attributes.update({field: iso_z(reached[column]) if column in reached else None
+                       for column, field in _ROOTLY_FIELDS.items()})
+    return {"data": {"id": journal["drill"]["id"], "type": "incidents", "attributes": attributes}}
