@@ -11,9 +11,9 @@ import pytest
 from click.testing import CliRunner
 
 from cli import main
-from drills import DrillError
-from drills.platform_export import PLATFORMS, ROUND_TRIP, drill_milestones, drill_start, platform_payload
-from scenarios.history import MILESTONE_COLUMNS, HistoryMapping, read_history, read_history_document
+from scenarios.history import MILESTONE_COLUMNS, HistoryError, HistoryMapping, read_history, read_history_document
+from scenarios.history.platforms import (EXPORT_PLATFORMS, ROUND_TRIP, DrillPayloadError, drill_milestones, drill_start,
+                                         platform_payload)
 
 # The published Cloudflare 2019 timeline the scripted responses replay (SPEC 3.1), in minutes.
 CLOUDFLARE_MINUTES = {"impact_started": 0, "detected": 3, "mitigated": 27, "resolved": 75}
@@ -109,7 +109,7 @@ def test_the_round_trip_table_is_the_one_the_exporter_states():
     assert ROUND_TRIP == ROUND_TRIP_COLUMNS
 
 
-@pytest.mark.parametrize("platform", PLATFORMS)
+@pytest.mark.parametrize("platform", EXPORT_PLATFORMS)
 def test_importing_the_export_back_gives_exactly_the_stated_milestones(tmp_path, journal, platform):
     """Each payload gives back exactly the milestones it is documented to carry, at the same
     times; every other milestone is missing (Grafana: only impact start and resolution)."""
@@ -132,9 +132,9 @@ def test_the_reference_states_the_round_trip_of_each_payload():
     stated = {}
     for line in text.splitlines():
         cells = [c.strip() for c in line.strip("|").split("|")]
-        if line.startswith("| ") and cells[0] in PLATFORMS and len(cells) == 3:
+        if line.startswith("| ") and cells[0] in EXPORT_PLATFORMS and len(cells) == 3:
             stated[cells[0]] = cells[1]
-    assert set(stated) == set(PLATFORMS)
+    assert set(stated) == set(EXPORT_PLATFORMS)
     for platform in ("rootly", "grafana"):
         assert stated[platform] == ", ".join(f"`{c}`" for c in ROUND_TRIP_COLUMNS[platform])
     assert "holds the rows of several drills" not in text
@@ -152,7 +152,7 @@ def test_the_severity_decides_whether_the_canonical_drill_is_major(tmp_path, jou
 
 
 def test_an_unknown_severity_is_refused(journal, store):
-    with pytest.raises(DrillError, match="unknown severity 'sev0'"):
+    with pytest.raises(DrillPayloadError, match="unknown severity 'sev0'"):
         platform_payload(journal, "rootly", severity="sev0")
     result = CliRunner().invoke(main, ["drill", "export", "latest", "--store", str(store), "--as", "rootly",
                                        "--severity", "critical"])
@@ -211,9 +211,12 @@ def test_incident_io_timestamps_can_carry_the_organisation_names(journal):
 
 
 def test_not_a_journal_or_not_a_platform(journal):
-    with pytest.raises(DrillError, match="not a warroom journal"):
+    with pytest.raises(DrillPayloadError, match="not a warroom journal") as refused:
         platform_payload({"format": "something/1"}, "rootly")
-    with pytest.raises(DrillError, match="unknown platform"):
+    # A HistoryError (so a WarroomError: the command exits 2) whose message is the problem alone.
+    assert isinstance(refused.value, HistoryError) and str(refused.value).startswith("not a warroom journal")
+    assert [p.message for p in refused.value.problems] == [str(refused.value)]
+    with pytest.raises(DrillPayloadError, match="unknown platform"):
         platform_payload(journal, "jira")
 
 

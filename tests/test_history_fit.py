@@ -323,7 +323,7 @@ def journal(drill_id: str, start: str, milestones: dict) -> dict:
 def test_drill_exports_are_left_out_unless_asked_and_then_fed_back():
     """A drill exported as a canonical row (`drill export --as canonical`) is history with
     is_drill true: out of real-incident fits by default, in with include_drills."""
-    from drills.platform_export import drill_canonical_table
+    from scenarios.history.platforms import drill_canonical_table
 
     drills = pd.concat([drill_canonical_table(journal(f"d{i}", f"2024-06-{i + 1:02d}T10:00:00Z",
                                                       {"detected": 2.0, "acknowledged": 2.0 + i, "restored": 40.0 + i}))

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..formats import INCIDENTS_FORMAT
 from ..version import TOOL_VERSION
-from .platforms import INCIDENTS_FORMAT
 from .table import CANONICAL_COLUMNS, FLAG_COLUMNS, MILESTONE_COLUMNS
 from .times import iso_z
 

@@ -1,0 +1,81 @@
+"""ServiceNow incident records: Table API JSON (in UTC) or a list exported as CSV (in the
+exporting user's time zone, which has to be given)."""
+
+from __future__ import annotations
+
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from ..records import CsvTable, ReadContext, SourceRecord, direct, text_of
+from .base import Extracted, Platform, _cell_count_problems, _items, _mention, _not_an_object
+
+__all__ = ["PLATFORM", "SERVICENOW_CSV_ZONE", "SERVICENOW_API_ZONE"]
+
+_SN_MARKS = {"number", "sys_id", "opened_at", "sys_created_on", "short_description"}
+
+
+def _servicenow_shape(document: Any) -> str | None:
+    if isinstance(document, CsvTable):
+        header = {h.strip() for h in document.header}
+        return "csv" if "number" in header and header & {"opened_at", "sys_id", "sys_created_on"} else None
+    for key in ("result", "records"):
+        items = _items(document, key)
+        if items is not None and (not items or _mention(items, _SN_MARKS)):
+            return "table-api"
+        if isinstance(document, dict) and isinstance(document.get(key), dict) and _SN_MARKS & document[key].keys():
+            return "table-api"
+    return None
+
+
+SERVICENOW_CSV_ZONE = ("a ServiceNow CSV export has its times in the exporting user's time zone, which the file "
+                       "does not say: pass --assume-timezone ZONE (assume_timezone= from Python) with that user's "
+                       "zone, e.g. Europe/London, or UTC if the user was set to UTC")
+SERVICENOW_API_ZONE = ("ServiceNow Table API JSON is in UTC by definition: --assume-timezone would shift every time; "
+                       "leave it out")
+
+
+def _servicenow_time(value: Any) -> Any:
+    # With sysparm_display_value=all a field is {display_value, value}: the display value is
+    # in the requesting user's zone, the value in UTC. Only the value is safe.
+    return value.get("value") if isinstance(value, dict) else value
+
+
+def _servicenow_extract(document: Any, shape: str, context: ReadContext) -> Extracted:
+    if shape == "csv":
+        # A list exported as CSV is in the exporting user's display zone, which the file does
+        # not say: reading it as UTC would shift every time by that user's offset.
+        if context.zone is None:
+            return [], [context.problem(None, "assume_timezone", "", SERVICENOW_CSV_ZONE)]
+        zone = context.zone
+        rows = [(line, {k.strip(): v for k, v in row.items() if k is not None},
+                 _cell_count_problems(context, line, row, extra)) for line, row, extra in document.rows]
+    else:
+        # The Table API returns UTC without saying so; another zone would shift every time.
+        if context.zone is not None:
+            return [], [context.problem(None, "assume_timezone", context.zone.key, SERVICENOW_API_ZONE)]
+        zone = ZoneInfo("UTC")
+        items = document.get("result", document.get("records"))
+        rows = [(row, item, []) for row, item in enumerate(items if isinstance(items, list) else [items], 1)]
+    records = []
+    for row, item, cell_problems in rows:
+        if not isinstance(item, dict):
+            records.append(_not_an_object(context, row, item, "an incident record"))
+            continue
+        prefer = ("display_value", "value")
+        id_field = "number" if text_of(item.get("number"), prefer) else "sys_id"
+        record = SourceRecord(row=row, id=text_of(item.get(id_field), prefer), id_field=id_field,
+                              title=text_of(item.get("short_description"), prefer))
+        record.service = text_of(item.get("business_service"), prefer) or text_of(item.get("cmdb_ci"), prefer)
+        record.severity_raw = text_of(item.get("priority"), prefer)
+        if "major_incident_state" in item:
+            state = text_of(item["major_incident_state"], ("value", "display_value")).casefold()
+            record.major_flag = state == "accepted"
+        for key, value in item.items():
+            record.offer(key, direct(key, _servicenow_time(value), zone))
+        record.problems += cell_problems
+        records.append(record)
+    return records, []
+
+
+PLATFORM = Platform("servicenow", {"table-api": "Table API JSON", "csv": "CSV export"},
+                    _servicenow_shape, _servicenow_extract)
