@@ -748,10 +748,9 @@ def drill_export(drill_id, as_format, severity, mapping, out_file, store_path):
 def _export_drill_to_platform(journal: Journal, platform: str, severity: str, mapping: str | None,
                               out_file: str | None) -> None:
     """`drill export --as PLATFORM`: the payload on stdout or in OUT (canonical: CSV by extension)."""
-    from drills import DrillError
-    from drills.platform_export import drill_canonical_table, platform_payload
     from scenarios import DocumentError
     from scenarios.history import canonical_csv, load_mapping
+    from scenarios.history.platforms import DrillPayloadError, drill_canonical_table, platform_payload
 
     loaded_mapping = None
     if mapping is not None:
@@ -768,7 +767,7 @@ def _export_drill_to_platform(journal: Journal, platform: str, severity: str, ma
         else:
             text = json.dumps(platform_payload(journal.to_dict(), platform, severity=severity,
                                                mapping=loaded_mapping), indent=2)
-    except DrillError as exc:
+    except DrillPayloadError as exc:
         _fail(str(exc))
     if not out_file:
         click.echo(text)
