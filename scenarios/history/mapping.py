@@ -30,14 +30,14 @@ from pydantic import Field, ValidationError, field_validator
 
 from ..base import Frozen
 from ..errors import DocumentError, Problem
+from ..formats import HISTORY_SOURCES
 from ..loader import _data_path, _line_for, _message, _render, _YamlProblem, parse_yaml
 from .table import MILESTONE_COLUMNS
 
 __all__ = ["SOURCES", "SOURCE_TITLES", "HistoryMapping", "EffectiveMapping", "DEFAULT_MILESTONES",
            "DEFAULT_MAJOR", "DEFAULT_DRILL_PREFIXES", "load_mapping", "effective_mapping", "name_key"]
 
-SOURCES = ("canonical", "pagerduty", "servicenow", "opsgenie", "incident.io", "firehydrant", "rootly",
-           "statuspage", "grafana")
+SOURCES = HISTORY_SOURCES
 SOURCE_TITLES = {
     "canonical": "warroom canonical CSV/JSON", "pagerduty": "PagerDuty", "servicenow": "ServiceNow",
     "opsgenie": "Opsgenie", "incident.io": "incident.io", "firehydrant": "FireHydrant", "rootly": "Rootly",
