@@ -77,7 +77,7 @@ def test_reports_howto_commands_run(tmp_path, monkeypatch):
     assert (tmp_path / "results" / "comparison.html").exists() and (tmp_path / "aar.html").exists()
 
 
-def test_scale_out_howto_commands_run(tmp_path, monkeypatch):
+def test_scale_out_howto_commands_run(tmp_path, monkeypatch, cloudflare, staffing):
     """Every local command of the scale-out how-to (a remote --scheduler cannot run here)."""
     text = (ROOT / "docs" / "howto" / "scale-out.md").read_text()
     blocks = [b.replace("\\\n", " ") for b in re.findall(r"```sh\n(.*?)```", text, re.S)]
@@ -93,8 +93,6 @@ def test_scale_out_howto_commands_run(tmp_path, monkeypatch):
     assert sorted(p.name for p in (tmp_path / "lean").iterdir()) == ["comparison.html", "summary.json"]
     assert (tmp_path / "results" / "incidents.parquet").exists()
     code = re.search(r"```python\n(.*?)```", text, re.S)[1]
-    from scenarios import resolve
-    namespace = {"scenarios": [resolve("cloudflare-2019-waf", "scenario")],
-                 "options": [resolve("cloudflare-2019-sre", "staffing"), resolve("follow-the-sun", "staffing")]}
+    namespace = {"scenarios": [cloudflare], "options": [staffing("cloudflare-2019-sre"), staffing("follow-the-sun")]}
     exec(code.replace("replications=5000", "replications=600"), namespace)
     assert namespace["results"][0].settings["executor"] == "dask LocalCluster, 2 workers"

@@ -238,7 +238,7 @@ def test_weekly_profile_shapes_stream_arrivals(cloudflare, staffing):
     assert len(frame) / 2 == pytest.approx(4 * 140, rel=0.08)
 
 
-def test_a_run_leaves_no_reference_cycles(cloudflare, staffing):
+def test_a_run_leaves_no_reference_cycles(cloudflare, staffing, playbook):
     """The engine pauses the cyclic garbage collector while it runs; that is only safe
     while finished incidents are freed by reference counting alone."""
     import gc
@@ -247,8 +247,7 @@ def test_a_run_leaves_no_reference_cycles(cloudflare, staffing):
     from simulator.model.plan import compile_plan
 
     busy = load_text_with_frequency(cloudflare, "20/day")
-    plan = compile_plan(busy.document, staffing("cloudflare-2019-sre").document,
-                        __import__("scenarios").resolve("itil-major-incident", "playbook").document)
+    plan = compile_plan(busy.document, staffing("cloudflare-2019-sre").document, playbook.document)
     gc.collect()
     run_stream([plan], 1, 0, 60 * 24 * 30.0)
     run_single_block(plan, 1, 0, 500, None)

@@ -19,7 +19,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cli import main
-from scenarios import resolve
 from simulator import (
     ChunkFailed,
     DaskExecutor,
@@ -43,9 +42,8 @@ def _numbers(result) -> dict:
 
 
 @pytest.fixture(scope="module")
-def documents():
-    return (resolve("cloudflare-2019-waf", "scenario"),
-            [resolve("cloudflare-2019-sre", "staffing"), resolve("follow-the-sun", "staffing")])
+def documents(cloudflare, staffing):
+    return cloudflare, [staffing("cloudflare-2019-sre"), staffing("follow-the-sun")]
 
 
 @pytest.fixture(scope="module")

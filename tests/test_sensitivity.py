@@ -48,9 +48,8 @@ FAMILIES = [
 
 
 @pytest.fixture(scope="module")
-def trio():
-    return (resolve("cloudflare-2019-waf", "scenario"), resolve("cloudflare-2019-sre", "staffing"),
-            resolve("itil-major-incident", "playbook"))
+def trio(cloudflare, staffing, playbook):
+    return cloudflare, staffing("cloudflare-2019-sre"), playbook
 
 
 @pytest.fixture(scope="module")
@@ -138,10 +137,10 @@ def test_impossible_or_useless_changes_are_skipped_with_a_reason(trio, write):
     assert timeout.document.document.resolver_groups["sre"].escalation.timeout == 5.0
 
 
-def test_documents_that_do_not_fit_are_refused_with_every_problem(trio):
+def test_documents_that_do_not_fit_are_refused_with_every_problem(trio, staffing):
     scenario, _, playbook = trio
     with pytest.raises(Exception) as err:
-        sensitivity_variants(scenario, resolve("gitlab-2017-oncall", "staffing"), playbook, 0.25)
+        sensitivity_variants(scenario, staffing("gitlab-2017-oncall"), playbook, 0.25)
     assert "sre" in str(err.value)
 
 
