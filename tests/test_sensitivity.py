@@ -193,11 +193,8 @@ def test_one_executor_serves_the_sweep_and_numbers_do_not_depend_on_it(trio, swe
     assert again.to_dict()["rows"] == sweep.to_dict()["rows"]
 
 
-def test_a_dask_cluster_entered_once_gives_the_same_sweep(trio, sweep):
-    from simulator import DaskExecutor
-
-    with DaskExecutor(workers=2) as cluster:
-        on_dask = sensitivity(*trio, change=0.25, replications=N, seed=5, executor=cluster)
+def test_a_dask_cluster_entered_once_gives_the_same_sweep(trio, sweep, dask_cluster):
+    on_dask = sensitivity(*trio, change=0.25, replications=N, seed=5, executor=dask_cluster)
     assert on_dask.settings["executor"] == "dask LocalCluster, 2 workers"
     assert on_dask.to_dict()["rows"] == sweep.to_dict()["rows"]
 
