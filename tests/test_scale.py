@@ -210,6 +210,7 @@ def test_a_failed_chunk_on_dask_is_reported(documents, dask_cluster):
         list(dask_cluster.run(_broken_job(documents), [(0, 500)]))
 
 
+@pytest.mark.slow  # about 20 s: tracemalloc slows the model tenfold, and the point is a 10x longer run
 def test_memory_does_not_grow_with_replications(documents):
     scenario, options = documents
 
