@@ -99,7 +99,8 @@ def test_variants_reload_to_the_same_model_and_change_one_thing(trio):
     declare = next(v for v in variants if v.parameter == "playbook.declaration" and v.direction == "down")
     steps = {s.id: s for s in declare.document.document.steps}
     original = {s.id: s for s in playbook.document.steps}
-    assert steps["declare"].duration.median == pytest.approx(0.75 * original["declare"].duration.median)
+    # The ITIL playbook's declare step has a 4m median; 25% faster: 0.75 x 4m = 3m.
+    assert steps["declare"].duration.median == pytest.approx(3.0)
     assert [s for s in steps if steps[s] != original[s]] == ["declare"]
     assert declare.document.document.name == playbook.document.name  # random streams stay keyed the same
 
