@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 DEMO_OUT ?= demo-output
 
-.PHONY: demo test bench clean
+.PHONY: demo test test-slow bench clean
 
 $(BIN)/warroom: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,8 +25,14 @@ demo: $(BIN)/warroom
 	    --store $(DEMO_OUT)/drills.db -o $(DEMO_OUT)/scorecard.json
 	$(BIN)/warroom report scorecard latest --store $(DEMO_OUT)/drills.db -o $(DEMO_OUT)/scorecard.html
 
+# `make test` is the everyday suite (a few minutes on 2 cores); the long validations marked
+# slow (the larger Erlang C cells, memory over a 10x longer run) run in `make test-slow`.
+# CI (.ci/run) runs both; a bare `pytest` runs everything.
 test: $(BIN)/warroom
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -m "not slow"
+
+test-slow: $(BIN)/warroom
+	$(BIN)/python -m pytest -m slow
 
 bench: $(BIN)/warroom
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'

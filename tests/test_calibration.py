@@ -17,21 +17,19 @@ def test_cloudflare_2019_medians_within_30_percent_of_published(cloudflare, staf
     assert result.settings["start_minute_of_week_utc"] == 1 * 1440 + 13 * 60 + 42
 
 
-def test_gitlab_2017_restore_median_near_published(staffing):
-    from scenarios import resolve
-
-    gitlab = resolve("gitlab-2017-database", "scenario")
+def test_gitlab_2017_restore_median_near_published(library, staffing):
+    gitlab = library("gitlab-2017-database", "scenario")
     result = simulate(gitlab, staffing("gitlab-2017-oncall"), replications=1500, seed=2017)
     assert result.options[0].metrics["time_to_restore"]["p50"] == pytest.approx(1127, rel=0.30)
 
 
-def test_every_bundled_scenario_runs_with_a_fitting_bundled_staffing(playbook):
-    from scenarios import bundled, check_together, resolve
+def test_every_bundled_scenario_runs_with_a_fitting_bundled_staffing(library, playbook):
+    from scenarios import bundled, check_together
 
+    every_staffing = [library(s, "staffing") for s in bundled("staffing")]
     for name in bundled("scenario"):
-        scenario = resolve(name, "scenario")
-        fitting = [resolve(s, "staffing") for s in bundled("staffing")]
-        fitting = [s for s in fitting if not check_together(scenario, s, playbook)]
+        scenario = library(name, "scenario")
+        fitting = [s for s in every_staffing if not check_together(scenario, s, playbook)]
         assert fitting, f"no bundled staffing fits {name}"
         result = simulate(scenario, fitting[0], replications=200, seed=1)
         assert result.options[0].missing["time_to_restore"] == 0, name

@@ -77,8 +77,9 @@ def test_reports_howto_commands_run(tmp_path, monkeypatch):
     assert (tmp_path / "results" / "comparison.html").exists() and (tmp_path / "aar.html").exists()
 
 
-def test_scale_out_howto_commands_run(tmp_path, monkeypatch):
-    """Every local command of the scale-out how-to (a remote --scheduler cannot run here)."""
+def test_scale_out_howto_commands_run(tmp_path, monkeypatch, cloudflare, staffing, dask_cluster):
+    """Every local command of the scale-out how-to (a remote --scheduler cannot run here), and
+    its Python example, pointed (as its comment offers) at a running cluster: the shared one."""
     text = (ROOT / "docs" / "howto" / "scale-out.md").read_text()
     blocks = [b.replace("\\\n", " ") for b in re.findall(r"```sh\n(.*?)```", text, re.S)]
     commands = [line.split("  #")[0] for block in blocks for line in block.splitlines()
@@ -93,8 +94,9 @@ def test_scale_out_howto_commands_run(tmp_path, monkeypatch):
     assert sorted(p.name for p in (tmp_path / "lean").iterdir()) == ["comparison.html", "summary.json"]
     assert (tmp_path / "results" / "incidents.parquet").exists()
     code = re.search(r"```python\n(.*?)```", text, re.S)[1]
-    from scenarios import resolve
-    namespace = {"scenarios": [resolve("cloudflare-2019-waf", "scenario")],
-                 "options": [resolve("cloudflare-2019-sre", "staffing"), resolve("follow-the-sun", "staffing")]}
-    exec(code.replace("replications=5000", "replications=600"), namespace)
-    assert namespace["results"][0].settings["executor"] == "dask LocalCluster, 2 workers"
+    namespace = {"scenarios": [cloudflare], "options": [staffing("cloudflare-2019-sre"), staffing("follow-the-sun")]}
+    address = dask_cluster.cluster.scheduler_address
+    assert "scheduler=None" in code
+    exec(code.replace("replications=5000", "replications=600").replace("scheduler=None", f"scheduler={address!r}"),
+         namespace)
+    assert namespace["results"][0].settings["executor"] == f"dask, {address}"

@@ -17,12 +17,12 @@ from drills import (
     score,
 )
 from drills.clock import DrillClock
-from scenarios import DocumentError, load_text, resolve
+from scenarios import DocumentError, load_text
 
 
 @pytest.fixture(scope="module")
-def cf_docs():
-    return DrillDocuments.resolve(resolve("cloudflare-2019-waf", "scenario"), resolve("cloudflare-2019-team", "roster"))
+def cf_docs(cloudflare_drill):
+    return cloudflare_drill
 
 
 @pytest.fixture
@@ -249,13 +249,13 @@ def test_resume_refuses_an_ended_drill_and_an_unknown_one(store, cf_docs):
         DrillSession.resume(store, "nope")
 
 
-def test_the_journal_keeps_its_documents_so_a_drill_rebuilds_without_its_files(store, tmp_path):
-    text = resolve("cloudflare-2019-waf", "scenario").text
+def test_the_journal_keeps_its_documents_so_a_drill_rebuilds_without_its_files(store, tmp_path, library):
+    text = library("cloudflare-2019-waf", "scenario").text
     path = tmp_path / "my-scenario.yaml"
     path.write_text(text)
     from scenarios import load
 
-    docs = DrillDocuments.resolve(load(path), resolve("cloudflare-2019-team", "roster"))
+    docs = DrillDocuments.resolve(load(path), library("cloudflare-2019-team", "roster"))
     session = started(store, docs)
     session.act("technical_lead", "acknowledge", at=3)
     path.unlink()
@@ -292,8 +292,8 @@ def test_jump_to_next_inject_delivers_it(store, cf_docs):
     assert session.now() == 3.0
 
 
-def test_same_seed_same_world(tmp_path, cf_docs):
-    responses = resolve("cloudflare-2019-actual", "responses")
+def test_same_seed_same_world(tmp_path, cf_docs, library):
+    responses = library("cloudflare-2019-actual", "responses")
     a = play(DrillStore(tmp_path / "a.db"), cf_docs, responses, seed=5)
     b = play(DrillStore(tmp_path / "b.db"), cf_docs, responses, seed=5)
     c = play(DrillStore(tmp_path / "c.db"), cf_docs, responses, seed=6)
@@ -302,8 +302,8 @@ def test_same_seed_same_world(tmp_path, cf_docs):
     assert rows(a) != rows(c)  # the SRE group's join delay is drawn from the seed
 
 
-def test_scripted_responses_are_rehearsed_and_every_refusal_reported_with_its_line(store, cf_docs):
-    text = resolve("cloudflare-2019-actual", "responses").text
+def test_scripted_responses_are_rehearsed_and_every_refusal_reported_with_its_line(store, cf_docs, library):
+    text = library("cloudflare-2019-actual", "responses").text
     text = text.replace("workaround: kill_waf_globally", "workaround: turn_it_off_and_on")
     text = text.replace("  - at: 45m\n    role: incident_manager\n    action: approve_change",
                         "  - at: 45m\n    role: incident_manager\n    action: log")
@@ -335,8 +335,8 @@ actions:
     assert "broken.yaml:9: actions[3]: unknown action 'dance'" in messages
 
 
-def test_scoring_is_pure_and_uses_scenario_time(tmp_path, cf_docs):
-    responses = resolve("cloudflare-2019-actual", "responses")
+def test_scoring_is_pure_and_uses_scenario_time(tmp_path, cf_docs, library):
+    responses = library("cloudflare-2019-actual", "responses")
     session = play(DrillStore(tmp_path / "a.db"), cf_docs, responses)
     journal = Journal.from_store(session.store, session.record.id)
     assert score(journal).to_dict() | {"tool_version": None} == score(journal).to_dict() | {"tool_version": None}
@@ -404,10 +404,10 @@ def test_evaluator_rating_overrides_the_computed_one_with_a_reason(tmp_path, cf_
     assert ratings["detect_and_declare"]["override"] is None
 
 
-def test_percentiles_rank_the_team_among_simulated_teams(tmp_path, cf_docs):
+def test_percentiles_rank_the_team_among_simulated_teams(tmp_path, cf_docs, library):
     import numpy as np
 
-    responses = resolve("cloudflare-2019-actual", "responses")
+    responses = library("cloudflare-2019-actual", "responses")
     session = play(DrillStore(tmp_path / "a.db"), cf_docs, responses)
     journal = Journal.from_store(session.store, session.record.id)
     simulated = {"time_to_restore": np.array([10.0, 20.0, 27.0, 30.0, 40.0, 50.0, 60.0, np.nan]),
@@ -487,13 +487,13 @@ def test_cadence_counts_the_wait_from_the_declaration(tmp_path, cf_docs):
     assert card["ratings"]["follow_through"]["computed"] == "U"
 
 
-def test_percentiles_use_the_drills_own_start_time(cf_docs):
+def test_percentiles_use_the_drills_own_start_time(cf_docs, staffing):
     from drills.baseline import simulated_responses
 
-    staffing = resolve("business-hours-pager", "staffing")
-    night, about = simulated_responses(cf_docs.scenario, staffing, cf_docs.playbook, replications=300,
+    pager = staffing("business-hours-pager")
+    night, about = simulated_responses(cf_docs.scenario, pager, cf_docs.playbook, replications=300,
                                        start_minute=2 * 1440 + 3 * 60)
-    day, _ = simulated_responses(cf_docs.scenario, staffing, cf_docs.playbook, replications=300,
+    day, _ = simulated_responses(cf_docs.scenario, pager, cf_docs.playbook, replications=300,
                                  start_minute=2 * 1440 + 18 * 60)  # 10:00 in San Francisco
     assert about["start"] == "wed 03:00 UTC, as the drill"
     import numpy as np

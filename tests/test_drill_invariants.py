@@ -10,11 +10,9 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from drills import ActionRejected, DrillDocuments, DrillSession, DrillStore
+from drills import ActionRejected, DrillSession, DrillStore
 from drills.clock import DrillClock
-from scenarios import resolve
 
-DOCS = DrillDocuments.resolve(resolve("cloudflare-2019-waf", "scenario"), resolve("cloudflare-2019-team", "roster"))
 ROLES = ["incident_manager", "technical_lead", "sre", "communications_lead", "change_manager"]
 MOVES = [
     ("acknowledge", {}), ("declare", {}), ("open_bridge", {}), ("page", {"target": "sre"}),
@@ -30,8 +28,8 @@ step = st.tuples(st.floats(0, 12, allow_nan=False).map(lambda x: round(x, 2)), s
                  st.sampled_from(MOVES), st.sampled_from(["act", "pause", "resume", "jump", "accept"]))
 
 
-def _play(store: DrillStore, steps, crash_at: int | None) -> list[tuple]:
-    session = DrillSession.create(store, DOCS, seed=4, drill_id="d", clock=DrillClock(wall=lambda: 0.0))
+def _play(store: DrillStore, docs, steps, crash_at: int | None) -> list[tuple]:
+    session = DrillSession.create(store, docs, seed=4, drill_id="d", clock=DrillClock(wall=lambda: 0.0))
     session.start()
     t = 0.0
     for k, (gap, role, (action, fields), kind) in enumerate(steps):
@@ -63,11 +61,11 @@ def _play(store: DrillStore, steps, crash_at: int | None) -> list[tuple]:
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(steps=st.lists(step, min_size=1, max_size=14), data=st.data())
-def test_any_drill_resumed_anywhere_writes_the_same_journal(steps, data):
+def test_any_drill_resumed_anywhere_writes_the_same_journal(cloudflare_drill, steps, data):
     crash_at = data.draw(st.integers(0, len(steps) - 1))
     with tempfile.TemporaryDirectory() as tmp:
-        straight = _play(DrillStore(Path(tmp) / "a.db"), steps, None)
-        resumed = _play(DrillStore(Path(tmp) / "b.db"), steps, crash_at)
+        straight = _play(DrillStore(Path(tmp) / "a.db"), cloudflare_drill, steps, None)
+        resumed = _play(DrillStore(Path(tmp) / "b.db"), cloudflare_drill, steps, crash_at)
     assert resumed == straight
     assert [row[0] for row in straight] == list(range(1, len(straight) + 1))
     times = [row[1] for row in straight]

@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from cli import main
-from scenarios import DocumentError, load, load_text, resolve
+from scenarios import DocumentError, load, load_text
 from scenarios.staffing_space import MAX_CANDIDATES
 from simulator import SimulationError, compare
 from simulator.studies.candidates import expand
@@ -19,8 +19,8 @@ SEED = 11
 
 
 @pytest.fixture(scope="module")
-def cloudflare_waf():
-    return resolve("cloudflare-2019-waf", "scenario")
+def cloudflare_waf(cloudflare):
+    return cloudflare
 
 
 def space(write, body: str, name: str = "space.yaml"):
@@ -295,11 +295,11 @@ def test_cli_finds_the_cheapest_and_writes_json_and_report(run, write, tmp_path)
     assert all("text" not in i for i in data["inputs"])
 
 
-def test_cli_bad_input_exits_2_without_traceback(run, write):
+def test_cli_bad_input_exits_2_without_traceback(run, write, staffing):
     path = write("space.yaml", "kind: staffing_space\nversion: 1\nname: s\n" + SMALL_SPACE)
     bad_target = run("optimize", "cloudflare-2019-waf", "--staffing-space", path, "--target", "p90(mttr) < 1h")
     assert bad_target.exit_code == 2 and "error: --target:" in bad_target.output
-    staffing_file = resolve("cloudflare-2019-sre", "staffing").source
+    staffing_file = staffing("cloudflare-2019-sre").source
     not_a_space = run("optimize", "cloudflare-2019-waf", "--staffing-space", staffing_file,
                       "--target", "p90(time_to_restore) <= 1h")
     assert not_a_space.exit_code == 2 and "expected a staffing_space document" in not_a_space.output

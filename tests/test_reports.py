@@ -13,28 +13,28 @@ import pytest
 from click.testing import CliRunner
 
 from cli import main
-from drills import DrillDocuments, DrillStore, Journal, play, score
+from drills import DrillStore, Journal, play, score
 from reports.scorecard import render_scorecard
-from scenarios import bundled, load_text, resolve
+from scenarios import bundled, load_text
 
 ARTIFACTS = Path(os.environ.get("WARROOM_TEST_ARTIFACTS", Path(__file__).resolve().parents[1] / "test-artifacts"))
 CHROMIUM = shutil.which("chromium")
 
 
-def replay(name: str, tmp_path: Path, text_edit=None):
-    responses = resolve(name, "responses")
+def replay(library, name: str, tmp_path: Path, text_edit=None):
+    responses = library(name, "responses")
     if text_edit:
         responses = load_text(text_edit(responses.text), responses.source)
     rs = responses.document
-    docs = DrillDocuments.resolve(resolve(rs.scenario, "scenario"), resolve(rs.roster, "roster"))
+    docs = library.drill(rs.scenario, rs.roster)
     session = play(DrillStore(tmp_path / f"{name}.db"), docs, responses, seed=1)
     journal = Journal.from_store(session.store, session.record.id)
     return score(journal).to_dict(), journal.to_dict()
 
 
 @pytest.mark.parametrize("name", sorted(bundled("responses")))
-def test_every_format_renders_for_every_bundled_replay(name, tmp_path):
-    card, journal = replay(name, tmp_path)
+def test_every_format_renders_for_every_bundled_replay(name, tmp_path, library):
+    card, journal = replay(library, name, tmp_path)
     html = render_scorecard(card, journal, "html")
     assert html.startswith("<!doctype html>") and "<svg" in html
     assert not re.search(r"(src|href)=[\"']?(https?:)?//", html)  # nothing fetched from a network
@@ -52,11 +52,11 @@ def test_every_format_renders_for_every_bundled_replay(name, tmp_path):
 
 
 @pytest.mark.parametrize("name", sorted(bundled("scenario")))
-def test_a_simulation_report_renders_for_every_bundled_scenario(name, tmp_path):
+def test_a_simulation_report_renders_for_every_bundled_scenario(name, tmp_path, library):
     from reports.artifacts import read_results
     from reports.compare import render_comparison
 
-    scenario = resolve(name, "scenario").document
+    scenario = library(name, "scenario").document
     runner = CliRunner()
     out = tmp_path / "results"
     ran = runner.invoke(main, ["simulate", name, "--staffing", scenario.reference_staffing, "-n", "200", "-q",
@@ -68,11 +68,11 @@ def test_a_simulation_report_renders_for_every_bundled_scenario(name, tmp_path):
     assert render_comparison(summary, "md").startswith(f"# Staffing comparison: {name}")
 
 
-def test_participants_text_is_escaped_in_html_and_markdown(tmp_path):
+def test_participants_text_is_escaped_in_html_and_markdown(tmp_path, library):
     def hostile(text):
         return text.replace("text: We are aware of issues affecting sites on our network and are investigating.",
                             "text: \"<script>alert('x')</script> | **bold** [link](http://evil)\"")
-    card, journal = replay("cloudflare-2019-actual", tmp_path,
+    card, journal = replay(library, "cloudflare-2019-actual", tmp_path,
                            lambda t: hostile(t).replace("reason: ", "reason: ") + "ratings:\n"
                            "  - {objective: diagnose, rating: S, reason: \"<img src=x onerror=alert(1)>\"}\n")
     html = render_scorecard(card, journal, "html")
@@ -107,10 +107,10 @@ def test_report_command_writes_html_md_and_pdf(tmp_path, monkeypatch):
 
 
 @pytest.mark.skipif(CHROMIUM is None and os.environ.get("CI") != "true", reason="needs Debian's chromium")
-def test_the_html_scorecard_renders_in_chromium_without_errors(tmp_path):
+def test_the_html_scorecard_renders_in_chromium_without_errors(tmp_path, library):
     from playwright.sync_api import sync_playwright
 
-    card, journal = replay("cloudflare-2019-actual", tmp_path)
+    card, journal = replay(library, "cloudflare-2019-actual", tmp_path)
     path = tmp_path / "card.html"
     path.write_text(render_scorecard(card, journal, "html"))
     ARTIFACTS.mkdir(parents=True, exist_ok=True)

@@ -19,7 +19,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cli import main
-from scenarios import resolve
 from simulator import (
     ChunkFailed,
     DaskExecutor,
@@ -43,15 +42,8 @@ def _numbers(result) -> dict:
 
 
 @pytest.fixture(scope="module")
-def documents():
-    return (resolve("cloudflare-2019-waf", "scenario"),
-            [resolve("cloudflare-2019-sre", "staffing"), resolve("follow-the-sun", "staffing")])
-
-
-@pytest.fixture(scope="module")
-def dask_cluster():
-    with DaskExecutor(workers=2) as executor:
-        yield executor
+def documents(cloudflare, staffing):
+    return cloudflare, [staffing("cloudflare-2019-sre"), staffing("follow-the-sun")]
 
 
 # -- summaries -----------------------------------------------------------------------
@@ -167,17 +159,20 @@ def test_kept_rows_arrive_in_replication_order_from_any_executor(documents, dask
     assert pd.concat(chunks, ignore_index=True).equals(kept.incidents)
 
 
-def test_a_dask_worker_lost_mid_run_is_retried_and_nothing_changes(documents, dask_cluster):
+def test_a_dask_worker_lost_mid_run_is_retried_and_nothing_changes(documents):
     scenario, options = documents
-    pids = list(dask_cluster.client.run(os.getpid).values())
     killed = []
 
-    def kill_one_worker(_count):
-        if not killed:
-            os.kill(pids[0], signal.SIGKILL)
-            killed.append(pids[0])
+    # Its own cluster: the shared one must not lose a worker under another test.
+    with DaskExecutor(workers=2) as cluster:
+        pids = list(cluster.client.run(os.getpid).values())
 
-    result = compare(scenario, options, replications=8000, seed=8, executor=dask_cluster, progress=kill_one_worker)
+        def kill_one_worker(_count):
+            if not killed:
+                os.kill(pids[0], signal.SIGKILL)
+                killed.append(pids[0])
+
+        result = compare(scenario, options, replications=8000, seed=8, executor=cluster, progress=kill_one_worker)
     assert killed
     assert _numbers(result) == _numbers(compare(scenario, options, replications=8000, seed=8))
 
@@ -215,6 +210,7 @@ def test_a_failed_chunk_on_dask_is_reported(documents, dask_cluster):
         list(dask_cluster.run(_broken_job(documents), [(0, 500)]))
 
 
+@pytest.mark.slow  # about 20 s: tracemalloc slows the model tenfold, and the point is a 10x longer run
 def test_memory_does_not_grow_with_replications(documents):
     scenario, options = documents
 
@@ -231,15 +227,18 @@ def test_memory_does_not_grow_with_replications(documents):
 
 # -- command line --------------------------------------------------------------------
 
-def test_compare_on_dask_prints_the_numbers_of_jobs_1(tmp_path):
+def test_compare_on_a_running_dask_cluster_prints_the_numbers_of_jobs_1(dask_cluster):
+    """`--scheduler` on a running cluster (the shared one). `--executor dask`, which starts a
+    LocalCluster of its own, runs in the scale-out how-to's commands (test_docs)."""
     runner = CliRunner()
+    address = dask_cluster.cluster.scheduler_address
     args = ["compare", "cloudflare-2019-waf", "--staffing", "cloudflare-2019-sre", "--staffing", "follow-the-sun",
             "-n", "1200", "--seed", "12", "--json", "-q"]
     local = runner.invoke(main, [*args, "--jobs", "1"])
-    dask = runner.invoke(main, [*args, "--executor", "dask", "--jobs", "2"])
+    dask = runner.invoke(main, [*args, "--scheduler", address])
     assert local.exit_code == 0 and dask.exit_code == 0, dask.output
     a, b = json.loads(local.output), json.loads(dask.output)
-    assert b["settings"]["executor"].startswith("dask")
+    assert b["settings"]["executor"] == f"dask, {address}"
     for out in (a, b):
         for key in ("started", "finished", "settings"):
             out.pop(key)

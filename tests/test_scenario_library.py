@@ -7,8 +7,8 @@ import itertools
 
 import pytest
 
-from drills import DrillDocuments, DrillStore, Journal, play, score
-from scenarios import bundled, check_drill, check_together, resolve
+from drills import DrillStore, Journal, play, score
+from scenarios import bundled, check_drill, check_together
 from scenarios.library import DEFAULT_PLAYBOOK
 from simulator import simulate
 
@@ -22,8 +22,8 @@ def test_the_library_has_the_real_incidents_and_generic_ones():
 
 
 @pytest.mark.parametrize("name", SCENARIOS)
-def test_each_scenario_is_a_complete_drill(name):
-    scenario = resolve(name, "scenario")
+def test_each_scenario_is_a_complete_drill(name, library):
+    scenario = library(name, "scenario")
     sc = scenario.document
     assert sc.injects, f"{name} has no injects"
     assert any(j.detects for j in sc.injects)
@@ -31,15 +31,15 @@ def test_each_scenario_is_a_complete_drill(name):
     assert any(j.type == "red_herring" for j in sc.injects), f"{name} has no red herring"
     assert sc.objectives and sc.diagnosis.causes and sc.workarounds
     assert sc.reference_staffing
-    staffing = resolve(sc.reference_staffing, "staffing")
-    playbook = resolve(DEFAULT_PLAYBOOK, "playbook")
+    staffing = library(sc.reference_staffing, "staffing")
+    playbook = library(DEFAULT_PLAYBOOK, "playbook")
     assert check_together(scenario, staffing, playbook) == []
     result = simulate(scenario, staffing, playbook, replications=200, seed=3)
     assert result.options[0].missing["time_to_restore"] == 0, name
 
 
-def test_no_two_scenarios_alike():
-    docs = {n: resolve(n, "scenario").document for n in SCENARIOS}
+def test_no_two_scenarios_alike(library):
+    docs = {n: library(n, "scenario").document for n in SCENARIOS}
     for a, b in itertools.combinations(docs, 2):
         assert docs[a].title != docs[b].title
         contents = lambda d: {j.content for j in d.injects if j.content}  # noqa: E731
@@ -50,18 +50,18 @@ def test_no_two_scenarios_alike():
     assert len(set(paths.values())) >= 3  # monitoring-led, user-report-led and mixed detection
 
 
-def test_every_scenario_has_a_replay():
-    covered = {resolve(n, "responses").document.scenario for n in RESPONSES}
-    covered = {resolve(s, "scenario").document.name for s in covered}
+def test_every_scenario_has_a_replay(library):
+    covered = {library(n, "responses").document.scenario for n in RESPONSES}
+    covered = {library(s, "scenario").document.name for s in covered}
     assert covered == set(SCENARIOS)
 
 
 @pytest.mark.parametrize("name", RESPONSES)
-def test_each_bundled_replay_plays_to_a_scorecard(name, tmp_path):
-    responses = resolve(name, "responses")
+def test_each_bundled_replay_plays_to_a_scorecard(name, tmp_path, library):
+    responses = library(name, "responses")
     rs = responses.document
     assert rs.roster, f"{name} names no roster"
-    documents = DrillDocuments.resolve(resolve(rs.scenario, "scenario"), resolve(rs.roster, "roster"))
+    documents = library.drill(rs.scenario, rs.roster)
     assert check_drill(documents.scenario, documents.roster, responses) == []
     session = play(DrillStore(tmp_path / "d.db"), documents, responses, seed=1)
     events = session.events()

@@ -1,4 +1,45 @@
-"""The interval formulas of a run: the same numbers as the textbook functions."""
+"""The interval formulas behind every reported mean and target breach, against numbers
+worked by hand (each comment shows the arithmetic)."""
+
+import math
+
+import pytest
+
+from simulator.run.statistics import breach, t_interval
+
+
+def test_mean_interval_is_students_t():
+    # 1..5: mean 3; s^2 = (4 + 1 + 0 + 1 + 4) / 4 = 2.5, s = 1.58114; se = s / sqrt(5) = 0.707107;
+    # t(0.975, 4 df) = 2.776445; half-width 2.776445 x 0.707107 = 1.963243.
+    mean, low, high = t_interval([1.0, 2.0, 3.0, 4.0, 5.0])
+    assert mean == 3.0
+    assert (low, high) == pytest.approx((3 - 1.963243, 3 + 1.963243), abs=1e-6)
+
+
+def test_one_value_has_no_interval():
+    mean, low, high = t_interval([7.0])
+    assert mean == 7.0 and math.isnan(low) and math.isnan(high)
+
+
+def test_breach_probability_has_a_wilson_interval():
+    # 3 of 10 above target: p = 0.3, z = 1.959964, z^2 = 3.841459.
+    # centre = (0.3 + 3.841459 / 20) / (1 + 3.841459 / 10) = 0.492073 / 1.384146 = 0.355506
+    # half   = 1.959964 x sqrt(0.3 x 0.7 / 10 + 3.841459 / 400) / 1.384146
+    #        = 1.959964 x sqrt(0.0306036) / 1.384146 = 0.342874 / 1.384146 = 0.247715
+    # -> [0.107791, 0.603221], the interval tables give for 3/10 (0.108 to 0.603).
+    found = breach(3, 10, 30.0)
+    assert found["probability"] == 0.3 and found["n"] == 10 and found["target"] == 30.0
+    assert found["ci95"] == pytest.approx([0.107791, 0.603222], abs=2e-6)
+
+
+def test_breach_interval_stays_informative_at_none_and_all():
+    # 0 of 10: the Wilson upper bound is z^2 / (n + z^2) = 3.841459 / 13.841459 = 0.277533, not 0.
+    assert breach(0, 10, 30.0)["ci95"] == pytest.approx([0.0, 0.277533], abs=1e-6)
+    # 10 of 10 mirrors it: 1 - 0.277533 = 0.722467.
+    assert breach(10, 10, 30.0)["ci95"] == pytest.approx([0.722467, 1.0], abs=1e-6)
+    # No incident reached the metric: nothing to say.
+    assert breach(0, 0, 30.0) == {"target": 30.0, "probability": None, "ci95": [None, None], "n": 0}
+
 
 
 def test_the_light_quantile_functions_give_scipy_stats_numbers():

@@ -4,12 +4,12 @@
 from __future__ import annotations
 
 import warnings
+from dataclasses import replace
 
 import pytest
 
-from drills import DrillDocuments, DrillStore
+from drills import DrillStore
 from drills.interfaces.web import create_app, open_web_drill
-from scenarios import resolve
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -17,10 +17,9 @@ with warnings.catch_warnings():
 
 
 @pytest.fixture
-def drill(tmp_path):
+def drill(tmp_path, cloudflare_drill):
     store = DrillStore(tmp_path / "d.db")
-    docs = DrillDocuments.resolve(resolve("cloudflare-2019-waf", "scenario"), resolve("cloudflare-2019-team", "roster"))
-    session, grants = open_web_drill(store, docs, speed=60)
+    session, grants = open_web_drill(store, cloudflare_drill, speed=60)
     tokens = {g.capability if g.capability != "participant" else g.role: g.token for g in grants}
     with TestClient(create_app(store)) as client:
         yield client, store, session.record.id, tokens
@@ -141,13 +140,13 @@ def test_evaluators_rate_objectives_and_the_rating_reaches_the_scorecard(drill):
     assert card["ratings"]["restore"]["rating"] == "U"
 
 
-def test_the_scribe_log_is_part_of_the_journal(tmp_path):
+def test_the_scribe_log_is_part_of_the_journal(tmp_path, cloudflare_drill):
     store = DrillStore(tmp_path / "d.db")
-    roster = resolve("cloudflare-2019-team", "roster")
+    roster = cloudflare_drill.roster
     from scenarios import load_text
 
     text = roster.text.replace("  - {name: Priya (SRE), role: sre}", "  - {name: Priya (SRE), role: sre}\n  - {name: Sam, role: scribe}")
-    docs = DrillDocuments.resolve(resolve("cloudflare-2019-waf", "scenario"), load_text(text, "r.yaml"))
+    docs = replace(cloudflare_drill, roster=load_text(text, "r.yaml"))
     session, grants = open_web_drill(store, docs)
     scribe = next(g.token for g in grants if g.role == "scribe")
     fac = next(g.token for g in grants if g.capability == "facilitator")
@@ -199,7 +198,7 @@ def _wait_for(predicate, timeout=10.0):
     return False
 
 
-def test_webhooks_deliver_injects_and_a_failing_one_is_retried_reported_and_harmless(tmp_path):
+def test_webhooks_deliver_injects_and_a_failing_one_is_retried_reported_and_harmless(tmp_path, cloudflare_drill):
     import socket
 
     from scenarios import load_text
@@ -208,9 +207,9 @@ def test_webhooks_deliver_injects_and_a_failing_one_is_retried_reported_and_harm
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         dead = f"http://127.0.0.1:{s.getsockname()[1]}/gone"
-    roster = resolve("cloudflare-2019-team", "roster").text + f"webhooks:\n  alert: {receiver.url}\n  dashboard: {dead}\n"
+    roster = cloudflare_drill.roster.text + f"webhooks:\n  alert: {receiver.url}\n  dashboard: {dead}\n"
     store = DrillStore(tmp_path / "d.db")
-    docs = DrillDocuments.resolve(resolve("cloudflare-2019-waf", "scenario"), load_text(roster, "team.yaml"))
+    docs = replace(cloudflare_drill, roster=load_text(roster, "team.yaml"))
     session, grants = open_web_drill(store, docs)
     fac = next(g.token for g in grants if g.capability == "facilitator")
     tl = next(g.token for g in grants if g.role == "technical_lead")

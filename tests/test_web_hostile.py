@@ -10,11 +10,10 @@ import warnings
 
 import pytest
 
-from drills import DrillDocuments, DrillStore, Journal
+from drills import DrillStore, Journal
 from drills.interfaces.limits import LimitExceeded, Limits, Throttle
 from drills.interfaces.web import create_app, open_web_drill
 from drills.jsonsafe import JSONRefused, loads_strict, problems, repaired
-from scenarios import resolve
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -28,17 +27,16 @@ def strict(text: str):
     return json.loads(text, parse_constant=refuse)
 
 
-def open_drill(tmp_path, limits=None):
+def open_drill(tmp_path, docs, limits=None):
     store = DrillStore(tmp_path / "d.db")
-    docs = DrillDocuments.resolve(resolve("cloudflare-2019-waf", "scenario"), resolve("cloudflare-2019-team", "roster"))
     session, grants = open_web_drill(store, docs, speed=60)
     tokens = {g.capability if g.capability != "participant" else g.role: g.token for g in grants}
     return store, session.record.id, tokens, create_app(store, limits=limits)
 
 
 @pytest.fixture
-def running(tmp_path):
-    store, drill_id, tokens, app = open_drill(tmp_path)
+def running(tmp_path, cloudflare_drill):
+    store, drill_id, tokens, app = open_drill(tmp_path, cloudflare_drill)
     with TestClient(app, raise_server_exceptions=False) as client:
         fac = tokens["facilitator"]
         assert client.post(f"/api/{fac}/control", json={"name": "start"}).status_code == 200
@@ -84,11 +82,11 @@ def test_unicode_that_is_valid_is_kept_exactly(running):
     assert [e.detail["text"] for e in store.events(drill_id) if e.kind == "action"] == [text]
 
 
-def test_the_session_refuses_what_the_journal_could_not_serve(tmp_path):
+def test_the_session_refuses_what_the_journal_could_not_serve(tmp_path, cloudflare_drill):
     """The same rule below HTTP (console, scripts): refused before the world sees it."""
     from drills import ActionRejected, DrillSession
 
-    store, drill_id, tokens, _ = open_drill(tmp_path)
+    store, drill_id, tokens, _ = open_drill(tmp_path, cloudflare_drill)
     session = DrillSession.resume(store, drill_id)
     session.start()
     session.jump_to_next_inject()
@@ -142,8 +140,8 @@ def test_drill_export_of_a_damaged_journal_is_valid_json(running, tmp_path):
     assert len(strict(result.output)["problems"]) == 1
 
 
-def test_each_link_has_a_limit_of_writes_a_minute(tmp_path):
-    store, drill_id, t, app = open_drill(tmp_path, Limits(actions_per_minute=5))
+def test_each_link_has_a_limit_of_writes_a_minute(tmp_path, cloudflare_drill):
+    store, drill_id, t, app = open_drill(tmp_path, cloudflare_drill, Limits(actions_per_minute=5))
     with TestClient(app, raise_server_exceptions=False) as client:
         fac, tl = t["facilitator"], t["technical_lead"]
         client.post(f"/api/{fac}/control", json={"name": "start"})
