@@ -17,7 +17,7 @@ from drills import DrillStore, Journal, play, score
 from reports.scorecard import render_scorecard
 from scenarios import bundled, load_text
 
-ARTIFACTS = Path(os.environ.get("WARROOM_TEST_ARTIFACTS", Path(__file__).resolve().parents[1] / "test-artifacts"))
+ARTIFACTS = Path(os.environ.get("WARROOM_TEST_ARTIFACTS", Path(__file__).resolve().parents[2] / "test-artifacts"))
 CHROMIUM = shutil.which("chromium")
 
 

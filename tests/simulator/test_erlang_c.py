@@ -15,7 +15,7 @@ from scipy import stats
 from scenarios import load, load_text
 from simulator import simulate
 
-DOCS = Path(__file__).resolve().parents[1] / "docs" / "validation"
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "validation"
 
 
 def erlang_c(c: int, offered: float) -> float:

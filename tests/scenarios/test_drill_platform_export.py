@@ -128,7 +128,7 @@ def test_importing_the_export_back_gives_exactly_the_stated_milestones(tmp_path,
 def test_the_reference_states_the_round_trip_of_each_payload():
     from pathlib import Path
 
-    text = (Path(__file__).parents[1] / "docs" / "reference" / "history.md").read_text(encoding="utf-8")
+    text = (Path(__file__).resolve().parents[2] / "docs" / "reference" / "history.md").read_text(encoding="utf-8")
     stated = {}
     for line in text.splitlines():
         cells = [c.strip() for c in line.strip("|").split("|")]
@@ -138,7 +138,7 @@ def test_the_reference_states_the_round_trip_of_each_payload():
     for platform in ("rootly", "grafana"):
         assert stated[platform] == ", ".join(f"`{c}`" for c in ROUND_TRIP_COLUMNS[platform])
     assert "holds the rows of several drills" not in text
-    howto = (Path(__file__).parents[1] / "docs" / "howto" / "history.md").read_text(encoding="utf-8")
+    howto = (Path(__file__).resolve().parents[2] / "docs" / "howto" / "history.md").read_text(encoding="utf-8")
     assert "rows of several drills" not in howto
 
 

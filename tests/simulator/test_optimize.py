@@ -327,7 +327,7 @@ def test_a_tail_target_the_runs_cannot_bound_is_never_met():
     from cli import main
 
     ran = CliRunner().invoke(main, ["optimize", "cloudflare-2019-waf", "--staffing-space",
-                                    str(Path(__file__).resolve().parents[1] / "docs/examples/cloudflare-2019-space.yaml"), "--target",
+                                    str(Path(__file__).resolve().parents[2] / "docs/examples/cloudflare-2019-space.yaml"), "--target",
                                     "p99.9(time_to_restore) <= 100m", "-n", "300", "-q", "--json"])
     assert ran.exit_code == 0, ran.output
     import json

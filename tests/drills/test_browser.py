@@ -32,7 +32,7 @@ if not Path(CHROMIUM).exists():
 
 playwright = pytest.importorskip("playwright.sync_api")
 
-ARTIFACTS = Path(os.environ.get("WARROOM_TEST_ARTIFACTS", Path(__file__).resolve().parents[1] / "test-artifacts"))
+ARTIFACTS = Path(os.environ.get("WARROOM_TEST_ARTIFACTS", Path(__file__).resolve().parents[2] / "test-artifacts"))
 
 
 def free_port() -> int:

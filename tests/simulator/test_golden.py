@@ -15,7 +15,7 @@ from click.testing import CliRunner
 
 from cli import main
 
-GOLDEN = Path(__file__).resolve().parent / "golden"
+GOLDEN = Path(__file__).resolve().parents[1] / "golden"
 REGENERATE = "WARROOM_REGENERATE_GOLDEN"
 # Floats agree to 7 significant digits: any change to the model or the statistics moves them
 # far more, while a last-digit difference in a platform's maths library does not fail the test.
@@ -68,7 +68,7 @@ def test_summary_matches_the_golden_file(name, args, tmp_path):
         pytest.fail(
             f"summary.json of `warroom {' '.join(args)}` differs from {path.name} in {len(found)} places:\n  "
             + "\n  ".join(found[:15]) + ("\n  ..." if len(found) > 15 else "")
-            + f"\nIf the change is intended, regenerate: {REGENERATE}=1 python -m pytest tests/test_golden.py "
+            + f"\nIf the change is intended, regenerate: {REGENERATE}=1 python -m pytest tests/simulator/test_golden.py "
             "and commit the new file with the change (tests/golden/README.md).",
             pytrace=False,
         )

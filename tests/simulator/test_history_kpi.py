@@ -197,7 +197,7 @@ def test_report_escapes_names_and_carries_the_sentence(table):
 
 # -- the command line --------------------------------------------------------------------------
 
-FIXTURES = __import__("pathlib").Path(__file__).resolve().parent / "fixtures" / "history"
+FIXTURES = __import__("pathlib").Path(__file__).resolve().parents[1] / "fixtures" / "history"
 
 
 def test_history_kpi_command(tmp_path):

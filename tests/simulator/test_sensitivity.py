@@ -33,7 +33,7 @@ from simulator.studies.sensitivity import (
 )
 from simulator.studies.variation import sensitivity_variants
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 N = 300
 
 FAMILIES = [

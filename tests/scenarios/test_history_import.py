@@ -19,7 +19,7 @@ from scenarios.errors import DocumentError
 from scenarios.history import (CANONICAL_COLUMNS, MILESTONE_COLUMNS, ORDER_RULES, SOURCES, HistoryError,
                                HistoryMapping, canonical_frame, read_history, read_history_document, write_canonical)
 
-FIXTURES = Path(__file__).parent / "fixtures" / "history"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "history"
 
 # (file, source, layout, rows, ids flagged as drills)
 SAMPLES = [
@@ -643,7 +643,7 @@ def test_help_examples_run(tmp_path, monkeypatch):
             (tmp_path / "history.csv").write_bytes((FIXTURES / "canonical.csv").read_bytes())
         args = [stand_ins.get(a, a) for a in shlex.split(example.split(" > ")[0])[1:]]
         if "drill.csv" in args:
-            continue  # needs a drill: tests/test_drill_platform_export.py runs that path
+            continue  # needs a drill: tests/scenarios/test_drill_platform_export.py runs that path
         result = runner.invoke(main, args)
         assert result.exit_code == 0, (example, result.output)
         ran += 1
@@ -663,7 +663,7 @@ def test_the_top_level_help_starts_with_every_kind_of_work():
 def test_the_reference_lists_each_source_default_mapping():
     from scenarios.history import DEFAULT_MILESTONES
 
-    text = (Path(__file__).parents[1] / "docs" / "reference" / "history.md").read_text(encoding="utf-8")
+    text = (Path(__file__).resolve().parents[2] / "docs" / "reference" / "history.md").read_text(encoding="utf-8")
     sections = {part.split("\n", 1)[0].strip(): part for part in text.split("\n### ")[1:]}
     for source, milestones in DEFAULT_MILESTONES.items():
         if source == "canonical":

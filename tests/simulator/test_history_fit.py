@@ -338,7 +338,7 @@ def test_drill_exports_are_left_out_unless_asked_and_then_fed_back():
 
 # -- the command line and the how-to -----------------------------------------------------------
 
-FIXTURES = __import__("pathlib").Path(__file__).resolve().parents[0] / "fixtures" / "history"
+FIXTURES = __import__("pathlib").Path(__file__).resolve().parents[1] / "fixtures" / "history"
 ROOT = FIXTURES.parents[2]
 
 
