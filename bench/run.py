@@ -3,6 +3,7 @@
     python bench/run.py            # full run (a few minutes)
     python bench/run.py --quick    # smaller sizes, for a smoke check
     python bench/memory.py         # peak memory for 100k, 1M, 10M incidents (by hand)
+    python bench/startup.py        # how long --help, list and simulate -n 1000 take (also part of run.py)
 
 Ratios, not seconds, are the figures that matter: each is warroom's time per incident
 divided by the reference's, measured back to back on the same machine. See bench/README.md.
@@ -142,6 +143,9 @@ def main() -> None:
         "incident": incident_benchmark(args.shared, 3000 if args.quick else 20000, rounds),
         "mmc": mmc_benchmark(args.shared, 20000 if args.quick else 200000, rounds),
         "parallel": parallel_benchmark(2000 if args.quick else 20000, rounds),
+        "startup": json.loads(subprocess.run([sys.executable, str(ROOT / "bench" / "startup.py"), "--rounds",
+                                              str(3 if args.quick else 5)], check=True, capture_output=True,
+                                             text=True).stdout),
     }
     inc, mmc, par = report["incident"], report["mmc"], report["parallel"]
     print(f"incident process: warroom {inc['warroom_incidents_per_s']:,.0f}/s, reference {inc['reference_incidents_per_s']:,.0f}/s, "
@@ -154,6 +158,9 @@ def main() -> None:
           f"(speed-up {par['speedup_jobs2']:.2f}x), Dask LocalCluster of 2 {par['dask2_s']:.1f}s "
           f"(speed-up {par['speedup_dask2']:.2f}x; cluster start-up {par['dask_startup_s']:.1f}s); "
           f"identical numbers: {par['identical']}")
+    start = report["startup"]["seconds"]
+    print(f"start-up: --help {start['warroom --help']:.2f}s, list {start['warroom list']:.2f}s, simulate -n 1000 "
+          f"{start['warroom simulate -n 1000']:.2f}s (bare interpreter {start['python -c pass']:.2f}s)")
     args.out.write_text(json.dumps(report, indent=2) + "\n")
     print(f"written to {args.out}")
 
