@@ -73,7 +73,7 @@ def test_human_scorecard_and_the_journal_commands(store, tmp_path):
     exported = run("drill", "export", drill_id[:20], "-o", tmp_path / "journal.json", "--store", store)
     assert exported.exit_code == 0, exported.output
     journal = json.loads((tmp_path / "journal.json").read_text())
-    assert journal["format"] == "warroom.journal/1"
+    assert journal["format"] == "warroom.journal/2"
     assert [e["seq"] for e in journal["events"]] == list(range(1, len(journal["events"]) + 1))
     assert {d["kind"] for d in journal["drill"]["documents"]} == {"scenario", "roster", "playbook", "staffing"}
 
