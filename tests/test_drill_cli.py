@@ -126,6 +126,25 @@ def test_console_reads_commands_when_not_on_a_terminal(store):
     assert "Score " in result.output
 
 
+def test_the_console_lets_the_fix_go_ahead_and_lists_causes_in_the_drills_order(store):
+    commands = "\n".join([
+        "start", "next", "tl ack", "help identify", "im approve", "tl fix", "allow_fix",
+        "allow_fix the vendor told us the cause", "tl fix", "end",
+    ]) + "\n"
+    result = run("drill", "run", "cloudflare-2019-waf", "--roster", "cloudflare-2019-team", "--console",
+                 "--store", store, "--baseline", 0, "--seed", 3, input=commands)
+    assert result.exit_code == 0, result.output
+    assert "refused: the permanent fix needs the cause identified first" in result.output
+    assert "refused: allow_fix needs a reason" in result.output
+    assert "-- allow_fix: the vendor told us the cause" in result.output
+    assert "The permanent fix is in progress: about" in result.output
+    from drills.interfaces.views import offered_choices
+
+    listed = [line.split()[0] for line in result.output.split("  cause:\n", 1)[1].splitlines()[:3]]
+    causes = offered_choices(resolve("cloudflare-2019-waf", "scenario").document, 3)["cause"]
+    assert listed == [key for key, _ in causes]
+
+
 def test_scenario_list_show_and_msel_round_trip(tmp_path):
     listed = run("scenario", "list")
     assert listed.exit_code == 0

@@ -129,3 +129,24 @@ def test_every_workaround_answers_a_cause_of_its_own_scenario_or_none():
                 assert causes[w.answers].correct or not w.effective, (name, w.key)
         assert any(w.answers and not causes[w.answers].correct for w in sc.workarounds), name
 
+
+def test_no_bundled_scenario_gives_the_answer_away_by_position():
+    from drills.interfaces.views import offered_choices
+
+    first_cause, first_workaround, positions = 0, 0, set()
+    for name in SCENARIOS:
+        sc = resolve(name, "scenario").document
+        correct = next(c.id for c in sc.diagnosis.causes if c.correct)
+        for seed in range(1, 21):
+            offered = offered_choices(sc, seed)
+            causes = [key for key, _ in offered["cause"]]
+            position = causes.index(correct)
+            positions.add(position)
+            first_cause += position == 0
+            first_workaround += sc.workaround_by_key(offered["workaround"][0][0]).effective
+    draws = 20 * len(SCENARIOS)
+    # With three to four causes the right one comes first about a quarter to a third of the
+    # time, never always; the same goes for the workarounds.
+    assert 0.15 * draws < first_cause < 0.45 * draws
+    assert first_workaround < 0.5 * draws
+    assert positions == {0, 1, 2, 3}
