@@ -717,7 +717,7 @@ def drill_list(as_json, store_path):
                    "an existing file is replaced).")
 @_store_option
 def drill_export(drill_id, as_format, severity, mapping, out_file, store_path):
-    """Write drill DRILL_ID's journal as JSON (format warroom.journal/1), or with --as the
+    """Write drill DRILL_ID's journal as JSON (format warroom.journal/2), or with --as the
     drill as an incident platform's payload (a drill, never counted as a real incident).
 
     \b

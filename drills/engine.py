@@ -1,6 +1,10 @@
 """One drill as a SimPy model: the scenario's injects fire on time or on condition, people
-act, and the world reacts (responders join after their acknowledgement delay, a workaround
-restores service after it takes effect, a wrong one does nothing or makes it worse).
+act, and the world reacts as in the simulator: responders join after their acknowledgement
+delay; a workaround takes its `apply` work and then its `take_effect` before service is
+back, and a wrong one does nothing or makes things worse once the work is done; the
+permanent fix needs the cause identified (or the facilitator's `allow_fix`) and takes the
+fix's `duration`; the evidence against a wrong cause arrives after the scenario's
+wrong-hypothesis cost.
 
 The engine does no I/O and owns no clock: a driver advances it to a scenario minute
 (`advance_to`) and hands it actions (`act`); everything the drill does is appended to
@@ -21,6 +25,7 @@ import simpy
 from scenarios import ACTIONS, MILESTONES, RATINGS, Playbook, Roster, Scenario, Staffing
 from scenarios.actions import AUDIENCES
 from scenarios.durations import format_duration
+from scenarios.responses import PINNABLE
 from scenarios.roles import RESOLVER_GROUPS_TOKEN
 from scenarios.units import MINUTES_PER_DAY, MINUTES_PER_WEEK
 from simulator.model.streams import stage_key
@@ -75,6 +80,8 @@ class _State:
             return d.bridge_open_at is not None
         if name == "wrong_hypotheses":
             return d.wrong_hypotheses
+        if name == "failed_workarounds":
+            return d.failed_workarounds
         readings = d.service.readings()
         if name in readings:
             return readings[name]
@@ -104,6 +111,8 @@ class _State:
             return argument in d.paged
         if function == "joined":
             return d.present(argument)
+        if function == "started":
+            return argument in d.workarounds_started
         return None
 
 
@@ -130,14 +139,19 @@ class Drill:
         self.bridge_open_at: float | None = None
         self.change_approved_at: float | None = None
         self.wrong_hypotheses = 0
+        self.failed_workarounds = 0
+        self.workarounds_started: dict[str, float] = {}  # workaround -> when work on it first started
         self.pending_claims: dict[int, DrillEvent] = {}
         self._claims = 0
         self.ended_at: float | None = None
-        self._effective_applied: str | None = None
-        self._restore_pending = False
+        self.fix_allowed: str | None = None  # the facilitator's reason, once allow_fix is given
+        self.fix_started_at: float | None = None
+        self._effective_started: str | None = None
+        self._evidence_due: set[str] = set()  # wrong causes whose evidence is on its way
         self._draws: dict[str, int] = {}
         self._fired_at: dict[str, float] = {}
         self._state = _State(self)
+        self._pins: dict[str, float] = {}  # the pinned durations of the action being applied
         self._required_on_bridge = self._bridge_roles()
         self._timed = [j for j in sc.injects if j.timed]
         self._conditional = [j for j in sc.injects if j.when is not None and j.requested is None]
@@ -219,10 +233,10 @@ class Drill:
             to=to, channel=inject.channel, subject=inject.subject, content=inject.content,
             type=inject.type, objective=inject.objective, expect=inject.expect,
             expect_action=inject.expect_action, notes=inject.notes, occurrence=occurrence,
-            requested_by=requested_by or None,
+            requested_by=requested_by or None, **({"assumed": inject.assumed} if inject.assumed else {}),
         )
         if inject.detects and "detected" not in self.milestones:
-            self._mark("detected", "", "world", path=inject.detects, inject=inject.id)
+            self._mark("detected", "", "world", inject.assumed, path=inject.detects, inject=inject.id)
 
     def _draw(self, stage: str, distribution) -> float:
         """One value from the drill's own stream for this stage and occurrence."""
@@ -233,26 +247,54 @@ class Drill:
 
     # -- actions ----------------------------------------------------------------------
     def act(self, role: str, action: str, fields: dict | None = None, actor: str = "",
-            assumed: str | None = None, note: str = "") -> list[DrillEvent]:
-        """Apply one participant action now; raise ActionRejected (nothing changed) if it cannot be taken."""
+            assumed: str | None = None, note: str = "", pins: dict | None = None) -> list[DrillEvent]:
+        """Apply one participant action now; raise ActionRejected (nothing changed) if it cannot be taken.
+
+        `pins` (scripted replays only: `takes`, `take_effect` in minutes) fixes how long the
+        world's work started by this action takes instead of drawing it; it needs `assumed`.
+        """
         fields = {k: v for k, v in (fields or {}).items() if v is not None}
+        pins = {k: v for k, v in (pins or {}).items() if v is not None}
         self._check(role, action, fields)
+        self._check_pins(action, pins, assumed)
         detail = dict(fields)
         if assumed:
             detail["assumed"] = assumed
         if note:
             detail["note"] = note
+        detail.update(pins)
         queued = len(self.outbox)
         event = self._emit("action", action, role=role, actor=actor or role, **detail)
+        self._pins = pins
         try:
             getattr(self, f"_do_{action}")(role, event.actor, fields, assumed)
         except Exception:
             del self.outbox[queued:]  # nothing of a failed action reaches the journal
             raise
+        finally:
+            self._pins = {}
         self.action_counts[action] = self.action_counts.get(action, 0) + 1
         self.acted_roles.add(role)
         self._check_assembled()
         return self.drain()
+
+    def reject(self, role: str, action: str, fields: dict | None, reason: str, expected: bool,
+               actor: str = "") -> list[DrillEvent]:
+        """Journal an action the drill refused (scripted play): it changes nothing in the world."""
+        fields = {k: v for k, v in (fields or {}).items() if v is not None}
+        self._emit("rejection", action, role=role, actor=actor or role, action=action, fields=fields,
+                   reason=reason, expected=bool(expected))
+        return self.drain()
+
+    @staticmethod
+    def _check_pins(action: str, pins: dict, assumed: str | None) -> None:
+        for pin, minutes in pins.items():
+            if action not in PINNABLE.get(pin, ()):
+                raise ActionRejected(f"{action} has no world duration {pin!r} to pin")
+            if not isinstance(minutes, (int, float)) or isinstance(minutes, bool) or not 0 <= minutes < math.inf:
+                raise ActionRejected(f"{pin} must be a duration in minutes, got {minutes!r}")
+            if not assumed:
+                raise ActionRejected(f"{pin} pins a world duration: say why with assumed")
 
     def _check(self, role: str, action: str, fields: dict) -> None:
         sc = self.scenario
@@ -298,6 +340,11 @@ class Drill:
                 raise ActionRejected("the fix is a change: the change manager must approve_change first")
             if "fixed" in self.milestones:
                 raise ActionRejected(f"the fix was already implemented at {format_duration(self.milestones['fixed'])}")
+            if self.fix_started_at is not None:
+                raise ActionRejected(f"the fix is already in progress (started at {format_duration(self.fix_started_at)})")
+            if "identified" not in self.milestones and self.fix_allowed is None:
+                raise ActionRejected("the permanent fix needs the cause identified first "
+                                     "(or the facilitator's allow_fix)")
         if action == "approve_change" and sc.fix is None:
             raise ActionRejected("this scenario has no permanent fix, so there is no change to approve")
         if action == "schedule_review":
@@ -376,16 +423,39 @@ class Drill:
     def _do_hypothesis(self, role, actor, fields, assumed):
         cause = self.scenario.cause_by_id(fields["cause"]) if "cause" in fields else None
         if cause is not None and not cause.correct:
-            self.wrong_hypotheses += 1
+            self._wrong_cause_named(role, cause)
 
     def _do_identify(self, role, actor, fields, assumed):
         cause = self.scenario.cause_by_id(fields["cause"])
         if cause.correct:
             self._mark("identified", role, actor, assumed, cause=cause.id)
         else:
-            self.wrong_hypotheses += 1
-            self._emit("world", "wrong_cause", role=role,
-                       message=f"'{cause.title}' does not explain what the dashboards show.")
+            self._wrong_cause_named(role, cause)
+
+    def _wrong_cause_named(self, role: str, cause) -> None:
+        """A wrong cause named: the evidence against it reaches the team only after a draw from
+        the scenario's wrong-hypothesis cost (at once without one). Naming it again while that
+        evidence is on its way counts again but brings no second answer."""
+        self.wrong_hypotheses += 1
+        if cause.id in self._evidence_due:
+            return
+        self._evidence_due.add(cause.id)
+        wrong = self.scenario.diagnosis.wrong_hypothesis
+        after = self._draw(f"evidence/{cause.id}", wrong.cost) if wrong is not None else 0.0
+        named_at = self.env.now
+
+        def evidence(_event=None):
+            self._evidence_due.discard(cause.id)
+            if self.ended_at is not None:
+                return
+            self._emit("world", "wrong_cause", role=role, cause=cause.id, named_at=named_at,
+                       evidence_after=round(after, 4),
+                       message=f"New evidence: '{cause.title}' does not explain what the dashboards show.")
+
+        if after > 0:
+            self.env.timeout(after).callbacks.append(evidence)
+        else:
+            evidence()
 
     def _do_request_info(self, role, actor, fields, assumed):
         for inject in self.scenario.topics[fields["topic"]]:
@@ -398,46 +468,80 @@ class Drill:
                 self._deliver(inject, requested_by=role)
 
     def _do_apply_workaround(self, role, actor, fields, assumed):
-        self.apply_workaround(role, actor, fields["workaround"], assumed)
+        self.apply_workaround(role, actor, fields["workaround"], assumed, **self._pins)
 
-    def apply_workaround(self, role: str, actor: str, key: str, assumed: str | None = None) -> None:
+    def apply_workaround(self, role: str, actor: str, key: str, assumed: str | None = None,
+                         takes: float | None = None, take_effect: float | None = None) -> None:
+        """Start applying a workaround: its `apply` work (or `takes`), then, if it is effective,
+        `workaround_applied` and after its `take_effect` service back; if not, no change or
+        harm once the work is done. Only the first effective workaround started counts."""
         workaround = self.scenario.workaround_by_key(key)
         if workaround.effective:
-            if self._effective_applied is not None:
+            if self._effective_started is not None:
                 return
-            self._effective_applied = key
+            self._effective_started = key
+        minutes = takes if takes is not None else self._draw(f"workaround/{key}/apply", workaround.apply)
+        self.workarounds_started.setdefault(key, self.env.now)
+        self._work_started(role, assumed, minutes, f"Work on '{workaround.name}' has started",
+                           work="workaround", workaround=key)
+        self.env.timeout(minutes).callbacks.append(
+            lambda _e: self._workaround_done(role, actor, key, assumed, take_effect))
+
+    def _workaround_done(self, role: str, actor: str, key: str, assumed: str | None, take_effect: float | None):
+        if self.ended_at is not None:
+            return
+        workaround = self.scenario.workaround_by_key(key)
+        if workaround.effective:
             self._mark("workaround_applied", role, actor, assumed, workaround=key)
             if "restored" in self.milestones:
                 return
-            delay = self._draw(f"workaround/{key}", workaround.drill_delay)
-            self._restore_pending = True
-            self.env.timeout(delay).callbacks.append(lambda _e: self._restore(f"workaround {key} took effect", delay))
-        elif workaround.worsens > 0 and "restored" not in self.milestones:
+            delay = take_effect if take_effect is not None else self._draw(f"workaround/{key}/take_effect",
+                                                                            workaround.take_effect)
+            self.env.timeout(delay).callbacks.append(
+                lambda _e: self._restore(f"workaround {key} took effect", delay, assumed))
+            return
+        self.failed_workarounds += 1
+        if workaround.worsens > 0 and "restored" not in self.milestones:
             self.service.set_lost(self.env.now, self.service.lost_share + workaround.worsens)
             self._emit("world", "worse", role=role, workaround=key, lost_share=round(self.service.lost_share, 6),
                        readings=self.service.readings(),
-                       message=f"'{workaround.name}' made things worse.")
+                       message=f"'{workaround.name}' is done and made things worse.")
         else:
-            self._emit("world", "no_change", role=role, workaround=key,
-                       message=f"'{workaround.name}' was applied; the dashboards do not move.")
+            self._emit("world", "no_change", role=role, workaround=key, lost_share=round(self.service.lost_share, 6),
+                       message=f"'{workaround.name}' is done; the dashboards do not move.")
 
-    def _restore(self, why: str, after: float | None = None):
-        if "restored" in self.milestones:
+    def _work_started(self, role: str, assumed: str | None, minutes: float, what: str, **detail) -> None:
+        """Participants see work in progress and about how long it will take."""
+        self._emit("world", "work_started", role=role, takes=round(minutes, 4),
+                   **({"assumed": assumed} if assumed else {}), **detail,
+                   message=f"{what}: about {format_duration(minutes)}.")
+
+    def _restore(self, why: str, after: float | None = None, assumed: str | None = None):
+        if "restored" in self.milestones or self.ended_at is not None:
             return
         self.service.set_lost(self.env.now, 0.0)
         self._emit("world", "service_restored", actor="world", why=why, readings=self.service.readings(),
                    outage_cost=round(self.service.cost_at(self.env.now), 2),
                    **({"after": round(after, 4)} if after is not None else {}))
-        self._mark("restored", "", "world")
+        self._mark("restored", "", "world", assumed)
 
     def _do_approve_change(self, role, actor, fields, assumed):
         if self.change_approved_at is None:
             self.change_approved_at = self.env.now
 
     def _do_implement_fix(self, role, actor, fields, assumed):
+        takes = self._pins.get("takes")
+        minutes = takes if takes is not None else self._draw("fix/duration", self.scenario.fix.duration)
+        self.fix_started_at = self.env.now
+        self._work_started(role, assumed, minutes, "The permanent fix is in progress", work="fix")
+        self.env.timeout(minutes).callbacks.append(lambda _e: self._fix_done(role, actor, assumed))
+
+    def _fix_done(self, role: str, actor: str, assumed: str | None):
+        if self.ended_at is not None:
+            return
         self._mark("fixed", role, actor, assumed)
         if "restored" not in self.milestones:
-            self._restore("the permanent fix is in place")
+            self._restore("the permanent fix is in place", assumed=assumed)
 
     def _do_problem_record(self, role, actor, fields, assumed):
         self._mark("problem_recorded", role, actor, assumed)
@@ -507,9 +611,20 @@ class Drill:
         return self.drain()
 
     def control(self, name: str, actor: str = "facilitator", **detail) -> list[DrillEvent]:
-        """Record a clock control (start, pause, resume, speed, jump, end) at this minute."""
+        """Record a facilitator control at this minute: the clock's (start, pause, resume,
+        speed, jump, end), or `allow_fix` with a `reason` (the permanent fix may go ahead
+        before the cause is identified)."""
         if self.ended_at is not None and name != "end":
             raise ActionRejected("the drill has ended")
+        if name == "allow_fix":
+            reason = detail.get("reason")
+            if not isinstance(reason, str) or not reason.strip() or set(detail) != {"reason"}:
+                raise ActionRejected("allow_fix needs a reason (it is journaled), and nothing else")
+            if self.scenario.fix is None:
+                raise ActionRejected("this scenario has no permanent fix to allow")
+            if self.fix_allowed is not None:
+                raise ActionRejected("the fix is already allowed")
+            self.fix_allowed = reason
         if name == "end":
             if self.ended_at is not None:
                 raise ActionRejected("the drill has already ended")

@@ -1,9 +1,11 @@
 """The journal's rows: flat, frozen events in scenario time (minutes from impact start).
 
 Inputs are what people did (actions, facilitator controls, adjudications, ratings,
-ad-hoc injects); outputs are what the world did in response (injects delivered,
-milestones reached, responders joining, the service changing). A drill is rebuilt by
-replaying its inputs at their scenario times: the outputs come out again, identically.
+ad-hoc injects, and in scripted play the actions the drill refused); outputs are what the
+world did in response (injects delivered, milestones reached, responders joining, work
+started, the service changing). A drill is rebuilt by replaying its inputs at their
+scenario times (a rejection changed nothing, so it is skipped): the outputs come out
+again, identically.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from typing import Any, Mapping
 
 __all__ = ["DrillEvent", "INPUT_KINDS", "OUTPUT_KINDS", "EVENT_KINDS"]
 
-INPUT_KINDS = ("action", "control", "adjudication", "rating", "adhoc_inject")
+INPUT_KINDS = ("action", "control", "adjudication", "rating", "adhoc_inject", "rejection")
 OUTPUT_KINDS = ("inject", "milestone", "world", "joined")
 EVENT_KINDS = INPUT_KINDS + OUTPUT_KINDS
 

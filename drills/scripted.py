@@ -2,7 +2,9 @@
 
 Used by tests, demos and replays of real incidents. The responses are rehearsed first
 on a throwaway engine so that every action the drill would refuse is reported at once,
-located in the file, before anything is written to the journal.
+located in the file, before anything is written to the journal. An action the script
+marks `refused: expected` is one the drill must refuse: play journals it as a
+`rejection` and goes on.
 """
 
 from __future__ import annotations
@@ -38,12 +40,20 @@ def rehearse(documents: DrillDocuments, responses: Loaded, seed: int = 1,
                              documents.staffing.document if documents.staffing else None, seed, start_minute))
     for i, action in enumerate(responses.document.actions):
         drill.advance_to(action.at)
+        expected = action.refused == "expected"
         try:
             drill.act(action.role, action.action, action.fields(), actor=_actor(documents, action),
-                      assumed=action.assumed, note=action.note)
+                      assumed=action.assumed, note=action.note, pins=action.pins)
         except ActionRejected as exc:
-            problems.append(Problem(responses.source, responses.line_of(("actions", i)), f"actions[{i}]",
-                                    f"{action.action} by {action.role} at {action.at:g}m is refused: {exc}"))
+            if not expected:
+                problems.append(Problem(responses.source, responses.line_of(("actions", i)), f"actions[{i}]",
+                                        f"{action.action} by {action.role} at {action.at:g}m is refused: {exc}"))
+        else:
+            if expected:
+                problems.append(Problem(responses.source, responses.line_of(("actions", i, "refused")),
+                                        f"actions[{i}].refused",
+                                        f"{action.action} by {action.role} at {action.at:g}m is expected to be "
+                                        f"refused, but the drill takes it, got refused: expected"))
     for i, rating in enumerate(responses.document.ratings):
         try:
             drill.rate(rating.objective, rating.rating, rating.reason, actor=rating.by)
@@ -55,7 +65,9 @@ def rehearse(documents: DrillDocuments, responses: Loaded, seed: int = 1,
 
 def play(store: DrillStore, documents: DrillDocuments, responses: Loaded, *, seed: int = 1,
          start_minute: float | None = None, drill_id: str | None = None) -> DrillSession:
-    """Create a drill, play every response at its minute, apply the ratings, end it."""
+    """Create a drill, play every response at its minute (journaling each refused one as a
+    rejection), apply the ratings, end it. Raises DocumentError, before anything is
+    written, if the drill would refuse an action the script does not expect it to."""
     problems = rehearse(documents, responses, seed, start_minute)
     if problems:
         raise DocumentError(problems)
@@ -67,8 +79,13 @@ def play(store: DrillStore, documents: DrillDocuments, responses: Loaded, *, see
                                                        "sha256": responses.sha256}})
     session.start()
     for action in rs.actions:
-        session.act(action.role, action.action, action.fields(), actor=_actor(documents, action),
-                    assumed=action.assumed, note=action.note, at=action.at)
+        actor = _actor(documents, action)
+        try:
+            session.act(action.role, action.action, action.fields(), actor=actor, assumed=action.assumed,
+                        note=action.note, at=action.at, pins=action.pins)
+        except ActionRejected as exc:
+            session.reject(action.role, action.action, action.fields(), str(exc),
+                           expected=action.refused == "expected", actor=actor, at=action.at)
     end = rs.end if rs.end is not None else rs.actions[-1].at
     session.advance_to(end)
     for rating in rs.ratings:

@@ -13,6 +13,7 @@ from typing import Callable
 
 from scenarios import RATINGS, DocumentError, Loaded, load_text
 from scenarios.library import DEFAULT_PLAYBOOK, resolve
+from scenarios.responses import PINNABLE
 from scenarios.scenario import FixedStart
 from scenarios.units import MINUTES_PER_HOUR
 from scenarios.version import TOOL_VERSION
@@ -138,10 +139,13 @@ class DrillSession:
 
     def _replay_input(self, event: DrillEvent) -> None:
         d, detail = self.drill, dict(event.detail)
+        if event.kind == "rejection":
+            return  # a refused action changed nothing
         try:
             if event.kind == "action":
                 assumed, note = detail.pop("assumed", None), detail.pop("note", "")
-                out = d.act(event.role, event.name, detail, actor=event.actor, assumed=assumed, note=note)
+                pins = {pin: detail.pop(pin) for pin in PINNABLE if pin in detail}
+                out = d.act(event.role, event.name, detail, actor=event.actor, assumed=assumed, note=note, pins=pins)
             elif event.kind == "control":
                 out = d.control(event.name, actor=event.actor, **{k: v for k, v in detail.items() if k != "outage_cost"})
             elif event.kind == "adjudication":
@@ -212,12 +216,30 @@ class DrillSession:
         return out + self.advance_to()
 
     def act(self, role: str, action: str, fields: dict | None = None, actor: str = "",
-            assumed: str | None = None, note: str = "", at: float | None = None) -> list[DrillEvent]:
-        """Take one action at `at` (default: now); durable when this returns."""
+            assumed: str | None = None, note: str = "", at: float | None = None,
+            pins: dict | None = None) -> list[DrillEvent]:
+        """Take one action at `at` (default: now); durable when this returns. `pins` fixes the
+        world durations of the work it starts (scripted replays; see Drill.act)."""
         self._require_running()
-        _journalable(action, fields=fields or {}, actor=actor, assumed=assumed, note=note)
+        _journalable(action, fields=fields or {}, actor=actor, assumed=assumed, note=note, pins=pins or {})
         before = self.advance_to(at)
-        return before + self._reconcile(self.drill.act(role, action, fields, actor=actor, assumed=assumed, note=note))
+        return before + self._reconcile(self.drill.act(role, action, fields, actor=actor, assumed=assumed, note=note,
+                                                       pins=pins))
+
+    def reject(self, role: str, action: str, fields: dict | None, reason: str, expected: bool, actor: str = "",
+               at: float | None = None) -> list[DrillEvent]:
+        """Journal an action the drill refused at `at` (scripted play goes on past it)."""
+        self._require_running()
+        _journalable("rejection", fields=fields or {}, actor=actor, reason=reason)
+        before = self.advance_to(at)
+        return before + self._reconcile(self.drill.reject(role, action, fields, reason, expected, actor=actor))
+
+    def allow_fix(self, reason: str, actor: str = "facilitator") -> list[DrillEvent]:
+        """The facilitator lets the permanent fix go ahead before the cause is identified."""
+        self._require_running()
+        _journalable("allow_fix", reason=reason, actor=actor)
+        before = self.advance_to()
+        return before + self._reconcile(self.drill.control("allow_fix", actor=actor, reason=reason))
 
     def adjudicate(self, claim: int, accept: bool, reason: str = "", actor: str = "facilitator") -> list[DrillEvent]:
         self._require_running()

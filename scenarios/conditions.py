@@ -39,6 +39,7 @@ FUNCTIONS = {
     "done": "true once an action of the named kind was taken",
     "paged": "true once the named role or resolver group was paged",
     "joined": "true once the named role or resolver group is on the bridge (answered a page, or acted)",
+    "started": "true once work on the named workaround has started (it may not be done yet)",
 }
 STATE_NAMES = {
     "elapsed": "minutes since impact start",
@@ -46,7 +47,8 @@ STATE_NAMES = {
     "cost": "outage cost accrued so far",
     "lost_share": "share of service lost right now (0-1)",
     "bridge_open": "true once the bridge is open",
-    "wrong_hypotheses": "hypotheses recorded that name a wrong cause",
+    "wrong_hypotheses": "hypotheses and identifications that name a wrong cause",
+    "failed_workarounds": "workarounds whose work is done and that changed nothing or made things worse",
 }
 
 _TOKEN = re.compile(

@@ -79,6 +79,9 @@ class Inject(Frozen):
     type: Literal["standard", "contingency", "red_herring"] = "standard"
     detects: Literal["monitoring", "user_report"] | None = Field(
         None, description="Delivering this inject is how the incident is detected (first one wins).")
+    assumed: str | None = Field(
+        None, description="Why this inject's time is an assumption (never published, say); a milestone it causes "
+                          "(detected) is assumed too.")
 
     @field_validator("expect_action")
     @classmethod

@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import numpy as np
 
-__all__ = ["DOCUMENT_KIND_NAMES", "HISTORY_SOURCES", "RESULT_FORMAT", "SENSITIVITY_FORMAT", "OPTIMIZE_FORMAT", "JOURNAL_FORMAT", "SCORECARD_FORMAT",
+__all__ = ["DOCUMENT_KIND_NAMES", "HISTORY_SOURCES", "RESULT_FORMAT", "SENSITIVITY_FORMAT", "OPTIMIZE_FORMAT", "JOURNAL_FORMAT",
+           "JOURNAL_FORMATS_READ", "SCORECARD_FORMAT",
            "INCIDENTS_FORMAT", "QUANTILES", "BINS", "LOW", "RATIO", "HIGH", "N_BINS", "bin_index", "bin_value",
            "quantile_bin", "histogram_quantile", "histogram_edges"]
 
@@ -30,7 +31,9 @@ HISTORY_SOURCES = ("canonical", "pagerduty", "servicenow", "opsgenie", "incident
 RESULT_FORMAT = "warroom.results/2"
 SENSITIVITY_FORMAT = "warroom.sensitivity/1"
 OPTIMIZE_FORMAT = "warroom.optimize/1"
-JOURNAL_FORMAT = "warroom.journal/1"
+JOURNAL_FORMAT = "warroom.journal/2"
+JOURNAL_FORMATS_READ = ("warroom.journal/1", JOURNAL_FORMAT)
+"""Journal formats that still load: /1 has no work_started, rejection or allow_fix events."""
 SCORECARD_FORMAT = "warroom.scorecard/1"
 INCIDENTS_FORMAT = "warroom.incidents/1"
 

@@ -2,7 +2,9 @@
 
 Used by tests, demos and replays of real incidents. Times never published are given as
 explicit assumptions (`assumed: why`), and scorecards show the metrics they touch as
-assumed.
+assumed. A replay of a published timeline may pin how long the world's work took on the
+action that starts it (`takes:`, `take_effect:`, with `assumed:`), and a script may say
+that the drill refuses an action (`refused: expected`).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from .actions import ACTION_FIELDS, ACTION_NAMES, ACTIONS, AUDIENCES
 from .base import Frozen, Identifier, Minutes
 from .units import MINUTES_PER_DAY
 
-__all__ = ["Responses", "ResponseAction", "Rating", "RATINGS", "RATING_TITLES"]
+__all__ = ["Responses", "ResponseAction", "Rating", "RATINGS", "RATING_TITLES", "PINNABLE"]
 
 RATING_TITLES = {
     "P": "Performed without challenges",
@@ -25,6 +27,9 @@ RATING_TITLES = {
 }
 RATINGS = tuple(RATING_TITLES)
 
+
+PINNABLE = {"takes": ("apply_workaround", "implement_fix"), "take_effect": ("apply_workaround",)}
+"""Which world durations a responses action may pin, and on which actions."""
 
 MAX_DRILL_MINUTES = 60 * MINUTES_PER_DAY
 """Sixty days: longer than any incident a drill replays, short enough to run."""
@@ -48,6 +53,16 @@ class ResponseAction(Frozen):
     within: Annotated[Minutes, Field(le=365 * MINUTES_PER_DAY)] | None = None
     claims_workaround: str | None = None
     assumed: str | None = Field(None, description="Why this time is an assumption (never published, say).")
+    takes: Annotated[Minutes, Field(le=MAX_DRILL_MINUTES)] | None = Field(
+        None, description="Pins how long the work this action starts takes in the world (apply_workaround: the "
+                          "workaround's apply; implement_fix: the fix's duration), e.g. to replay a published "
+                          "timeline; needs assumed:.")
+    take_effect: Annotated[Minutes, Field(le=MAX_DRILL_MINUTES)] | None = Field(
+        None, description="apply_workaround only: pins the workaround's take_effect (from applied to restored); "
+                          "needs assumed:.")
+    refused: Literal["expected"] | None = Field(
+        None, description="The drill is expected to refuse this action: scripted play journals it as a rejection "
+                          "and goes on (without it, a refused action is a problem with the file).")
     note: str = ""
 
     @model_validator(mode="after")
@@ -64,7 +79,22 @@ class ResponseAction(Frozen):
             raise ValueError(f"action {self.action!r} takes no {', '.join(extra)} (it takes: {', '.join(spec.fields) or 'nothing'})")
         if self.audience is not None and self.audience not in AUDIENCES:
             raise ValueError(f"unknown audience {self.audience!r} (audiences are {', '.join(AUDIENCES)})")
+        for pin, actions in PINNABLE.items():
+            value = getattr(self, pin)
+            if value is None:
+                continue
+            if self.action not in actions:
+                raise ValueError(f"{pin}: pins the work of {' or '.join(actions)}, not of {self.action!r}, "
+                                 f"got {pin}: {value:g}m")
+            if not self.assumed:
+                raise ValueError(f"{pin}: a pinned world duration needs assumed: (why), got {pin}: {value:g}m "
+                                 f"and no assumed")
         return self
+
+    @property
+    def pins(self) -> dict[str, float]:
+        """The world durations this action pins (`takes`, `take_effect`), as the drill engine takes them."""
+        return {pin: getattr(self, pin) for pin in PINNABLE if getattr(self, pin) is not None}
 
     def fields(self) -> dict[str, object]:
         """The action's own fields, as the drill engine takes them."""

@@ -109,7 +109,8 @@ class Detection(Frozen):
 
 
 class WrongHypothesis(Frozen):
-    """The chance the team first chases the wrong cause, and what that costs."""
+    """The chance the team first chases the wrong cause, and what that costs. In a drill the
+    cost is how long the evidence against a wrong cause a player names takes to arrive."""
 
     probability: float = Field(ge=0, le=1)
     cost: Distribution
@@ -136,7 +137,8 @@ def _slug(text: str) -> str:
 
 
 class Workaround(Frozen):
-    """A way to restore service before the cause is fixed."""
+    """A way to restore service before the cause is fixed: `apply` is the work, `take_effect`
+    the wait from the work being done until service is back (in the simulator and in drills)."""
 
     id: Identifier | None = Field(None, description="Short name players use in drills; defaults to the name, snake_cased.")
     name: str
@@ -145,9 +147,20 @@ class Workaround(Frozen):
     take_effect: Distribution = ZERO
     effective: bool = True
     worsens: float = Field(0.0, ge=0, le=1, description="Drills: share of service additionally lost when a wrong workaround is applied.")
-    restores_after: Distribution | None = Field(
-        None, description="Drills: from the workaround being applied until service is back (default: take_effect).")
+    answers: Identifier | None = Field(
+        None, description="The cause (an id in diagnosis.causes) this workaround answers; one that answers a wrong "
+                          "cause must be effective: false.")
     description: str = ""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_drill_only_delay(cls, data):
+        if isinstance(data, dict) and "restores_after" in data:
+            raise ValueError(
+                "restores_after was removed: drills take the workaround's own apply and take_effect; a replay of a "
+                "published timeline pins them on its responses action (takes:, take_effect:, with assumed:), "
+                f"got restores_after: {data['restores_after']!r}")
+        return data
 
     @model_validator(mode="after")
     def _worse_only_if_wrong(self):
@@ -159,13 +172,11 @@ class Workaround(Frozen):
     def key(self) -> str:
         return self.id or _slug(self.name)
 
-    @property
-    def drill_delay(self) -> Distribution:
-        return self.restores_after if self.restores_after is not None else self.take_effect
-
 
 class Fix(Frozen):
-    """The permanent fix, implemented as a change (approval, then the work)."""
+    """The permanent fix, implemented as a change (approval, then the work). In a drill the
+    work needs the cause identified first (or the facilitator's allow_fix) and takes
+    `duration`, after which whatever impact is left is restored."""
 
     by: str = "technical_lead"
     change_approval: Distribution = ZERO
@@ -351,6 +362,18 @@ class Scenario(Frozen):
         found.extend(duplicates([c.id for c in self.diagnosis.causes], "diagnosis.causes[{}].id", "cause"))
         if self.diagnosis.causes and not any(c.correct for c in self.diagnosis.causes):
             found.append(("diagnosis.causes", "no cause is marked correct: true, so nobody could identify it"))
+        for i, workaround in enumerate(self.workarounds):
+            if workaround.answers is None:
+                continue
+            cause = self.cause_by_id(workaround.answers)
+            if cause is None:
+                known = ", ".join(c.id for c in self.diagnosis.causes) or "none"
+                found.append((f"workarounds[{i}].answers", f"unknown cause {workaround.answers!r} "
+                                                           f"(diagnosis.causes: {known})"))
+            elif workaround.effective and not cause.correct:
+                found.append((f"workarounds[{i}].answers",
+                              f"an effective workaround cannot answer a wrong cause: {workaround.answers!r} is not "
+                              f"marked correct (make the workaround effective: false, or answer the correct cause)"))
         found.extend(duplicates([o.id for o in self.objectives], "objectives[{}].id", "objective"))
         found.extend(duplicates([j.id for j in self.injects], "injects[{}].id", "inject"))
         if self.injects and not self.diagnosis.causes:
@@ -377,6 +400,7 @@ class Scenario(Frozen):
             "done": set(ACTION_NAMES),
             "paged": roles,
             "joined": roles,
+            "started": {w.key for w in self.workarounds},
         }
         for i, inject in enumerate(self.injects):
             where = f"injects[{i}]"

@@ -2,7 +2,9 @@
 
 Injects appear as they fire; the facilitator records what people do with short commands
 (`tl ack`, `im declare`, `sre wa kill_waf_globally`, `im update public We are on it`),
-with tab completion, and controls the clock (start, pause, resume, speed, next, end).
+with tab completion, and controls the clock (start, pause, resume, speed, next, end) and
+may let the permanent fix go ahead before the cause is identified (`allow_fix REASON`).
+Causes and workarounds are listed in the drill's shuffled order, as participants see them.
 The bottom bar shows the clock, the milestones and the dashboard. Every command that is
 accepted is in the journal before its echo appears.
 """
@@ -21,6 +23,8 @@ from drills.session import DrillSession
 from scenarios import ACTIONS
 from scenarios.actions import AUDIENCES
 from scenarios.durations import format_duration, parse_duration
+
+from .views import offered_choices
 
 __all__ = ["run_console", "Console", "ROLE_ALIASES", "ACTION_ALIASES", "describe"]
 
@@ -46,6 +50,7 @@ CONTROLS = {
     "resume": "restart the clock",
     "speed": "speed X: scenario minutes per wall minute",
     "next": "jump to the next timed inject",
+    "allow_fix": "allow_fix REASON: let the permanent fix go ahead before the cause is identified (journaled)",
     "status": "milestones and metrics so far",
     "dash": "the service dashboard",
     "injects": "injects delivered so far",
@@ -98,10 +103,14 @@ def describe(event: DrillEvent, facilitator: bool = True) -> str:
         return f"{stamp} claim {d['claim']} {event.name}: {d.get('workaround')}"
     if event.kind == "rating":
         return f"{stamp} rating {event.name}: {d['rating']} ({d['reason']})"
+    if event.kind == "rejection":
+        return f"{stamp} {event.role}: {event.name} REFUSED ({d.get('reason', '')})"
     if event.kind == "control":
         extra = f" {d['speed']:g}x" if "speed" in d and event.name == "speed" else ""
         if event.name == "jump":
             extra = f" to {d['to']:g}m"
+        if event.name == "allow_fix":
+            extra = f": {d.get('reason', '')}"
         return f"{stamp} -- {event.name}{extra}"
     return f"{stamp} {event.kind} {event.name}"
 
@@ -126,11 +135,15 @@ class Console:
         return sorted(set(aliases) | present)
 
     def values_for(self, field: str) -> list[str]:
-        sc = self.scenario
+        """What a field may be: causes and workarounds in the drill's shuffled order, as
+        participants see them (the room often reads the facilitator's screen)."""
+        offered = offered_choices(self.scenario, self.session.record.seed)
+        causes = [key for key, _ in offered["cause"]]
+        workarounds = [key for key, _ in offered["workaround"]]
         return {
             "target": self.roles(), "assign": self.roles(), "audience": list(AUDIENCES),
-            "cause": [c.id for c in sc.diagnosis.causes], "topic": list(sc.topics),
-            "workaround": [w.key for w in sc.workarounds], "claims_workaround": [w.key for w in sc.workarounds],
+            "cause": causes, "topic": list(self.scenario.topics),
+            "workaround": workarounds, "claims_workaround": workarounds,
             "within": ["1d", "3d", "5d"],
         }.get(field, [])
 
@@ -239,6 +252,11 @@ class Console:
     def _cmd_next(self, args, rest):
         self.show(self.session.jump_to_next_inject())
 
+    def _cmd_allow_fix(self, args, rest):
+        if not rest:
+            raise ValueError("allow_fix needs a reason, e.g. allow_fix the cause is known from the vendor's notice")
+        self.show(self.session.allow_fix(rest))
+
     def _cmd_end(self, args, rest):
         self.show(self.session.end())
         self.done = True
@@ -346,14 +364,23 @@ class Console:
             example = " ".join(f"<{f}>" for f in positional) + (" [text...]" if "text" in spec.fields else "")
             self.write(f"ROLE {name} {example}  - {spec.summary}" + (f" (reaches {spec.milestone})" if spec.milestone else ""))
             self.write(f"  fields: {', '.join(spec.fields) or 'none'}; also as key=value")
+            offered = offered_choices(self.scenario, self.session.record.seed)
             for field in spec.fields:
+                titled = offered.get("workaround" if field == "claims_workaround" else field)
+                if titled:
+                    self.write(f"  {field}:")
+                    for key, title in titled:
+                        self.write(f"    {key:<28} {title}")
+                    continue
                 values = self.values_for(field)
                 if values:
                     self.write(f"  {field}: {', '.join(values)}")
             return
         self.write("Record what people do:  ROLE ACTION [values] [free text]   e.g.")
         self.write("  tl ack | im declare | tl page sre | im update public We are investigating")
-        self.write("  tl identify waf_regex | sre wa kill_waf_globally | cm approve | tl fix | im resolve | im review 3d")
+        cause = next(iter(self.values_for("cause")), "CAUSE")
+        workaround = next(iter(self.values_for("workaround")), "WORKAROUND")
+        self.write(f"  tl identify {cause} | tl wa {workaround} | cm approve | tl fix | im resolve | im review 3d")
         self.write(f"Roles: {', '.join(self.role_words())}")
         self.write("Actions: " + ", ".join(ACTIONS) + f"  (short: {', '.join(ACTION_ALIASES)})")
         self.write("Facilitator:")

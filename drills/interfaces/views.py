@@ -1,17 +1,25 @@
 """What each kind of token may see of a drill: the facilitator everything, evaluators
 everything but the clock controls are theirs to watch not touch, a participant only what
 their role would see (never facilitator notes, expected actions, inject types, ratings,
-or injects meant for other roles). Pure functions over journal events."""
+injects meant for other roles, or which cause or workaround is the right one). Pure
+functions over journal events and the scenario."""
 
 from __future__ import annotations
 
+import numpy as np
+
 from drills.events import DrillEvent
 from drills.store import Access
+from scenarios import Scenario
+from simulator.model.streams import stage_key
 
-__all__ = ["visible", "PLAYER_INJECT_FIELDS"]
+__all__ = ["visible", "offered_choices", "PLAYER_INJECT_FIELDS"]
 
 PLAYER_INJECT_FIELDS = ("to", "channel", "subject", "content", "requested_by", "occurrence")
 _PRIVATE_WORLD = {"not_yet_available", "claim_open"}
+# Reaching `identified` at once would tell the team that the cause it named is the right
+# one; participants learn it from the world instead (the evidence against a wrong cause).
+_PRIVATE_MILESTONES = {"identified"}
 
 
 def _addressed_to(event: DrillEvent, role: str) -> bool:
@@ -32,8 +40,23 @@ def visible(event: DrillEvent, access: Access) -> dict | None:
         return row
     if event.kind == "rating":
         return None
+    if event.kind == "milestone" and event.name in _PRIVATE_MILESTONES:
+        return None
     if event.kind == "world" and event.name in _PRIVATE_WORLD and event.role != role:
         return None
     if event.kind == "action":
         row["detail"] = {k: v for k, v in event.detail.items() if k != "note"}
     return row
+
+
+def offered_choices(scenario: Scenario, seed: int) -> dict[str, list[tuple[str, str]]]:
+    """The causes and workarounds as participants are offered them: (key, title) in an order
+    shuffled by the drill's seed, the same for the whole drill, whatever the scenario's own
+    order (which lists the right ones first)."""
+    offered = {"cause": [(c.id, c.title) for c in scenario.diagnosis.causes],
+               "workaround": [(w.key, w.name) for w in scenario.workarounds]}
+    out = {}
+    for field, items in offered.items():
+        rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(stage_key(f"offer/{field}"),)))
+        out[field] = [items[i] for i in rng.permutation(len(items))]
+    return out

@@ -3,8 +3,8 @@ evaluators, each reaching the drill through their own unguessable token.
 
 Pages: /play/TOKEN (a participant), /facilitate/TOKEN, /evaluate/TOKEN. The JSON API
 lives under /api/TOKEN/: `state`, `events?after=N`, `stream` (server-sent events that
-resume from Last-Event-ID), and the POSTs `action`, `control`, `inject`, `adjudicate`,
-`rate`. Every accepted request is in the journal before the response is sent. Bad
+resume from Last-Event-ID), and the POSTs `action`, `control` (the clock, and `allow_fix`
+with a reason), `inject`, `adjudicate`, `rate`. Every accepted request is in the journal before the response is sent. Bad
 requests get a 4xx with a JSON error body.
 """
 
@@ -36,13 +36,13 @@ from scenarios.exercise import CHANNELS
 
 from .limits import LimitExceeded, Limits, Throttle
 from .live import Hub, LiveDrill
-from .views import visible
+from .views import offered_choices, visible
 
 __all__ = ["create_app", "open_web_drill", "links", "Server", "ROUTES"]
 
 HERE = Path(__file__).resolve().parent
 _PAGES = {"participant": "play", "facilitator": "facilitate", "evaluator": "evaluate"}
-_CONTROLS = ("start", "pause", "resume", "speed", "next", "end")
+_CONTROLS = ("start", "pause", "resume", "speed", "next", "end", "allow_fix")
 _templates = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"]))
 
 
@@ -172,8 +172,9 @@ def state_of(server: "Server", access: Access) -> dict:
         "last_seq": events[-1].seq if events else 0,
     }
     if access.capability == "participant":
-        out["actions"] = _action_forms(scenario)
-        out["checklist"] = checklist(events, scenario, documents.playbook.document, documents.roster.document,
+        out["actions"] = _action_forms(scenario, record.seed)
+        seen = [e for e in events if visible(e, access) is not None]
+        out["checklist"] = checklist(seen, scenario, documents.playbook.document, documents.roster.document,
                                      access.role)
     else:
         grants = server.store.grants(access.drill_id)
@@ -397,6 +398,11 @@ async def control(request: Request):
         out = session.set_speed(speed)
     elif name == "next":
         out = session.jump_to_next_inject()
+    elif name == "allow_fix":
+        reason = data.get("reason")
+        if not isinstance(reason, str) or not reason.strip():
+            raise _Problem(422, "allow_fix needs a reason (text): it is journaled")
+        out = session.allow_fix(reason.strip())
     else:
         out = session.end()
     return _accepted(out)
@@ -535,16 +541,19 @@ def _sse(row: dict) -> str:
     return f"id: {row['seq']}\nevent: drill\ndata: {json.dumps(row)}\n\n"
 
 
-def _action_forms(scenario) -> list[dict]:
-    """The action vocabulary as forms, with the choices this scenario offers."""
+def _action_forms(scenario, seed: int) -> list[dict]:
+    """The action vocabulary as forms, with the choices this scenario offers: causes and
+    workarounds in the drill's own shuffled order (views.offered_choices), none marked."""
+    offered = offered_choices(scenario, seed)
+    causes = [key for key, _ in offered["cause"]]
+    workarounds = [key for key, _ in offered["workaround"]]
     choices = {
         "target": list(scenario.participant_roles), "assign": list(scenario.participant_roles),
-        "audience": list(AUDIENCES), "cause": [c.id for c in scenario.diagnosis.causes],
-        "topic": list(scenario.topics), "workaround": [w.key for w in scenario.workarounds],
-        "claims_workaround": [w.key for w in scenario.workarounds],
+        "audience": list(AUDIENCES), "cause": causes, "topic": list(scenario.topics),
+        "workaround": workarounds, "claims_workaround": workarounds,
     }
-    titles = {"cause": {c.id: c.title for c in scenario.diagnosis.causes},
-              "workaround": {w.key: w.name for w in scenario.workarounds}}
+    titles = {"cause": dict(offered["cause"]), "workaround": dict(offered["workaround"]),
+              "claims_workaround": dict(offered["workaround"])}
     forms = []
     for name, spec in ACTIONS.items():
         fields = [{"name": f, "required": f in spec.required, "choices": choices.get(f),

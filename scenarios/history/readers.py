@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 
 from .mapping import SOURCE_TITLES, SOURCES, EffectiveMapping, HistoryMapping, effective_mapping, load_mapping
-from .platforms import INCIDENTS_FORMAT, JOURNAL_MARKER, PLATFORMS
+from .platforms import INCIDENTS_FORMAT, JOURNAL_MARKERS, PLATFORMS
 from .records import Candidate, CsvTable, ReadContext, SourceRecord
 from .table import MILESTONE_COLUMNS, HistoryError, RowProblem, canonical_frame
 from .times import iso_z, zone_named
@@ -163,7 +163,7 @@ def _shape_or_fail(document: Any, source: str, file: str) -> str:
     if shape is not None:
         return shape
     expected = " or ".join(platform.shapes.values())
-    if isinstance(document, dict) and document.get("format") == JOURNAL_MARKER:
+    if isinstance(document, dict) and document.get("format") in JOURNAL_MARKERS:
         hint = ("it is a warroom drill journal: export the drill with "
                 "`warroom drill export ID --as canonical` and read that")
     elif others:

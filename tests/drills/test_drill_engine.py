@@ -100,35 +100,168 @@ def test_requested_information_goes_to_whoever_asked_and_not_before_it_exists(st
     assert any(e.name == "not_yet_available" for e in session.events())
 
 
+def world(session, name):
+    return [e for e in session.events() if e.kind == "world" and e.name == name]
+
+
 def test_restoration_comes_from_the_world_not_the_script(store, cf_docs):
     session = started(store, cf_docs)
     session.act("technical_lead", "acknowledge", at=3)
     session.act("sre", "apply_workaround", {"workaround": "kill_waf_globally"}, at=31)
-    before = session.drill.dashboard()
-    assert before["indicators"][0]["value"] == pytest.approx(20.0)
-    session.advance_to(40)
+    (work,) = world(session, "work_started")
+    assert (work.t, work.detail["work"], work.detail["workaround"]) == (31.0, "workaround", "kill_waf_globally")
+    assert 0 < work.detail["takes"] < 60  # drawn from the workaround's apply (median 5m, p90 12m)
+    session.advance_to(31 + work.detail["takes"] - 0.01)
+    assert "workaround_applied" not in milestones(session)  # the work is not done yet
+    assert session.drill.dashboard()["indicators"][0]["value"] == pytest.approx(20.0)
+    session.advance_to(120)
     reached = milestones(session)
-    assert reached["workaround_applied"] == 31.0
-    assert reached["restored"] == 33.0  # takes effect two minutes after it is applied
+    assert reached["workaround_applied"] == pytest.approx(31 + work.detail["takes"], abs=1e-3)
+    (back,) = world(session, "service_restored")
+    assert 1 <= back.detail["after"] <= 4  # take_effect: triangular 1m, 2m, 4m
+    assert reached["restored"] == pytest.approx(reached["workaround_applied"] + back.detail["after"], abs=1e-3)
     assert session.drill.dashboard()["indicators"][0]["value"] == pytest.approx(100.0)
-    # Outage cost accrues until restoration only: 25,000 a minute x 0.8 share x 33 minutes.
-    assert session.drill.dashboard()["outage_cost"] == pytest.approx(25000 * 0.8 * 33)
+    # Outage cost accrues until restoration only: 25,000 a minute x 0.8 share.
+    assert session.drill.dashboard()["outage_cost"] == pytest.approx(25000 * 0.8 * reached["restored"])
 
 
-def test_a_wrong_workaround_does_nothing_and_a_harmful_one_makes_it_worse(store, cf_docs):
+def test_work_durations_come_from_the_drills_seed(tmp_path, cf_docs):
+    def kill_takes(seed, name):
+        session = started(DrillStore(tmp_path / f"{name}.db"), cf_docs, seed=seed)
+        session.act("technical_lead", "acknowledge", at=3)
+        session.act("sre", "apply_workaround", {"workaround": "kill_waf_globally"}, at=10)
+        return world(session, "work_started")[0].detail["takes"]
+
+    assert kill_takes(1, "a") == kill_takes(1, "b")
+    assert len({kill_takes(seed, f"s{seed}") for seed in range(2, 7)}) == 5
+
+
+def test_a_wrong_workaround_does_nothing_and_a_harmful_one_makes_it_worse_once_the_work_is_done(store, cf_docs):
     session = started(store, cf_docs)
     session.act("technical_lead", "acknowledge", at=3)
+    # Switching on attack mode answers the attack theory, a wrong cause: nothing happens, after
+    # its five minutes of work.
+    assert cf_docs.scenario.document.workaround_by_key("under_attack_mode").answers == "ddos_attack"
     out = session.act("sre", "apply_workaround", {"workaround": "under_attack_mode"}, at=5)
-    assert [e.name for e in out if e.kind == "world"] == ["no_change"]
+    assert [(e.name, e.detail["takes"]) for e in out if e.kind == "world"] == [("work_started", 5.0)]
+    session.advance_to(9.9)
+    assert not world(session, "no_change")
+    session.advance_to(10)
+    (nothing,) = world(session, "no_change")
+    assert nothing.t == 10.0 and nothing.detail["workaround"] == "under_attack_mode"
     assert session.drill.service.lost_share == pytest.approx(0.8)
     session.act("sre", "apply_workaround", {"workaround": "restart_edge_fleet"}, at=10)
-    assert session.drill.service.lost_share == pytest.approx(0.9)
+    assert session.drill.service.lost_share == pytest.approx(0.8)  # ten minutes of work first
+    session.advance_to(20)
+    (worse,) = world(session, "worse")
+    assert worse.t == 20.0 and worse.detail["lost_share"] == pytest.approx(0.9)
     assert session.drill.dashboard()["indicators"][0]["value"] == pytest.approx(10.0)
     session.advance_to(60)
     assert "restored" not in milestones(session)
     assert "workaround_applied" not in milestones(session)
-    # 0.8 lost for 10 minutes, then 0.9 for 50.
-    assert session.drill.service.cost_at(60) == pytest.approx(25000 * (0.8 * 10 + 0.9 * 50))
+    # 0.8 lost for 20 minutes, then 0.9 for 40.
+    assert session.drill.service.cost_at(60) == pytest.approx(25000 * (0.8 * 20 + 0.9 * 40))
+
+
+def test_the_fix_needs_the_cause_identified_or_the_facilitators_leave(tmp_path, cf_docs):
+    session = started(DrillStore(tmp_path / "a.db"), cf_docs)
+    session.act("technical_lead", "acknowledge", at=3)
+    session.act("incident_manager", "approve_change", at=4)
+    with pytest.raises(ActionRejected, match="needs the cause identified first"):
+        session.act("technical_lead", "implement_fix", at=4)
+    session.act("technical_lead", "identify", {"cause": "edge_release"}, at=5)  # a wrong cause
+    with pytest.raises(ActionRejected, match="needs the cause identified first"):
+        session.act("technical_lead", "implement_fix", at=6)
+    with pytest.raises(ActionRejected, match="needs a reason"):
+        session.allow_fix("   ")
+    session.advance_to(7)
+    session.allow_fix("the vendor has told us the cause")
+    allowed = next(e for e in session.events() if e.kind == "control" and e.name == "allow_fix")
+    assert (allowed.t, allowed.actor, allowed.detail["reason"]) == (7.0, "facilitator", "the vendor has told us the cause")
+    session.act("technical_lead", "implement_fix", at=8)
+    with pytest.raises(ActionRejected, match="already in progress"):
+        session.act("technical_lead", "implement_fix", at=9)
+
+    identified = fixing(started(DrillStore(tmp_path / "b.db"), cf_docs))
+    assert world(identified, "work_started")[0].detail["work"] == "fix"
+
+
+def fixing(session):
+    """The cause identified at 4m, the change approved at 5m, its work started at 6m."""
+    session.act("technical_lead", "acknowledge", at=3)
+    session.act("technical_lead", "identify", {"cause": "waf_regex"}, at=4)
+    session.act("incident_manager", "approve_change", at=5)
+    session.act("technical_lead", "implement_fix", at=6)
+    return session
+
+
+def test_the_fix_takes_its_drawn_duration_and_restores_what_is_left_when_it_ends(store, cf_docs):
+    session = fixing(started(store, cf_docs, seed=2))
+    takes = world(session, "work_started")[0].detail["takes"]
+    assert 5 < takes < 200  # the fix's duration: lognormal, median 25m, p90 55m
+    session.advance_to(6 + takes - 0.01)
+    assert "fixed" not in milestones(session) and session.drill.service.lost_share == pytest.approx(0.8)
+    session.advance_to(6 + takes + 1)
+    reached = milestones(session)
+    assert reached["fixed"] == pytest.approx(6 + takes, abs=1e-3)
+    assert reached["restored"] == reached["fixed"]  # no workaround: the fix restores the service
+    assert world(session, "service_restored")[0].detail["why"] == "the permanent fix is in place"
+    assert session.drill.service.lost_share == 0
+
+
+def test_a_wrong_cause_is_answered_by_evidence_after_the_scenarios_wrong_hypothesis_cost(store, cf_docs):
+    session = started(store, cf_docs)
+    session.act("technical_lead", "acknowledge", at=3)
+    out = session.act("technical_lead", "identify", {"cause": "ddos_attack"}, at=5)
+    assert [e.kind for e in out if e.t == 5.0] == ["action"]  # nothing tells the team at once
+    session.act("sre", "hypothesis", {"cause": "ddos_attack"}, at=5.5)  # the same theory again
+    assert session.drill.wrong_hypotheses == 2
+    session.advance_to(200)
+    (evidence,) = world(session, "wrong_cause")
+    assert evidence.detail["cause"] == "ddos_attack" and evidence.detail["named_at"] == 5.0
+    assert evidence.detail["evidence_after"] > 0
+    assert evidence.t == pytest.approx(5 + evidence.detail["evidence_after"], abs=1e-3)
+    assert "identified" not in milestones(session)
+
+
+def edited(cf_docs, old: str, new: str):
+    """The Cloudflare drill's documents with one edit to its scenario."""
+    text = resolve("cloudflare-2019-waf", "scenario").text
+    assert old in text
+    return DrillDocuments.resolve(load_text(text.replace(old, new), "edited.yaml"), cf_docs.roster)
+
+
+def test_without_a_wrong_hypothesis_cost_the_evidence_comes_at_once(store, cf_docs):
+    docs = edited(cf_docs, "  wrong_hypothesis:\n    probability: 0.5\n    cost: {dist: lognormal, median: 5m, p90: 12m}\n", "")
+    session = started(store, docs)
+    session.act("technical_lead", "acknowledge", at=3)
+    out = session.act("technical_lead", "identify", {"cause": "edge_release"}, at=4)
+    assert [(e.name, e.t, e.detail["evidence_after"]) for e in out if e.kind == "world"] == [("wrong_cause", 4.0, 0.0)]
+
+
+def test_milestones_that_follow_an_assumed_action_or_inject_are_assumed(store, cf_docs):
+    docs = edited(cf_docs, "    detects: monitoring\n",
+                  "    detects: monitoring\n    assumed: The page's minute was never published.\n")
+    session = started(store, docs)
+    session.act("technical_lead", "acknowledge", at=3)
+    session.act("technical_lead", "identify", {"cause": "waf_regex"}, at=4)
+    session.act("sre", "apply_workaround", {"workaround": "kill_waf_globally"}, at=5, assumed="not published",
+                pins={"takes": 2, "take_effect": 1})
+    session.act("incident_manager", "approve_change", at=6)
+    session.act("technical_lead", "implement_fix", at=6, assumed="a guess", pins={"takes": 30})
+    session.advance_to(40)
+    events = {e.name: e for e in session.events() if e.kind == "milestone"}
+    assert events["detected"].detail["assumed"] == "The page's minute was never published."
+    assert (events["workaround_applied"].t, events["workaround_applied"].detail["assumed"]) == (7.0, "not published")
+    assert (events["restored"].t, events["restored"].detail["assumed"]) == (8.0, "not published")
+    assert (events["fixed"].t, events["fixed"].detail["assumed"]) == (36.0, "a guess")
+    assert "assumed" not in events["acknowledged"].detail
+    work = world(session, "work_started")
+    assert [(w.detail["takes"], w.detail["assumed"]) for w in work] == [(2.0, "not published"), (30.0, "a guess")]
+    with pytest.raises(ActionRejected, match="say why with assumed"):
+        session.act("sre", "apply_workaround", {"workaround": "kill_waf_globally"}, at=41, pins={"takes": 1})
+    with pytest.raises(ActionRejected, match="identify has no world duration 'takes'"):
+        session.act("technical_lead", "identify", {"cause": "waf_regex"}, at=41, assumed="x", pins={"takes": 1})
 
 
 def test_paged_group_joins_after_the_staffings_acknowledgement_delay_and_the_team_assembles(store, cf_docs):
@@ -161,9 +294,10 @@ def test_free_text_workaround_claims_wait_for_the_facilitator(store, cf_docs):
         session.adjudicate(7, True)
     session.advance_to(22)
     session.adjudicate(1, True, "matches the kill switch")
-    session.advance_to(30)
-    assert milestones(session)["workaround_applied"] == 22.0
-    assert milestones(session)["restored"] == 24.0
+    (work,) = world(session, "work_started")  # an accepted claim is applied now: the work starts
+    assert (work.t, work.role, work.detail["workaround"]) == (22.0, "sre", "kill_waf_globally")
+    session.advance_to(120)
+    assert milestones(session)["workaround_applied"] == pytest.approx(22 + work.detail["takes"], abs=1e-3)
 
 
 @pytest.mark.parametrize("role, action, fields, message", [
@@ -305,8 +439,8 @@ def test_same_seed_same_world(tmp_path, cf_docs, library):
 def test_scripted_responses_are_rehearsed_and_every_refusal_reported_with_its_line(store, cf_docs, library):
     text = library("cloudflare-2019-actual", "responses").text
     text = text.replace("workaround: kill_waf_globally", "workaround: turn_it_off_and_on")
-    text = text.replace("  - at: 45m\n    role: incident_manager\n    action: approve_change",
-                        "  - at: 45m\n    role: incident_manager\n    action: log")
+    text = text.replace("  - at: 27m\n    role: incident_manager\n    action: approve_change",
+                        "  - at: 27m\n    role: incident_manager\n    action: log")
     bad = load_text(text, "bad-responses.yaml")
     with pytest.raises(DocumentError) as err:
         play(store, cf_docs, bad)
@@ -499,3 +633,97 @@ def test_percentiles_use_the_drills_own_start_time(cf_docs, staffing):
     import numpy as np
 
     assert np.nanmedian(night["time_to_acknowledge"]) > np.nanmedian(day["time_to_acknowledge"])
+
+
+GAMING = """kind: responses
+version: 1
+name: fix-at-once
+scenario: cloudflare-2019-waf
+roster: cloudflare-2019-team
+actions:
+  - {at: 3m, role: technical_lead, action: acknowledge}
+  - {at: 3m, role: incident_manager, action: approve_change}
+  - {at: 3m, role: technical_lead, action: implement_fix, refused: expected}
+  - {at: 4m, role: incident_manager, action: declare}
+"""
+
+
+def test_a_refused_scripted_action_is_journaled_as_a_rejection_and_play_goes_on(store, cf_docs):
+    session = play(store, cf_docs, load_text(GAMING, "gaming.yaml"))
+    events = session.events()
+    (rejection,) = [e for e in events if e.kind == "rejection"]
+    assert (rejection.t, rejection.name, rejection.role, rejection.actor) == (3.0, "implement_fix", "technical_lead",
+                                                                              "Sasha (SRE on duty)")
+    assert rejection.detail["expected"] is True and rejection.detail["fields"] == {}
+    assert "needs the cause identified first" in rejection.detail["reason"]
+    assert "declared" in milestones(session)  # play went on past it
+    assert [e.name for e in events if e.kind == "action"] == ["acknowledge", "approve_change", "declare"]
+
+
+def test_a_resumed_drill_skips_its_rejections_and_carries_on(store, cf_docs):
+    session = started(store, cf_docs)
+    session.act("technical_lead", "acknowledge", at=3)
+    session.reject("technical_lead", "implement_fix", {}, "refused for the test", expected=True, at=4)
+    session.act("incident_manager", "declare", at=5)
+    again = DrillSession.resume(store, session.record.id)
+    assert "declared" in again.drill.milestones and "fixed" not in again.drill.milestones
+    again.act("incident_manager", "open_bridge", at=6)
+    kinds = [(e.seq, e.kind, e.name) for e in store.events(session.record.id)]
+    assert kinds[-1][1:] == ("world", "bridge_open") and [k[0] for k in kinds] == list(range(1, len(kinds) + 1))
+    assert ("rejection", "implement_fix") in [k[1:] for k in kinds]
+
+
+def test_rehearsal_reports_unexpected_refusals_and_expected_ones_that_are_taken(store, cf_docs):
+    unexpected = GAMING.replace(", refused: expected}", "}")
+    with pytest.raises(DocumentError) as err:
+        play(store, cf_docs, load_text(unexpected, "unexpected.yaml"))
+    (problem,) = err.value.problems
+    assert str(problem).startswith("unexpected.yaml:9: actions[2]: implement_fix by technical_lead at 3m is refused")
+    wrong = GAMING.replace("{at: 4m, role: incident_manager, action: declare}",
+                           "{at: 4m, role: incident_manager, action: declare, refused: expected}")
+    with pytest.raises(DocumentError) as err:
+        play(store, cf_docs, load_text(wrong, "wrong.yaml"))
+    (problem,) = err.value.problems
+    assert "wrong.yaml:10: actions[3].refused:" in str(problem) and "expected to be refused" in str(problem)
+    assert store.list() == []
+
+
+def test_a_pinned_duration_fixes_the_work_and_needs_a_reason():
+    text = """kind: responses
+version: 1
+name: pinned
+scenario: cloudflare-2019-waf
+actions:
+  - {at: 3m, role: technical_lead, action: acknowledge}
+  - {at: 20m, role: sre, action: apply_workaround, workaround: kill_waf_globally, takes: 5m}
+  - {at: 21m, role: sre, action: declare, takes: 5m, assumed: why not}
+  - {at: 22m, role: sre, action: implement_fix, take_effect: 1m, assumed: a guess}
+"""
+    with pytest.raises(DocumentError) as err:
+        load_text(text, "pinned.yaml")
+    messages = "\n".join(str(p) for p in err.value.problems)
+    assert "pinned.yaml:7: actions[1]: takes: a pinned world duration needs assumed: (why), got takes: 5m" in messages
+    assert "pinned.yaml:8: actions[2]: takes: pins the work of apply_workaround or implement_fix, not of 'declare'" \
+        in messages
+    assert "pinned.yaml:9: actions[3]: take_effect: pins the work of apply_workaround, not of 'implement_fix'" \
+        in messages
+
+
+def test_the_pinned_replay_reproduces_its_published_durations(tmp_path, cf_docs):
+    session = play(DrillStore(tmp_path / "a.db"), cf_docs, resolve("cloudflare-2019-actual", "responses"))
+    (kill, fix) = world(session, "work_started")
+    assert (kill.t, kill.detail["takes"], fix.t, fix.detail["takes"]) == (20.0, 5.0, 27.0, 43.0)
+    reached = milestones(session)
+    assert (reached["workaround_applied"], reached["restored"], reached["fixed"]) == (25.0, 27.0, 70.0)
+
+
+def test_journals_of_the_first_format_still_load_and_score(tmp_path, cf_docs):
+    session = play(DrillStore(tmp_path / "a.db"), cf_docs, resolve("cloudflare-2019-actual", "responses"))
+    exported = Journal.from_store(session.store, session.record.id).to_dict()
+    assert exported["format"] == "warroom.journal/2"
+    old = dict(exported, format="warroom.journal/1",
+               events=[e for e in exported["events"] if not (e["kind"] == "world" and e["name"] == "work_started")])
+    journal = Journal.from_dict(old)
+    assert score(journal).to_dict()["metrics"]["time_to_restore"]["actual_min"] == 27
+    with pytest.raises(DrillError, match="expected format warroom.journal/1 or warroom.journal/2, got 'warroom.journal/9'"):
+        Journal.from_dict(dict(exported, format="warroom.journal/9"))

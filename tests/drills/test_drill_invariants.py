@@ -25,7 +25,7 @@ MOVES = [
     ("schedule_review", {"within": 4320.0}),
 ]
 step = st.tuples(st.floats(0, 12, allow_nan=False).map(lambda x: round(x, 2)), st.sampled_from(ROLES),
-                 st.sampled_from(MOVES), st.sampled_from(["act", "pause", "resume", "jump", "accept"]))
+                 st.sampled_from(MOVES), st.sampled_from(["act", "pause", "resume", "jump", "accept", "allow_fix"]))
 
 
 def _play(store: DrillStore, docs, steps, crash_at: int | None) -> list[tuple]:
@@ -49,6 +49,8 @@ def _play(store: DrillStore, docs, steps, crash_at: int | None) -> list[tuple]:
             elif kind == "jump":
                 session.jump_to_next_inject()
                 t = max(t, session.now())
+            elif kind == "allow_fix":
+                session.allow_fix("the facilitator lets the fix go ahead")
             else:
                 session.adjudicate(1, True, "ok")
         except ActionRejected:

@@ -88,6 +88,64 @@ def test_participants_see_only_what_their_role_is_sent(drill):
     assert "next_inject_at" not in state and "scoreboard" not in state and "roster" not in state
 
 
+def test_participants_see_work_in_progress_but_not_whether_a_cause_was_right(drill):
+    client, store, drill_id, t = drill
+    fac, tl, im = t["facilitator"], t["technical_lead"], t["incident_manager"]
+    client.post(f"/api/{fac}/control", json={"name": "start"})
+    client.post(f"/api/{fac}/control", json={"name": "next"})
+    for fields in ({"action": "identify", "fields": {"cause": "waf_regex"}},
+                   {"action": "apply_workaround", "fields": {"workaround": "kill_waf_globally"}}):
+        assert client.post(f"/api/{tl}/action", json=fields).status_code == 200
+    for token in (tl, im):
+        seen = {(e["kind"], e["name"]): e for e in client.get(f"/api/{token}/events").json()}
+        assert ("milestone", "identified") not in seen
+        work = seen[("world", "work_started")]
+        assert work["detail"]["work"] == "workaround" and work["detail"]["takes"] > 0
+        assert "about" in work["detail"]["message"]
+    facilitator_sees = {(e["kind"], e["name"]) for e in client.get(f"/api/{fac}/events").json()}
+    assert ("milestone", "identified") in facilitator_sees
+    # The participant's checklist counts the diagnosis as done, whichever cause was named.
+    checklist = {r["id"]: r["status"] for r in client.get(f"/api/{tl}/state").json()["checklist"]}
+    assert checklist["diagnose"] in ("done", "out_of_order")
+
+
+def test_the_facilitator_may_allow_the_fix_with_a_reason(drill):
+    client, store, drill_id, t = drill
+    fac, tl = t["facilitator"], t["technical_lead"]
+    client.post(f"/api/{fac}/control", json={"name": "start"})
+    assert client.post(f"/api/{tl}/control", json={"name": "allow_fix", "reason": "x"}).status_code == 403
+    missing = client.post(f"/api/{fac}/control", json={"name": "allow_fix"})
+    assert missing.status_code == 422 and "reason" in missing.json()["error"]
+    allowed = client.post(f"/api/{fac}/control", json={"name": "allow_fix", "reason": "the vendor named the cause"})
+    assert allowed.status_code == 200
+    again = client.post(f"/api/{fac}/control", json={"name": "allow_fix", "reason": "twice"})
+    assert again.status_code == 409
+    (control,) = [e for e in store.events(drill_id) if e.kind == "control" and e.name == "allow_fix"]
+    assert control.detail["reason"] == "the vendor named the cause"
+
+
+def test_causes_and_workarounds_reach_participants_in_the_drills_own_order_unmarked(tmp_path):
+    scenario = resolve("cloudflare-2019-waf", "scenario")
+    docs = DrillDocuments.resolve(scenario, resolve("cloudflare-2019-team", "roster"))
+    causes = {c.id: c.title for c in scenario.document.diagnosis.causes}
+    workarounds = {w.key: w.name for w in scenario.document.workarounds}
+    orders = set()
+    for seed in range(1, 9):
+        store = DrillStore(tmp_path / f"{seed}.db")
+        _, grants = open_web_drill(store, docs, seed=seed)
+        tl = next(g.token for g in grants if g.role == "technical_lead")
+        with TestClient(create_app(store)) as client:
+            forms = client.get(f"/api/{tl}/state").json()["actions"]
+            assert client.get(f"/api/{tl}/state").json()["actions"] == forms  # stable for the drill
+        identify = next(f for a in forms if a["name"] == "identify" for f in a["fields"] if f["name"] == "cause")
+        apply = next(f for a in forms if a["name"] == "apply_workaround" for f in a["fields"] if f["name"] == "workaround")
+        for field, offered in ((identify, causes), (apply, workarounds)):
+            assert set(field) == {"name", "required", "choices", "titles"}  # nothing marks the right one
+            assert sorted(field["choices"]) == sorted(offered) and field["titles"] == offered
+        orders.add((tuple(identify["choices"]), tuple(apply["choices"])))
+    assert len(orders) >= 6  # the order follows the drill's seed, not the scenario file
+
+
 def test_bad_requests_get_json_4xx_and_leave_the_drill_unharmed(drill):
     client, store, drill_id, t = drill
     tl, fac = t["technical_lead"], t["facilitator"]

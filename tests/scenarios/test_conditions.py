@@ -54,12 +54,14 @@ def test_bad_conditions_say_where(text, message):
 
 def test_condition_names_are_checked_against_the_scenario(cloudflare):
     text = cloudflare.text.replace("when: not declared\n", "when: not declard and delivered(cto_cal)\n", 1)
-    text = text.replace("when: identified\n", "when: identified and (\n", 1)
+    text = text.replace("when: started(kill_waf_globally)\n", "when: started(kill_waf_globally) and (\n", 1)
+    text = text.replace("when: restored\n", "when: restored and started(reboot_the_internet)\n", 1)
     with pytest.raises(DocumentError) as err:
         load_text(text, "cf.yaml")
     messages = [str(p) for p in err.value.problems]
     assert any("injects[" in m and ".when: condition does not parse" in m for m in messages), messages
     assert any("unknown name 'declard'" in m for m in messages), messages
     assert any("delivered(cto_cal)" in m for m in messages), messages
+    assert any("started(reboot_the_internet)" in m and "unknown 'reboot_the_internet'" in m for m in messages), messages
     # Every problem is located on its line.
     assert all(p.line for p in err.value.problems)

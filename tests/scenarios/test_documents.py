@@ -219,3 +219,26 @@ def test_scenario_drill_parts_are_checked_together(cloudflare):
     with pytest.raises(DocumentError) as err:
         load_text(text, "cf.yaml")
     assert "world.indicators[0].id: 'cost' is already a name in conditions" in str(err.value)
+
+
+def test_a_workaround_answers_a_cause_of_its_scenario_and_an_effective_one_the_right_cause(cloudflare):
+    text = cloudflare.text.replace("    answers: waf_regex\n", "    answers: ddos_attack\n", 1)
+    text = text.replace("    answers: edge_release\n", "    answers: gremlins\n", 1)
+    with pytest.raises(DocumentError) as err:
+        load_text(text, "cf.yaml")
+    messages = "\n".join(str(p) for p in err.value.problems)
+    line = text.splitlines().index("    answers: ddos_attack") + 1
+    assert f"cf.yaml:{line}: workarounds[0].answers: an effective workaround cannot answer a wrong cause: " \
+           "'ddos_attack' is not marked correct" in messages
+    assert "workarounds[2].answers: unknown cause 'gremlins' (diagnosis.causes: waf_regex, ddos_attack, " \
+           "edge_release)" in messages
+
+
+def test_the_drill_only_restore_delay_is_gone_with_a_pointer_to_what_replaces_it(cloudflare):
+    text = cloudflare.text.replace("    answers: waf_regex\n", "    answers: waf_regex\n    restores_after: 2m\n", 1)
+    with pytest.raises(DocumentError) as err:
+        load_text(text, "cf.yaml")
+    (problem,) = err.value.problems
+    assert problem.path == "workarounds[0]"
+    assert "restores_after was removed" in problem.message and "takes:" in problem.message
+    assert "got restores_after: '2m'" in problem.message

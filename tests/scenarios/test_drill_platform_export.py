@@ -226,7 +226,7 @@ def test_drill_export_as_platform_on_the_command_line(tmp_path, store, journal):
     assert as_rootly.exit_code == 0, as_rootly.output
     assert json.loads(as_rootly.output)["data"]["attributes"]["kind"] == "test"
     as_journal = runner.invoke(main, ["drill", "export", "latest", "--store", str(store)])
-    assert json.loads(as_journal.output)["format"] == "warroom.journal/1"  # the default is unchanged
+    assert json.loads(as_journal.output)["format"] == "warroom.journal/2"  # the default is unchanged
     out = tmp_path / "drill.csv"
     as_csv = runner.invoke(main, ["drill", "export", "latest", "--store", str(store), "--as", "canonical", "-o", str(out)])
     assert as_csv.exit_code == 0, as_csv.output

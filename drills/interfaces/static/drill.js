@@ -51,6 +51,9 @@
   setInterval(() => { $("clock").textContent = minutes(clockNow()); }, 250);
 
   // -- events ------------------------------------------------------------------------
+  function about(t) {
+    return t < 120 ? `${Math.max(1, Math.round(t))} min` : `${(t / 60).toFixed(1)} h`;
+  }
   function describe(e) {
     const d = e.detail || {};
     switch (e.kind) {
@@ -58,9 +61,18 @@
         const parts = Object.entries(d).filter(([k]) => k !== "assumed").map(([k, v]) => `${k}: ${v}`);
         return `${e.role.replace(/_/g, " ")} (${e.actor}): ${e.name.replace(/_/g, " ")}${parts.length ? " - " + parts.join(", ") : ""}`;
       }
-      case "milestone": return `Milestone: ${e.name.replace(/_/g, " ")}`;
-      case "joined": case "world": return d.message || e.name.replace(/_/g, " ");
-      case "control": return `Clock: ${e.name}${d.speed ? " " + d.speed + "x" : ""}`;
+      case "milestone": return `Milestone: ${e.name.replace(/_/g, " ")}${d.assumed ? " (assumed)" : ""}`;
+      case "world":
+        if (e.name === "work_started") {
+          return d.work === "fix" ? `Permanent fix in progress, about ${about(d.takes)}`
+            : `Workaround ${d.workaround.replace(/_/g, " ")} in progress, about ${about(d.takes)}`;
+        }
+        return d.message || e.name.replace(/_/g, " ");
+      case "joined": return d.message || e.name.replace(/_/g, " ");
+      case "rejection": return `${e.role.replace(/_/g, " ")}: ${e.name.replace(/_/g, " ")} refused - ${d.reason || ""}`;
+      case "control":
+        if (e.name === "allow_fix") return `Facilitator allowed the permanent fix: ${d.reason || ""}`;
+        return `Clock: ${e.name}${d.speed ? " " + d.speed + "x" : ""}`;
       case "adjudication": return `Facilitator ${e.name} the claimed workaround ${d.workaround}`;
       case "rating": return `Rating ${e.name}: ${d.rating} - ${d.reason}`;
       default: return `${e.kind} ${e.name}`;
@@ -217,8 +229,9 @@
       for (const f of spec.fields) {
         let input;
         if (f.choices) {
+          // Nothing is chosen for the player: a required choice starts on an empty "choose...".
           input = el("select", { name: f.name });
-          if (!f.required) input.append(el("option", { value: "" }, `(no ${f.name})`));
+          input.append(el("option", { value: "" }, f.required ? "choose..." : `(no ${f.name})`));
           for (const c of f.choices) input.append(el("option", { value: c }, f.titles && f.titles[c] ? `${c} - ${f.titles[c]}` : c));
         } else if (f.name === "text") {
           input = el("textarea", { name: f.name, rows: 2, maxLength: 4000, placeholder: f.required ? "text (required)" : "text" });
@@ -247,6 +260,7 @@
       if (name === "end" && !confirm("End the drill? It cannot be restarted.")) return;
       const payload = { name };
       if (name === "speed") payload.speed = parseFloat($("speed").value);
+      if (name === "allow_fix") payload.reason = $("allow-fix-reason").value;
       const result = await post("control", payload);
       if (result) scheduleRefresh();
     });

@@ -19,7 +19,7 @@ Field names follow the platforms' public API documentation; see docs/reference/h
 
 from __future__ import annotations
 
-from ...formats import INCIDENTS_FORMAT, JOURNAL_FORMAT
+from ...formats import INCIDENTS_FORMAT, JOURNAL_FORMATS_READ
 from ..canonical_io import canonical_document
 from ..mapping import HistoryMapping
 from . import canonical, firehydrant, grafana, incident_io, opsgenie, pagerduty, rootly, servicenow, statuspage
@@ -31,11 +31,11 @@ from .grafana import _grafana
 from .incident_io import _incident_io
 from .rootly import _rootly
 
-__all__ = ["Platform", "PLATFORMS", "JOURNAL_MARKER", "INCIDENTS_FORMAT",
+__all__ = ["Platform", "PLATFORMS", "JOURNAL_MARKERS", "INCIDENTS_FORMAT",
            "EXPORT_PLATFORMS", "SEVERITIES", "MAJOR_SEVERITIES", "MILESTONE_COLUMNS_OF_DRILL", "ROUND_TRIP",
            "DrillPayloadError", "platform_payload", "drill_start", "drill_milestones", "drill_canonical_table"]
 
-JOURNAL_MARKER = JOURNAL_FORMAT  # a warroom journal is recognised by its format
+JOURNAL_MARKERS = JOURNAL_FORMATS_READ  # a warroom journal is recognised by its format
 
 PLATFORMS: dict[str, Platform] = {
     platform.name: platform
@@ -60,7 +60,7 @@ ROUND_TRIP = {
 
 def platform_payload(journal: dict, platform: str, *, severity: str = "sev1",
                      mapping: HistoryMapping | None = None) -> dict | list:
-    """The drill journal (a `warroom.journal/1` dict) as `platform`'s payload (one of EXPORT_PLATFORMS).
+    """The drill journal (a `warroom.journal/1` or `/2` dict) as `platform`'s payload (one of EXPORT_PLATFORMS).
 
     `severity` is the canonical severity to give the drill, one of SEVERITIES (drills
     rehearse major incidents: sev1 by default). `mapping` (incident.io only) names the

@@ -1,4 +1,4 @@
-"""A drill's journal (a `warroom.journal/1` dict) as the platform writers read it: its
+"""A drill's journal (a `warroom.journal/1` or `/2` dict) as the platform writers read it: its
 start and milestones in UTC, its title, summary, service and severity.
 
 Times: the journal counts scenario minutes from impact start (t = 0). They are laid out
@@ -12,7 +12,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ...errors import DocumentError, WarroomError
-from ...formats import JOURNAL_FORMAT
+from ...formats import JOURNAL_FORMATS_READ
 from ...loader import load_text
 from ..table import HistoryError, RowProblem
 from ..times import iso_z
@@ -43,9 +43,10 @@ class DrillPayloadError(HistoryError):
 
 
 def _checked(journal: dict) -> dict:
-    if not isinstance(journal, dict) or journal.get("format") != JOURNAL_FORMAT:
+    if not isinstance(journal, dict) or journal.get("format") not in JOURNAL_FORMATS_READ:
         found = journal.get("format") if isinstance(journal, dict) else type(journal).__name__
-        raise DrillPayloadError(f"not a warroom journal (expected format {JOURNAL_FORMAT}, got {found!r})")
+        raise DrillPayloadError(f"not a warroom journal (expected format {' or '.join(JOURNAL_FORMATS_READ)}, "
+                                f"got {found!r})")
     return journal
 
 
