@@ -4,6 +4,8 @@ Inputs are what people did (actions, facilitator controls, adjudications, rating
 ad-hoc injects); outputs are what the world did in response (injects delivered,
 milestones reached, responders joining, the service changing). A drill is rebuilt by
 replaying its inputs at their scenario times: the outputs come out again, identically.
+Some inputs are only for the record and change nothing in the world, so replay skips
+them: participants' hot-wash feedback, and evaluators' marks on expected actions.
 """
 
 from __future__ import annotations
@@ -12,9 +14,13 @@ from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any, Mapping
 
-__all__ = ["DrillEvent", "INPUT_KINDS", "OUTPUT_KINDS", "EVENT_KINDS"]
+__all__ = ["DrillEvent", "INPUT_KINDS", "RECORD_ONLY_KINDS", "OUTPUT_KINDS", "EVENT_KINDS"]
 
-INPUT_KINDS = ("action", "control", "adjudication", "rating", "adhoc_inject")
+RECORD_ONLY_KINDS = ("feedback", "mark")
+"""Inputs replay skips: `feedback` {answers: {question: text}} from a participant after the
+drill (the hot wash), `mark` {inject, met, reason, occurrence?} from an evaluator, overriding
+whether an inject's expected action was met."""
+INPUT_KINDS = ("action", "control", "adjudication", "rating", "adhoc_inject") + RECORD_ONLY_KINDS
 OUTPUT_KINDS = ("inject", "milestone", "world", "joined")
 EVENT_KINDS = INPUT_KINDS + OUTPUT_KINDS
 
@@ -41,6 +47,11 @@ class DrillEvent:
     @property
     def is_input(self) -> bool:
         return self.kind in INPUT_KINDS
+
+    @property
+    def replayed(self) -> bool:
+        """Whether rebuilding the drill replays this input (record-only inputs are not)."""
+        return self.kind in INPUT_KINDS and self.kind not in RECORD_ONLY_KINDS
 
     @property
     def identity(self) -> tuple:
