@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 from scenarios import Loaded, load_text
-from scenarios.formats import JOURNAL_FORMAT
+from scenarios.formats import JOURNAL_FORMAT, JOURNAL_FORMATS_READ
 from scenarios.version import TOOL_VERSION
 
 from .errors import DrillError
@@ -56,9 +56,9 @@ class Journal:
 
     @classmethod
     def from_dict(cls, data: dict) -> "Journal":
-        if not isinstance(data, dict) or data.get("format") != JOURNAL_FORMAT:
+        if not isinstance(data, dict) or data.get("format") not in JOURNAL_FORMATS_READ:
             found = data.get("format") if isinstance(data, dict) else type(data).__name__
-            raise DrillError(f"not a warroom journal (expected format {JOURNAL_FORMAT}, got {found!r})")
+            raise DrillError(f"not a warroom journal (expected format {' or '.join(JOURNAL_FORMATS_READ)}, got {found!r})")
         drill = dict(data["drill"])
         drill["documents"] = tuple(drill["documents"])
         return cls(DrillRecord(**drill), tuple(DrillEvent.from_dict(e) for e in data["events"]))

@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import numpy as np
 
-__all__ = ["DOCUMENT_KIND_NAMES", "HISTORY_SOURCES", "RESULT_FORMAT", "SENSITIVITY_FORMAT", "OPTIMIZE_FORMAT", "JOURNAL_FORMAT", "SCORECARD_FORMAT",
+__all__ = ["DOCUMENT_KIND_NAMES", "HISTORY_SOURCES", "RESULT_FORMAT", "SENSITIVITY_FORMAT", "OPTIMIZE_FORMAT", "JOURNAL_FORMAT",
+           "JOURNAL_FORMATS_READ", "SCORECARD_FORMAT", "SCORECARD_FORMATS_READ",
            "INCIDENTS_FORMAT", "QUANTILES", "BINS", "LOW", "RATIO", "HIGH", "N_BINS", "bin_index", "bin_value",
            "quantile_bin", "histogram_quantile", "histogram_edges"]
 
@@ -31,7 +32,11 @@ RESULT_FORMAT = "warroom.results/2"
 SENSITIVITY_FORMAT = "warroom.sensitivity/1"
 OPTIMIZE_FORMAT = "warroom.optimize/1"
 JOURNAL_FORMAT = "warroom.journal/1"
-SCORECARD_FORMAT = "warroom.scorecard/1"
+JOURNAL_FORMATS_READ = tuple(dict.fromkeys(("warroom.journal/1", JOURNAL_FORMAT)))
+"""Journal formats warroom still loads (and scores by today's rules)."""
+SCORECARD_FORMAT = "warroom.scorecard/2"
+SCORECARD_FORMATS_READ = ("warroom.scorecard/1", SCORECARD_FORMAT)
+"""Scorecard formats reports recognise; only SCORECARD_FORMAT renders, an older one asks to be re-scored."""
 INCIDENTS_FORMAT = "warroom.incidents/1"
 
 QUANTILES = {"p50": 0.50, "p90": 0.90, "p95": 0.95}
