@@ -418,10 +418,11 @@ def _shares(weights: dict[str, float]) -> dict[str, float]:
 
 def _entry(key: str, kind: str, points: float, of: float | None, sentence: str, status: str = "scored") -> dict:
     if status != "scored":
-        text = f"not scored: {sentence}"
+        label = "not scored"
     else:
-        text = f"{_points_text(points)}{' of ' + _points_text(of).lstrip('+') if of is not None else ''}: {sentence}"
-    return {"key": key, "kind": kind, "status": status, "points": points, "of": of, "text": text}
+        label = f"{_points_text(points)}{' of ' + _points_text(of).lstrip('+') if of is not None else ''}"
+    return {"key": key, "kind": kind, "status": status, "points": points, "of": of, "label": label, "why": sentence,
+            "text": f"{label}: {sentence}"}
 
 
 def _metric_sentence(m: dict) -> str:
@@ -644,7 +645,10 @@ def _harms(facts: _Facts, scenario: Scenario, milestones, timeline: Timeline, we
             points.append(_entry("outage_cost", "harm", -off, round(weight, 1), harm["detail"]))
     if restored is not None:
         harm["evidence"].append(facts.milestone("restored"))
-    harm["evidence"] += [facts.worse_text(w) for w in facts.worse]
+    if facts.worse:
+        harm["evidence"].append(f"the share of service lost rose to {facts.worse[-1].lost_share:.0%} "
+                                f"at {_at(facts.worse[-1].t)}" if facts.worse[-1].lost_share is not None
+                                else f"the outage was made worse at {_at(facts.worse[-1].t)}")
     harms["outage_cost"] = harm
     for key, h in harms.items():
         components[key] = {"kind": "harm", "weight": weights.get(key, 0), "points": h["points"],
