@@ -257,7 +257,10 @@ def _update_cadence(facts: _Facts, milestones, cadence: float) -> dict:
     if jumped:
         evidence.append(f"{_m(jumped)} the facilitator jumped over are not counted")
     assumed = [m.assumed for m in (milestones["declared"], milestones.get("restored")) if m is not None and m.assumed]
-    assumed += [u.detail["assumed"] for u in during if u.detail.get("assumed")]
+    # Assumed updates matter only if the verdict rests on them: without them, would it differ?
+    measured = [start, *(u.t for u in during if not u.detail.get("assumed")), stop]
+    if max(facts.timeline.span(a, b) for a, b in zip(measured, measured[1:])) != largest:
+        assumed += [u.detail["assumed"] for u in during if u.detail.get("assumed")]
     return {"passed": passed, "detail": detail, "largest_gap_min": round(largest, 4), "cadence_min": cadence,
             "updates": len(facts.updates), "jumped_min": jumped, "value": credit(largest, cadence),
             "assumptions": assumed, "evidence": evidence}
