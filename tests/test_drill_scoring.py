@@ -12,7 +12,15 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from drills import DrillDocuments, DrillSession, DrillStore, Journal, play, rehearse, score
+from drills import (
+    DrillDocuments,
+    DrillSession,
+    DrillStore,
+    Journal,
+    play,
+    rehearse,
+    score,
+)
 from drills.baseline import clear_baselines, simulated_responses
 from drills.events import DrillEvent
 from drills.scoring import GRADE_CEILINGS, credit
