@@ -5,7 +5,8 @@ ad-hoc injects); outputs are what the world did in response (injects delivered,
 milestones reached, responders joining, the service changing). A drill is rebuilt by
 replaying its inputs at their scenario times: the outputs come out again, identically.
 Some inputs are only for the record and change nothing in the world, so replay skips
-them: participants' hot-wash feedback, and evaluators' marks on expected actions.
+them: participants' hot-wash feedback, evaluators' marks on expected actions, and actions
+the drill refused in scripted play.
 """
 
 from __future__ import annotations
@@ -16,10 +17,11 @@ from typing import Any, Mapping
 
 __all__ = ["DrillEvent", "INPUT_KINDS", "RECORD_ONLY_KINDS", "OUTPUT_KINDS", "EVENT_KINDS"]
 
-RECORD_ONLY_KINDS = ("feedback", "mark")
+RECORD_ONLY_KINDS = ("feedback", "mark", "rejection")
 """Inputs replay skips: `feedback` {answers: {question: text}} from a participant after the
 drill (the hot wash), `mark` {inject, met, reason, occurrence?} from an evaluator, overriding
-whether an inject's expected action was met."""
+whether an inject's expected action was met, and `rejection` {action, fields, reason,
+expected} for an action scripted play saw refused (role and actor as the action's)."""
 INPUT_KINDS = ("action", "control", "adjudication", "rating", "adhoc_inject") + RECORD_ONLY_KINDS
 OUTPUT_KINDS = ("inject", "milestone", "world", "joined")
 EVENT_KINDS = INPUT_KINDS + OUTPUT_KINDS

@@ -453,3 +453,34 @@ def test_old_journals_load_and_old_scorecards_are_rescored(tmp_path, docs):
                                     "--store", str(tmp_path / "d.db")])
     assert out.exit_code == 0, out.output
     assert json.loads(out.output)["format"] == "warroom.scorecard/2"
+
+
+def test_the_worlds_durations_and_assumptions_as_the_journal_carries_them(tmp_path, docs, good):
+    """Events the world journals for work with durations: work started, a pinned assumed
+    duration carried to its milestones, the facilitator allowing the fix, refused actions."""
+    journal = drill(tmp_path, docs)
+    why = "the published timeline gives no start for the kill; 2 minutes assumed"
+    events = []
+    for e in journal.events:
+        if e.kind == "milestone" and e.name in ("workaround_applied", "restored"):
+            e = DrillEvent(e.kind, e.t, e.name, e.role, e.actor, {**e.detail, "assumed": why})
+        events.append(e)
+    extra = [
+        DrillEvent("world", 10.0, "work_started", role="sre", actor=SRE,
+                   detail={"work": "workaround", "workaround": "kill_waf_globally", "takes": 2.0, "assumed": why}),
+        DrillEvent("rejection", 8.0, "implement_fix", role="sre", actor=SRE,
+                   detail={"action": "implement_fix", "fields": {}, "reason": "the change is not approved",
+                           "expected": True}),
+        DrillEvent("control", 21.0, "allow_fix", actor="facilitator", detail={"reason": "the lab proved it"}),
+    ]
+    card = score(with_events(Journal(journal.record, tuple(events)), *extra)).to_dict()
+    restore = entry(card, "time_to_restore")
+    assert restore["status"] == "assumed" and why in restore["text"]
+    assert card["harms"]["outage_cost"].get("assumed") or card["harms"]["outage_cost"]["points"] == 0
+    assert not any(c["why"] == "service was never restored" for c in card["caps"])
+    assert any("work on kill_waf_globally started at minute 10, taking 2 min (assumed)" in line
+               for line in card["metrics"]["time_to_workaround"]["evidence"])
+    assert any("the facilitator allowed the fix" in line and "the lab proved it" in line
+               for line in card["metrics"]["time_to_fix"]["evidence"])
+    sre = {p["person"]: p for p in card["participants"]}[SRE]
+    assert sre["refused"] == 1 and sre["actions"] == 2   # a refused action is not an action taken
