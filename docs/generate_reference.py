@@ -19,7 +19,7 @@ from scenarios import Playbook, Responses, Roster, Scenario, Staffing  # noqa: E
 from scenarios.staffing_space import StaffingSpace  # noqa: E402
 from scenarios.actions import ACTIONS, AUDIENCES  # noqa: E402
 from scenarios.conditions import FUNCTIONS, STATE_NAMES  # noqa: E402
-from scenarios.exercise import CHANNELS, CHECKS, DEFAULT_WEIGHTS  # noqa: E402
+from scenarios.exercise import CHANNELS, CHECKS, DEFAULT_WEIGHTS, HARMS  # noqa: E402
 from scenarios.distributions import Empirical, Exponential, Fixed, Gamma, LogNormal, Triangular, Weibull  # noqa: E402
 from scenarios.metrics import METRIC_SPANS  # noqa: E402
 from scenarios.roles import ROLE_TITLES  # noqa: E402
@@ -131,10 +131,14 @@ def render() -> str:
     out += ["| any indicator id | its current reading on the dashboard |", "",
             "| function | meaning |", "|---|---|"]
     out += [f"| `{name}(x)` | {meaning} |" for name, meaning in FUNCTIONS.items()]
-    out += ["", "## Score components (`scoring.weights`)", "", "| component | default weight | meaning |", "|---|---|---|"]
-    out += [f"| `{k}` | {DEFAULT_WEIGHTS.get(k, 0)} | {METRIC_SPANS[k][0]} to {METRIC_SPANS[k][1]} within its target |"
+    out += ["", "## Score components (`scoring.weights`)", "",
+            "Weights given in a scenario replace these defaults one by one; 0 drops a component. How each",
+            "is scored: [drills.md](drills.md#how-the-score-is-made).", "",
+            "| component | kind | default weight | meaning |", "|---|---|---|---|"]
+    out += [f"| `{k}` | metric | {DEFAULT_WEIGHTS.get(k, 0)} | {METRIC_SPANS[k][0]} to {METRIC_SPANS[k][1]} against its target |"
             for k in METRIC_SPANS if k in DEFAULT_WEIGHTS]
-    out += [f"| `{k}` | {DEFAULT_WEIGHTS.get(k, 0)} | {meaning} |" for k, meaning in CHECKS.items()]
+    out += [f"| `{k}` | check | {DEFAULT_WEIGHTS.get(k, 0)} | {meaning} |" for k, meaning in CHECKS.items()]
+    out += [f"| `{k}` | harm (points off) | {DEFAULT_WEIGHTS.get(k, 0)} | {meaning} |" for k, meaning in HARMS.items()]
     out.append("")
     for title, kind, model in (("Scenario", "scenario", Scenario), ("Staffing", "staffing", Staffing),
                                ("Playbook", "playbook", Playbook), ("Roster", "roster", Roster),

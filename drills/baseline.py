@@ -1,9 +1,18 @@
 """Simulated responses to compare a drill with: the same scenario, staffing and playbook
 run through the simulator, giving each metric's distribution for the scorecard's
-percentiles ("you declared faster than 78% of simulated teams")."""
+percentiles ("you declared faster than 78% of simulated teams") and the outage cost each
+simulated team ran up.
+
+A baseline is computed once per (scenario, staffing, playbook, seed, replications, start)
+in a process and reused: scoring a drill again, or another drill of the same scenario and
+staffing, costs nothing. Documents are told apart by their text's sha256.
+"""
 
 from __future__ import annotations
 
+import copy
+import threading
+from collections import OrderedDict
 from typing import TYPE_CHECKING
 
 from scenarios.units import MINUTES_PER_DAY, MINUTES_PER_WEEK
@@ -11,18 +20,55 @@ from scenarios.units import MINUTES_PER_DAY, MINUTES_PER_WEEK
 if TYPE_CHECKING:
     from scenarios import Loaded
 
-__all__ = ["simulated_responses", "BASELINE_REPLICATIONS"]
+__all__ = ["simulated_responses", "BASELINE_REPLICATIONS", "BASELINE_CACHE_SIZE", "clear_baselines"]
 
 BASELINE_REPLICATIONS = 2000
+BASELINE_CACHE_SIZE = 16
+"""Baselines kept per process (least recently used dropped first)."""
+
+_cache: OrderedDict[tuple, tuple[dict, dict]] = OrderedDict()
+_lock = threading.Lock()
+
+
+def clear_baselines() -> None:
+    """Forget every cached baseline."""
+    with _lock:
+        _cache.clear()
 
 
 def simulated_responses(scenario: Loaded, staffing: Loaded | None, playbook: Loaded, *, seed: int = 1,
                         replications: int = BASELINE_REPLICATIONS,
                         start_minute: float | None = None) -> tuple[dict, dict]:
-    """(metric -> array of simulated minutes, a description of the run) or ({}, reason).
+    """(metric -> array of simulated minutes, plus `outage_cost` -> each simulated team's
+    outage cost, and a description of the run) or ({}, reason). The arrays are read-only
+    and shared between callers.
 
     With `start_minute` (UTC minute of the week) every simulated incident starts when the
     drill's did, so on-call cover is the same for the team and the simulated teams."""
+    if replications <= 0:
+        return {}, {"skipped": "no simulated comparison was asked for"}
+    if staffing is None:
+        return {}, {"skipped": "no staffing given and the scenario names no reference staffing"}
+    minute = None if start_minute is None else int(start_minute) % MINUTES_PER_WEEK
+    key = (scenario.sha256, staffing.sha256, playbook.sha256, seed, replications, minute)
+    with _lock:
+        if key in _cache:
+            _cache.move_to_end(key)
+            values, about = _cache[key]
+            return dict(values), copy.deepcopy(about)
+    values, about = _simulate(scenario, staffing, playbook, seed, replications, minute)
+    for array in values.values():
+        array.flags.writeable = False
+    with _lock:
+        _cache[key] = (values, about)
+        _cache.move_to_end(key)
+        while len(_cache) > BASELINE_CACHE_SIZE:
+            _cache.popitem(last=False)
+    return dict(values), copy.deepcopy(about)
+
+
+def _simulate(scenario: Loaded, staffing: Loaded, playbook: Loaded, seed: int, replications: int,
+              minute: int | None) -> tuple[dict, dict]:
     import numpy as np
 
     from scenarios import (  # the models and the simulator load only when asked
@@ -33,16 +79,11 @@ def simulated_responses(scenario: Loaded, staffing: Loaded | None, playbook: Loa
     from scenarios.staffing import WEEKDAYS
     from simulator import SimulationError, simulate
 
-    if replications <= 0:
-        return {}, {"skipped": "no simulated comparison was asked for"}
-    if staffing is None:
-        return {}, {"skipped": "no staffing given and the scenario names no reference staffing"}
     problems = check_together(scenario, staffing, playbook)
     if problems:
         return {}, {"skipped": f"staffing {staffing.document.name!r} cannot run this scenario: {problems[0].message}"}
     start = None
-    if start_minute is not None:
-        minute = int(start_minute) % MINUTES_PER_WEEK
+    if minute is not None:
         start = FixedStart(policy="fixed", weekday=WEEKDAYS[minute // int(MINUTES_PER_DAY)],
                            time=f"{minute % int(MINUTES_PER_DAY) // 60:02d}:{minute % 60:02d}")
     try:
@@ -52,9 +93,10 @@ def simulated_responses(scenario: Loaded, staffing: Loaded | None, playbook: Loa
         return {}, {"skipped": str(exc)}
     frame = result.options[0].incidents
     values = {m: frame[m].to_numpy(dtype=float) for m in METRICS}
+    values["outage_cost"] = frame["outage_cost"].to_numpy(dtype=float)
     about = {"staffing": staffing.document.name, "staffing_sha256": staffing.sha256,
              "playbook": playbook.document.name, "replications": replications, "seed": seed,
              "start": "the scenario's policy" if start is None else f"{start.weekday} {start.time} UTC, as the drill",
-             "medians": {m: (float(np.nanmedian(v)) if np.isfinite(v).any() else None)
-                                                      for m, v in values.items()}}
+             "medians": {m: (float(np.nanmedian(values[m])) if np.isfinite(values[m]).any() else None)
+                         for m in METRICS}}
     return values, about

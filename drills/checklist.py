@@ -10,8 +10,10 @@ from scenarios import ACTIONS, METRIC_SPANS, METRIC_TITLES, Playbook, Roster, Sc
 from scenarios.roles import RESOLVER_GROUPS_TOKEN
 
 from .events import DrillEvent
+from .timeline import Timeline
 
-__all__ = ["Milestone", "milestones_of", "metrics_of", "stand_ins", "allowed_roles", "playbook_steps", "checklist"]
+__all__ = ["Milestone", "milestones_of", "metrics_of", "stand_ins", "allowed_roles", "step_action", "playbook_steps",
+           "checklist"]
 
 _MILESTONE_ACTION = {spec.milestone: name for name, spec in ACTIONS.items() if spec.milestone}
 
@@ -32,17 +34,23 @@ def milestones_of(events: tuple[DrillEvent, ...]) -> dict[str, Milestone]:
     return out
 
 
-def metrics_of(milestones: dict[str, Milestone], targets: dict[str, float]) -> dict:
+def metrics_of(milestones: dict[str, Milestone], targets: dict[str, float], timeline: Timeline = Timeline()) -> dict:
+    """Each SPEC 3.1 metric: `actual_min` in scenario minutes, `scored_min` less the minutes
+    the facilitator jumped over inside the span (`jumped_min`), judged against its target."""
     out = {}
     for metric, (begin, end) in METRIC_SPANS.items():
         a, b = milestones.get(begin), milestones.get(end)
         actual = round(b.t - a.t, 4) if a and b else None
+        jumped = round(timeline.jumped(a.t, b.t), 4) if a and b else 0.0
+        scored = None if actual is None else round(actual - jumped, 4)
         target = targets.get(metric)
-        met = None if target is None else (actual is not None and actual <= target + 1e-9)
+        met = None if target is None else (scored is not None and scored <= target + 1e-9)
         why = [m.assumed for m in (a, b) if m is not None and m.assumed]
         out[metric] = {
             "title": METRIC_TITLES[metric],
             "actual_min": actual,
+            "scored_min": scored,
+            "jumped_min": jumped,
             "target_min": target,
             "met": met,
             "assumed": bool(why),
@@ -83,7 +91,8 @@ def allowed_roles(step, holders: dict[str, str], scenario: Scenario) -> set[str]
     return allowed
 
 
-def _step_action(step) -> str | None:
+def step_action(step) -> str | None:
+    """The drill action that does a playbook step, if one does."""
     if step.drill_action:
         return step.drill_action
     if step.milestone in _MILESTONE_ACTION:
@@ -108,7 +117,7 @@ def playbook_steps(events, playbook: Playbook, scenario: Scenario, milestones, m
     for step in playbook.steps:
         row = {"id": step.id, "name": step.name or step.id, "accountable": step.accountable,
                "responsible": step.performer, "status": "skipped", "t": None, "by": None, "raci_ok": None}
-        action = _step_action(step)
+        action = step_action(step)
         if (step.action == "fix" and scenario.fix is None) or (step.action == "workaround" and not scenario.workarounds):
             row["status"] = "not_applicable"
         elif step.milestone == "assembled" or (step.action == "engage" and action is None):
@@ -134,9 +143,9 @@ def playbook_steps(events, playbook: Playbook, scenario: Scenario, milestones, m
             row["status"] = "not_observed"
         if row["status"] == "done":
             metric = late_metric.get(step.milestone)
-            if metric and metrics[metric]["met"] is False and metrics[metric]["actual_min"] is not None:
+            if metric and metrics[metric]["met"] is False and metrics[metric]["scored_min"] is not None:
                 row["status"] = "late"
-                row["late_by_min"] = round(metrics[metric]["actual_min"] - metrics[metric]["target_min"], 4)
+                row["late_by_min"] = round(metrics[metric]["scored_min"] - metrics[metric]["target_min"], 4)
             before = [d for d in step.after if d in done and done[d]["t"] is not None and done[d]["t"] > row["t"]]
             missing = [d for d in step.after if d in done and done[d]["t"] is None
                        and done[d]["status"] not in ("not_observed", "not_applicable")]
@@ -154,7 +163,7 @@ def checklist(events, scenario: Scenario, playbook: Playbook, roster: Roster | N
     """The playbook's steps with their status so far; for one role, the steps it is
     Responsible or Accountable for (directly or standing in for a missing role)."""
     milestones = milestones_of(events)
-    metrics = metrics_of(milestones, scenario.all_targets)
+    metrics = metrics_of(milestones, scenario.all_targets, Timeline.of(events))
     holders = stand_ins(roster, playbook, scenario)
     rows = playbook_steps(events, playbook, scenario, milestones, metrics, holders)
     if role is None:

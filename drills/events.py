@@ -1,11 +1,12 @@
 """The journal's rows: flat, frozen events in scenario time (minutes from impact start).
 
 Inputs are what people did (actions, facilitator controls, adjudications, ratings,
-ad-hoc injects, and in scripted play the actions the drill refused); outputs are what the
-world did in response (injects delivered, milestones reached, responders joining, work
-started, the service changing). A drill is rebuilt by replaying its inputs at their
-scenario times (a rejection changed nothing, so it is skipped): the outputs come out
-again, identically.
+ad-hoc injects); outputs are what the world did in response (injects delivered,
+milestones reached, responders joining, work started, the service changing). A drill is
+rebuilt by replaying its inputs at their scenario times: the outputs come out again,
+identically. Some inputs are only for the record and change nothing in the world, so
+replay skips them: participants' hot-wash feedback, evaluators' marks on expected actions,
+and actions the drill refused in scripted play.
 """
 
 from __future__ import annotations
@@ -14,9 +15,14 @@ from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any, Mapping
 
-__all__ = ["DrillEvent", "INPUT_KINDS", "OUTPUT_KINDS", "EVENT_KINDS"]
+__all__ = ["DrillEvent", "INPUT_KINDS", "RECORD_ONLY_KINDS", "OUTPUT_KINDS", "EVENT_KINDS"]
 
-INPUT_KINDS = ("action", "control", "adjudication", "rating", "adhoc_inject", "rejection")
+RECORD_ONLY_KINDS = ("feedback", "mark", "rejection")
+"""Inputs replay skips: `feedback` {answers: {question: text}} from a participant after the
+drill (the hot wash), `mark` {inject, met, reason, occurrence?} from an evaluator, overriding
+whether an inject's expected action was met, and `rejection` {action, fields, reason,
+expected} for an action scripted play saw refused (role and actor as the action's)."""
+INPUT_KINDS = ("action", "control", "adjudication", "rating", "adhoc_inject") + RECORD_ONLY_KINDS
 OUTPUT_KINDS = ("inject", "milestone", "world", "joined")
 EVENT_KINDS = INPUT_KINDS + OUTPUT_KINDS
 
@@ -43,6 +49,11 @@ class DrillEvent:
     @property
     def is_input(self) -> bool:
         return self.kind in INPUT_KINDS
+
+    @property
+    def replayed(self) -> bool:
+        """Whether rebuilding the drill replays this input (record-only inputs are not)."""
+        return self.kind in INPUT_KINDS and self.kind not in RECORD_ONLY_KINDS
 
     @property
     def identity(self) -> tuple:

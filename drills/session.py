@@ -128,7 +128,7 @@ class DrillSession:
         session._last_seq = events[-1].seq if events else 0
         session._expected = deque(e for e in events if not e.is_input)
         for event in events:
-            if event.is_input:
+            if event.replayed:
                 session._reconcile(session.drill.advance_to(event.t))
                 session._replay_input(event)
         if events:

@@ -1,20 +1,27 @@
 """The after-action report and improvement plan (HSEEP AAR/IP) of a drill: exercise
-overview, objectives with their ratings, an analysis per objective, and the improvement
-plan (issue, corrective action, capability element, owner, start and completion dates),
-whose owners and dates come from a small improvement-plan document the team edits."""
+overview, objectives with their ratings, an analysis per objective, strengths, the hot
+wash (participants' feedback), and the improvement plan.
+
+The plan has one item for every objective finally rated S, M or U, every missed metric,
+every failed check and every harm that cost points, each with an observation, an
+analysis from the journal (the scorecard's evidence), a recommended corrective action,
+its capability element, and an owner and dates from a small improvement-plan document the
+team edits (scenarios/improvement.py). Read from the scorecard (format 2) and the journal.
+"""
 
 from __future__ import annotations
 
 import yaml
 
-from scenarios import METRIC_TITLES, load_text
+from scenarios import load_text
 from scenarios.improvement import ImprovementPlan
 
+from .scorecard import current_scorecard
 from .templating import markdown_text as _md
 from .templating import minutes as _fmt
 from .templating import render
 
-__all__ = ["improvement_items", "render_aar", "plan_template"]
+__all__ = ["improvement_items", "hot_wash", "render_aar", "plan_template"]
 
 
 SUGGESTIONS = {
@@ -39,40 +46,118 @@ SUGGESTIONS = {
                             "planning"),
     "raci": ("Walk the playbook's RACI with the team and assign roles at declaration.", "training"),
     "playbook_steps": ("Rehearse the skipped playbook steps; turn them into a checklist each role sees.", "training"),
+    "worse_workaround": ("Before applying a workaround, check which cause it answers and what it can break; "
+                         "write the risky ones into the runbook with their preconditions.", "planning"),
+    "wrong_cause": ("Rehearse ruling causes in and out against the evidence; give each hypothesis a time box "
+                    "and a test that would refute it.", "training"),
+    "outage_cost": ("Shorten the outage where the cost accrues: a faster, tested workaround and an earlier "
+                    "decision to apply it.", "equipment"),
 }
+_RATED = ("S", "M", "U")
+
+
+def _sentence(text: str) -> str:
+    return text[0].upper() + text[1:] if text else text
+
+
+def _metric_observation(m: dict) -> str:
+    target = f" (target {_fmt(m['target_min'])} min)" if m["target_min"] is not None else ""
+    if m["actual_min"] is None:
+        return f"{m['title']}: never reached{target}"
+    jumped = f"; {_fmt(m['jumped_min'])} min jumped over not counted" if m.get("jumped_min") else ""
+    if m["target_min"] is None:
+        return f"{m['title']}: {_fmt(m['scored_min'])} min{jumped}"
+    return f"{m['title']}: {_fmt(m['scored_min'])} min against a {_fmt(m['target_min'])} min target{jumped}"
+
+
+def _shortfalls(card: dict) -> dict[str, dict]:
+    """Every missed metric, failed check and harm that cost points, as plan items by id."""
+    out = {}
+    for key, m in card["metrics"].items():
+        if m["met"] is False and not m["assumed"]:
+            out[key] = {"id": key, "observation": _metric_observation(m), "analysis": m.get("evidence", [])}
+    for key, check in card["checks"].items():
+        if check["passed"] is False and not check.get("assumed"):
+            out[key] = {"id": key, "observation": _sentence(check["detail"]), "analysis": check.get("evidence", [])}
+    for key, harm in card.get("harms", {}).items():
+        if harm.get("points", 0) < 0:
+            if key == "worse_workaround":
+                observation = f"{harm['count']} workaround{'s' if harm['count'] != 1 else ''} made the outage worse"
+            elif key == "wrong_cause":
+                observation = f"{_fmt(harm['minutes'])} min went on wrong causes"
+            else:
+                observation = _sentence(harm["detail"])
+            out[key] = {"id": key, "observation": observation, "analysis": harm.get("evidence", [])}
+    return out
 
 
 def improvement_items(card: dict) -> list[dict]:
-    """Issues found by the scorecard, each with an id the improvement plan can refer to."""
-    items = []
-    for key, m in card["metrics"].items():
-        if m["met"] is False:
-            actual = "never reached" if m["actual_min"] is None else f"{_fmt(m['actual_min'])} min"
-            items.append({"id": key, "issue": f"{m['title']}: {actual} against a {_fmt(m['target_min'])}-minute target",
-                          "objective": _objective_of(card, metric=key)})
-    for key, check in card["checks"].items():
-        if check["passed"] is False:
-            items.append({"id": key, "issue": check["detail"][0].upper() + check["detail"][1:],
-                          "objective": _objective_of(card, check=key)})
-    skipped = [s["name"] for s in card["steps"] if s["status"] in ("skipped", "out_of_order")]
-    if skipped:
-        items.append({"id": "playbook_steps", "issue": "Playbook steps skipped or out of order: " + "; ".join(skipped),
-                      "objective": None})
-    for item in items:
-        action, element = SUGGESTIONS.get(item["id"], ("Decide a corrective action.", "planning"))
-        item.update(action=action, element=element, owner="", start=None, complete=None)
-    return items
-
-
-def _objective_of(card: dict, metric: str | None = None, check: str | None = None) -> str | None:
+    """The improvement plan's items: one per objective rated S, M or U, then one per missed
+    metric, failed check and costly harm not already an objective's own, each with `id`
+    (what the improvement-plan document names), `observation`, `analysis` (sentences from
+    the journal), `action`, `element`, `objective`, and empty owner and dates."""
+    card = current_scorecard(card)
+    shortfalls = _shortfalls(card)
+    items: list[dict] = []
     for key, r in card.get("ratings", {}).items():
-        if (metric and metric in r["metrics"]) or (check and check in r["checks"]):
+        if r["rating"] not in _RATED:
+            continue
+        mine = [shortfalls[k] for k in (*r["metrics"], *r["checks"]) if k in shortfalls]
+        by = (f"by {r['override']['by']}: {r['override']['reason']}" if r["override"]
+              else "computed from its metrics and checks")
+        analysis = [f"{s['observation']} (item {s['id']})" for s in mine]
+        if r["override"] and r["computed"] and r["computed"] != r["rating"]:
+            analysis.append(f"its metrics and checks alone rate it {r['computed']}; the evaluator's rating stands")
+        if not mine:
+            analysis += [_metric_observation(card["metrics"][k]) for k in r["metrics"]]
+            analysis += [_sentence(card["checks"][k]["detail"]) for k in r["checks"]]
+        ids = [s["id"] for s in mine]
+        follow = ("" if not ids else f" once item {ids[0]} is done" if len(ids) == 1
+                  else f" once items {', '.join(ids[:-1])} and {ids[-1]} are done")
+        items.append({"id": f"objective.{key}", "objective": r["title"],
+                      "observation": f"{r['title']}: rated {r['rating']} ({r['rating_title']}), {by}",
+                      "analysis": analysis,
+                      "action": f"Exercise '{r['title']}' again in the next drill{follow}, with the evaluator "
+                                "briefed on this observation.",
+                      "element": "exercises"})
+    for key, shortfall in shortfalls.items():
+        action, element = SUGGESTIONS.get(key, ("Decide a corrective action.", "planning"))
+        items.append({**shortfall, "objective": _objective_of(card, key), "action": action, "element": element})
+    unique, seen = [], set()
+    for item in items:
+        if item["id"] in seen or item["observation"] in seen:
+            continue
+        seen.update((item["id"], item["observation"]))
+        item["analysis"] = list(dict.fromkeys(item["analysis"]))
+        item.update(owner="", start=None, complete=None)
+        unique.append(item)
+    return unique
+
+
+def _objective_of(card: dict, key: str) -> str | None:
+    for r in card.get("ratings", {}).values():
+        if key in r["metrics"] or key in r["checks"]:
             return r["title"]
     return None
 
 
+def hot_wash(journal: dict) -> list[dict]:
+    """Participants' feedback (journal events of kind `feedback`), in the order given:
+    `person`, `role`, `t`, `answers` as (question, answer) pairs."""
+    out = []
+    for e in journal.get("events", []):
+        if e["kind"] != "feedback":
+            continue
+        answers = (e.get("detail") or {}).get("answers") or {}
+        pairs = [(str(q), str(a)) for q, a in answers.items() if str(a).strip()] if isinstance(answers, dict) else []
+        if pairs:
+            out.append({"person": e.get("actor") or e.get("role") or "", "role": e.get("role", ""), "t": e["t"],
+                        "answers": pairs})
+    return out
+
+
 def plan_template(card: dict) -> str:
-    """An improvement-plan document to fill in, one entry per issue found."""
+    """An improvement-plan document to fill in, one entry per item."""
     items = {i["id"]: {"owner": "", "start": None, "complete": None, "action": i["action"], "element": i["element"]}
              for i in improvement_items(card)}
     doc = {"kind": "improvement_plan", "version": 1, "name": f"{card['drill']['id']}-plan",
@@ -81,7 +166,21 @@ def plan_template(card: dict) -> str:
         yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=100)
 
 
+def _participants(card: dict, feedback: list[dict]) -> dict[str, list[str]]:
+    """Role -> the people who joined, acted or gave feedback in it."""
+    out: dict[str, list[str]] = {}
+    for p in card.get("participants", []):
+        for role in p["roles"]:
+            out.setdefault(role.replace("_", " "), []).append(p["person"])
+    for f in feedback:
+        people = out.setdefault(f["role"].replace("_", " "), [])
+        if f["person"] not in people:
+            people.append(f["person"])
+    return {role: list(dict.fromkeys(people)) for role, people in out.items()}
+
+
 def _context(card: dict, journal: dict, plan: ImprovementPlan | None) -> dict:
+    card = current_scorecard(card)
     items = improvement_items(card)
     unknown = []
     if plan is not None:
@@ -100,21 +199,24 @@ def _context(card: dict, journal: dict, plan: ImprovementPlan | None) -> dict:
         findings = []
         for metric in r["metrics"]:
             m = card["metrics"][metric]
-            outcome = "met" if m["met"] else ("missed" if m["met"] is False else "no target")
-            findings.append(f"{METRIC_TITLES[metric]}: {_fmt(m['actual_min'])} min ({outcome}"
-                            f"{', target ' + _fmt(m['target_min']) + ' min' if m['target_min'] is not None else ''})")
+            outcome = ("assumed, not scored" if m["assumed"] else
+                       "met" if m["met"] else ("missed" if m["met"] is False else "no target"))
+            findings.append(f"{_metric_observation(m)} ({outcome})")
         for check in r["checks"]:
             c = card["checks"][check]
-            findings.append(f"{c['detail'][0].upper() + c['detail'][1:]} ({'passed' if c['passed'] else 'failed' if c['passed'] is False else 'n/a'})")
+            outcome = ("assumed, not scored" if c.get("assumed") else
+                       "passed" if c["passed"] else "failed" if c["passed"] is False else "not applicable")
+            findings.append(f"{_sentence(c['detail'])} ({outcome})")
         analysis.append({"title": r["title"], "rating": r["rating"], "rating_title": r["rating_title"],
-                         "override": r["override"], "findings": findings,
-                         "issues": [i for i in items if i["objective"] == r["title"]]})
-    participants = {}
-    for person in roster.participants:
-        participants.setdefault(person.role.replace("_", " "), []).append(person.name)
-    return {"card": card, "drill": card["drill"], "scenario": scenario, "roster": roster, "participants": participants,
-            "analysis": analysis, "items": items, "unknown": unknown, "plan": plan, "fmt": _fmt, "md": _md}
+                         "override": r["override"], "findings": list(dict.fromkeys(findings)),
+                         "item": next((i for i in items if i["id"] == f"objective.{key}"), None)})
+    feedback = hot_wash(journal)
+    return {"card": card, "drill": card["drill"], "scenario": scenario, "roster": roster,
+            "participants": _participants(card, feedback), "analysis": analysis, "items": items,
+            "strengths": list(dict.fromkeys(card["strengths"])), "hot_wash": feedback, "unknown": unknown,
+            "plan": plan, "fmt": _fmt, "md": _md}
 
 
 def render_aar(card: dict, journal: dict, plan: ImprovementPlan | None = None, fmt: str = "html") -> str | bytes:
+    """The AAR/IP as html, md or pdf (bytes). `card` must be a current scorecard (format 2)."""
     return render("aar", _context(card, journal, plan), fmt)

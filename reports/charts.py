@@ -37,7 +37,7 @@ def svg(figure) -> str:
 
 def metrics_chart(metrics: dict) -> str | None:
     """Each target metric: actual against target, green when met, red when missed."""
-    rows = [(m["title"], m["actual_min"], m["target_min"], m["met"]) for m in metrics.values()
+    rows = [(m["title"], m.get("scored_min", m["actual_min"]), m["target_min"], m["met"]) for m in metrics.values()
             if m["target_min"] is not None]
     if not rows:
         return None
@@ -249,7 +249,7 @@ def trend_chart(cards: list[dict], metrics: list[str]) -> str | None:
     top.set_ylim(0, 100)
     top.set_ylabel("score")
     for k, metric in enumerate(metrics):
-        values = [c["metrics"][metric]["actual_min"] for c in cards]
+        values = [c["metrics"][metric].get("scored_min", c["metrics"][metric]["actual_min"]) for c in cards]
         if all(v is None for v in values):
             continue
         bottom.plot(x, [float("nan") if v is None else v for v in values], marker="o",

@@ -7,18 +7,13 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from scenarios.durations import minutes_text as minutes
+
 __all__ = ["html_templates", "markdown_templates", "markdown_text", "minutes", "one_decimal", "money", "signed", "render"]
 
 _TEMPLATES = Path(__file__).resolve().parent / "templates"
 html_templates = Environment(loader=FileSystemLoader(_TEMPLATES), autoescape=select_autoescape(["html", "j2"]))
 markdown_templates = Environment(loader=FileSystemLoader(_TEMPLATES), autoescape=False, keep_trailing_newline=True)
-
-
-def minutes(value) -> str:
-    """Minutes as people read them: whole when close to whole, else one decimal."""
-    if value is None:
-        return "-"
-    return f"{value:.0f}" if abs(value - round(value)) < 0.05 else f"{value:.1f}"
 
 
 def one_decimal(value) -> str:

@@ -1,5 +1,6 @@
 """How a team's drills move over time: score and the times that matter, drill after drill,
-from their scorecards."""
+from their scorecards (either format: both carry the score, grade and metrics read here;
+scored minutes where format 2 gives them)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,8 @@ def render_trend(team: str, cards: list[dict], fmt: str = "html") -> str:
     cards = sorted(cards, key=lambda c: c["drill"]["created"])
     rows = [{"date": c["drill"]["created"][:16].replace("T", " "), "id": c["drill"]["id"],
              "scenario": c["drill"]["scenario"], "score": c["score"], "grade": c["grade"],
-             "times": {m: _fmt(c["metrics"][m]["actual_min"]) for m in TREND_METRICS}} for c in cards]
+             "times": {m: _fmt(c["metrics"][m].get("scored_min", c["metrics"][m]["actual_min"])) for m in TREND_METRICS}}
+            for c in cards]
     if fmt == "json":
         return json.dumps({"team": team, "drills": rows}, indent=2) + "\n"
     titles = {m: cards[0]["metrics"][m]["title"] if cards else m for m in TREND_METRICS}

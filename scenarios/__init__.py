@@ -28,6 +28,7 @@ _LAZY = {
     "Triangular": "distributions",
     "Weibull": "distributions",
     "format_duration": "durations",
+    "minutes_text": "durations",
     "parse_duration": "durations",
     "CHANNELS": "exercise",
     "Inject": "exercise",
@@ -62,6 +63,6 @@ _LAZY = {
     "Indicator": "world",
 }
 
-__all__ = ["Distribution", "Empirical", "Exponential", "Fixed", "Gamma", "LogNormal", "Triangular", "Weibull", "format_duration", "parse_duration", "DocumentError", "Problem", "WarroomError", "DEFAULT_PLAYBOOK", "bundled", "resolve", "DOCUMENT_KINDS", "Loaded", "load", "load_text", "METRIC_SPANS", "METRIC_TITLES", "METRICS", "MILESTONES", "Playbook", "RoleEffect", "Step", "ROLES", "FixedStart", "Scenario", "UniformWeek", "ResponderPool", "Staffing", "check_together", "check_drill", "who_does", "ACTIONS", "ACTION_NAMES", "ActionSpec", "Condition", "ConditionError", "parse_condition", "CHANNELS", "Inject", "Objective", "RATINGS", "ResponseAction", "Responses", "Participant", "Roster", "Cause", "Workaround", "Indicator"]
+__all__ = ["Distribution", "Empirical", "Exponential", "Fixed", "Gamma", "LogNormal", "Triangular", "Weibull", "format_duration", "minutes_text", "parse_duration", "DocumentError", "Problem", "WarroomError", "DEFAULT_PLAYBOOK", "bundled", "resolve", "DOCUMENT_KINDS", "Loaded", "load", "load_text", "METRIC_SPANS", "METRIC_TITLES", "METRICS", "MILESTONES", "Playbook", "RoleEffect", "Step", "ROLES", "FixedStart", "Scenario", "UniformWeek", "ResponderPool", "Staffing", "check_together", "check_drill", "who_does", "ACTIONS", "ACTION_NAMES", "ActionSpec", "Condition", "ConditionError", "parse_condition", "CHANNELS", "Inject", "Objective", "RATINGS", "ResponseAction", "Responses", "Participant", "Roster", "Cause", "Workaround", "Indicator"]
 
 __getattr__, __dir__ = lazy_exports(__name__, _LAZY)

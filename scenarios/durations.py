@@ -11,7 +11,7 @@ import re
 
 from .units import MINUTES_PER_DAY, MINUTES_PER_HOUR, SECONDS_PER_MINUTE
 
-__all__ = ["parse_duration", "format_duration", "DURATION_UNITS"]
+__all__ = ["parse_duration", "format_duration", "minutes_text", "DURATION_UNITS"]
 
 DURATION_UNITS = {"d": MINUTES_PER_DAY, "h": MINUTES_PER_HOUR, "m": 1.0, "s": 1.0 / SECONDS_PER_MINUTE}
 
@@ -68,3 +68,14 @@ def format_duration(minutes: float) -> str:
     if secs and not days and not hours:
         parts.append(f"{secs}s")
     return "".join(parts) or "0s"
+
+
+def minutes_text(minutes: float | None) -> str:
+    """Scenario minutes as every scorecard and report shows them: whole minutes (`7`), or
+    minutes and seconds (`8:30`) when not whole; `-` when there is no value."""
+    if minutes is None or not math.isfinite(minutes):
+        return "-"
+    seconds = int(round(abs(minutes) * 60))
+    sign = "-" if minutes < 0 and seconds else ""
+    whole, rest = divmod(seconds, 60)
+    return f"{sign}{whole}" if rest == 0 else f"{sign}{whole}:{rest:02d}"

@@ -23,7 +23,7 @@ from .metrics import DETECTION_PATHS, MetricName
 from .units import MINUTES_PER_DAY
 
 __all__ = [
-    "CHANNELS", "INJECT_TYPES", "EVERYONE", "Inject", "Objective", "Scoring", "CHECKS",
+    "CHANNELS", "INJECT_TYPES", "EVERYONE", "Inject", "Objective", "Scoring", "CHECKS", "HARMS",
     "DEFAULT_WEIGHTS", "DETECTION_PATHS",
 ]
 
@@ -37,7 +37,17 @@ CHECKS = {
     "review_scheduled": "the post-incident review was scheduled within 5 business days",
     "separate_milestones": "workaround and permanent fix were tracked as separate milestones",
     "raci": "each step was done by the role the playbook's RACI makes responsible or accountable",
+    "playbook_steps": "the playbook's other steps were done, in their order",
 }
+"""Process checks, judged against the team's own playbook: a check whose step the playbook
+does not have (no problem-record step, say) is not applicable and never costs points."""
+
+HARMS = {
+    "worse_workaround": "a workaround made the outage worse",
+    "wrong_cause": "time spent on wrong causes",
+    "outage_cost": "outage cost above that of the typical simulated team",
+}
+"""Harm the response did: points taken off the score (docs/reference/drills.md)."""
 
 DEFAULT_WEIGHTS = {
     "time_to_acknowledge": 10,
@@ -50,8 +60,18 @@ DEFAULT_WEIGHTS = {
     "problem_record": 5,
     "review_scheduled": 5,
     "separate_milestones": 5,
+    "raci": 5,
+    "playbook_steps": 5,
+    "worse_workaround": 8,
+    "wrong_cause": 10,
+    "outage_cost": 10,
 }
-"""Used when a scenario states no weights; timing weights count only where a target exists."""
+"""The score's weights, in one place. Metric and check weights are shares of the 100
+points, normalised over the components that apply to a drill (a timing metric applies
+only where it has a target); harm weights are points taken off: `worse_workaround` per
+workaround that made things worse, `wrong_cause` at most (all of it at 30 minutes on wrong
+causes), `outage_cost` at most (all of it when every simulated team's outage cost less).
+A scenario's `scoring.weights` replaces any of them; 0 drops a component."""
 
 
 class Inject(Frozen):
@@ -136,14 +156,17 @@ class Objective(Frozen):
     title: str
     description: str = ""
     metrics: list[MetricName] = Field(default_factory=list)
-    checks: list[Literal["update_cadence", "problem_record", "review_scheduled", "separate_milestones", "raci"]] = Field(
-        default_factory=list)
+    checks: list[Literal["update_cadence", "problem_record", "review_scheduled", "separate_milestones", "raci",
+                         "playbook_steps"]] = Field(default_factory=list)
 
 
 class Scoring(Frozen):
-    """Weights of the 0-100 drill score: metric keys (SPEC 3.1) and checks."""
+    """Weights of the 0-100 drill score: metric keys (SPEC 3.1), checks and harms. Those
+    given replace the defaults (DEFAULT_WEIGHTS); the rest keep them."""
 
-    weights: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
+    weights: dict[str, float] = Field(default_factory=dict, description=(
+        "Component -> weight, replacing its default (scenarios/exercise.py DEFAULT_WEIGHTS; "
+        "docs/reference/drills.md); 0 drops the component."))
 
     @field_validator("weights")
     @classmethod
@@ -151,11 +174,20 @@ class Scoring(Frozen):
         from .metrics import METRICS
 
         for key, weight in weights.items():
-            if key not in METRICS and key not in CHECKS:
+            if key not in METRICS and key not in CHECKS and key not in HARMS:
                 raise ValueError(f"unknown score component {key!r} (metrics {', '.join(METRICS)}; "
-                                 f"checks {', '.join(CHECKS)})")
+                                 f"checks {', '.join(CHECKS)}; harms {', '.join(HARMS)})")
             if not math.isfinite(weight) or weight < 0:
                 raise ValueError(f"weight of {key} must be a finite number >= 0, got {weight!r}")
-        if weights and sum(weights.values()) <= 0:
-            raise ValueError("at least one weight must be above zero")
+        merged = {**DEFAULT_WEIGHTS, **weights}
+        if sum(w for k, w in merged.items() if k not in HARMS) <= 0:
+            raise ValueError("at least one metric or check weight must be above zero")
         return weights
+
+    def weights_for(self, targets: dict[str, float]) -> dict[str, float]:
+        """Every component's weight for a scenario with these targets: the defaults with
+        the stated ones in their place; a timing metric without a target is left out."""
+        from .metrics import METRICS
+
+        merged = {**DEFAULT_WEIGHTS, **self.weights}
+        return {k: w for k, w in merged.items() if k not in METRICS or k in targets}

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     import numpy as np
 
 __all__ = ["DOCUMENT_KIND_NAMES", "HISTORY_SOURCES", "RESULT_FORMAT", "SENSITIVITY_FORMAT", "OPTIMIZE_FORMAT", "JOURNAL_FORMAT",
-           "JOURNAL_FORMATS_READ", "SCORECARD_FORMAT",
+           "JOURNAL_FORMATS_READ", "SCORECARD_FORMAT", "SCORECARD_FORMATS_READ",
            "INCIDENTS_FORMAT", "QUANTILES", "BINS", "LOW", "RATIO", "HIGH", "N_BINS", "bin_index", "bin_value",
            "quantile_bin", "histogram_quantile", "histogram_edges"]
 
@@ -33,8 +33,11 @@ SENSITIVITY_FORMAT = "warroom.sensitivity/1"
 OPTIMIZE_FORMAT = "warroom.optimize/1"
 JOURNAL_FORMAT = "warroom.journal/2"
 JOURNAL_FORMATS_READ = ("warroom.journal/1", JOURNAL_FORMAT)
-"""Journal formats that still load: /1 has no work_started, rejection or allow_fix events."""
-SCORECARD_FORMAT = "warroom.scorecard/1"
+"""Journal formats that still load (and are scored by today's rules): /1 has no
+work_started, rejection, allow_fix, feedback or mark events."""
+SCORECARD_FORMAT = "warroom.scorecard/2"
+SCORECARD_FORMATS_READ = ("warroom.scorecard/1", SCORECARD_FORMAT)
+"""Scorecard formats reports recognise; only SCORECARD_FORMAT renders, an older one asks to be re-scored."""
 INCIDENTS_FORMAT = "warroom.incidents/1"
 
 QUANTILES = {"p50": 0.50, "p90": 0.90, "p95": 0.95}

@@ -14,7 +14,7 @@ from .actions import ACTION_NAMES
 from .base import Frozen, Identifier, Minutes, duplicates
 from .conditions import FUNCTIONS, STATE_NAMES
 from .distributions import ZERO, Distribution
-from .exercise import CHECKS, DEFAULT_WEIGHTS, Inject, Objective, Scoring
+from .exercise import Inject, Objective, Scoring
 from .metrics import MILESTONES, MetricName
 from .roles import ROLES
 from .staffing import REFERENCE_MONDAY, WEEKDAYS, CalibratedFrom, TimeZone, Weekday
@@ -347,11 +347,8 @@ class Scenario(Frozen):
 
     @property
     def score_weights(self) -> dict[str, float]:
-        """Stated weights; the defaults drop timing metrics that have no target."""
-        if "weights" in self.scoring.model_fields_set:
-            return dict(self.scoring.weights)
-        targets = self.all_targets
-        return {k: w for k, w in DEFAULT_WEIGHTS.items() if k in CHECKS or k in targets}
+        """The drill score's weights (Scoring.weights_for this scenario's targets)."""
+        return self.scoring.weights_for(self.all_targets)
 
     def problems(self) -> list[tuple[str, str]]:
         """Cross-field problems as (field path, message): ids, references, conditions."""

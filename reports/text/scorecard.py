@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
+from scenarios.durations import minutes_text as _minutes
+
 from .tables import table
 
 __all__ = ["scorecard_text"]
 
 _MARK = {True: "met", False: "MISSED", None: ""}
-
-
-def _minutes(value) -> str:
-    return "-" if value is None else f"{value:g}"
 
 
 def scorecard_text(card: dict) -> str:
@@ -21,13 +19,17 @@ def scorecard_text(card: dict) -> str:
         "",
         f"Score {card['score']:.1f}/100 (grade {card['grade']})",
         "",
+        "How the score was made:",
     ]
+    lines.extend(f"  {p['label']:>14}  {p['why']}" for p in card["points"])
+    lines.append("")
     rows = []
     for key, m in card["metrics"].items():
         p = card["percentiles"].get(key)
+        notes = (["assumed"] if m["assumed"] else []) + ([f"{_minutes(m['jumped_min'])} jumped over"] if m["jumped_min"] else [])
         rows.append([
-            m["title"], _minutes(m["actual_min"]), _minutes(m["target_min"]), _MARK[m["met"]],
-            "assumed" if m["assumed"] else "",
+            m["title"], _minutes(m["scored_min"]), _minutes(m["target_min"]), _MARK[m["met"]],
+            ", ".join(notes),
             f"{p['percentile']:.0f}%" if p else "",
         ])
     lines.append(table(["metric (scenario minutes)", "actual", "target", "", "", "faster than sim."], rows, "lrrllr"))
@@ -51,6 +53,15 @@ def scorecard_text(card: dict) -> str:
             note = f"evaluator: {r['override']['reason']}" if r["override"] else ""
             rating_rows.append([r["title"], r["rating"] or "-", r["rating_title"] or "", note])
         lines.append(table(["objective (HSEEP rating)", "", "", ""], rating_rows, "llll"))
+    if any(m["jumped_min"] for m in card["metrics"].values()):
+        lines.append("'jumped over': minutes the facilitator skipped are not counted against the team.")
+    if card.get("participants"):
+        lines.append("")
+        people = [[p["person"], ", ".join(p["roles"]).replace("_", " "), _minutes(p["joined_at"]), str(p["actions"]),
+                   f"{p['expected_met']} of {p['expected_total']}" if p["expected_total"] else "-",
+                   _minutes(p["median_response_min"])] for p in card["participants"]]
+        lines.append(table(["participant", "role", "joined", "actions", "expected met", "median response"], people,
+                           "llrrrr"))
     steps = [s for s in card["steps"] if s["status"] not in ("done",)]
     if steps:
         lines.append("")

@@ -15,7 +15,8 @@ from click.testing import CliRunner
 from cli import main
 from drills import DrillStore, Journal, play, score
 from reports.scorecard import render_scorecard
-from scenarios import bundled, load_text
+from scenarios import bundled, load_text, resolve
+from scenarios.durations import minutes_text
 
 ARTIFACTS = Path(os.environ.get("WARROOM_TEST_ARTIFACTS", Path(__file__).resolve().parents[2] / "test-artifacts"))
 CHROMIUM = shutil.which("chromium")
@@ -42,7 +43,7 @@ def test_every_format_renders_for_every_bundled_replay(name, tmp_path, library):
     restore = card["metrics"]["time_to_restore"]["actual_min"]
     md = render_scorecard(card, journal, "md")
     assert md.startswith("# Drill scorecard") and "| Time to restore (MTTR)" in md  # "*(assumed)*" when pinned
-    assert f"{restore:.0f}" in md or f"{restore:.1f}" in md
+    assert f"| {minutes_text(restore)}" in md
     assert json.loads(render_scorecard(card, journal, "json"))["score"] == card["score"]
     from reports.aar import render_aar
 

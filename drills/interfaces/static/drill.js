@@ -189,6 +189,15 @@
     }));
   }
 
+  // Minutes as every scorecard shows them (scenarios.durations.minutes_text): 7, or 8:30.
+  function minutesText(value) {
+    if (value == null || !Number.isFinite(value)) return "-";
+    const seconds = Math.round(Math.abs(value) * 60);
+    const sign = value < 0 && seconds ? "-" : "";
+    const whole = Math.floor(seconds / 60), rest = seconds % 60;
+    return rest === 0 ? `${sign}${whole}` : `${sign}${whole}:${String(rest).padStart(2, "0")}`;
+  }
+
   async function showScorecard() {
     const response = await fetch(api("scorecard"));
     if (!response.ok) return;
@@ -199,11 +208,12 @@
     table.replaceChildren(el("tr", {}, el("th", {}, "metric"), el("th", {}, "actual"), el("th", {}, "target"), el("th", {}, "")));
     for (const [key, m] of Object.entries(card.metrics)) {
       const mark = m.met === true ? "met" : m.met === false ? "missed" : "";
-      table.append(el("tr", { class: mark }, el("td", {}, m.title), el("td", {}, m.actual_min == null ? "-" : String(m.actual_min)),
-        el("td", {}, m.target_min == null ? "" : String(m.target_min)), el("td", {}, mark)));
+      table.append(el("tr", { class: mark }, el("td", {}, m.title), el("td", {}, minutesText(m.scored_min)),
+        el("td", {}, m.target_min == null ? "" : minutesText(m.target_min)), el("td", {}, mark)));
     }
-    $("score-notes").replaceChildren(...card.strengths.map((s) => el("li", { class: "met" }, "+ " + s)),
-      ...card.improvements.map((s) => el("li", { class: "missed" }, "- " + s)));
+    // Every point of the score, explained (the scorecard's own sentences).
+    $("score-notes").replaceChildren(...card.points.map((p) =>
+      el("li", { class: p.points > 0 ? "met" : p.points < 0 ? "missed" : "" }, p.text)));
   }
 
   function renderComms(check) {
