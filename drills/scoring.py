@@ -545,7 +545,7 @@ def score(journal: Journal, simulated: dict | None = None, simulated_about: dict
             points.append(_entry("cap", "cap", round(ceiling - subtotal, 1), None,
                                  f"{' and '.join(c['why'] for c in binding)} caps the score at {ceiling:g} (grade {grade})"))
             final = ceiling
-    final = round(sum(p["points"] for p in points), 1)
+    final = round(sum(p["points"] for p in points), 1) + 0.0  # never "-0.0"
 
     percentiles = _percentiles(metrics, simulated)
     strengths, improvements = _observations(scenario, facts, milestones, metrics, checks, harms, percentiles)
