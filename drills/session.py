@@ -346,6 +346,36 @@ class DrillSession:
         return store.append(drill_id, [event], after=last.seq if last else 0)
 
 
+HOT_WASH_QUESTIONS = (
+    "What went well?",
+    "What would you do differently next time?",
+    "What got in your way (tools, information, people)?",
+)
+"""The hot wash: what each participant is asked on their page when the drill ends."""
+
+
+def give_feedback(store: DrillStore, drill_id: str, role: str, actor: str, answers: dict) -> list[DrillEvent]:
+    """A participant's hot-wash answers after the drill has ended, appended at its last
+    minute (a record-only input: it changes nothing in the world)."""
+    record = store.get(drill_id)
+    if record.status != "ended":
+        raise ActionRejected("the hot wash opens when the drill has ended")
+    if not isinstance(answers, dict) or not answers:
+        raise ActionRejected("give answers as {question: answer}")
+    unknown = [q for q in answers if q not in HOT_WASH_QUESTIONS]
+    if unknown:
+        raise ActionRejected(f"unknown question {unknown[0]!r} (questions: {'; '.join(HOT_WASH_QUESTIONS)})")
+    clean = {q: str(a).strip()[:4000] for q, a in answers.items() if isinstance(a, str) and a.strip()}
+    if not clean:
+        raise ActionRejected("the answers are empty")
+    _journalable("feedback", answers=clean, actor=actor)
+    events = store.events(drill_id)
+    last = events[-1] if events else None
+    event = DrillEvent(kind="feedback", t=last.t if last else 0.0, name="feedback", role=role, actor=actor,
+                       detail={"answers": clean})
+    return store.append(drill_id, [event], after=last.seq if last else 0)
+
+
 _CONTROL_STATUS = {"start": "running", "pause": "paused", "resume": "running", "end": "ended"}
 
 

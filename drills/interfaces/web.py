@@ -173,6 +173,11 @@ def state_of(server: "Server", access: Access) -> dict:
     }
     if access.capability == "participant":
         out["actions"] = _action_forms(scenario, record.seed)
+        if record.status == "ended":
+            from drills.session import HOT_WASH_QUESTIONS
+
+            given = any(e.kind == "feedback" and e.actor == access.person for e in events)
+            out["hot_wash"] = {"questions": list(HOT_WASH_QUESTIONS), "given": given}
         seen = [e for e in events if visible(e, access) is not None]
         out["checklist"] = checklist(seen, scenario, documents.playbook.document, documents.roster.document,
                                      access.role)
@@ -498,6 +503,22 @@ async def lifespan(app: Starlette):
         await hub.stop()
 
 
+@handle
+async def feedback(request: Request):
+    """A participant's hot-wash answers, once the drill has ended."""
+    from drills.session import give_feedback
+
+    access = access_of(request)
+    server = request.app.state.server
+    require(access, "participant")
+    data = await body_of(request)
+    answers = data.get("answers")
+    if not isinstance(answers, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in answers.items()):
+        raise _Problem(422, "answers must be an object of question to answer (text)")
+    out = give_feedback(server.store, access.drill_id, access.role, access.person, answers)
+    return JSONResponse({"accepted": True, "events": [e.to_dict() for e in out]})
+
+
 ROUTES = [
     Route("/", index),
     Route("/favicon.ico", favicon),
@@ -515,6 +536,7 @@ ROUTES = [
     Route("/api/{token}/scorecard", scorecard),
     Route("/api/{token}/commscheck", comms_check, methods=["POST"]),
     Route("/api/{token}/confirm", confirm, methods=["POST"]),
+    Route("/api/{token}/feedback", feedback, methods=["POST"]),
     Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
 ]
 

@@ -17,7 +17,7 @@ from drills import (
     score,
 )
 from drills.clock import DrillClock
-from scenarios import DocumentError, load_text
+from scenarios import DocumentError, load_text, resolve
 
 
 @pytest.fixture(scope="module")

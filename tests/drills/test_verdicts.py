@@ -7,12 +7,11 @@ from __future__ import annotations
 import functools
 
 import pytest
+from response_kinds import KINDS, derive
 
 from drills import DrillDocuments, DrillStore, Journal, play, score
 from scenarios import resolve
 from scenarios.library import bundled
-
-from response_kinds import KINDS, derive
 
 REPLAYS = sorted(bundled("responses"))
 

@@ -8,8 +8,9 @@ from dataclasses import replace
 
 import pytest
 
-from drills import DrillStore
+from drills import DrillDocuments, DrillStore
 from drills.interfaces.web import create_app, open_web_drill
+from scenarios import resolve
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -296,3 +297,30 @@ def test_webhooks_deliver_injects_and_a_failing_one_is_retried_reported_and_harm
             assert {w["channel"]: w["status"] for w in comms} == {"alert": "delivered", "dashboard": "failed"}
     finally:
         receiver.close()
+
+
+def test_participants_give_hot_wash_feedback_after_the_end_and_it_reaches_the_aar(drill):
+    from drills import Journal
+    from drills.session import HOT_WASH_QUESTIONS
+    from reports.aar import hot_wash
+
+    client, store, drill_id, t = drill
+    fac, tl = t["facilitator"], t["technical_lead"]
+    question = HOT_WASH_QUESTIONS[0]
+    client.post(f"/api/{fac}/control", json={"name": "start"})
+    client.post(f"/api/{fac}/control", json={"name": "next"})
+    early = client.post(f"/api/{tl}/feedback", json={"answers": {question: "too soon"}})
+    assert early.status_code == 409 and "ended" in early.json()["error"]
+    client.post(f"/api/{fac}/control", json={"name": "end"})
+    state = client.get(f"/api/{tl}/state").json()
+    assert state["hot_wash"] == {"questions": list(HOT_WASH_QUESTIONS), "given": False}
+    assert client.post(f"/api/{fac}/feedback", json={"answers": {question: "x"}}).status_code == 403
+    assert client.post(f"/api/{tl}/feedback", json={"answers": {"Who won?": "x"}}).status_code == 409
+    answer = client.post(f"/api/{tl}/feedback", json={"answers": {question: "We <b>split</b> the work early."}})
+    assert answer.status_code == 200
+    assert client.get(f"/api/{tl}/state").json()["hot_wash"]["given"] is True
+    journal = Journal.from_store(store, drill_id)
+    given = [e for e in journal.events if e.kind == "feedback"]
+    assert [(e.role, dict(e.detail["answers"])) for e in given] == [
+        ("technical_lead", {question: "We <b>split</b> the work early."})]
+    assert "We <b>split</b> the work early." in repr(hot_wash(journal.to_dict()))

@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from cli import main
 from drills import DrillStore, Journal, play, score
 from reports.scorecard import render_scorecard
-from scenarios import bundled, load_text, resolve
+from scenarios import bundled, load_text
 from scenarios.durations import minutes_text
 
 ARTIFACTS = Path(os.environ.get("WARROOM_TEST_ARTIFACTS", Path(__file__).resolve().parents[2] / "test-artifacts"))

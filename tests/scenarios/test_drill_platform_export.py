@@ -11,9 +11,21 @@ import pytest
 from click.testing import CliRunner
 
 from cli import main
-from scenarios.history import MILESTONE_COLUMNS, HistoryError, HistoryMapping, read_history, read_history_document
-from scenarios.history.platforms import (EXPORT_PLATFORMS, ROUND_TRIP, DrillPayloadError, drill_milestones, drill_start,
-                                         platform_payload)
+from scenarios.history import (
+    MILESTONE_COLUMNS,
+    HistoryError,
+    HistoryMapping,
+    read_history,
+    read_history_document,
+)
+from scenarios.history.platforms import (
+    EXPORT_PLATFORMS,
+    ROUND_TRIP,
+    DrillPayloadError,
+    drill_milestones,
+    drill_start,
+    platform_payload,
+)
 
 # The published Cloudflare 2019 timeline the scripted responses replay (SPEC 3.1), in minutes.
 CLOUDFLARE_MINUTES = {"impact_started": 0, "detected": 3, "mitigated": 27, "resolved": 75}

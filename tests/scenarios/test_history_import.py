@@ -16,8 +16,18 @@ from hypothesis import strategies as st
 
 from cli import main
 from scenarios.errors import DocumentError
-from scenarios.history import (CANONICAL_COLUMNS, MILESTONE_COLUMNS, ORDER_RULES, SOURCES, HistoryError,
-                               HistoryMapping, canonical_frame, read_history, read_history_document, write_canonical)
+from scenarios.history import (
+    CANONICAL_COLUMNS,
+    MILESTONE_COLUMNS,
+    ORDER_RULES,
+    SOURCES,
+    HistoryError,
+    HistoryMapping,
+    canonical_frame,
+    read_history,
+    read_history_document,
+    write_canonical,
+)
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "history"
 

@@ -7,8 +7,8 @@ import itertools
 
 import pytest
 
-from drills import DrillStore, Journal, play, score
-from scenarios import bundled, check_drill, check_together
+from drills import DrillDocuments, DrillStore, Journal, play, score
+from scenarios import bundled, check_drill, check_together, resolve
 from scenarios.library import DEFAULT_PLAYBOOK
 from simulator import simulate
 

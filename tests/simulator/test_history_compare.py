@@ -14,8 +14,8 @@ from reports.compare import render_comparison
 from scenarios import load_text, resolve
 from scenarios.history.fitted import fitted_document
 from simulator import compare, simulate
-from simulator.history.fitting import fit_history, synthetic_history
 from simulator.history.detectability import detectability
+from simulator.history.fitting import fit_history, synthetic_history
 
 SCENARIO, STAFFING = "cloudflare-2019-waf", "cloudflare-2019-sre"
 

@@ -15,8 +15,14 @@ from scenarios.history import canonical_frame
 from scenarios.history.fitted import fitted_document, format_minutes
 from scenarios.library import bundled
 from simulator import simulate
-from simulator.history.fitting import (StageDurations, fit_durations, fit_family, fit_history, stage_durations,
-                                   synthetic_history)
+from simulator.history.fitting import (
+    StageDurations,
+    fit_durations,
+    fit_family,
+    fit_history,
+    stage_durations,
+    synthetic_history,
+)
 
 NO_CENSORING = np.array([])
 SECOND = 1 / 60

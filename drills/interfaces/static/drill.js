@@ -134,6 +134,7 @@
           `${w.channel}: ${w.subject} - ${w.status}${w.error ? " (" + w.error + ")" : ""} after ${w.attempts} attempt(s)`)));
     }
     if ($("scorecard-panel") && drill.status === "ended" && $("scorecard-panel").hidden) showScorecard();
+    if ($("hot-wash-panel") && state.hot_wash) renderHotWash(state.hot_wash);
     if ($("next-inject")) $("next-inject").textContent = state.next_inject_at != null ? `Next timed inject at ${minutes(state.next_inject_at)}` : "No timed inject left";
   }
   function renderDashboard(dash) {
@@ -216,6 +217,23 @@
       el("li", { class: p.points > 0 ? "met" : p.points < 0 ? "missed" : "" }, p.text)));
   }
 
+  function renderHotWash(wash) {
+    const panel = $("hot-wash-panel"), form = $("hot-wash-form");
+    panel.hidden = false;
+    if (wash.given) { form.replaceChildren(el("p", {}, "Thank you: your answers are in the report.")); return; }
+    if (form.children.length) return;
+    wash.questions.forEach((q, k) => {
+      const id = `hot-wash-${k}`;
+      form.append(el("label", { htmlFor: id }, q), el("textarea", { id, rows: 2, maxLength: 4000, "data-question": q }));
+    });
+    form.append(el("button", {}, "Send answers"));
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const answers = {};
+      for (const box of form.querySelectorAll("textarea")) if (box.value.trim()) answers[box.dataset.question] = box.value;
+      if (await post("feedback", { answers })) scheduleRefresh();
+    });
+  }
   function renderComms(check) {
     const rows = check.people.map((p) => el("li", { class: p.confirmed ? "met" : "missed" },
       `${p.person} (${p.role}): ${p.confirmed ? "confirmed" : "waiting"}`));
