@@ -35,6 +35,9 @@ ROSTER = "cloudflare-2019-team"
 IM, TL, SRE = "Morgan (engineering manager on call)", "Sasha (SRE on duty)", "Priya (SRE)"
 
 # A response that meets every target comfortably: the reference point of the tests below.
+# The world takes time (seed 1): the kill's work runs 10m -> 19.8m and the service is back at
+# 23.4m (within the 30m target, though not under half of it); the fix's work runs 30m -> 45.2m,
+# so the incident is resolved after it and the drill ends at 50m.
 GOOD = [
     (3, "technical_lead", "acknowledge", {}, TL),
     (4, "technical_lead", "page", {"target": "sre"}, TL),
@@ -47,8 +50,8 @@ GOOD = [
     (15, "incident_manager", "update", {"audience": "public", "text": "Recovering"}, IM),
     (20, "incident_manager", "approve_change", {"text": "Roll back the rule"}, IM),
     (30, "sre", "implement_fix", {"text": "Rule rolled back"}, SRE),
-    (35, "incident_manager", "resolve", {}, IM),
-    (35, "incident_manager", "schedule_review", {"within": 3 * 1440}, IM),
+    (46, "incident_manager", "resolve", {}, IM),
+    (46, "incident_manager", "schedule_review", {"within": 3 * 1440}, IM),
 ]
 
 
@@ -57,7 +60,7 @@ def docs():
     return DrillDocuments.resolve(resolve(SCENARIO, "scenario"), resolve(ROSTER, "roster"))
 
 
-def drill(tmp_path, docs, steps=GOOD, ratings=(), end=40, name="d", jump_after=None):
+def drill(tmp_path, docs, steps=GOOD, ratings=(), end=50, name="d", jump_after=None):
     """Play `steps` (minute, role, action, fields, actor[, assumed]) in a session; rate; end."""
     store = DrillStore(tmp_path / f"{name}.db")
     session = DrillSession.create(store, docs, seed=1)
@@ -142,30 +145,48 @@ def test_never_restoring_caps_at_d(tmp_path, docs):
 
 def test_a_harmful_workaround_lowers_the_score_and_its_point_names_it(tmp_path, docs, good):
     steps = [*GOOD, (8, "sre", "apply_workaround", {"workaround": "restart_edge_fleet"}, SRE)]
-    card = score(drill(tmp_path, docs, steps)).to_dict()
+    journal = drill(tmp_path, docs, steps)
+    card = score(journal).to_dict()
     assert card["score"] < good["score"]
     harm = entry(card, "worse_workaround")
     assert harm["points"] == -8
-    assert harm["text"].startswith("-8: 'Restart the HTTP proxy processes across the fleet' made it worse at minute 8")
-    assert SRE in harm["text"]
+    # The restart's work starts at 8 and takes its `apply` (10m): it makes things worse when
+    # that work ends (18m), while the service is still down (back at 23.4m).
+    (work,) = [e for e in journal.events if e.name == "work_started" and e.detail.get("workaround") == "restart_edge_fleet"]
+    (worse,) = [e for e in journal.events if e.kind == "world" and e.name == "worse"]
+    assert work.t == 8 and worse.t == pytest.approx(work.t + work.detail["takes"]) == pytest.approx(18)
+    assert worse.t < card["milestones"]["restored"]["t"]
+    assert harm["text"] == (f"-8: 'Restart the HTTP proxy processes across the fleet' made it worse at minute "
+                            f"{minutes_text(worse.t)} (applied by {SRE} as sre at minute 8)")
+    assert card["harms"]["worse_workaround"]["events"][0]["applied_at"] == 8
 
 
 def test_time_on_a_wrong_cause_costs_points(tmp_path, docs, good):
     journal = drill(tmp_path, docs, [*GOOD, (6, "technical_lead", "hypothesis", {"cause": "ddos_attack"}, TL)])
-    # The world's evidence against the attack theory arrives 9 minutes after it was named.
-    evidence = DrillEvent("world", 15.0, "wrong_cause", role="technical_lead",
-                          detail={"cause": "ddos_attack", "named_at": 6.0, "evidence_after": 9.0})
-    card = score(with_events(journal, evidence)).to_dict()
+    # The world's evidence against the attack theory arrives a draw from the scenario's
+    # wrong_hypothesis.cost after it was named (seed 1: 4.35 min, at 10.35m, after the team
+    # identified the right cause at 9m: the evidence, not the identification, ends it).
+    (evidence,) = [e for e in journal.events if e.kind == "world" and e.name == "wrong_cause"]
+    after = evidence.detail["evidence_after"]
+    assert evidence.detail["cause"] == "ddos_attack" and evidence.detail["named_at"] == 6.0
+    assert after > 0 and evidence.t == pytest.approx(6.0 + after, abs=1e-4)  # evidence_after is rounded
+    card = score(journal).to_dict()
     harm = entry(card, "wrong_cause")
-    assert card["harms"]["wrong_cause"]["minutes"] == 9
-    assert harm["points"] == pytest.approx(-10 * 9 / 30)
-    assert "9 min on wrong causes" in harm["text"] and "layer-7 attack" in harm["text"]
+    (cause,) = card["harms"]["wrong_cause"]["causes"]
+    assert (cause["ended_by"], cause["until"]) == ("evidence", pytest.approx(evidence.t))
+    assert card["harms"]["wrong_cause"]["minutes"] == pytest.approx(after, abs=1e-4)
+    assert harm["points"] == pytest.approx(-10 * after / 30, abs=0.05)
+    assert f"{minutes_text(after)} min on wrong causes" in harm["text"] and "layer-7 attack" in harm["text"]
     assert card["score"] == pytest.approx(good["score"] + harm["points"], abs=0.05)
+    # Longer on the wrong cause costs more: the same journal with the evidence 19 minutes out.
+    events = [e for e in journal.events if e is not evidence]
     longer = DrillEvent("world", 25.0, "wrong_cause", role="technical_lead",
                         detail={"cause": "ddos_attack", "named_at": 6.0, "evidence_after": 19.0})
-    assert score(with_events(journal, longer)).to_dict()["score"] < card["score"]
+    stripped = Journal(journal.record, tuple(events))
+    slower = score(with_events(stripped, longer)).to_dict()
+    assert slower["harms"]["wrong_cause"]["minutes"] == 19 and slower["score"] < card["score"]
     # A journal with no evidence event (written before evidence took time): until the team moved on.
-    old = score(journal).to_dict()["harms"]["wrong_cause"]["causes"][0]
+    old = score(stripped).to_dict()["harms"]["wrong_cause"]["causes"][0]
     assert (old["ended_by"], old["until"], old["minutes"]) == ("next_cause", 9.0, 3.0)
 
 
@@ -187,8 +208,15 @@ def test_a_step_the_playbook_does_not_have_is_never_penalised(tmp_path, docs):
     check = card["checks"]["problem_record"]
     assert check["passed"] is None and not check["applies"]
     assert entry(card, "problem_record")["status"] == "not_applicable"
-    assert not any(p["points"] < 0 or (p["of"] and p["points"] < p["of"]) for p in card["points"])
-    assert card["score"] == 100
+    # Nothing is lost but restoration time, which the world's durations decide: the kill's
+    # work and effect (seed 1) bring the service back at 23.4m, within the 30m target but
+    # over half of it, so short of its whole share. No harm, no other shortfall.
+    short = {p["key"]: p for p in card["points"] if p["points"] < 0 or (p["of"] and p["points"] < p["of"])}
+    assert set(short) == {"time_to_restore"}
+    restore = card["metrics"]["time_to_restore"]
+    assert restore["met"] and restore["scored_min"] > restore["target_min"] / 2
+    assert card["score"] == pytest.approx(100 - (short["time_to_restore"]["of"] - short["time_to_restore"]["points"]),
+                                          abs=0.05)
     assert "problem record" not in " ".join(card["improvements"])
     assert score(drill(tmp_path, own, GOOD, name="own2")).to_dict()["score"] == card["score"]
     # The default playbook has the step: skipping it there costs points.
@@ -215,7 +243,15 @@ def test_an_assumed_time_is_shown_but_out_of_the_score(tmp_path, docs, good):
     assert "time_to_declare" not in [k for k, c in card["components"].items() if c["status"] == "scored"]
     scored = [p for p in card["points"] if p["status"] == "scored" and p["kind"] in ("metric", "check")]
     assert sum(p["of"] for p in scored) == pytest.approx(100.0)  # out of the denominator
-    assert card["score"] == pytest.approx(good["score"])         # neither credit nor penalty here
+    # Neither credit nor penalty here: every component still scored earns the same share as in
+    # the good response, and the score is just those shares over the remaining weights. (It is
+    # not good's score: restoration, the one component short of full credit (23.4m, the world's
+    # durations), weighs more once the assumed ones leave the denominator.)
+    kept = {k: c for k, c in card["components"].items() if c["status"] == "scored" and c["kind"] != "harm"}
+    assert {k: c["value"] for k, c in kept.items()} == {k: good["components"][k]["value"] for k in kept}
+    assert card["score"] == pytest.approx(sum(c["of"] * good["components"][k]["value"] for k, c in kept.items()),
+                                          abs=0.1)
+    assert not any(p["points"] < 0 for p in card["points"])
     assert "Time to declare" not in " ".join(card["strengths"] + card["improvements"])
     assert re.search(r"not scored +Time to declare 2 min .*never published", scorecard_text(card))
 
@@ -298,7 +334,12 @@ def test_the_aar_has_one_item_per_s_m_u_objective_and_failed_check_or_metric(tmp
     assert set(ids) == rated | missed | failed | costly
     assert "wrong_cause" in ids
     wrong = next(i for i in items if i["id"] == "wrong_cause")
-    assert any("A large layer-7 attack" in line and "(14 min)" in line for line in wrong["analysis"])
+    # The replay's attack theory (named at 4m) is ended by the world's evidence against it
+    # (seed 1: 4:21 min later), not by the identification at 18m.
+    (evidence,) = [e for e in journal.events if e.kind == "world" and e.name == "wrong_cause"]
+    assert evidence.detail["cause"] == "ddos_attack" and evidence.t < 18
+    assert any("A large layer-7 attack" in line and f"came at minute {minutes_text(evidence.t)}" in line
+               and f"({minutes_text(evidence.detail['evidence_after'])} min)" in line for line in wrong["analysis"])
     for item in items:
         assert item["observation"] and item["analysis"] and item["action"] and item["element"]
     diagnose = next(i for i in items if i["id"] == "objective.diagnose")
@@ -403,14 +444,22 @@ def test_adding_a_harmful_workaround_never_raises_the_score(tmp_path, name):
     card = scored(tmp_path, name, resolve(name, "responses"), card=True)
     base = card["score"]
     scenario = resolve(resolve(name, "responses").document.scenario, "scenario").document
-    harmful = [w for w in scenario.workarounds if w.worsens > 0]
+    # A workaround makes things worse when its `apply` work ends, so only those whose longest
+    # apply is known (fixed, or a triangular's max) can be placed to land while the service is down.
+    longest = {w.key: getattr(w.apply, "value", getattr(w.apply, "max", None))
+               for w in scenario.workarounds if w.worsens > 0}
+    harmful = [w for w in scenario.workarounds if longest.get(w.key) is not None]
+    assert harmful
     rng = random.Random(f"harm/{name}")
-    # While the service is down (after it is back a wrong workaround changes nothing), and once after.
-    down = (card["milestones"]["detected"]["t"], card["milestones"]["restored"]["t"])
+    # Started early enough that the work ends while the service is down (after it is back a
+    # wrong workaround changes nothing), and once started after restoration.
+    detected, restored = card["milestones"]["detected"]["t"], card["milestones"]["restored"]["t"]
     lowered = 0
     for k in range(5):
         workaround = rng.choice(harmful)
-        at = round(rng.uniform(*down), 1) if k < 4 else down[1] + 1
+        down = (detected, restored - longest[workaround.key] - 0.5)
+        assert down[1] > down[0], (name, workaround.key, down)
+        at = round(rng.uniform(*down), 1) if k < 4 else restored + 1
 
         def add(data, at=at, workaround=workaround):
             data["actions"].append({"at": at, "role": workaround.by, "action": "apply_workaround",
