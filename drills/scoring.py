@@ -601,7 +601,7 @@ def _harms(facts: _Facts, scenario: Scenario, milestones, timeline: Timeline, we
             points.append(_entry("worse_workaround", "harm", -round(weight, 1), None, facts.worse_text(w)))
             lost += round(weight, 1)
     harms["worse_workaround"] = {"title": HARMS["worse_workaround"], "count": len(worse), "events": worse,
-                                 "points": -lost, "evidence": [facts.worse_text(w) for w in facts.worse]}
+                                 "points": -lost + 0.0, "evidence": [facts.worse_text(w) for w in facts.worse]}
 
     weight = weights.get("wrong_cause", 0)
     minutes = wrong_cause_minutes(facts.wrong, timeline)
@@ -613,7 +613,7 @@ def _harms(facts: _Facts, scenario: Scenario, milestones, timeline: Timeline, we
                              f"{_m(minutes)} on wrong causes ({'; '.join(names)}); all {_points_text(weight).lstrip('+')} "
                              f"points at {_m(WRONG_CAUSE_FULL_AFTER)}"))
     harms["wrong_cause"] = {
-        "title": HARMS["wrong_cause"], "minutes": minutes, "points": -off if facts.wrong and weight > 0 else 0.0,
+        "title": HARMS["wrong_cause"], "minutes": minutes, "points": (-off if facts.wrong and weight > 0 else 0.0) + 0.0,
         "causes": [{"cause": w.cause, "title": w.title, "action": w.action, "role": w.role, "actor": w.actor,
                     "named_at": w.named_at, "until": w.until, "ended_by": w.ended_by, "minutes": w.minutes}
                    for w in facts.wrong],
@@ -654,7 +654,7 @@ def _harms(facts: _Facts, scenario: Scenario, milestones, timeline: Timeline, we
                                 else f"the outage was made worse at {_at(facts.worse[-1].t)}")
     harms["outage_cost"] = harm
     for key, h in harms.items():
-        components[key] = {"kind": "harm", "weight": weights.get(key, 0), "points": h["points"],
+        components[key] = {"kind": "harm", "weight": weights.get(key, 0), "points": h["points"] + 0.0,
                            "status": "assumed" if h.get("assumed") else "scored"}
     return harms
 

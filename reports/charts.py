@@ -263,7 +263,7 @@ def trend_chart(cards: list[dict], metrics: list[str]) -> str | None:
     return svg(figure)
 
 
-# -- incident history (issue 6) ---------------------------------------------------------------
+# -- incident history ----------------------------------------------------------------------------
 
 def incidents_per_period_chart(all_incidents: list[dict], majors: list[dict], xlabel: str) -> str | None:
     """Incidents per calendar period as bars, the major ones drawn over them."""
@@ -317,7 +317,7 @@ def qq_chart(qq: dict | None, chosen: str | None, title: str) -> str | None:
     return svg(figure)
 
 
-# -- sensitivity and optimize (issue 6) ----------------------------------------------------------
+# -- sensitivity and optimize ---------------------------------------------------------------------
 
 def tornado_chart(rows: list[dict], limit: int = 15) -> str | None:
     """A tornado of one-at-a-time changes: for each parameter (largest p90 effect on top), the
