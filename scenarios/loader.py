@@ -57,13 +57,26 @@ class _YamlProblem(Exception):
         self.message = message
 
 
+MAX_DOCUMENT_BYTES = 8 * 1024 * 1024
+"""A document larger than this is refused before parsing (the largest bundled one is about 20 KiB)."""
+MAX_DOCUMENT_VALUES = 200_000
+"""A document that expands to more values than this is refused: aliases repeated into each
+other (a "billion laughs") would otherwise grow until memory runs out."""
+
+
 def parse_yaml(text: str) -> tuple[Any, dict]:
-    """Plain data and a map from path tuples to 1-based line numbers."""
+    """Plain data and a map from path tuples to 1-based line numbers. Refuses (with a
+    located problem) documents over MAX_DOCUMENT_BYTES or expanding to more than
+    MAX_DOCUMENT_VALUES values, and scalars that cannot be read (an impossible date, a tag
+    that does not fit, an integer of thousands of digits)."""
+    if len(text) > MAX_DOCUMENT_BYTES:
+        raise _YamlProblem(None, f"not read: the document is {len(text):,} characters, more than "
+                                 f"{MAX_DOCUMENT_BYTES:,}")
     loader = yaml.SafeLoader(text)
     try:
         node = loader.get_single_node()
         lines: dict[tuple, int] = {}
-        data = _build(loader, node, (), lines) if node is not None else None
+        data = _build(loader, node, (), lines, [MAX_DOCUMENT_VALUES]) if node is not None else None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         raise _YamlProblem(mark.line + 1 if mark else None, f"not valid YAML: {exc.problem or exc}")
@@ -74,12 +87,33 @@ def parse_yaml(text: str) -> tuple[Any, dict]:
     return data, lines
 
 
-def _build(loader: yaml.SafeLoader, node: yaml.Node, path: tuple, lines: dict) -> Any:
+def _scalar(loader: yaml.SafeLoader, node: yaml.Node, path: tuple) -> Any:
+    """One scalar as YAML reads it, or a located problem naming the bad value."""
+    try:
+        return loader.construct_object(node, deep=True)
+    except yaml.MarkedYAMLError:
+        raise
+    except (ValueError, TypeError, OverflowError) as exc:
+        shown = str(getattr(node, "value", ""))
+        shown = shown if len(shown) <= 40 else shown[:37] + "..."
+        reason = str(exc).split("\n")[0]
+        if "integer string conversion" in reason:
+            reason = "an integer of more than 4,300 digits"
+        raise _YamlProblem(node.start_mark.line + 1,
+                           f"{_render(path) or 'value'}: cannot be read ({reason}), got {shown!r}") from None
+
+
+def _build(loader: yaml.SafeLoader, node: yaml.Node, path: tuple, lines: dict, budget: list) -> Any:
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise _YamlProblem(node.start_mark.line + 1, f"not read: the document expands to more than "
+                                                     f"{MAX_DOCUMENT_VALUES:,} values (aliases repeated into "
+                                                     "each other?)")
     lines[path] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
         out: dict = {}
         for key_node, value_node in node.value:
-            key = loader.construct_object(key_node, deep=True)
+            key = _scalar(loader, key_node, path)
             if not isinstance(key, (str, int, float, bool)) and key is not None:
                 raise _YamlProblem(key_node.start_mark.line + 1,
                                    f"{_render(path)}: a key must be a plain name, got {_short(key)}")
@@ -90,11 +124,11 @@ def _build(loader: yaml.SafeLoader, node: yaml.Node, path: tuple, lines: dict) -
                 )
             out[key] = None  # reserve the key so a duplicate is caught even when its value fails
             lines[path + (key,)] = key_node.start_mark.line + 1
-            out[key] = _build(loader, value_node, path + (key,), lines)
+            out[key] = _build(loader, value_node, path + (key,), lines, budget)
         return out
     if isinstance(node, yaml.SequenceNode):
-        return [_build(loader, item, path + (i,), lines) for i, item in enumerate(node.value)]
-    value = loader.construct_object(node, deep=True)
+        return [_build(loader, item, path + (i,), lines, budget) for i, item in enumerate(node.value)]
+    value = _scalar(loader, node, path)
     # YAML 1.1 reads 13:42 as a base-60 number; people mean a clock time.
     if isinstance(value, (int, float)) and ":" in str(node.value):
         return str(node.value)

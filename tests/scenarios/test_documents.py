@@ -242,3 +242,37 @@ def test_the_drill_only_restore_delay_is_gone_with_a_pointer_to_what_replaces_it
     assert problem.path == "workarounds[0]"
     assert "restores_after was removed" in problem.message and "takes:" in problem.message
     assert "got restores_after: '2m'" in problem.message
+
+
+BOMB = "kind: scenario\nversion: 1\n" + "a0: &a0 [" + ", ".join(['"lol"'] * 9) + "]\n" + "".join(
+    f"a{k}: &a{k} [" + ", ".join([f"*a{k - 1}"] * 9) + "]\n" for k in range(1, 9))
+
+
+@pytest.mark.parametrize("text,where,message", [
+    (BOMB, None, "expands to more than 200,000 values"),
+    ("kind: staffing\nversion: 1\nname: x\nwhen: 2026-02-30\n", 4, "when: cannot be read (day is out of range for month), got '2026-02-30'"),
+    ("kind: staffing\nversion: 1\nname: !!int abc\n", 3, "name: cannot be read"),
+    ("kind: staffing\nversion: 1\nname: x\nn: " + "9" * 5000 + "\n", 4, "an integer of more than 4,300 digits"),
+])
+def test_hostile_yaml_is_a_located_problem_not_a_crash(text, where, message):
+    """A billion-laughs document stops at a fixed budget of values (no memory blow-up);
+    scalars YAML cannot read (an impossible date, a tag that does not fit, a huge integer)
+    are located problems, never a traceback."""
+    with pytest.raises(DocumentError) as found:
+        load_text(text, "hostile.yaml")
+    problem = found.value.problems[0]
+    assert message in problem.message
+    if where is not None:
+        assert problem.line == where
+
+
+def test_hostile_yaml_exits_2_from_validate(tmp_path):
+    from click.testing import CliRunner
+
+    from cli import main
+
+    bomb = tmp_path / "bomb.yaml"
+    bomb.write_text(BOMB, encoding="utf-8")
+    result = CliRunner().invoke(main, ["validate", str(bomb)])
+    assert result.exit_code == 2 and "expands to more than" in result.output
+    assert "Traceback" not in result.output
