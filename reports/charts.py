@@ -18,8 +18,9 @@ __all__ = ["svg", "metrics_chart", "swimlane_chart", "cadence_chart", "percentil
            "difference_chart", "pareto_chart", "trend_chart"]
 
 INK, MUTED, MET, MISSED, ACCENT = "#1d2433", "#8a91a3", "#1e7b34", "#b3261e", "#2f5fb3"
-plt.rcParams.update({"font.size": 9, "axes.edgecolor": MUTED, "axes.labelcolor": INK, "xtick.color": INK,
-                     "ytick.color": INK, "svg.fonttype": "none", "svg.hashsalt": "warroom"})
+# Names and titles come from documents: "$" in a staffing name is text, never mathtext.
+plt.rcParams.update({"text.parse_math": False, "font.size": 9, "axes.edgecolor": MUTED, "axes.labelcolor": INK,
+                     "xtick.color": INK, "ytick.color": INK, "svg.fonttype": "none", "svg.hashsalt": "warroom"})
 
 
 def svg(figure) -> str:

@@ -199,3 +199,13 @@ def test_a_teams_trend_follows_its_drills_in_order(tmp_path):
     assert html.exit_code == 0 and "<svg" in (tmp_path / "t.html").read_text()
     nobody = runner.invoke(main, ["report", "trend", "--team", "Nobody", "--store", store])
     assert nobody.exit_code == 2 and "teams: " in nobody.output
+
+
+def test_a_dollar_in_a_name_is_text_on_charts_not_mathtext():
+    """Staffing names reach chart legends: 'pay $5 $' would be a mathtext error."""
+    from reports.charts import ecdf_chart
+    from scenarios.formats import BINS
+
+    histogram = {"first_bin": 300, "counts": [1, 2, 3, 2, 1]}
+    svg = ecdf_chart({"pay $5 per $ call": histogram, "plain": histogram}, BINS, 30.0, "minutes")
+    assert svg is not None and "pay $5 per $ call" in svg
