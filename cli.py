@@ -128,81 +128,53 @@ def list_documents():
 
 
 @main.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.argument("files", nargs=-1, required=True, metavar="FILE_OR_NAME...")
 def validate(files):
     """Check documents without running anything.
 
     Reports every problem at once (file:line: field.path: message, got value) and exits
-    with code 2 if there is any. Given a scenario and staffing files together (and
-    optionally a playbook, otherwise the default one), also checks that they fit: every
-    resolver group the scenario needs is staffed, every step has someone to do it. A
-    responses file is checked against its scenario and roster (given alongside, or the
-    ones it names): roles, workarounds, causes and topics it uses must exist.
+    with code 2 if there is any. Documents given together are also checked together, by
+    the same checks the commands that run them make: a scenario with staffing files (and a
+    playbook, otherwise the default one) covers every resolver group and step; a
+    scenario's reference staffing loads and covers it; a staffing space's base and
+    alternatives load and have the roles it varies; a roster and responses fit their
+    scenario and roster (given alongside, or the bundled ones they name). A check that
+    needs a document not given is listed as not checked, with what to give.
+
+    A bundled document may be given by name instead of a file.
+
+    \b
+    Examples:
+      warroom validate my-scenario.yaml
+      warroom validate cloudflare-2019-waf my-staffing.yaml
+      warroom validate my-scenario.yaml my-staffing.yaml my-playbook.yaml
+      warroom validate my-scenario.yaml my-space.yaml
+      warroom validate my-scenario.yaml my-roster.yaml my-responses.yaml
     """
-    from scenarios import DocumentError, check_together, load
-    from scenarios.library import DEFAULT_PLAYBOOK, resolve
+    from pathlib import Path
+
+    from scenarios import DocumentError, load
+    from scenarios.crosscheck import check_documents
+    from scenarios.library import bundled
 
     problems: list[Problem] = []
     loaded = []
+    names = bundled()
     for file in files:
         try:
-            doc = load(file)
-            loaded.append(doc)
+            loaded.append(load(names[file] if file in names and not Path(file).exists() else file))
         except DocumentError as exc:
             problems.extend(exc.problems)
-    by_kind: dict[str, list] = {}
-    for doc in loaded:
-        by_kind.setdefault(doc.document.kind, []).append(doc)
-    if by_kind.get("scenario") and by_kind.get("staffing"):
-        playbooks = by_kind.get("playbook") or [resolve(DEFAULT_PLAYBOOK, "playbook")]
-        for sc in by_kind["scenario"]:
-            for st in by_kind["staffing"]:
-                for pb in playbooks:
-                    problems.extend(check_together(sc, st, pb))
-    problems.extend(_check_drill_documents(by_kind))
+    found = check_documents(loaded)
+    problems.extend(found.problems)
     for doc in loaded:
         if not any(p.file == doc.source for p in problems):
             click.echo(f"ok: {doc.source} ({doc.document.kind} {doc.document.name!r})")
+            for source, what in found.unchecked:
+                if source == doc.source:
+                    click.echo(f"  not checked: {what}")
     if problems:
         _fail(problems)
-
-
-def _check_drill_documents(by_kind: dict) -> list[Problem]:
-    """Rosters and responses against their scenario: given alongside, or named inside."""
-    from scenarios import DocumentError, check_drill
-    from scenarios.library import resolve
-
-    problems: list[Problem] = []
-    scenarios = {d.document.name: d for d in by_kind.get("scenario", [])}
-    for sc in list(scenarios.values()):
-        for alias in sc.document.aliases:
-            scenarios[alias] = sc
-
-    def scenario_for(name):
-        if name in scenarios:
-            return scenarios[name]
-        try:
-            return resolve(name, "scenario")
-        except DocumentError as exc:
-            problems.extend(exc.problems)
-            return None
-
-    rosters = {d.document.name: d for d in by_kind.get("roster", [])}
-    for rs in by_kind.get("responses", []):
-        sc = scenario_for(rs.document.scenario)
-        named = rs.document.roster
-        roster = rosters.get(named) if named else (next(iter(rosters.values())) if len(rosters) == 1 else None)
-        if roster is None and named:
-            try:
-                roster = resolve(named, "roster")
-            except DocumentError as exc:
-                problems.extend(exc.problems)
-        if sc is not None and roster is not None:
-            problems.extend(check_drill(sc, roster, rs))
-    if not by_kind.get("responses") and len(by_kind.get("scenario", [])) == 1:
-        for roster in rosters.values():
-            problems.extend(check_drill(by_kind["scenario"][0], roster))
-    return problems
 
 
 @main.command()

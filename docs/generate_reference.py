@@ -131,6 +131,9 @@ def render() -> str:
     out += ["| any indicator id | its current reading on the dashboard |", "",
             "| function | meaning |", "|---|---|"]
     out += [f"| `{name}(x)` | {meaning} |" for name, meaning in FUNCTIONS.items()]
+    out += ["", "Injects that wait for each other (`a` needs `delivered(b)`, `b` needs `delivered(a)` or",
+            "`since(a) > 2m`, with no way round) would never be delivered: such an inject cycle is a",
+            "validation problem."]
     out += ["", "## Score components (`scoring.weights`)", "",
             "Weights given in a scenario replace these defaults one by one; 0 drops a component. How each",
             "is scored: [drills.md](drills.md#how-the-score-is-made).", "",

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from scenarios import RATINGS, DocumentError, Loaded, load_text
+from scenarios.crosscheck import reference_staffing
 from scenarios.library import DEFAULT_PLAYBOOK, resolve
 from scenarios.responses import PINNABLE
 from scenarios.scenario import FixedStart
@@ -51,8 +52,8 @@ class DrillDocuments:
                 staffing: Loaded | None = None) -> "DrillDocuments":
         """Fill the defaults: the default playbook, the scenario's reference staffing."""
         playbook = playbook or resolve(DEFAULT_PLAYBOOK, "playbook")
-        if staffing is None and scenario.document.reference_staffing:
-            staffing = resolve(scenario.document.reference_staffing, "staffing")
+        if staffing is None:
+            staffing = reference_staffing(scenario)
         return cls(scenario, roster, playbook, staffing)
 
     def all(self) -> list[Loaded]:

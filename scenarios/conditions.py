@@ -89,6 +89,12 @@ class Condition:
     def calls(self) -> set[tuple[str, str]]:
         return set(_walk(self.tree, "call"))
 
+    def requires(self) -> set[str]:
+        """What must have happened for the condition to hold: the arguments of `delivered()`
+        and of `since()` inside comparisons (false before it happens) that every way of
+        satisfying it needs. Used to find injects that wait for each other."""
+        return _required(self.tree)
+
     def holds(self, state: ConditionState) -> bool:
         return bool(_evaluate(self.tree, state))
 
@@ -103,6 +109,19 @@ def _walk(node: tuple, kind: str):
     for child in node[1:]:
         if isinstance(child, tuple):
             yield from _walk(child, kind)
+
+
+def _required(node: tuple) -> set[str]:
+    tag = node[0]
+    if tag == "and":
+        return _required(node[1]) | _required(node[2])
+    if tag == "or":
+        return _required(node[1]) & _required(node[2])
+    if tag == "call" and node[1] == "delivered":
+        return {node[2]}
+    if tag == "compare":
+        return {argument for function, argument in _walk(node, "call") if function == "since"}
+    return set()
 
 
 def _tokens(text: str) -> list[tuple[str, object, int]]:

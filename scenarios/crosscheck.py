@@ -1,22 +1,29 @@
 """Checks that only make sense across documents: does this staffing cover this scenario
 and this playbook; do a roster and responses fit their scenario; which staffing documents
-does a staffing space stand on. Also decides who does a role's work when the staffing
-lacks it."""
+does a staffing space stand on; which staffing a scenario's drills score against. Also
+decides who does a role's work when the staffing lacks it.
+
+The commands that run documents call these checks one by one; `check_documents` calls
+the same ones for `warroom validate`, on whatever set of documents it was given, and says
+which checks need a document it was not given."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import DocumentError, Problem
-from .library import resolve
-from .loader import Loaded, load
+from .library import DEFAULT_PLAYBOOK, resolve
+from .loader import Loaded, load, load_text
 from .playbook import Playbook
 from .roles import RESOLVER_GROUPS_TOKEN
 from .scenario import Scenario
 from .staffing import Staffing
 from .staffing_space import StaffingSpace
 
-__all__ = ["who_does", "check_together", "check_drill", "space_bases"]
+__all__ = ["who_does", "check_together", "check_drill", "space_bases", "reference_staffing", "check_documents",
+           "DocumentSetCheck"]
 
 
 def who_does(role: str, staffing: Staffing, playbook: Playbook) -> tuple[str, float] | None:
@@ -186,3 +193,136 @@ def space_bases(space: Loaded) -> list[Loaded]:
         raise DocumentError(problems)
 
     return bases
+
+
+def reference_staffing(scenario: Loaded) -> Loaded | None:
+    """The staffing a scenario's drills are scored against (its `reference_staffing`), or
+    None. Raises DocumentError located at that field when it cannot be loaded."""
+    reference = scenario.document.reference_staffing
+    if not reference:
+        return None
+    try:
+        return resolve(reference, "staffing")
+    except DocumentError as exc:
+        detail = "; ".join(f"{p.message}" for p in exc.problems)
+        raise DocumentError([Problem(scenario.source, scenario.line_of(("reference_staffing",)), "reference_staffing",
+                                     f"cannot load staffing {reference!r}: {detail}")]) from None
+
+
+@dataclass(frozen=True)
+class DocumentSetCheck:
+    """What `check_documents` found: problems, and per document the checks it could not run
+    for want of another document (source, what was not checked and what to give)."""
+
+    problems: tuple[Problem, ...]
+    unchecked: tuple[tuple[str, str], ...]
+
+
+def check_documents(documents: Sequence[Loaded]) -> DocumentSetCheck:
+    """Every cross-document check the commands make, on the documents given together:
+
+    - scenario, staffing and playbook (the default one if none is given) together, as
+      simulate, compare, sensitivity and optimize check them; a scenario's reference
+      staffing (drills score against it) loads and covers the scenario;
+    - a staffing space's base and alternatives load and have the roles it varies, as
+      optimize checks them, and cover the scenario when one is given;
+    - a roster and responses fit their scenario (given alongside, or bundled, as the
+      responses name it) and their roster (named, given, or the scenario's default), as
+      `drill run` checks them.
+    """
+    problems: list[Problem] = []
+    unchecked: list[tuple[str, str]] = []
+    by_kind: dict[str, list[Loaded]] = {}
+    for doc in documents:
+        by_kind.setdefault(doc.document.kind, []).append(doc)
+    scenarios, staffings = by_kind.get("scenario", []), by_kind.get("staffing", [])
+    playbooks = by_kind.get("playbook") or [resolve(DEFAULT_PLAYBOOK, "playbook")]
+
+    for sc in scenarios:
+        try:
+            reference = reference_staffing(sc)
+        except DocumentError as exc:
+            problems.extend(exc.problems)
+            reference = None
+        pairs = list(staffings)
+        if reference is not None and reference.document.name not in {s.document.name for s in staffings}:
+            pairs.append(reference)
+        for st in pairs:
+            for pb in playbooks:
+                problems.extend(check_together(sc, st, pb))
+        if not pairs:
+            unchecked.append((sc.source, "whether a staffing covers it: give a staffing file too "
+                                         "(warroom validate SCENARIO STAFFING)"))
+    if not scenarios:
+        for st in staffings:
+            unchecked.append((st.source, "whether it covers a scenario's resolver groups and roles: "
+                                         "give the scenario too (warroom validate SCENARIO STAFFING)"))
+        for pb in by_kind.get("playbook", []):
+            unchecked.append((pb.source, "whether a staffing can do its steps: give a scenario and a staffing too"))
+
+    for space in by_kind.get("staffing_space", []):
+        try:
+            bases = space_bases(space)
+        except DocumentError as exc:
+            problems.extend(exc.problems)
+            continue
+        for sc in scenarios:
+            for st in bases:
+                for pb in playbooks:
+                    problems.extend(check_together(sc, st, pb))
+        if not scenarios:
+            unchecked.append((space.source, "whether its staffing documents cover a scenario: "
+                                            "give the scenario too (warroom validate SCENARIO SPACE)"))
+
+    problems.extend(_check_drill_set(by_kind, unchecked))
+    return DocumentSetCheck(tuple(problems), tuple(unchecked))
+
+
+def _check_drill_set(by_kind: dict[str, list[Loaded]], unchecked: list[tuple[str, str]]) -> list[Problem]:
+    from .roster import roster_for
+
+    problems: list[Problem] = []
+    scenarios: dict[str, Loaded] = {}
+    for sc in by_kind.get("scenario", []):
+        scenarios[sc.document.name] = sc
+        for alias in sc.document.aliases:
+            scenarios.setdefault(alias, sc)
+    rosters = {d.document.name: d for d in by_kind.get("roster", [])}
+
+    for rs in by_kind.get("responses", []):
+        name = rs.document.scenario
+        given = by_kind.get("scenario", [])
+        sc = scenarios.get(name) or (given[0] if len(given) == 1 else None)  # as `drill run SCENARIO` would
+        if sc is None:
+            try:
+                sc = resolve(name, "scenario")
+            except DocumentError:
+                unchecked.append((rs.source, f"whether it fits its scenario {name!r}, which is neither given nor "
+                                             "bundled: give the scenario file too (warroom validate SCENARIO RESPONSES)"))
+                continue
+        named = rs.document.roster
+        if named:
+            roster = rosters.get(named)
+            if roster is None:
+                try:
+                    roster = resolve(named, "roster")
+                except DocumentError as exc:
+                    detail = "; ".join(p.message for p in exc.problems)
+                    problems.append(Problem(rs.source, rs.line_of(("roster",)), "roster",
+                                            f"cannot load roster {named!r}: {detail}"))
+                    continue
+        elif len(rosters) == 1:
+            roster = next(iter(rosters.values()))
+        else:
+            roster = load_text(roster_for(sc.document), f"<default roster for {sc.document.name}>", expect="roster")
+        problems.extend(check_drill(sc, roster, rs))
+
+    if not by_kind.get("responses"):
+        given = by_kind.get("scenario", [])
+        for roster in rosters.values():
+            if len(given) == 1:
+                problems.extend(check_drill(given[0], roster))
+            else:
+                unchecked.append((roster.source, "whether its roles fit a scenario: give the one scenario it is for "
+                                                 "(warroom validate SCENARIO ROSTER)"))
+    return problems

@@ -4,6 +4,7 @@ causes, dashboard and score weights."""
 from __future__ import annotations
 
 import datetime as dt
+import graphlib
 import re
 from typing import Annotated, Literal, Union
 from zoneinfo import ZoneInfo
@@ -424,5 +425,28 @@ class Scenario(Frozen):
                 if argument not in arguments[function]:
                     found.append((f"{where}.when", f"{function}({argument}) in {inject.when!r}: unknown "
                                                    f"{argument!r} ({FUNCTIONS[function]})"))
+        found.extend(self._inject_cycle())
         return found
+
+    def _inject_cycle(self) -> list[tuple[str, str]]:
+        """Injects whose conditions wait for each other to be delivered: none of them ever is."""
+        index = {j.id: i for i, j in enumerate(self.injects)}
+        waits = {}
+        for inject in self.injects:
+            try:
+                condition = inject.condition
+            except ValueError:
+                continue  # reported above
+            if condition is not None:
+                waits[inject.id] = condition.requires() & index.keys()
+        try:
+            graphlib.TopologicalSorter(waits).prepare()
+        except graphlib.CycleError as exc:
+            ring = list(reversed(exc.args[1]))[:-1]      # each waits for the next to be delivered
+            start = ring.index(min(ring, key=index.__getitem__))
+            ring = ring[start:] + ring[:start]
+            return [(f"injects[{index[ring[0]]}].when",
+                     "inject cycle: " + " -> ".join(ring + ring[:1]) + ": each waits for the next to be delivered, "
+                     "so none of them ever is (give one an at: time, or a condition that does not wait)")]
+        return []
 

@@ -65,3 +65,16 @@ def test_condition_names_are_checked_against_the_scenario(cloudflare):
     assert any("started(reboot_the_internet)" in m and "unknown 'reboot_the_internet'" in m for m in messages), messages
     # Every problem is located on its line.
     assert all(p.line for p in err.value.problems)
+
+
+@pytest.mark.parametrize("text,required", [
+    ("delivered(a)", {"a"}),
+    ("delivered(a) and declared", {"a"}),
+    ("delivered(a) or elapsed > 5m", set()),
+    ("delivered(a) or (delivered(b) and delivered(a))", {"a"}),
+    ("since(a) > 2m", {"a"}),
+    ("not delivered(a)", set()),
+    ("since(a) > 2m or (delivered(a) and declared)", {"a"}),
+])
+def test_a_condition_knows_what_must_have_happened(text, required):
+    assert parse_condition(text).requires() == required
