@@ -82,6 +82,42 @@ def test_participants_text_is_escaped_in_html_and_markdown(tmp_path, library):
     assert not re.search(r"(?<!\\)<img", md) and "\\<img src=x onerror=alert(1)\\>" in md
 
 
+HOSTILE_NAME = "# Ops | *team* [x](http://evil) <b>_"
+
+def test_titles_and_team_names_are_escaped_in_markdown(tmp_path, library):
+    """The scenario's title and the roster's team name are user text: in Markdown they
+    cannot open a heading, a table cell, a link or raw HTML."""
+    from reports.aar import render_aar
+
+    card, journal = replay(library, "cloudflare-2019-actual", tmp_path)
+    for where in (card["drill"], journal["drill"]):
+        where["title"], where["team"] = HOSTILE_NAME, HOSTILE_NAME
+    for md in (render_scorecard(card, journal, "md"), render_aar(card, journal, None, "md")):
+        hostile_lines = [line for line in md.splitlines() if "evil" in line]
+        assert hostile_lines, md[:500]
+        for line in hostile_lines:
+            assert "\\# Ops \\| \\*team\\* \\[x\\](http://evil) \\<b\\>\\_" in line, line
+            assert "<b>" not in line
+
+
+def test_staffing_names_are_escaped_in_the_comparison_markdown(tmp_path):
+    from reports.artifacts import read_results
+    from reports.compare import render_comparison
+    from scenarios.library import bundled as library_files
+
+    staffing = library_files()["cloudflare-2019-sre"].read_text(encoding="utf-8")
+    hostile = tmp_path / "hostile.yaml"
+    hostile.write_text(staffing.replace("name: cloudflare-2019-sre", "name: 'sre | *all* <i>'", 1), encoding="utf-8")
+    out = tmp_path / "results"
+    ran = CliRunner().invoke(main, ["compare", "cloudflare-2019-waf", "--staffing", "cloudflare-2019-sre",
+                                    "--staffing", str(hostile), "-n", "200", "-q", "--out", str(out)])
+    assert ran.exit_code == 0, ran.output
+    summary, _ = read_results(out)
+    md = render_comparison(summary, "md")
+    assert "sre \\| \\*all\\* \\<i\\>" in md
+    assert "<i>" not in md and "| *all*" not in md
+
+
 def test_report_command_writes_html_md_and_pdf(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     runner = CliRunner()
