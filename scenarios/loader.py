@@ -72,7 +72,12 @@ def parse_yaml(text: str) -> tuple[Any, dict]:
     if len(text) > MAX_DOCUMENT_BYTES:
         raise _YamlProblem(None, f"not read: the document is {len(text):,} characters, more than "
                                  f"{MAX_DOCUMENT_BYTES:,}")
-    loader = yaml.SafeLoader(text)
+    try:
+        loader = yaml.SafeLoader(text)
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, exc.position) + 1
+        raise _YamlProblem(line, f"not valid YAML: character {exc.character:#06x} is not allowed in a document "
+                                 f"(column {exc.position - text.rfind(chr(10), 0, exc.position)})") from None
     try:
         node = loader.get_single_node()
         lines: dict[tuple, int] = {}
@@ -80,6 +85,8 @@ def parse_yaml(text: str) -> tuple[Any, dict]:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         raise _YamlProblem(mark.line + 1 if mark else None, f"not valid YAML: {exc.problem or exc}")
+    except yaml.YAMLError as exc:
+        raise _YamlProblem(None, f"not valid YAML: {exc}") from None
     except RecursionError:
         raise _YamlProblem(None, "not valid here: the YAML nests too deeply (a recursive alias?)") from None
     finally:
