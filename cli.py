@@ -778,14 +778,12 @@ def _journal_of(drill: str, store_path: str) -> Journal:
 
     if Path(drill).is_file():
         try:
-            journal = Journal.from_dict(json.loads(Path(drill).read_text(encoding="utf-8")))
+            journal = Journal.read(drill)
             DrillDocuments.from_record(journal.record)
-        except (ValueError, KeyError, TypeError, AttributeError) as exc:
-            _fail(f"{drill}: not a warroom journal ({type(exc).__name__}: {exc})")
-        except DrillError as exc:
-            _fail(f"{drill}: {exc}")
         except DocumentError as exc:
             _fail(exc.problems)
+        except (ValueError, KeyError) as exc:  # documents of kinds a drill is not built from
+            _fail(f"{drill}: not a warroom journal ({type(exc).__name__}: {exc})")
         return journal
     store = _open_store(store_path)
     try:

@@ -8,16 +8,74 @@ docs/reference/drills.md.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Literal
 
-from scenarios import Loaded, load_text
+from pydantic import ConfigDict, TypeAdapter, ValidationError
+from typing_extensions import NotRequired, TypedDict
+
+from scenarios import DocumentError, Loaded, Problem, load_text
 from scenarios.formats import JOURNAL_FORMAT, JOURNAL_FORMATS_READ
+from scenarios.loader import validation_problems
 from scenarios.version import TOOL_VERSION
 
-from .errors import DrillError
-from .events import DrillEvent
+from .events import EVENT_KINDS, DrillEvent
+from .jsonsafe import JSONRefused, loads_strict
 from .store import DrillRecord, DrillStore
 
 __all__ = ["Journal", "JOURNAL_FORMAT"]
+
+
+_STRICT = ConfigDict(strict=False, extra="allow")
+
+
+class _StoredDocument(TypedDict):
+    __pydantic_config__ = _STRICT  # type: ignore[misc]
+    kind: str
+    name: str
+    source: str
+    text: str
+    sha256: NotRequired[str]
+
+
+class _Drill(TypedDict):
+    __pydantic_config__ = _STRICT  # type: ignore[misc]
+    id: str
+    scenario: str
+    title: str
+    team: str
+    mode: str
+    seed: int
+    start_minute: float
+    speed: float
+    status: str
+    created: str
+    updated: str
+    tool_version: str
+    documents: list[_StoredDocument]
+    extra: NotRequired[dict[str, Any]]
+
+
+class _Event(TypedDict):
+    __pydantic_config__ = _STRICT  # type: ignore[misc]
+    kind: Literal[EVENT_KINDS]  # type: ignore[valid-type]
+    t: float
+    name: str
+    role: NotRequired[str]
+    actor: NotRequired[str]
+    detail: NotRequired[dict[str, Any] | None]
+    seq: NotRequired[int | None]
+    wall: NotRequired[str | None]
+
+
+class _Export(TypedDict):
+    __pydantic_config__ = _STRICT  # type: ignore[misc]
+    format: Literal[JOURNAL_FORMATS_READ]  # type: ignore[valid-type]
+    drill: _Drill
+    events: list[_Event]
+
+
+_EXPORT = TypeAdapter(_Export)
 
 
 @dataclass(frozen=True)
@@ -54,11 +112,32 @@ class Journal:
         }
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Journal":
+    def from_dict(cls, data: Any, source: str = "<journal>") -> "Journal":
+        """A journal from its exported JSON; DocumentError lists every field that is
+        missing or of the wrong type (field path and bad value)."""
         if not isinstance(data, dict) or data.get("format") not in JOURNAL_FORMATS_READ:
             found = data.get("format") if isinstance(data, dict) else type(data).__name__
-            raise DrillError(f"not a warroom journal (expected format {' or '.join(JOURNAL_FORMATS_READ)}, "
-                             f"got {found!r})")
-        drill = dict(data["drill"])
+            raise DocumentError([Problem(source, None, "format", "not a warroom journal (expected format "
+                                         f"{' or '.join(JOURNAL_FORMATS_READ)}, got {found!r})")])
+        try:
+            _EXPORT.validate_python(data)
+        except ValidationError as exc:
+            raise DocumentError(validation_problems(exc, data, source)) from None
+        drill = {k: v for k, v in data["drill"].items() if k in DrillRecord.__dataclass_fields__}
         drill["documents"] = tuple(drill["documents"])
         return cls(DrillRecord(**drill), tuple(DrillEvent.from_dict(e) for e in data["events"]))
+
+    @classmethod
+    def read(cls, path: str | Path) -> "Journal":
+        """A journal file written by `warroom drill export` (strict JSON: no NaN, at most
+        32 levels deep); DocumentError says what is wrong with it and where."""
+        file = str(path)
+        try:
+            raw = Path(path).read_bytes()
+        except OSError as exc:
+            raise DocumentError([Problem(file, None, "", f"cannot read: {exc.strerror or exc}")]) from None
+        try:
+            data = loads_strict(raw)
+        except JSONRefused as exc:
+            raise DocumentError([Problem(file, None, "", f"not a warroom journal: {exc}")]) from None
+        return cls.from_dict(data, file)

@@ -23,7 +23,7 @@ from .scenario import Scenario
 from .staffing import Staffing
 from .staffing_space import StaffingSpace
 
-__all__ = ["Document", "Loaded", "DOCUMENT_KINDS", "load", "load_text", "parse_yaml"]
+__all__ = ["Document", "Loaded", "DOCUMENT_KINDS", "load", "load_text", "parse_yaml", "validation_problems"]
 
 Document = Union[Scenario, Staffing, Playbook, Roster, Responses, ImprovementPlan]
 DOCUMENT_KINDS: dict[str, type] = {
@@ -234,16 +234,23 @@ def load_text(text: str, source: str = "<text>", expect: str | None = None) -> L
     try:
         document = DOCUMENT_KINDS[kind].model_validate(data)
     except ValidationError as exc:
-        for error in exc.errors():
-            path = _data_path(data, error["loc"])
-            problems.append(Problem(source, _line_for(lines, path), _render(path), _message(error)))
-        raise DocumentError(sorted(set(problems), key=lambda p: (p.line or 0, p.path)))
+        raise DocumentError(validation_problems(exc, data, source, lines)) from None
     if hasattr(document, "problems"):
         for path_text, message in document.problems():
             problems.append(Problem(source, _line_for(lines, _parse_path(path_text)), path_text, message))
     if problems:
         raise DocumentError(problems)
     return Loaded(document, source, text, lines)
+
+
+def validation_problems(error: ValidationError, data: Any, source: str, lines: dict | None = None) -> list[Problem]:
+    """Pydantic's errors for `data` (read from `source`) as located problems: field path,
+    message and bad value, with the line when `lines` (from parse_yaml) knows it."""
+    found = set()
+    for item in error.errors():
+        path = _data_path(data, item["loc"])
+        found.add(Problem(source, _line_for(lines, path) if lines else None, _render(path), _message(item)))
+    return sorted(found, key=lambda p: (p.line or 0, p.path))
 
 
 def _parse_path(text: str) -> tuple:

@@ -3,6 +3,8 @@ team does, the journal, and rebuilding a drill after a crash."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 import yaml
 
@@ -725,5 +727,54 @@ def test_journals_of_the_first_format_still_load_and_score(tmp_path, cf_docs):
                events=[e for e in exported["events"] if not (e["kind"] == "world" and e["name"] == "work_started")])
     journal = Journal.from_dict(old)
     assert score(journal).to_dict()["metrics"]["time_to_restore"]["actual_min"] == 27
-    with pytest.raises(DrillError, match="expected format warroom.journal/1 or warroom.journal/2, got 'warroom.journal/9'"):
+    with pytest.raises(DocumentError, match="expected format warroom.journal/1 or warroom.journal/2, got 'warroom.journal/9'"):
         Journal.from_dict(dict(exported, format="warroom.journal/9"))
+
+
+def broken_journals(exported: dict) -> dict[str, tuple[bytes, list[str]]]:
+    """A journal file broken in the ways a hand edit or a bad tool breaks one, and the
+    located problems each must give."""
+    events = exported["events"]
+
+    def as_file(data) -> bytes:
+        return json.dumps(data).encode()
+
+    return {
+        "empty": (b"", ["not a warroom journal: not JSON"]),
+        "NaN": (b'{"format": NaN}', ["NaN is not a JSON number"]),
+        "nested 100,000 deep": (b"[" * 100_000 + b"]" * 100_000, ["nested more than 32 deep"]),
+        "Latin-1": (b'{"format": "caf\xe9"}', ["not UTF-8"]),
+        "a list": (b"[]", ["format: not a warroom journal"]),
+        "no events": (as_file({k: v for k, v in exported.items() if k != "events"}), ["events: required field is missing"]),
+        "a time that is not a number": (as_file(dict(exported, events=events[:3] + [dict(events[3], t="abc")] + events[4:])),
+                                        ["events[3].t: input should be a valid number", "got 'abc'"]),
+        "an unknown event kind": (as_file(dict(exported, events=[dict(events[0], kind="zzz")] + events[1:])),
+                                  ["events[0].kind: input should be 'action'", "got 'zzz'"]),
+        "a stored document without its text": (
+            as_file(dict(exported, drill=dict(exported["drill"], documents=[{"kind": "scenario", "name": "x",
+                                                                             "source": "x.yaml"}]))),
+            ["drill.documents[0].text: required field is missing"]),
+        "a drill that is text": (as_file(dict(exported, drill="x")), ["drill: input should be a valid dictionary"]),
+    }
+
+
+def test_a_broken_journal_file_gives_located_problems(tmp_path, cf_docs):
+    from click.testing import CliRunner
+
+    from cli import main
+
+    session = play(DrillStore(tmp_path / "a.db"), cf_docs, resolve("cloudflare-2019-actual", "responses"))
+    exported = Journal.from_store(session.store, session.record.id).to_dict()
+    for name, (raw, expected) in broken_journals(exported).items():
+        path = tmp_path / "journal.json"
+        path.write_bytes(raw)
+        with pytest.raises(DocumentError) as caught:
+            Journal.read(path)
+        shown = str(caught.value)
+        assert all(part in shown for part in expected), (name, shown)
+        assert all(p.file == str(path) for p in caught.value.problems), name
+        result = CliRunner().invoke(main, ["drill", "score", str(path), "--baseline", "0"])
+        assert result.exit_code == 2 and expected[0] in result.output, (name, result.output)
+        assert result.exception is None or isinstance(result.exception, SystemExit), (name, result.exception)
+    path.write_text(json.dumps(exported))
+    assert score(Journal.read(path)).to_dict()["metrics"]["time_to_restore"]["actual_min"] == 27
