@@ -22,7 +22,7 @@ from .scenario import Scenario
 from .staffing import Staffing
 from .staffing_space import StaffingSpace
 
-__all__ = ["who_does", "check_together", "check_drill", "space_bases", "reference_staffing", "check_documents",
+__all__ = ["who_does", "stalled_steps", "check_together", "check_drill", "space_bases", "reference_staffing", "check_documents",
            "DocumentSetCheck"]
 
 
@@ -82,6 +82,8 @@ def check_together(scenario: Loaded, staffing: Loaded, playbook: Loaded) -> list
             problems.append(Problem(scenario.source, scenario.line_of(parts), field_path,
                                     f"{role!r} does this work but staffing {staff_name} has no {role} "
                                     "and the playbook names no substitute"))
+    for i, message in stalled_steps(sc, pb):
+        problems.append(Problem(playbook.source, playbook.line_of(("steps", i, "after")), f"steps[{i}].after", message))
     for i, step in enumerate(pb.steps):
         needed = []
         if step.action == "coordinate":
@@ -95,6 +97,38 @@ def check_together(scenario: Loaded, staffing: Loaded, playbook: Loaded) -> list
                                         f"step {step.id!r} needs {role} but staffing {staff_name} has no {role} "
                                         "and the playbook names no substitute"))
     return problems
+
+
+def stalled_steps(scenario: Scenario, playbook: Playbook) -> list[tuple[int, str]]:
+    """Steps that would never start on this scenario: each waits for a milestone that no
+    step reaches here (restored with no workaround step, workaround_applied when the
+    scenario has no workaround...). (step index, why) for each."""
+    reached = {"impact_start", "detected"}
+    done: set[str] = set()
+    progress = True
+    while progress:
+        progress = False
+        for step in playbook.steps:
+            steps, milestones = playbook.waits(step)
+            if step.id in done or not all(d in done for d in steps) or not all(m in reached for m in milestones):
+                continue
+            done.add(step.id)
+            progress = True
+            marks = {step.milestone} if step.milestone else set()
+            if step.action == "workaround":
+                marks = marks | {"restored"} if scenario.workaround is not None else set()
+            elif step.action == "fix":
+                marks = marks | ({"restored"} if scenario.workaround is None else set()) if scenario.fix else set()
+            reached |= marks
+    found = []
+    for i, step in enumerate(playbook.steps):
+        missing = [m for m in playbook.waits(step)[1] if m not in reached]
+        if step.id not in done and missing:
+            implicit = " (the step that marks resolved always waits for restored)" if (
+                "restored" in missing and "restored" not in step.after) else ""
+            found.append((i, f"step {step.id!r} would never start: it waits for {', '.join(missing)}{implicit}, "
+                             f"which no step of playbook {playbook.name!r} reaches in scenario {scenario.name!r}"))
+    return found
 
 
 def _path(text: str) -> tuple:

@@ -10,7 +10,10 @@ role; the Responsible role performs it. An action says what a step does:
 - `wait`: time passes with nobody busy (the review is held days later);
 - `diagnose`, `workaround`, `fix`: the scenario's own work, done by whom the scenario says.
 
-Steps with no `after` start when the incident is detected. Role effects say, explicitly,
+Steps with no `after` start when the incident is detected. `after` names steps (the step
+starts once they are done) or milestones (once reached, e.g. `after: [restored]`); the
+step that marks `resolved` always waits for `restored` as well, named or not: an
+incident is never closed before service is back (SPEC 3.1). Role effects say, explicitly,
 what happens when the staffing lacks a role: who stands in, and how much slower every
 coordination step the stand-in performs becomes.
 """
@@ -23,7 +26,7 @@ from pydantic import Field, field_validator
 
 from .base import Frozen, Identifier, PositiveMinutes
 from .distributions import Distribution
-from .metrics import MilestoneName
+from .metrics import MILESTONES, MilestoneName
 from .roles import RESOLVER_GROUPS_TOKEN, ROLES
 
 __all__ = ["Playbook", "Step", "RoleEffect", "ACTIONS", "EVERYONE", "RaciCode"]
@@ -44,13 +47,26 @@ class Step(Frozen):
     id: Identifier
     name: str = ""
     action: Literal["engage", "assemble", "coordinate", "wait", "diagnose", "workaround", "fix"]
-    after: list[Identifier] = Field(default_factory=list)
+    after: list[Identifier] = Field(
+        default_factory=list, description="Steps that must be done, or milestones that must be reached "
+                                          "(e.g. restored), before this step starts.")
     raci: dict[str, RaciCode]
     roles: list[str] = Field(default_factory=list, description="Roles an engage or assemble step pages.")
     duration: Distribution | None = Field(None, description="How long a coordinate step takes its performer, or a wait step lasts.")
     milestone: MilestoneName | None = None
     drill_action: str | None = Field(
         None, description="Drills: the action that does this step (default: inferred from the milestone or the id).")
+
+    def after_steps(self, step_ids) -> tuple[str, ...]:
+        """The steps this step waits for (a name in `after` is a step when a step has that id)."""
+        return tuple(d for d in self.after if d in step_ids or d not in MILESTONES)
+
+    def after_milestones(self, step_ids) -> tuple[str, ...]:
+        """Milestones this step waits for; the step marking `resolved` waits for `restored`."""
+        named = tuple(d for d in self.after if d not in step_ids and d in MILESTONES)
+        if self.milestone == "resolved" and "restored" not in named:
+            named += ("restored",)
+        return named
 
     @field_validator("drill_action")
     @classmethod
@@ -140,6 +156,11 @@ class Playbook(Frozen):
                 _known_role(role)
         return release
 
+    def waits(self, step: Step) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """What `step` waits for: (step ids, milestones)."""
+        ids = {s.id for s in self.steps}
+        return step.after_steps(ids), step.after_milestones(ids)
+
     def problems(self) -> list[tuple[str, str]]:
         """Cross-step problems as (field path, message): ids, dependencies, cycles, milestones."""
         found: list[tuple[str, str]] = []
@@ -152,8 +173,10 @@ class Playbook(Frozen):
         seen_milestones: dict[str, int] = {}
         for i, step in enumerate(self.steps):
             for j, dep in enumerate(step.after):
-                if dep not in index:
-                    found.append((f"steps[{i}].after[{j}]", f"unknown step {dep!r}"))
+                if dep not in index and dep not in MILESTONES:
+                    found.append((f"steps[{i}].after[{j}]", f"unknown step or milestone {dep!r}"))
+                elif dep == step.milestone:
+                    found.append((f"steps[{i}].after[{j}]", f"the step marks {dep!r} itself, so it cannot wait for it"))
             if step.action in ("coordinate", "wait") and step.duration is None:
                 found.append((f"steps[{i}].duration", f"a {step.action} step needs a duration"))
             if step.action in ("engage",) and not step.roles:
@@ -180,7 +203,7 @@ class Playbook(Frozen):
 
         def visit(node: str, trail: list[str]) -> list[str] | None:
             state[node] = 1
-            for dep in by_id[node].after:
+            for dep in by_id[node].after_steps(by_id):
                 if dep not in by_id:
                     continue
                 if state.get(dep) == 1:

@@ -138,7 +138,8 @@ class _Draws:
         self.alert_probability = det.monitoring.probability if det.monitoring else 0.0
         self.wrong_probability = wrong.probability if wrong else 0.0
         self.release_at = [plan.release_at.get(m) for m in range(N_MILESTONES)]
-        self.dep_counts = [len(s.after) for s in plan.steps]
+        self.dep_counts = [len(s.after) + len(s.waits) for s in plan.steps]
+        self.waiting_on = plan.waiting_on
 
     def page(self, pool, unit: int) -> tuple:
         key = (pool.name, unit)
@@ -208,11 +209,20 @@ class IncidentResponse:
             callback(None)
 
     def _mark(self, milestone: int):
+        first = self.milestones[milestone] != self.milestones[milestone]  # still NaN
         self.milestones[milestone] = self.env.now - self.t0
         names = self.release_at[milestone]
         if names:
             for name in names:
                 self._release(name)
+        if first:
+            waiting = self.draws.waiting_on[milestone]
+            if waiting:
+                remaining = self.remaining
+                for s in waiting:
+                    remaining[s] -= 1
+                    if remaining[s] == 0:
+                        self._begin(s)
 
     # -- engaging responders ---------------------------------------------------------
     def _engage(self, wanted, then):

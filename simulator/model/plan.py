@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from scenarios import MILESTONES, Playbook, Scenario, Staffing, who_does
+from scenarios.crosscheck import stalled_steps
 from scenarios.distributions import ZERO
 from scenarios.playbook import EVERYONE
 from scenarios.roles import RESOLVER_GROUPS_TOKEN
@@ -46,6 +47,7 @@ class StepPlan:
     id: str
     action: str
     after: tuple
+    waits: tuple  # milestone indices the step waits for (besides impact start, always reached)
     dependents: tuple
     performer: str | None
     slowdown: float
@@ -62,6 +64,7 @@ class Plan:
     pools: dict
     steps: tuple
     roots: tuple
+    waiting_on: tuple  # per milestone index: the steps that wait for it
     release_at: dict  # milestone index -> tuple of pool names
     diagnosis_by: str
     workaround_by: str | None
@@ -114,8 +117,11 @@ def compile_plan(scenario: Scenario, staffing: Staffing, playbook: Playbook) -> 
     index = {s.id: i for i, s in enumerate(playbook.steps)}
     dependents: dict[int, list[int]] = {i: [] for i in range(len(playbook.steps))}
     for i, step in enumerate(playbook.steps):
-        for dep in step.after:
+        for dep in playbook.waits(step)[0]:
             dependents[index[dep]].append(i)
+    stalled = stalled_steps(scenario, playbook)
+    if stalled:
+        raise SimulationError("; ".join(message for _, message in stalled))
 
     steps = []
     for i, step in enumerate(playbook.steps):
@@ -135,7 +141,8 @@ def compile_plan(scenario: Scenario, staffing: Staffing, playbook: Playbook) -> 
                     engage[name] = max(engage.get(name, 0), count)
         steps.append(StepPlan(
             index=i, id=step.id, action=step.action,
-            after=tuple(index[d] for d in step.after),
+            after=tuple(index[d] for d in playbook.waits(step)[0]),
+            waits=tuple(MILESTONE_INDEX[m] for m in playbook.waits(step)[1] if m != "impact_start"),
             dependents=tuple(dependents[i]),
             performer=performer, slowdown=slowdown,
             duration=step.duration,
@@ -160,7 +167,8 @@ def compile_plan(scenario: Scenario, staffing: Staffing, playbook: Playbook) -> 
     return Plan(
         scenario=scenario, staffing=staffing, playbook=playbook, pools=pools,
         steps=tuple(steps),
-        roots=tuple(s.index for s in steps if not s.after),
+        roots=tuple(s.index for s in steps if not s.after and not s.waits),
+        waiting_on=tuple(tuple(s.index for s in steps if m in s.waits) for m in range(len(MILESTONES))),
         release_at={m: tuple(sorted(n)) for m, n in release_at.items()},
         diagnosis_by=doer(scenario.diagnosis.by)[0],
         workaround_by=doer(workaround.by)[0] if workaround else None,

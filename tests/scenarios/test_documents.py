@@ -125,7 +125,7 @@ def test_playbook_graph_problems_are_located():
     ).replace("raci: {incident_manager: A, communications_lead: A}", "raci: {incident_manager: A}")
     problems = problems_of(text)
     joined = "\n".join(problems)
-    assert "doc.yaml:18: steps[2].after[1]: unknown step 'nowhere'" in joined
+    assert "doc.yaml:18: steps[2].after[1]: unknown step or milestone 'nowhere'" in joined
     assert "steps[2].duration: a coordinate step needs a duration" in joined
     assert "dependency cycle: a -> c -> b -> a" in joined or "dependency cycle" in joined
 

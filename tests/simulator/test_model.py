@@ -1,11 +1,13 @@
 """The model behaves like a real response: calendars, role effects, headcount, randomness."""
 
+import re
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scenarios import load
+from scenarios import bundled, load, load_text
 from scenarios.scenario import FixedStart
 from simulator import compare, simulate
 
@@ -268,3 +270,51 @@ def test_updates_keep_the_playbook_cadence_until_restored(cloudflare, staffing, 
     assert len(long) > 0
     expected = 1 + ((long["restored"] - long["first_update"]) // cadence)
     assert (long["updates_sent"] == expected).all() and (long["updates_sent"] >= 3).all()
+
+
+@pytest.mark.parametrize("name", sorted(bundled("scenario")))
+@pytest.mark.parametrize("mode", ["single", "stream"])
+def test_no_incident_is_resolved_before_service_is_restored(name, mode, library):
+    """SPEC 3.1: `resolved` never precedes `restored`, with or without a fix in the
+    scenario (GitLab 2017 has none) and whatever the workaround's take-effect time."""
+    scenario = library(name, "scenario")
+    kwargs = {"replications": 400} if mode == "single" else {"replications": 2, "horizon": 60 * 24 * 365.0}
+    if mode == "stream":
+        scenario = load_text(re.sub(r"(?m)^frequency: .*$", "frequency: 30/year", scenario.text), "busy.yaml")
+    staffing = library(scenario.document.reference_staffing, "staffing")
+    frame = simulate(scenario, staffing, keep_incidents=True, seed=7, mode=mode, **kwargs).incidents
+    assert len(frame) > 0 and frame["resolved"].notna().all()
+    assert (frame["resolved"] >= frame["restored"]).all()
+
+
+def test_a_playbook_may_close_on_restore_and_fix_afterwards(library):
+    """`after:` may name a milestone: here the incident is resolved once service is back
+    and the first update is out, and the fix follows as problem management's work."""
+    text = library("itil-major-incident", "playbook").text
+    assert "    after: [fix, first_update]\n" in text
+    text = text.replace("    after: [fix, first_update]\n", "    after: [restored, first_update]\n")
+    close_first = load_text(text.replace("name: itil-major-incident", "name: close-first"), "close-first.yaml")
+    cloudflare = library("cloudflare-2019-waf", "scenario")
+    staffing = library("cloudflare-2019-sre", "staffing")
+    frame = simulate(cloudflare, staffing, close_first, keep_incidents=True, seed=3, replications=300).incidents
+    assert (frame["resolved"] >= frame["restored"]).all()
+    assert (frame["resolved"] < frame["fixed"]).mean() > 0.9   # the fix takes longer than closing
+    default = simulate(cloudflare, staffing, library("itil-major-incident", "playbook"), keep_incidents=True,
+                       seed=3, replications=300).incidents
+    assert (default["resolved"] > default["fixed"]).all()
+
+
+def test_a_step_waiting_for_a_milestone_no_step_reaches_is_refused(library):
+    from scenarios import DocumentError
+    from scenarios.crosscheck import check_together
+
+    text = library("itil-major-incident", "playbook").text
+    assert "    milestone: problem_recorded\n" in text
+    text = text.replace("    after: [fix, first_update]\n", "    after: [fix, first_update, problem_recorded]\n")
+    stalls = load_text(text.replace("    milestone: problem_recorded\n", ""), "stalls.yaml")
+    gitlab = library("gitlab-2017-database", "scenario")
+    staffing = library(gitlab.document.reference_staffing, "staffing")
+    problems = check_together(gitlab, staffing, stalls)
+    assert any("step 'resolve' would never start: it waits for problem_recorded" in p.message for p in problems)
+    with pytest.raises(DocumentError, match="would never start"):
+        simulate(gitlab, staffing, stalls, replications=5)
