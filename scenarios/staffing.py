@@ -171,6 +171,10 @@ class ResponderPool(Frozen):
         LogNormal(dist="lognormal", median=30, p90=75),
         description="Delay to call in an off-call member of the rota when an incident needs more people than are on call.",
     )
+    working_hours: Shift | None = Field(
+        None, description="When the rota's people are at work (default: the coverage's hours for business_hours "
+                          "coverage, otherwise never). Someone needed beyond those on call answers from the desk "
+                          "(the in-hours acknowledgement) within these hours, and is called in (call_in) outside them.")
     skill: float = Field(1.0, gt=0, description="Speed factor: diagnosis, workaround and fix durations are divided by it.")
     hourly_rate: float = Field(0.0, ge=0)
     on_call_pay: float = Field(0.0, ge=0, description="On-call allowance per person per year.")
@@ -191,6 +195,15 @@ class ResponderPool(Frozen):
     @cached_property
     def in_hours(self) -> np.ndarray:
         return self.coverage.mask()
+
+    @cached_property
+    def at_work(self) -> np.ndarray:
+        """True for each UTC minute of the reference week when the rota's people are at work."""
+        if self.working_hours is not None:
+            return self.working_hours.mask()
+        if isinstance(self.coverage, BusinessHours):
+            return self.coverage.mask()
+        return np.zeros(MINUTES_PER_WEEK, dtype=bool)
 
     @property
     def covered_hours_per_week(self) -> float:

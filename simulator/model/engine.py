@@ -254,8 +254,11 @@ class IncidentResponse:
         units.append(unit)
         ack_in, ack_out, backup, call_in = self.draws.page(pool, k)
         if k >= pool.on_call:
-            # More people than are on call: someone from the rota is called in.
-            self._after(call_in[self.i], lambda _e, u=unit: self._ready(u))
+            # More people than are on call: someone from the rota answers from the desk in
+            # working hours, and is called in outside them.
+            minute = int(self.env.now + self.offset) % MINUTES_PER_WEEK
+            delay = ack_in[self.i] if pool.at_work[minute] else call_in[self.i]
+            self._after(delay, lambda _e, u=unit: self._ready(u))
             return
         resources = self.resources
         if resources is None or resources[name].acquire(unit, lambda p=pool, u=unit, k=k: self._acknowledge(p, u, k)):

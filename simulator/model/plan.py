@@ -31,6 +31,7 @@ class PoolPlan:
     on_call: int
     people: int
     in_hours: list  # bool per UTC minute of the week
+    at_work: list  # bool per UTC minute of the week: the rota's people at their desks
     minutes_to_shift: list  # minutes until the next covered minute (no pager out of hours)
     pager: bool
     ack_in: object
@@ -93,6 +94,7 @@ def _pool_plan(name, pool) -> PoolPlan:
         on_call=pool.on_call,
         people=pool.people,
         in_hours=mask.tolist(),
+        at_work=pool.at_work.tolist(),
         minutes_to_shift=[0.0] * MINUTES_PER_WEEK if (pager or mask.all()) else _minutes_to_shift(mask),
         pager=pager,
         ack_in=pool.acknowledge.in_hours,

@@ -318,3 +318,37 @@ def test_a_step_waiting_for_a_milestone_no_step_reaches_is_refused(library):
     assert any("step 'resolve' would never start: it waits for problem_recorded" in p.message for p in problems)
     with pytest.raises(DocumentError, match="would never start"):
         simulate(gitlab, staffing, stalls, replications=5)
+
+
+def fixed_start(loaded, weekday: str, time: str, timezone: str):
+    text = re.sub(r"(?m)^start: .*$", f"start: {{policy: fixed, weekday: {weekday}, time: '{time}', "
+                                      f"timezone: {timezone}}}", loaded.text)
+    return load_text(text, "fixed.yaml")
+
+
+def test_colleagues_at_work_answer_from_their_desks(library):
+    """Eight SREs at their desks on a Tuesday at 11:00 (business hours in Los Angeles): the
+    second one the scenario needs answers like a colleague, not after a call-in; on a
+    Saturday night the second is still called in."""
+    cloudflare, pager = library("cloudflare-2019-waf", "scenario"), library("business-hours-pager", "staffing")
+    assert pager.document.pools["sre"].on_call == 1 and cloudflare.document.needs["sre"] == 2
+    tuesday = simulate(fixed_start(cloudflare, "tue", "11:00", "America/Los_Angeles"), pager, replications=1000, seed=2)
+    saturday = simulate(fixed_start(cloudflare, "sat", "03:00", "UTC"), pager, replications=1000, seed=2)
+    assert tuesday.options[0].metrics["time_to_assemble"]["p50"] < 5          # at-work acknowledgement: median 1m
+    assert saturday.options[0].metrics["time_to_assemble"]["p50"] > 15        # call-in: median 25m
+
+
+def test_working_hours_are_separate_from_coverage(library, write):
+    """A 24x7 on-call team whose rota works office hours in London: beyond those on call,
+    people answer from the desk on a weekday morning there, and are called in at night."""
+    text = library("cloudflare-2019-sre", "staffing").text
+    assert "  sre:\n    on_call: 3\n" in text
+    text = text.replace("  sre:\n    on_call: 3\n", "  sre:\n    on_call: 1\n    working_hours: "
+                        "{timezone: Europe/London, days: [mon, tue, wed, thu, fri], hours: '09:00-17:00'}\n"
+                        "    call_in: {dist: lognormal, median: 40m, p90: 90m}\n")
+    office = load_text(text.replace("name: cloudflare-2019-sre", "name: office"), "office.yaml")
+    cloudflare = library("cloudflare-2019-waf", "scenario")
+    morning = simulate(fixed_start(cloudflare, "wed", "10:00", "Europe/London"), office, replications=1000, seed=2)
+    night = simulate(fixed_start(cloudflare, "wed", "02:00", "Europe/London"), office, replications=1000, seed=2)
+    assert morning.options[0].metrics["time_to_assemble"]["p50"] < 5
+    assert night.options[0].metrics["time_to_assemble"]["p50"] > 25
