@@ -1,11 +1,12 @@
 """JSON that can always be served back: strict parsing of what arrives over HTTP, and the
 rule that nothing reaches the journal unless it can be written out again as valid JSON.
 
-Python's `json` accepts `NaN`, `Infinity`, numbers that overflow to infinity and lone
-surrogates (`"\\ud800"`); none of them is JSON, and a journal holding one would break every
-page and export of its drill. `loads_strict` refuses them at the door; `problems` is the
-same rule for a value already in hand; `repaired` mends a row that is somehow already
-stored, so a bad event is reported instead of taking its drill down.
+Python's `json` accepts `NaN`, `Infinity`, numbers that overflow to infinity (`1e999`, and
+integers of any length: a browser reads `1` followed by 400 zeros as Infinity) and lone
+surrogates (`"\\ud800"`); none of them is JSON a browser can use, and a journal holding one
+would break every page and export of its drill. `loads_strict` refuses them at the door;
+`problems` is the same rule for a value already in hand; `repaired` mends a row that is
+somehow already stored, so a bad event is reported instead of taking its drill down.
 """
 
 from __future__ import annotations
@@ -38,6 +39,23 @@ def _finite_float(text: str) -> float:
     if not math.isfinite(value):
         raise JSONRefused(f"the number {text[:40]} is too large for JSON")
     return value
+
+
+def _finite_int(text: str) -> int:
+    digits = len(text) - text.startswith("-")
+    # A double holds at most 309 digits; checking the length first also spares Python's
+    # own limit on converting long digit strings (a ValueError that would read as malformed).
+    if digits > 309 or not _fits_a_double(value := int(text)):
+        raise JSONRefused(f"the number {text[:40]}{'...' if len(text) > 40 else ''} is too large for JSON")
+    return value
+
+
+def _fits_a_double(value: int) -> bool:
+    try:
+        float(value)
+    except OverflowError:
+        return False
+    return True
 
 
 def _depth_of(text: str, limit: int) -> int:
@@ -80,7 +98,7 @@ def loads_strict(raw: bytes | str, *, max_depth: int = MAX_DEPTH) -> Any:
     if _depth_of(text, max_depth) > max_depth:
         raise JSONRefused(f"nested more than {max_depth} deep")
     try:
-        value = json.loads(text, parse_constant=_no_constant, parse_float=_finite_float)
+        value = json.loads(text, parse_constant=_no_constant, parse_float=_finite_float, parse_int=_finite_int)
     except JSONRefused:
         raise
     except (ValueError, RecursionError) as exc:
@@ -97,9 +115,12 @@ def problems(value: Any, path: str = "") -> list[str]:
     stack = [(value, path)]
     while stack:
         item, where = stack.pop()
-        if isinstance(item, bool) or item is None or isinstance(item, int):
+        if isinstance(item, bool) or item is None:
             continue
-        if isinstance(item, float):
+        if isinstance(item, int):
+            if not _fits_a_double(item):
+                out.append(f"{where or 'value'}: an integer of {item.bit_length()} bits is too large for JSON")
+        elif isinstance(item, float):
             if not math.isfinite(item):
                 out.append(f"{where or 'value'}: {item!r} is not a JSON number")
         elif isinstance(item, str):
@@ -119,10 +140,12 @@ def problems(value: Any, path: str = "") -> list[str]:
 
 
 def repaired(value: Any) -> Any:
-    """`value` made valid JSON: non-finite numbers become null, lone surrogates U+FFFD,
-    anything else unknown its text. Used only on rows already stored."""
-    if isinstance(value, bool) or value is None or isinstance(value, int):
+    """`value` made valid JSON: non-finite numbers (and integers beyond a double) become null,
+    lone surrogates U+FFFD, anything else unknown its text. Used only on rows already stored."""
+    if isinstance(value, bool) or value is None:
         return value
+    if isinstance(value, int):
+        return value if _fits_a_double(value) else None
     if isinstance(value, float):
         return value if math.isfinite(value) else None
     if isinstance(value, str):
