@@ -13,7 +13,7 @@ from drills.store import Access
 from scenarios import Scenario
 from simulator.model.streams import stage_key
 
-__all__ = ["visible", "offered_choices", "PLAYER_INJECT_FIELDS"]
+__all__ = ["visible", "as_seen", "offered_choices", "PLAYER_INJECT_FIELDS"]
 
 PLAYER_INJECT_FIELDS = ("to", "channel", "subject", "content", "requested_by", "occurrence")
 _PRIVATE_WORLD = {"not_yet_available", "claim_open"}
@@ -47,6 +47,22 @@ def visible(event: DrillEvent, access: Access) -> dict | None:
     if event.kind == "action":
         row["detail"] = {k: v for k, v in event.detail.items() if k != "note"}
     return row
+
+
+def as_seen(events, access: Access) -> list[tuple[int, dict]]:
+    """(journal number, row) for each event this token may see. A participant's rows are
+    numbered in their own view (1, 2, 3...): the journal's numbers count events they may
+    not see, and a gap would tell them one happened (naming the right cause reaches the
+    hidden `identified` milestone; a wrong one does not)."""
+    out = []
+    own = access.capability == "participant"
+    for event in events:
+        row = visible(event, access)
+        if row is not None:
+            if own:
+                row["seq"] = len(out) + 1
+            out.append((event.seq, row))
+    return out
 
 
 def offered_choices(scenario: Scenario, seed: int) -> dict[str, list[tuple[str, str]]]:

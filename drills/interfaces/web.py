@@ -3,7 +3,8 @@ evaluators, each reaching the drill through their own unguessable token.
 
 Pages: /play/TOKEN (a participant), /facilitate/TOKEN, /evaluate/TOKEN. The JSON API
 lives under /api/TOKEN/: `state`, `events?after=N`, `stream` (server-sent events that
-resume from Last-Event-ID), and the POSTs `action`, `control` (the clock, and `allow_fix`
+resume from Last-Event-ID; a participant's events are numbered in their own view, so
+the journal's gaps, events they may not see, tell them nothing), and the POSTs `action`, `control` (the clock, and `allow_fix`
 with a reason), `inject`, `adjudicate`, `rate`. Every accepted request is in the journal before the response is sent. Bad
 requests get a 4xx with a JSON error body.
 """
@@ -36,7 +37,7 @@ from scenarios.exercise import CHANNELS
 
 from .limits import LimitExceeded, Limits, Throttle
 from .live import Hub, LiveDrill
-from .views import offered_choices, visible
+from .views import as_seen, offered_choices, visible
 
 __all__ = ["create_app", "open_web_drill", "links", "Server", "ROUTES"]
 
@@ -137,13 +138,14 @@ async def body_of(request: Request) -> dict:
 
 
 def events_for(store: DrillStore, access: Access, after: int = 0) -> list[dict]:
-    rows = []
-    for event in store.events(access.drill_id):
-        if event.seq > after:
-            row = visible(event, access)
-            if row is not None:
-                rows.append(row)
-    return rows
+    """The events this token may see, numbered as it sees them, after number `after`."""
+    return [row for _, row in as_seen(store.events(access.drill_id), access) if row["seq"] > after]
+
+
+def shown(store: DrillStore, access: Access, events) -> list[dict]:
+    """Events just journaled, as this token sees them (numbered in its view)."""
+    wanted = {e.seq for e in events}
+    return [row for seq, row in as_seen(store.events(access.drill_id), access) if seq in wanted]
 
 
 def state_of(server: "Server", access: Access) -> dict:
@@ -169,7 +171,8 @@ def state_of(server: "Server", access: Access) -> dict:
                   "speed": (live.session.record if live else record).speed, "now": now, "running": running},
         "me": {"capability": access.capability, "role": access.role, "person": access.person},
         "dashboard": dashboard,
-        "last_seq": events[-1].seq if events else 0,
+        "last_seq": (len(as_seen(events, access)) if access.capability == "participant"
+                     else events[-1].seq if events else 0),
     }
     if access.capability == "participant":
         out["actions"] = _action_forms(scenario, record.seed)
@@ -308,12 +311,14 @@ async def stream(request: Request):
 
     async def generate():
         queue = live.subscribe() if live else None
-        sent = after
+        sent = 0        # the journal's number of the last event looked at
+        numbered = 0    # how many this token has seen: its own numbering (a participant's differs)
         try:
             yield ": open\n\n"  # headers go out at once, so the client knows the stream is up
-            for row in events_for(server.store, access, after):
-                sent = row["seq"]
-                yield _sse(row)
+            for sent, row in as_seen(server.store.events(access.drill_id), access):
+                numbered = row["seq"]
+                if numbered > after:
+                    yield _sse(row)
             if live is None:
                 return
             live.touch(access.token)
@@ -334,8 +339,10 @@ async def stream(request: Request):
                     if event.seq <= sent:
                         continue
                     sent = event.seq
-                    text = live.rendered(event, access, lambda e=event: _sse_or_none(visible(e, access)))
+                    text = live.rendered(event, access, lambda e=event, n=numbered + 1: _sse_or_none(
+                        _numbered(visible(e, access), n, access)))
                     if text:
+                        numbered += 1
                         yield text
         finally:
             server.throttle.close_stream(access.token)
@@ -375,8 +382,7 @@ async def action(request: Request):
     session = session_of(server, access)
     touch(server, access)
     out = session.act(access.role, name, clean, actor=access.person)
-    shown = [visible(e, access) for e in out]
-    return JSONResponse({"accepted": True, "events": [e for e in shown if e is not None]})
+    return JSONResponse({"accepted": True, "events": shown(server.store, access, out)})
 
 
 @handle
@@ -516,7 +522,7 @@ async def feedback(request: Request):
     if not isinstance(answers, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in answers.items()):
         raise _Problem(422, "answers must be an object of question to answer (text)")
     out = give_feedback(server.store, access.drill_id, access.role, access.person, answers)
-    return JSONResponse({"accepted": True, "events": [e.to_dict() for e in out]})
+    return JSONResponse({"accepted": True, "events": shown(server.store, access, out)})
 
 
 ROUTES = [
@@ -553,6 +559,12 @@ def create_app(store: DrillStore, hub: Hub | None = None, limits: Limits | None 
 
 def _accepted(events) -> JSONResponse:
     return JSONResponse({"accepted": True, "events": [e.to_dict() for e in events]})
+
+
+def _numbered(row: dict | None, number: int, access: Access) -> dict | None:
+    if row is not None and access.capability == "participant":
+        row["seq"] = number
+    return row
 
 
 def _sse_or_none(row: dict | None) -> str:
