@@ -114,7 +114,7 @@ def session_of(server: "Server", access: Access) -> DrillSession:
 
 def require(access: Access, *capabilities: str) -> None:
     if access.capability not in capabilities:
-        raise _Problem(403, f"a {access.capability} link cannot do this")
+        raise _Problem(403, f"{'an' if access.capability[0] in 'aeiou' else 'a'} {access.capability} link cannot do this")
 
 
 async def body_of(request: Request) -> dict:
