@@ -37,7 +37,7 @@ def _fail(problems: list[Problem] | str) -> None:
     sys.exit(2)
 
 
-_START = re.compile(r"^(mon|tue|wed|thu|fri|sat|sun)\w*\s+(\d{1,2}:\d{2})(?:\s+(\S+))?$", re.I)
+_START = re.compile(r"^(mon|tue|wed|thu|fri|sat|sun|\d{4}-\d{2}-\d{2})\w*\s+(\d{1,2}:\d{2})(?:\s+(\S+))?$", re.I)
 
 
 def _parse_start(text: str | None):
@@ -51,9 +51,13 @@ def _parse_start(text: str | None):
         return UniformWeek(policy="uniform_week")
     match = _START.match(text.strip())
     if not match:
-        raise click.BadParameter(f"expected 'uniform' or a weekday and UTC time such as 'tue 13:42' (optionally a time zone), got {text!r}")
+        raise click.BadParameter("expected 'uniform', or a weekday or date and a UTC time such as 'tue 13:42' or "
+                                 f"'2026-10-27 09:30' (optionally a time zone), got {text!r}")
+    day = match[1].lower()
     try:
-        return FixedStart(policy="fixed", weekday=match[1].lower()[:3], time=match[2], timezone=match[3] or "UTC")
+        if day[0].isdigit():
+            return FixedStart(policy="fixed", date=day, time=match[2], timezone=match[3] or "UTC")
+        return FixedStart(policy="fixed", weekday=day[:3], time=match[2], timezone=match[3] or "UTC")
     except ValidationError as exc:  # pydantic's message names the bad part
         raise click.BadParameter("; ".join(e["msg"].removeprefix("Value error, ") for e in exc.errors()))
 
@@ -228,11 +232,16 @@ def _run_options(f):
         click.option("--mode", type=click.Choice(MODES), default="single", show_default=True,
                      help="single: one incident per replication; stream: a horizon of Poisson arrivals contending for people."),
         click.option("--start", default=None, metavar="WHEN",
-                     help="Override the scenario's start-time policy: 'uniform', or e.g. 'tue 13:42' (UTC) or 'mon 09:00 Europe/London'."),
+                     help="Override the scenario's start-time policy: 'uniform', or e.g. 'tue 13:42' (UTC), 'mon 09:00 "
+                          "Europe/London' or, on a real date (local hours then follow daylight saving), "
+                          "'2026-10-27 09:30 America/Los_Angeles'."),
         click.option("--horizon", default="365d", show_default=True, callback=_duration,
                      help="Stream mode: length of each replication."),
         click.option("--warmup", default="0m", show_default=True, callback=_duration,
                      help="Stream mode: incidents arriving before this are discarded."),
+        click.option("--horizon-start", type=click.DateTime(["%Y-%m-%d"]), default=None, metavar="DATE",
+                     help="Stream mode: the horizon starts on the Monday of this date's week, e.g. 2026-03-02, and "
+                          "local hours follow daylight saving through it [default: a January week]."),
         click.option("--out", "out_dir", default=None, type=click.Path(file_okay=False),
                      help="Write summary.json, incidents.parquet and incidents.csv here (the table is "
                           "written in chunks as the run goes)."),
@@ -247,7 +256,7 @@ def _run_options(f):
 
 
 def _execute(scenario_args, staffing_args, playbook, replications, seed, jobs, executor, scheduler, mode, start,
-             horizon, warmup, out_dir, no_incidents, as_json, quiet, report=None):
+             horizon, warmup, horizon_start, out_dir, no_incidents, as_json, quiet, report=None):
     from reports.artifacts import IncidentWriter, write_summary
     from reports.text.simulation import simulation_text
     from scenarios import DocumentError
@@ -286,6 +295,7 @@ def _execute(scenario_args, staffing_args, playbook, replications, seed, jobs, e
     result = _running(progress, lambda: run_compare(
         scenarios, staffings, book, replications=replications, seed=seed, jobs=jobs, mode=mode,
         start=_parse_start(start), horizon=horizon, warmup=warmup, progress=progress,
+        horizon_start=horizon_start.date() if horizon_start else None,
         incident_sink=writer, executor=executor, scheduler=scheduler,
     ), on_error=discard_table)
     summary = result.to_dict()
@@ -409,6 +419,7 @@ def _drill_documents(scenario, roster, playbook, staffing) -> DrillDocuments:
 def _scorecard(journal: Journal, staffing: str | None, replications: int) -> dict:
     from drills import DrillDocuments, score
     from drills.baseline import simulated_responses
+    from drills.session import calendar_of
 
     documents = DrillDocuments.from_record(journal.record)
     staffing_doc = documents.staffing
@@ -416,7 +427,8 @@ def _scorecard(journal: Journal, staffing: str | None, replications: int) -> dic
         (staffing_doc,) = _resolve_all([(staffing, "staffing")])
     simulated, about = simulated_responses(documents.scenario, staffing_doc, documents.playbook,
                                            seed=journal.record.seed, replications=replications,
-                                           start_minute=journal.record.start_minute)
+                                           start_minute=journal.record.start_minute,
+                                           anchor=calendar_of(journal.record))
     return score(journal, simulated, about).to_dict()
 
 
@@ -487,21 +499,22 @@ def drill_run(scenario, roster, responses, console, speed, staffing, playbook, s
         (responses_doc,) = _resolve_all([(responses, "responses")])
         roster = responses_doc.document.roster
     documents = _drill_documents(scenario, roster, playbook, staffing)
-    start_minute = None
+    start_minute = anchor = None
     if start is not None:
         policy = _parse_start(start)
         start_minute = getattr(policy, "minute_of_week", None)
+        anchor = getattr(policy, "anchor", None)
     store = _open_store(store_path)
     if console:
         from drills.clock import DrillClock
 
         session = DrillSession.create(store, documents, seed=seed, mode="console", speed=speed,
-                                      start_minute=start_minute, clock=DrillClock(speed=speed))
+                                      start_minute=start_minute, clock=DrillClock(speed=speed), anchor=anchor)
         _console(session, store, replications)
         return
     (responses_doc,) = _resolve_all([(responses, "responses")])
     try:
-        session = play(store, documents, responses_doc, seed=seed, start_minute=start_minute)
+        session = play(store, documents, responses_doc, seed=seed, start_minute=start_minute, anchor=anchor)
     except DocumentError as exc:
         _fail(exc.problems)
     card = _scorecard(Journal.from_store(store, session.record.id), None, replications)
@@ -589,9 +602,11 @@ def drill_start(scenario, roster, web, speed, staffing, playbook, seed, start, n
     from reports.text.drills import web_drill_text
 
     documents = _drill_documents(scenario, roster, playbook, staffing)
-    start_minute = getattr(_parse_start(start), "minute_of_week", None) if start else None
+    policy = _parse_start(start) if start else None
+    start_minute, anchor = getattr(policy, "minute_of_week", None), getattr(policy, "anchor", None)
     store = _open_store(store_path)
-    session, grants = open_web_drill(store, documents, seed=seed, speed=speed, start_minute=start_minute)
+    session, grants = open_web_drill(store, documents, seed=seed, speed=speed, start_minute=start_minute,
+                                     anchor=anchor)
     click.echo(web_drill_text(session.record.id, session.record.title, links(f"http://{host}:{port}", grants)))
     if not no_serve:
         _serve(store, host, port, max_actions_per_minute, max_streams)

@@ -11,10 +11,12 @@ staffing, costs nothing. Documents are told apart by their text's sha256.
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import threading
 from collections import OrderedDict
 from typing import TYPE_CHECKING
 
+from scenarios.calendar import REFERENCE_MONDAY
 from scenarios.units import MINUTES_PER_DAY, MINUTES_PER_WEEK
 
 if TYPE_CHECKING:
@@ -38,25 +40,29 @@ def clear_baselines() -> None:
 
 def simulated_responses(scenario: Loaded, staffing: Loaded | None, playbook: Loaded, *, seed: int = 1,
                         replications: int = BASELINE_REPLICATIONS,
-                        start_minute: float | None = None) -> tuple[dict, dict]:
+                        start_minute: float | None = None, anchor=None) -> tuple[dict, dict]:
     """(metric -> array of simulated minutes, plus `outage_cost` -> each simulated team's
     outage cost, and a description of the run) or ({}, reason). The arrays are read-only
     and shared between callers.
 
-    With `start_minute` (UTC minute of the week) every simulated incident starts when the
-    drill's did, so on-call cover is the same for the team and the simulated teams."""
+    With `start_minute` (minutes from the drill's calendar `anchor`, a Monday 00:00 UTC;
+    default the reference week) every simulated incident starts when the drill's did, so
+    on-call cover is the same for the team and the simulated teams."""
     if replications <= 0:
         return {}, {"skipped": "no simulated comparison was asked for"}
     if staffing is None:
         return {}, {"skipped": "no staffing given and the scenario names no reference staffing"}
     minute = None if start_minute is None else int(start_minute) % MINUTES_PER_WEEK
-    key = (scenario.sha256, staffing.sha256, playbook.sha256, seed, replications, minute)
+    day = None
+    if minute is not None and anchor is not None and anchor != REFERENCE_MONDAY:
+        day = (anchor + dt.timedelta(minutes=minute)).date()
+    key = (scenario.sha256, staffing.sha256, playbook.sha256, seed, replications, minute, day)
     with _lock:
         if key in _cache:
             _cache.move_to_end(key)
             values, about = _cache[key]
             return dict(values), copy.deepcopy(about)
-    values, about = _simulate(scenario, staffing, playbook, seed, replications, minute)
+    values, about = _simulate(scenario, staffing, playbook, seed, replications, minute, day)
     for array in values.values():
         array.flags.writeable = False
     with _lock:
@@ -68,15 +74,15 @@ def simulated_responses(scenario: Loaded, staffing: Loaded | None, playbook: Loa
 
 
 def _simulate(scenario: Loaded, staffing: Loaded, playbook: Loaded, seed: int, replications: int,
-              minute: int | None) -> tuple[dict, dict]:
+              minute: int | None, day=None) -> tuple[dict, dict]:
     import numpy as np
 
     from scenarios import (  # the models and the simulator load only when asked
         METRICS,
         check_together,
     )
+    from scenarios.calendar import WEEKDAYS
     from scenarios.scenario import FixedStart
-    from scenarios.staffing import WEEKDAYS
     from simulator import SimulationError, simulate
 
     problems = check_together(scenario, staffing, playbook)
@@ -84,7 +90,7 @@ def _simulate(scenario: Loaded, staffing: Loaded, playbook: Loaded, seed: int, r
         return {}, {"skipped": f"staffing {staffing.document.name!r} cannot run this scenario: {problems[0].message}"}
     start = None
     if minute is not None:
-        start = FixedStart(policy="fixed", weekday=WEEKDAYS[minute // int(MINUTES_PER_DAY)],
+        start = FixedStart(policy="fixed", weekday=WEEKDAYS[minute // int(MINUTES_PER_DAY)], date=day,
                            time=f"{minute % int(MINUTES_PER_DAY) // 60:02d}:{minute % 60:02d}")
     try:
         result = simulate(scenario, staffing, playbook, replications=replications, seed=seed, start=start,
@@ -96,7 +102,8 @@ def _simulate(scenario: Loaded, staffing: Loaded, playbook: Loaded, seed: int, r
     values["outage_cost"] = frame["outage_cost"].to_numpy(dtype=float)
     about = {"staffing": staffing.document.name, "staffing_sha256": staffing.sha256,
              "playbook": playbook.document.name, "replications": replications, "seed": seed,
-             "start": "the scenario's policy" if start is None else f"{start.weekday} {start.time} UTC, as the drill",
+             "start": "the scenario's policy" if start is None else
+             f"{start.date.isoformat() if start.date else start.weekday} {start.time} UTC, as the drill",
              "medians": {m: (float(np.nanmedian(values[m])) if np.isfinite(values[m]).any() else None)
                          for m in METRICS}}
     return values, about

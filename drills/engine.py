@@ -15,6 +15,7 @@ things happen in.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -24,10 +25,12 @@ import simpy
 
 from scenarios import ACTIONS, MILESTONES, RATINGS, Playbook, Roster, Scenario, Staffing
 from scenarios.actions import AUDIENCES
+from scenarios.calendar import REFERENCE_MONDAY
 from scenarios.durations import format_duration
 from scenarios.responses import PINNABLE
 from scenarios.roles import RESOLVER_GROUPS_TOKEN
 from scenarios.units import MINUTES_PER_DAY, MINUTES_PER_WEEK
+from simulator.model.plan import pool_plan
 from simulator.model.streams import stage_key
 
 from .errors import ActionRejected
@@ -54,7 +57,8 @@ class DrillSetup:
     roster: Roster
     staffing: Staffing | None
     seed: int
-    start_minute: float  # UTC minute of the week at impact start (for coverage and on-call delays)
+    start_minute: float  # minutes from the calendar anchor to impact start (for coverage and on-call delays)
+    anchor: dt.datetime = REFERENCE_MONDAY  # the drill's calendar: a Monday 00:00 UTC (scenarios.calendar)
 
 
 class _State:
@@ -123,6 +127,7 @@ class Drill:
 
     def __init__(self, setup: DrillSetup):
         self.setup = setup
+        self._cover: dict = {}  # role -> its cover on the drill's calendar (simulator.model.plan.PoolPlan)
         self.scenario = sc = setup.scenario
         self.env = simpy.Environment()
         self.outbox: list[DrillEvent] = []
@@ -398,17 +403,18 @@ class Drill:
         pool = staffing.pools.get(target)
         if pool is None or pool.people == 0:
             return None
-        minute = int(self.setup.start_minute + self.env.now) % MINUTES_PER_WEEK
-        mask = pool.in_hours
+        cover = self._cover.get(target)
+        if cover is None:
+            cover = self._cover[target] = pool_plan(target, pool, self.setup.anchor)
+        window, minute = divmod(int(self.setup.start_minute + self.env.now), MINUTES_PER_WEEK)
+        in_hours, to_shift, _ = cover.week(window)
         stage = f"page/{target}"
-        if mask[minute]:
+        if in_hours[minute]:
             delay = self._draw(stage, pool.acknowledge.in_hours)
-        elif getattr(pool.coverage, "pager", True):
+        elif cover.pager:
             delay = self._draw(stage, pool.acknowledge.out_of_hours)
         else:
-            rolled = np.roll(mask, -minute)
-            wait = float(np.argmax(rolled)) if rolled.any() else math.inf
-            delay = wait + self._draw(stage, pool.acknowledge.in_hours)
+            delay = to_shift[minute] + self._draw(stage, pool.acknowledge.in_hours)
         # As in the simulation: an unanswered page escalates to a backup; the first answer wins.
         if pool.escalation is not None and delay > pool.escalation.timeout:
             delay = min(delay, pool.escalation.timeout + self._draw(f"{stage}/backup", pool.escalation.backup_acknowledge))

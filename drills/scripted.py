@@ -10,6 +10,7 @@ marks `refused: expected` is one the drill must refuse: play journals it as a
 from __future__ import annotations
 
 from scenarios import DocumentError, Loaded, Problem, check_drill
+from scenarios.calendar import REFERENCE_MONDAY
 
 from .engine import Drill, DrillSetup
 from .errors import ActionRejected
@@ -27,17 +28,20 @@ def _actor(documents: DrillDocuments, action) -> str:
 
 
 def rehearse(documents: DrillDocuments, responses: Loaded, seed: int = 1,
-             start_minute: float | None = None) -> list[Problem]:
+             start_minute: float | None = None, anchor=None) -> list[Problem]:
     """Every problem with these responses: cross-document ones, then each action the drill
     would refuse at its minute (with file, line and the reason)."""
     problems = check_drill(documents.scenario, documents.roster, responses)
     if problems:
         return problems
     scenario = documents.scenario.document
+    anchor = anchor or REFERENCE_MONDAY   # an explicit start minute counts from `anchor`
     if start_minute is None:
         start_minute = getattr(scenario.start, "minute_of_week", DEFAULT_START_MINUTE)
+        anchor = scenario.start.anchor
     drill = Drill(DrillSetup(scenario, documents.playbook.document, documents.roster.document,
-                             documents.staffing.document if documents.staffing else None, seed, start_minute))
+                             documents.staffing.document if documents.staffing else None, seed, start_minute,
+                             anchor))
     for i, action in enumerate(responses.document.actions):
         drill.advance_to(action.at)
         expected = action.refused == "expected"
@@ -64,18 +68,18 @@ def rehearse(documents: DrillDocuments, responses: Loaded, seed: int = 1,
 
 
 def play(store: DrillStore, documents: DrillDocuments, responses: Loaded, *, seed: int = 1,
-         start_minute: float | None = None, drill_id: str | None = None) -> DrillSession:
+         start_minute: float | None = None, drill_id: str | None = None, anchor=None) -> DrillSession:
     """Create a drill, play every response at its minute (journaling each refused one as a
     rejection), apply the ratings, end it. Raises DocumentError, before anything is
     written, if the drill would refuse an action the script does not expect it to."""
-    problems = rehearse(documents, responses, seed, start_minute)
+    problems = rehearse(documents, responses, seed, start_minute, anchor)
     if problems:
         raise DocumentError(problems)
     rs = responses.document
     session = DrillSession.create(store, documents, seed=seed, mode="scripted", start_minute=start_minute,
-                                  drill_id=drill_id)
+                                  drill_id=drill_id, anchor=anchor)
     session.record = store.update(session.record.id, status="created",
-                                  extra={"responses": {"name": rs.name, "source": responses.source,
+                                  extra={**session.record.extra, "responses": {"name": rs.name, "source": responses.source,
                                                        "sha256": responses.sha256}})
     session.start()
     for action in rs.actions:

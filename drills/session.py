@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from scenarios import RATINGS, DocumentError, Loaded, load_text
+from scenarios.calendar import REFERENCE_MONDAY
 from scenarios.crosscheck import reference_staffing
 from scenarios.library import DEFAULT_PLAYBOOK, resolve
 from scenarios.responses import PINNABLE
@@ -71,6 +72,12 @@ class DrillDocuments:
         return cls(loaded["scenario"], loaded["roster"], loaded["playbook"], loaded.get("staffing"))
 
 
+def calendar_of(record: DrillRecord) -> dt.datetime:
+    """The drill's calendar anchor (journals from before dates were known: the reference week)."""
+    stored = record.extra.get("calendar_start_utc")
+    return dt.datetime.fromisoformat(stored) if stored else REFERENCE_MONDAY
+
+
 class DrillSession:
     """One drill being played: an engine, its journal and (for live drills) a clock."""
 
@@ -84,7 +91,7 @@ class DrillSession:
             scenario=documents.scenario.document, playbook=documents.playbook.document,
             roster=documents.roster.document,
             staffing=documents.staffing.document if documents.staffing else None,
-            seed=record.seed, start_minute=record.start_minute,
+            seed=record.seed, start_minute=record.start_minute, anchor=calendar_of(record),
         ))
         self._expected: deque[DrillEvent] = deque()
         self._last_seq = 0
@@ -94,17 +101,22 @@ class DrillSession:
     @classmethod
     def create(cls, store: DrillStore, documents: DrillDocuments, *, seed: int = 1, mode: str = "scripted",
                speed: float = 1.0, start_minute: float | None = None, drill_id: str | None = None,
-               clock: DrillClock | None = None) -> "DrillSession":
+               clock: DrillClock | None = None, anchor: dt.datetime | None = None) -> "DrillSession":
+        """`start_minute` counts from the calendar `anchor` (a Monday 00:00 UTC; default the
+        reference week); without it, the scenario's start policy gives both."""
         scenario = documents.scenario.document
+        anchor = anchor or REFERENCE_MONDAY
         if start_minute is None:
             start = scenario.start
             start_minute = start.minute_of_week if isinstance(start, FixedStart) else DEFAULT_START_MINUTE
+            anchor = start.anchor
         created = now_iso()
         record = DrillRecord(
             id=drill_id or new_drill_id(scenario.name), scenario=scenario.name,
             title=scenario.title or scenario.name, team=documents.roster.document.team, mode=mode, seed=seed,
             start_minute=float(start_minute), speed=float(speed), status="created", created=created,
             updated=created, tool_version=TOOL_VERSION, documents=documents.stored(),
+            extra={"calendar_start_utc": anchor.isoformat()},
         )
         store.create(record)
         return cls(store, record, documents, clock)

@@ -13,12 +13,13 @@ from pydantic import BeforeValidator, Field, field_validator, model_validator
 
 from .actions import ACTION_NAMES
 from .base import Frozen, Identifier, Minutes, duplicates
+from .calendar import REFERENCE_MONDAY, WEEKDAYS, monday_of
 from .conditions import FUNCTIONS, STATE_NAMES
 from .distributions import ZERO, Distribution
 from .exercise import Inject, Objective, Scoring
 from .metrics import MILESTONES, MetricName
 from .roles import ROLES
-from .staffing import REFERENCE_MONDAY, WEEKDAYS, CalibratedFrom, TimeZone, Weekday
+from .staffing import CalibratedFrom, TimeZone, Weekday
 from .units import MINUTES_PER_DAY, MINUTES_PER_HOUR, MINUTES_PER_WEEK, MINUTES_PER_YEAR
 from .world import Indicator, World, default_indicators
 
@@ -213,16 +214,28 @@ class UniformWeek(Frozen):
     """Impact starts at any minute of the week, uniformly (so coverage schedules matter)."""
 
     policy: Literal["uniform_week"]
+    week_of: dt.date | None = Field(
+        None, description="A date in the week to use: local hours then follow the zones' daylight saving on "
+                          "those dates (default: a January week).")
+
+    @property
+    def anchor(self) -> dt.datetime:
+        """Monday 00:00 UTC of the week incidents start in."""
+        if self.week_of is None:
+            return REFERENCE_MONDAY
+        return monday_of(dt.datetime(self.week_of.year, self.week_of.month, self.week_of.day, tzinfo=dt.timezone.utc))
 
 
 _CLOCK = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 
 
 class FixedStart(Frozen):
-    """Impact always starts at the same weekday and local time (e.g. a real incident's)."""
+    """Impact always starts at the same weekday and local time (e.g. a real incident's), or
+    on a given date: local hours then follow the zones' daylight saving on that date."""
 
     policy: Literal["fixed"]
-    weekday: Weekday
+    weekday: Weekday | None = None
+    date: dt.date | None = Field(None, description="The date of the start, in `timezone` (e.g. 2026-10-27).")
     time: str
     timezone: TimeZone = "UTC"
 
@@ -233,13 +246,35 @@ class FixedStart(Frozen):
             raise ValueError(f"time must look like 13:42, got {value!r}")
         return value.strip()
 
+    @model_validator(mode="after")
+    def _day_given(self):
+        if self.date is None and self.weekday is None:
+            raise ValueError("a fixed start needs a weekday (e.g. tue) or a date (e.g. 2026-10-27)")
+        if self.date is not None and self.weekday is not None and WEEKDAYS[self.date.weekday()] != self.weekday:
+            raise ValueError(f"{self.date.isoformat()} is a {WEEKDAYS[self.date.weekday()]}, not a {self.weekday}")
+        return self
+
+    @property
+    def moment(self) -> dt.datetime:
+        """The start as a UTC instant: on `date`, or on `weekday` of the reference week."""
+        hours, minutes = (int(x) for x in self.time.split(":"))
+        zone = ZoneInfo(self.timezone)
+        if self.date is not None:
+            day = self.date
+        else:
+            local_monday = REFERENCE_MONDAY.replace(tzinfo=None).date()
+            day = local_monday + dt.timedelta(days=WEEKDAYS.index(self.weekday))
+        return dt.datetime(day.year, day.month, day.day, hours, minutes, tzinfo=zone).astimezone(dt.timezone.utc)
+
+    @property
+    def anchor(self) -> dt.datetime:
+        """Monday 00:00 UTC of the week the run's calendar starts in."""
+        return REFERENCE_MONDAY if self.date is None else monday_of(self.moment)
+
     @property
     def minute_of_week(self) -> float:
-        """UTC minutes since Monday 00:00 of the repeating week."""
-        hours, minutes = (int(x) for x in self.time.split(":"))
-        offset = ZoneInfo(self.timezone).utcoffset(REFERENCE_MONDAY.replace(tzinfo=None))
-        local = WEEKDAYS.index(self.weekday) * int(MINUTES_PER_DAY) + hours * int(MINUTES_PER_HOUR) + minutes
-        return float((local - offset // dt.timedelta(minutes=1)) % MINUTES_PER_WEEK)
+        """Minutes from the anchor (Monday 00:00 UTC) to the start."""
+        return float(((self.moment - self.anchor) // dt.timedelta(minutes=1)) % MINUTES_PER_WEEK)
 
 
 def _start_shorthand(value):

@@ -18,9 +18,10 @@ import numpy as np
 from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 
 from .base import Frozen, Identifier, PositiveMinutes
+from .calendar import REFERENCE_MONDAY, local_spans_mask
 from .distributions import Distribution, LogNormal
 from .roles import ROLES
-from .units import MINUTES_PER_DAY, MINUTES_PER_HOUR, MINUTES_PER_WEEK
+from .units import MINUTES_PER_HOUR, MINUTES_PER_WEEK
 
 __all__ = [
     "Staffing",
@@ -35,9 +36,6 @@ __all__ = [
 ]
 
 STANDARD_WORKING_HOURS_PER_YEAR = 2080.0  # 40 h x 52 weeks
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-# Offsets are read for this Monday; the model works on a repeating week and ignores DST.
-REFERENCE_MONDAY = dt.datetime(2025, 1, 6, tzinfo=dt.timezone.utc)
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 _HOURS = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)$")
@@ -84,21 +82,14 @@ class Shift(Frozen):
     days: list[Weekday] = Field(default_factory=lambda: ["mon", "tue", "wed", "thu", "fri"])
     hours: Hours = "09:00-17:00"
 
-    def mask(self) -> np.ndarray:
-        """True for each UTC minute of the reference week covered by this shift."""
-        offset = ZoneInfo(self.timezone).utcoffset(REFERENCE_MONDAY.replace(tzinfo=None))
-        offset_minutes = int(offset.total_seconds() // 60)
+    def mask(self, start: dt.datetime = REFERENCE_MONDAY) -> np.ndarray:
+        """True for each minute of the seven days from `start` (UTC) covered by this shift,
+        with the zone's real offset on each date."""
         start_text, end_text = self.hours.split("-")
-        start = int(start_text[:2]) * 60 + int(start_text[3:])
+        begin = int(start_text[:2]) * 60 + int(start_text[3:])
         end = int(end_text[:2]) * 60 + int(end_text[3:])
-        length = (end - start) % (24 * 60) or 24 * 60
-        covered = np.zeros(MINUTES_PER_WEEK, dtype=bool)
-        for day in set(self.days):
-            local_start = WEEKDAYS.index(day) * int(MINUTES_PER_DAY) + start
-            utc_start = (local_start - offset_minutes) % MINUTES_PER_WEEK
-            idx = (utc_start + np.arange(length)) % MINUTES_PER_WEEK
-            covered[idx] = True
-        return covered
+        length = (end - begin) % (24 * 60) or 24 * 60
+        return local_spans_mask(start, self.timezone, set(self.days), begin, length)
 
 
 class Always(Frozen):
@@ -107,7 +98,7 @@ class Always(Frozen):
     type: Literal["24x7"]
     pager: bool = True
 
-    def mask(self) -> np.ndarray:
+    def mask(self, start: dt.datetime = REFERENCE_MONDAY) -> np.ndarray:
         return np.ones(MINUTES_PER_WEEK, dtype=bool)
 
 
@@ -125,10 +116,10 @@ class FollowTheSun(Frozen):
     shifts: Annotated[list[Shift], Field(min_length=1)]
     pager: bool = True
 
-    def mask(self) -> np.ndarray:
+    def mask(self, start: dt.datetime = REFERENCE_MONDAY) -> np.ndarray:
         covered = np.zeros(MINUTES_PER_WEEK, dtype=bool)
         for shift in self.shifts:
-            covered |= shift.mask()
+            covered |= shift.mask(start)
         return covered
 
 
@@ -199,10 +190,14 @@ class ResponderPool(Frozen):
     @cached_property
     def at_work(self) -> np.ndarray:
         """True for each UTC minute of the reference week when the rota's people are at work."""
+        return self.at_work_from(REFERENCE_MONDAY)
+
+    def at_work_from(self, start: dt.datetime) -> np.ndarray:
+        """True for each minute of the seven days from `start` when the rota's people are at work."""
         if self.working_hours is not None:
-            return self.working_hours.mask()
+            return self.working_hours.mask(start)
         if isinstance(self.coverage, BusinessHours):
-            return self.coverage.mask()
+            return self.coverage.mask(start)
         return np.zeros(MINUTES_PER_WEEK, dtype=bool)
 
     @property

@@ -48,9 +48,10 @@ _templates = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape
 
 
 def open_web_drill(store: DrillStore, documents: DrillDocuments, *, seed: int = 1, speed: float = 1.0,
-                   start_minute: float | None = None) -> tuple[DrillSession, list[Access]]:
+                   start_minute: float | None = None, anchor=None) -> tuple[DrillSession, list[Access]]:
     """Create a web drill and one token per facilitator, evaluator and participant."""
-    session = DrillSession.create(store, documents, seed=seed, mode="web", speed=speed, start_minute=start_minute)
+    session = DrillSession.create(store, documents, seed=seed, mode="web", speed=speed, start_minute=start_minute,
+                                  anchor=anchor)
     roster = documents.roster.document
     grants = [store.grant(session.record.id, "facilitator", person="facilitator")]
     grants += [store.grant(session.record.id, "evaluator", person=name) for name in roster.evaluators or ["Evaluator"]]
@@ -474,12 +475,14 @@ async def scorecard(request: Request):
     from drills.baseline import simulated_responses
     from drills.journal import Journal
     from drills.scoring import score
+    from drills.session import calendar_of
 
     journal = Journal.from_store(server.store, access.drill_id)
     documents = DrillDocuments.from_record(journal.record)
     simulated, about = await asyncio.to_thread(
         simulated_responses, documents.scenario, documents.staffing, documents.playbook,
-        seed=journal.record.seed, replications=500, start_minute=journal.record.start_minute)
+        seed=journal.record.seed, replications=500, start_minute=journal.record.start_minute,
+        anchor=calendar_of(journal.record))
     return JSONResponse(score(journal, simulated, about).to_dict())
 
 

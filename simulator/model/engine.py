@@ -166,6 +166,7 @@ class IncidentResponse:
     )
 
     def __init__(self, env, plan: Plan, draws: _Draws, i: int, week_minute: float, resources, finished_cb):
+        # week_minute: minutes from the calendar anchor to impact start (cover is looked up there)
         self.env = env
         self.plan = plan
         self.draws = draws
@@ -256,8 +257,8 @@ class IncidentResponse:
         if k >= pool.on_call:
             # More people than are on call: someone from the rota answers from the desk in
             # working hours, and is called in outside them.
-            minute = int(self.env.now + self.offset) % MINUTES_PER_WEEK
-            delay = ack_in[self.i] if pool.at_work[minute] else call_in[self.i]
+            window, minute = divmod(int(self.env.now + self.offset), MINUTES_PER_WEEK)
+            delay = ack_in[self.i] if pool.week(window)[2][minute] else call_in[self.i]
             self._after(delay, lambda _e, u=unit: self._ready(u))
             return
         resources = self.resources
@@ -267,13 +268,14 @@ class IncidentResponse:
     def _acknowledge(self, pool, unit, k):
         i = self.i
         ack_in, ack_out, backup, _ = self.draws.page(pool, k)
-        minute = int(self.env.now + self.offset) % MINUTES_PER_WEEK
-        if pool.in_hours[minute]:
+        window, minute = divmod(int(self.env.now + self.offset), MINUTES_PER_WEEK)
+        in_hours, to_shift, _ = pool.week(window)
+        if in_hours[minute]:
             delay = ack_in[i]
         elif pool.pager:
             delay = ack_out[i]
         else:
-            delay = pool.minutes_to_shift[minute] + ack_in[i]
+            delay = to_shift[minute] + ack_in[i]
         timeout = pool.escalation_timeout
         if timeout is not None and delay > timeout:
             delay = min(delay, timeout + backup[i])
@@ -425,7 +427,8 @@ def _arrivals(scenario, rng: np.random.Generator, horizon: float) -> np.ndarray:
 def run_stream(plans: list[Plan], seed: int, replication: int, horizon: float, warmup: float = 0.0):
     """One horizon of Poisson arrivals from a weighted mix of scenarios, sharing responders.
 
-    The environment's clock is minutes since a Monday 00:00 UTC. Every pool is the
+    The environment's clock is minutes since the plans' calendar anchor (a Monday 00:00
+    UTC, the same for every plan). Every pool is the
     union over plans (they share one staffing). Returns a dict of arrays, one row per
     incident that arrived at or after `warmup`, in arrival order.
     """
@@ -469,7 +472,7 @@ def run_stream(plans: list[Plan], seed: int, replication: int, horizon: float, w
             yield timeout(t - last)
             last = t
             k = which_list[row]
-            IncidentResponse(env, plans[k], draws[k], local_list[row], t % MINUTES_PER_WEEK, resources,
+            IncidentResponse(env, plans[k], draws[k], local_list[row], t, resources,
                              lambda incident, row=row: record(row, incident))
 
     env.process(source())

@@ -6,11 +6,12 @@ so the engine's hot path only follows integers and lists.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from scenarios import MILESTONES, Playbook, Scenario, Staffing, who_does
+from scenarios.calendar import window_start
 from scenarios.crosscheck import stalled_steps
 from scenarios.distributions import ZERO
 from scenarios.playbook import EVERYONE
@@ -18,21 +19,21 @@ from scenarios.roles import RESOLVER_GROUPS_TOKEN
 from scenarios.units import MINUTES_PER_WEEK
 from simulator.errors import SimulationError
 
-__all__ = ["Plan", "PoolPlan", "StepPlan", "compile_plan", "MILESTONE_INDEX"]
+__all__ = ["Plan", "PoolPlan", "StepPlan", "compile_plan", "pool_plan", "MILESTONE_INDEX"]
 
 MILESTONE_INDEX = {name: i for i, name in enumerate(MILESTONES)}
 
 
 @dataclass(frozen=True, eq=False)
 class PoolPlan:
-    """A role or resolver group as the engine sees it."""
+    """A role or resolver group as the engine sees it. Its cover is worked out one
+    seven-day window of the run's calendar at a time (`week`), as the run reaches it."""
 
     name: str
     on_call: int
     people: int
-    in_hours: list  # bool per UTC minute of the week
-    at_work: list  # bool per UTC minute of the week: the rota's people at their desks
-    minutes_to_shift: list  # minutes until the next covered minute (no pager out of hours)
+    pool: object  # the staffing's ResponderPool
+    anchor: object  # the run's calendar anchor (UTC datetime)
     pager: bool
     ack_in: object
     ack_out: object
@@ -40,6 +41,22 @@ class PoolPlan:
     backup: object
     call_in: object
     skill: float
+    weeks: dict = field(default_factory=dict)
+
+    def week(self, window: int) -> tuple[list, list, list]:
+        """(in hours, minutes until the next covered minute, people at work), one entry per
+        minute of calendar window `window`."""
+        found = self.weeks.get(window)
+        if found is None:
+            start = window_start(self.anchor, window)
+            mask = self.pool.coverage.mask(start)
+            if self.pager or mask.all():
+                to_shift = [0.0] * MINUTES_PER_WEEK
+            else:
+                following = self.pool.coverage.mask(window_start(self.anchor, window + 1))
+                to_shift = _minutes_to_shift(mask, following)
+            found = self.weeks[window] = (mask.tolist(), to_shift, self.pool.at_work_from(start).tolist())
+        return found
 
 
 @dataclass(frozen=True, eq=False)
@@ -74,29 +91,27 @@ class Plan:
     change_slowdown: float
 
 
-def _minutes_to_shift(in_hours: np.ndarray) -> list:
-    """For each minute, how long until a covered minute begins (0 when covered)."""
-    if not in_hours.any():
+def _minutes_to_shift(mask: np.ndarray, following: np.ndarray) -> list:
+    """For each minute of a window, how long until a covered minute begins (0 when covered),
+    looking into the following window; a coverage with no covered minute at all never answers."""
+    if not mask.any() and not following.any():
         raise SimulationError("a coverage with no covered minute and no pager can never answer")
-    covered = np.flatnonzero(in_hours)
+    covered = np.concatenate([np.flatnonzero(mask), np.flatnonzero(following) + MINUTES_PER_WEEK,
+                              [3 * MINUTES_PER_WEEK]])
     minutes = np.arange(MINUTES_PER_WEEK)
-    wrapped = np.concatenate([covered, covered + MINUTES_PER_WEEK])
-    nxt = wrapped[np.searchsorted(wrapped, minutes, side="left")]
-    out = (nxt - minutes).astype(float)
-    return out.tolist()
+    nxt = covered[np.searchsorted(covered, minutes, side="left")]
+    return (nxt - minutes).astype(float).tolist()
 
 
-def _pool_plan(name, pool) -> PoolPlan:
-    mask = pool.in_hours
-    pager = getattr(pool.coverage, "pager", True)
+def pool_plan(name: str, pool, anchor) -> PoolPlan:
+    """A staffing pool as the engine (and the drill world) sees it, on the calendar from `anchor`."""
     return PoolPlan(
         name=name,
         on_call=pool.on_call,
         people=pool.people,
-        in_hours=mask.tolist(),
-        at_work=pool.at_work.tolist(),
-        minutes_to_shift=[0.0] * MINUTES_PER_WEEK if (pager or mask.all()) else _minutes_to_shift(mask),
-        pager=pager,
+        pool=pool,
+        anchor=anchor,
+        pager=getattr(pool.coverage, "pager", True),
         ack_in=pool.acknowledge.in_hours,
         ack_out=pool.acknowledge.out_of_hours,
         escalation_timeout=pool.escalation.timeout if pool.escalation else None,
@@ -106,8 +121,10 @@ def _pool_plan(name, pool) -> PoolPlan:
     )
 
 
-def compile_plan(scenario: Scenario, staffing: Staffing, playbook: Playbook) -> Plan:
-    """Resolve roles, substitutes and dependencies; raise SimulationError if it cannot run."""
+def compile_plan(scenario: Scenario, staffing: Staffing, playbook: Playbook, anchor=None) -> Plan:
+    """Resolve roles, substitutes and dependencies; raise SimulationError if it cannot run.
+    `anchor` is the run's calendar anchor (default: the scenario's start policy's)."""
+    anchor = anchor if anchor is not None else scenario.start.anchor
 
     def doer(role: str) -> tuple[str, float]:
         found = who_does(role, staffing, playbook)
@@ -115,7 +132,7 @@ def compile_plan(scenario: Scenario, staffing: Staffing, playbook: Playbook) -> 
             raise SimulationError(f"staffing {staffing.name!r} has no {role} and playbook {playbook.name!r} names no substitute")
         return found
 
-    pools = {name: _pool_plan(name, pool) for name, pool in staffing.pools.items() if pool.people > 0}
+    pools = {name: pool_plan(name, pool, anchor) for name, pool in staffing.pools.items() if pool.people > 0}
     index = {s.id: i for i, s in enumerate(playbook.steps)}
     dependents: dict[int, list[int]] = {i: [] for i in range(len(playbook.steps))}
     for i, step in enumerate(playbook.steps):

@@ -29,6 +29,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from scenarios import Loaded, check_together
+from scenarios.calendar import REFERENCE_MONDAY, monday_of
 from scenarios.errors import DocumentError
 from scenarios.library import DEFAULT_PLAYBOOK, resolve
 from scenarios.scenario import FixedStart, UniformWeek
@@ -115,6 +116,7 @@ def compare(
     start: FixedStart | UniformWeek | None = None,
     horizon: float = MINUTES_PER_YEAR,
     warmup: float = 0.0,
+    horizon_start: dt.date | None = None,
     progress: Progress | None = None,
     keep_incidents: bool = False,
     incident_sink: Callable[[pd.DataFrame], None] | None = None,
@@ -128,6 +130,11 @@ def compare(
     entered (to reuse one cluster across runs). Raises DocumentError if
     the documents do not fit together (every problem at once), SimulationError for
     impossible settings.
+
+    Local hours follow daylight saving on real dates: a single-incident run's calendar is
+    the week its start policy names (a dated fixed start or `week_of`; otherwise a January
+    week); a stream's horizon starts on the Monday of the week of `horizon_start` (default
+    that same January week) and runs on through the seasons.
     """
     scenarios = _as_list(scenarios)
     if not staffings:
@@ -155,6 +162,12 @@ def compare(
     if mode == "single":
         policy = start or scenarios[0].document.start
         start_minute = policy.minute_of_week if isinstance(policy, FixedStart) else None
+        anchor = policy.anchor
+    elif horizon_start is not None:
+        anchor = monday_of(dt.datetime(horizon_start.year, horizon_start.month, horizon_start.day,
+                                       tzinfo=dt.timezone.utc))
+    else:
+        anchor = REFERENCE_MONDAY
 
     specs = [
         RunSpec(
@@ -167,6 +180,7 @@ def compare(
             start_minute=start_minute,
             horizon=horizon,
             warmup=warmup,
+            anchor=anchor,
         )
         for st in staffings
     ]
@@ -221,7 +235,8 @@ def compare(
         {"kind": d.document.kind, "name": d.document.name, "source": d.source, "sha256": d.sha256, "text": d.text}
         for d in [*scenarios, *staffings, playbook]
     ]
-    settings = {"start": "scenario policy" if start is None else start.model_dump(), "executor": ran_on}
+    settings = {"start": "scenario policy" if start is None else start.model_dump(mode="json"), "executor": ran_on,
+                "calendar_start_utc": anchor.isoformat()}
     if mode == "stream":
         settings.update({"horizon_minutes": horizon, "warmup_minutes": warmup})
     elif start_minute is not None:

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from scenarios import METRIC_SPANS, METRICS, MILESTONES
+from scenarios.calendar import WEEKDAYS
 from scenarios.formats import RESULT_FORMAT
-from scenarios.staffing import WEEKDAYS
 from scenarios.units import MINUTES_PER_DAY
 from simulator.errors import SimulationError
 from simulator.model.engine import DETECTION_PATHS

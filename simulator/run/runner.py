@@ -10,6 +10,7 @@ handed over in replication order.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -18,6 +19,7 @@ from typing import Protocol
 
 import numpy as np
 
+from scenarios.calendar import REFERENCE_MONDAY
 from scenarios.metrics import METRIC_SPANS, METRICS, MILESTONES
 from scenarios.units import MINUTES_PER_WEEK, MINUTES_PER_YEAR
 from simulator.model.engine import DETECTION_PATHS, run_single_block, run_stream
@@ -52,9 +54,10 @@ class RunSpec:
     start_minute: float | None = None
     horizon: float = MINUTES_PER_YEAR
     warmup: float = 0.0
+    anchor: dt.datetime = REFERENCE_MONDAY   # the run's calendar: minute 0 is this UTC instant (a Monday 00:00)
 
     def plans(self) -> list[Plan]:
-        return [compile_plan(s, self.staffing, self.playbook) for s in self.scenarios]
+        return [compile_plan(s, self.staffing, self.playbook, self.anchor) for s in self.scenarios]
 
     def tasks(self) -> list[tuple[int, int]]:
         """(first replication, count) per chunk."""

@@ -160,7 +160,7 @@ def test_compare_needs_two_options(run):
 
 
 @pytest.mark.parametrize("args, words", [
-    (["--start", "someday"], "expected 'uniform' or a weekday"),
+    (["--start", "someday"], "expected 'uniform', or a weekday or date"),
     (["--mode", "batch"], "'batch' is not one of"),
     (["--horizon", "forever"], "expected a duration"),
     (["-n", "0"], "0 is not in the range"),

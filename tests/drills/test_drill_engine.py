@@ -778,3 +778,26 @@ def test_a_broken_journal_file_gives_located_problems(tmp_path, cf_docs):
         assert result.exception is None or isinstance(result.exception, SystemExit), (name, result.exception)
     path.write_text(json.dumps(exported))
     assert score(Journal.read(path)).to_dict()["metrics"]["time_to_restore"]["actual_min"] == 27
+
+
+def test_a_drill_on_a_dated_start_keeps_its_calendar_through_a_resume(store, cf_docs, library):
+    """A drill of an incident on 27 October 2026 at 16:30 UTC (09:30 in Los Angeles, PDT)
+    pages a Pacific business-hours team at their desks, and still does after a resume."""
+    import re
+
+    from drills import DrillDocuments
+    from drills.session import calendar_of
+
+    dated = load_text(re.sub(r"(?m)^start: .*$", "start: {policy: fixed, date: 2026-10-27, time: '16:30'}",
+                             cf_docs.scenario.text), "dated.yaml")
+    docs = DrillDocuments.resolve(dated, cf_docs.roster, cf_docs.playbook, library("business-hours-pager", "staffing"))
+    session = DrillSession.create(store, docs, seed=4)
+    assert calendar_of(session.record).isoformat() == "2026-10-26T00:00:00+00:00"
+    assert session.drill.setup.start_minute == 1 * 1440 + 16 * 60 + 30
+    october = sorted(session.drill._answer_delay("incident_manager") for _ in range(41))
+    winter = DrillSession.create(store, docs, seed=4, start_minute=1 * 1440 + 16 * 60 + 30)   # the reference week
+    january = sorted(winter.drill._answer_delay("incident_manager") for _ in range(41))
+    # The same random numbers: at the desk (median 2m) against the pager (median 8m).
+    assert october[20] < 3.5 and january[20] > 2.5 * october[20]
+    resumed = DrillSession.resume(store, session.record.id)
+    assert resumed.drill.setup.anchor == session.drill.setup.anchor

@@ -352,3 +352,34 @@ def test_working_hours_are_separate_from_coverage(library, write):
     night = simulate(fixed_start(cloudflare, "wed", "02:00", "Europe/London"), office, replications=1000, seed=2)
     assert morning.options[0].metrics["time_to_assemble"]["p50"] < 5
     assert night.options[0].metrics["time_to_assemble"]["p50"] > 25
+
+
+def test_an_october_incident_in_utc_meets_pacific_business_hours_in_daylight_time(library):
+    """16:30 UTC on Tuesday 27 October 2026 is 09:30 in Los Angeles (PDT): the pager team is
+    at its desks. Read with winter offsets, as before dates were known, it was 08:30."""
+    cloudflare, pager = library("cloudflare-2019-waf", "scenario"), library("business-hours-pager", "staffing")
+    dated = load_text(re.sub(r"(?m)^start: .*$", "start: {policy: fixed, date: 2026-10-27, time: '16:30'}",
+                             cloudflare.text), "dated.yaml")
+    october = simulate(dated, pager, replications=1000, seed=5)
+    undated = simulate(fixed_start(cloudflare, "tue", "16:30", "UTC"), pager, replications=1000, seed=5)
+    assert october.to_dict()["settings"]["calendar_start_utc"] == "2026-10-26T00:00:00+00:00"
+    assert october.options[0].metrics["time_to_acknowledge"]["p50"] < 2.5      # in hours: median 1m
+    assert undated.options[0].metrics["time_to_acknowledge"]["p50"] > 5        # pager: median 7m
+
+
+def test_a_stream_horizon_runs_through_the_clock_change(library):
+    from scenarios.calendar import monday_of
+    from simulator.model.plan import compile_plan
+
+    cloudflare, pager = library("cloudflare-2019-waf", "scenario"), library("business-hours-pager", "staffing")
+    import datetime as dt
+
+    anchor = monday_of(dt.datetime(2026, 3, 4, tzinfo=dt.timezone.utc))
+    plan = compile_plan(cloudflare.document, pager.document, library("itil-major-incident", "playbook").document,
+                        anchor)
+    before, after = plan.pools["sre"].week(0)[0], plan.pools["sre"].week(1)[0]
+    assert before.index(True) == 17 * 60 and after.index(True) == 16 * 60      # Monday 09:00 PST, then PDT
+    busy = load_text(re.sub(r"(?m)^frequency: .*$", "frequency: 3/day", cloudflare.text), "busy.yaml")
+    result = simulate(busy, pager, mode="stream", replications=1, horizon=60 * 24 * 28.0, seed=1,
+                      horizon_start=dt.date(2026, 3, 4))
+    assert result.to_dict()["settings"]["calendar_start_utc"] == anchor.isoformat()
