@@ -162,7 +162,7 @@ class Drill:
         self._conditional = [j for j in sc.injects if j.when is not None and j.requested is None]
 
         self._mark("impact_start", "world", "")
-        self.service.set_lost(0.0, sc.impact.share)
+        self.service.set_lost(0.0, sc.full_share)
         for inject in self._timed:
             self.env.timeout(inject.at).callbacks.append(lambda _e, j=inject: self._deliver(j))
         if self._conditional:

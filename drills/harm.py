@@ -121,7 +121,7 @@ def outage_cost(events: tuple[DrillEvent, ...], scenario: Scenario, timeline: Ti
     the share lost starts at the scenario's impact, follows every world event that reports
     it (`lost_share`) and is zero from `service_restored`."""
     service = ServiceState(scenario)
-    service.set_lost(0.0, scenario.impact.share)
+    service.set_lost(0.0, scenario.full_share)
     for e in events:
         if e.t > until or e.kind != "world":
             continue

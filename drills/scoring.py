@@ -626,7 +626,7 @@ def _harms(facts: _Facts, scenario: Scenario, milestones, timeline: Timeline, we
     harm = {"title": HARMS["outage_cost"], "cost": cost, "until_min": until, "restored": restored is not None,
             "points": 0.0, "evidence": []}
     values = (simulated or {}).get("outage_cost")
-    if scenario.impact.cost_per_minute <= 0:
+    if scenario.full_cost_per_minute <= 0:
         harm["detail"] = "the scenario puts no cost on an outage minute"
     elif values is None or len(values) == 0:
         harm["detail"] = "no simulated teams to compare the outage cost with"

@@ -14,8 +14,9 @@ class ServiceState:
 
     def __init__(self, scenario: Scenario):
         self.scenario = scenario
-        self.full_impact = scenario.impact.share
-        self.cost_per_minute = scenario.impact.cost_per_minute
+        self.full_impact = scenario.full_share
+        # A minute at full impact costs full_cost_per_minute; cost accrues with the lost share.
+        self.cost_per_minute = scenario.full_cost_per_minute / scenario.full_share if scenario.full_share else 0.0
         self.lost_share = 0.0
         self._since = 0.0
         self._accrued = 0.0

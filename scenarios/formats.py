@@ -28,7 +28,7 @@ DOCUMENT_KIND_NAMES = ("scenario", "staffing", "playbook", "roster", "responses"
 HISTORY_SOURCES = ("canonical", "pagerduty", "servicenow", "opsgenie", "incident.io", "firehydrant", "rootly",
                    "statuspage", "grafana")
 
-RESULT_FORMAT = "warroom.results/2"
+RESULT_FORMAT = "warroom.results/3"
 SENSITIVITY_FORMAT = "warroom.sensitivity/1"
 OPTIMIZE_FORMAT = "warroom.optimize/1"
 JOURNAL_FORMAT = "warroom.journal/2"

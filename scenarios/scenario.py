@@ -82,11 +82,34 @@ class Impact(Frozen):
     cost_per_minute: float = Field(0.0, ge=0, description="Cost of a minute of full outage.")
 
 
+class AffectedService(Frozen):
+    """One service the incident hits: how much of it is lost at full impact and what a
+    minute of it fully down costs (SPEC 3.1, 3.4)."""
+
+    id: Identifier
+    name: str
+    description: str = ""
+    users: int = Field(0, ge=0, description="Its users (or traffic); weights it in the staged restore metrics.")
+    share: float = Field(1.0, ge=0, le=1, description="Share of its users or traffic lost at full impact (0-1).")
+    cost_per_minute: float = Field(0.0, ge=0, description="Cost of a minute of this service fully down.")
+    critical: bool = Field(True, description="Service counts as restored once every critical service's impact is gone.")
+
+
+class Onset(Frozen):
+    """How impact begins: a trigger (a bad change deployed) before impact start, and a ramp
+    over which the lost share grows to full. Metrics count from impact start."""
+
+    trigger_before: Minutes = Field(0.0, description="The trigger precedes impact start by this much (recorded, not counted).")
+    ramp: Minutes = Field(0.0, description="The lost share grows linearly to full over this long after impact start.")
+
+
 class Monitoring(Frozen):
-    """An alert fires with this probability, after this delay from impact start."""
+    """An alert fires with this probability, `delay` after the lost share first reaches
+    `threshold` of its full size (at impact start unless the onset ramps)."""
 
     probability: float = Field(1.0, ge=0, le=1)
     delay: Distribution = ZERO
+    threshold: float = Field(0.0, ge=0, le=1, description="Share of the full impact the alert needs to see (0-1).")
 
 
 class UserReports(Frozen):
@@ -149,6 +172,9 @@ class Workaround(Frozen):
     take_effect: Distribution = ZERO
     effective: bool = True
     worsens: float = Field(0.0, ge=0, le=1, description="Drills: share of service additionally lost when a wrong workaround is applied.")
+    restores: dict[Identifier, Annotated[float, Field(ge=0, le=1)]] | None = Field(
+        None, description="Share of each service's loss its effect takes away, by service id (default: all of "
+                          "every service). A partial workaround leaves the rest to the fix.")
     answers: Identifier | None = Field(
         None, description="The cause (an id in diagnosis.causes) this workaround answers; one that answers a wrong "
                           "cause must be effective: false.")
@@ -298,8 +324,15 @@ class Scenario(Frozen):
     calibrated_from: CalibratedFrom | None = Field(
         None, description="Set by `warroom history fit`: the history the delays were fitted to."
     )
-    service: Service
-    impact: Impact = Impact()
+    service: Service | None = Field(None, description="The one service hit (with `impact`); or give `services`.")
+    impact: Impact | None = Field(None, description="The one service's impact (default: all of it lost, no cost).")
+    services: list[AffectedService] = Field(
+        default_factory=list, description="The services hit, each with its users, lost share and cost "
+                                          "(instead of service and impact).")
+    onset: Onset = Field(default_factory=Onset)
+    restore_stages: list[Annotated[float, Field(gt=0, lt=1)]] = Field(
+        default_factory=list, description="Extra restore metrics: the share of lost traffic back (e.g. [0.5, 0.95] "
+                                          "gives time_to_restore_50 and time_to_restore_95).")
     frequency: Frequency = Field(
         1.0, description="Incidents like this per year; also '4/year', '1/week', '0.5/day' (stream mode and annual cost)."
     )
@@ -324,9 +357,51 @@ class Scenario(Frozen):
 
     @model_validator(mode="after")
     def _restorable(self):
+        if self.services and (self.service is not None or self.impact is not None):
+            raise ValueError("give either service and impact (one service) or services (one or more), not both")
+        if not self.services and self.service is None:
+            raise ValueError("name the service hit: service (with impact) or services")
         if self.fix is None and not any(w.effective for w in self.workarounds):
             raise ValueError("service can never be restored: give an effective workaround or a fix")
+        if self.fix is None and self.workaround is not None and not all(
+                self.restored_share(self.workaround, s) >= 1.0 for s in self.affected):
+            raise ValueError(f"service can never be fully restored: workaround {self.workaround.name!r} leaves part "
+                             "of a service down and there is no fix")
         return self
+
+    @property
+    def affected(self) -> tuple[AffectedService, ...]:
+        """The services hit: `services`, or the one `service` with its `impact`."""
+        if self.services:
+            return tuple(self.services)
+        impact = self.impact or Impact()
+        return (AffectedService(id=_slug(self.service.name), name=self.service.name,
+                                description=self.service.description, users=impact.users, share=impact.share,
+                                cost_per_minute=impact.cost_per_minute),)
+
+    @property
+    def full_share(self) -> float:
+        """Share of all users (or traffic) lost at full impact, over every service hit."""
+        services = self.affected
+        weights = [s.users or 1 for s in services]
+        return sum(w * s.share for w, s in zip(weights, services)) / sum(weights)
+
+    @property
+    def full_cost_per_minute(self) -> float:
+        """What a minute at full impact costs, over every service hit."""
+        return sum(s.cost_per_minute * s.share for s in self.affected)
+
+    def restored_share(self, workaround: Workaround, service: AffectedService) -> float:
+        """The share of `service`'s loss that `workaround`'s effect takes away."""
+        if workaround.restores is None:
+            return 1.0
+        return workaround.restores.get(service.id, 0.0)
+
+    @property
+    def workaround_restores_all(self) -> bool:
+        """Whether the simulated team's workaround alone restores every critical service."""
+        w = self.workaround
+        return w is not None and all(self.restored_share(w, s) >= 1.0 for s in self.affected if s.critical)
 
     @property
     def rate_per_minute(self) -> float:
@@ -360,7 +435,7 @@ class Scenario(Frozen):
     def indicators(self) -> tuple[Indicator, ...]:
         if self.world is not None and self.world.indicators:
             return tuple(self.world.indicators)
-        return default_indicators(self.impact.share)
+        return default_indicators(self.full_share)
 
     def workaround_by_key(self, key: str) -> Workaround | None:
         return next((w for w in self.workarounds if w.key == key), None)
@@ -393,6 +468,17 @@ class Scenario(Frozen):
             found.extend(self.world.problems())
         found.extend(duplicates([w.key for w in self.workarounds], "workarounds[{}].id", "workaround"))
         found.extend(duplicates([c.id for c in self.diagnosis.causes], "diagnosis.causes[{}].id", "cause"))
+        found.extend(duplicates([s.id for s in self.services], "services[{}].id", "service"))
+        if self.services and not any(s.critical for s in self.services):
+            found.append(("services", "no service is critical: true, so nothing says when service is restored"))
+        ids = {s.id for s in self.affected}
+        for i, workaround in enumerate(self.workarounds):
+            for service in workaround.restores or {}:
+                if service not in ids:
+                    found.append((f"workarounds[{i}].restores.{service}",
+                                  f"unknown service {service!r} (services: {', '.join(sorted(ids))})"))
+        if len(set(self.restore_stages)) != len(self.restore_stages):
+            found.append(("restore_stages", f"each stage once, got {self.restore_stages}"))
         if self.diagnosis.causes and not any(c.correct for c in self.diagnosis.causes):
             found.append(("diagnosis.causes", "no cause is marked correct: true, so nobody could identify it"))
         for i, workaround in enumerate(self.workarounds):

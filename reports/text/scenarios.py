@@ -28,8 +28,11 @@ def scenario_text(sc, notes: bool = True) -> str:
     if sc.description:
         lines.append(click.wrap_text(" ".join(sc.description.split()), 100, initial_indent="  ",
                                      subsequent_indent="  "))
-    lines.append(f"Service: {sc.service.name}; impact {sc.impact.share:.0%} lost, "
-                 f"{sc.impact.cost_per_minute:,.0f} a minute")
+    for s in sc.affected:
+        lines.append(f"Service: {s.name}{'' if s.critical else ' (not critical)'}; impact {s.share:.0%} lost, "
+                     f"{s.cost_per_minute:,.0f} a minute fully down")
+    if sc.onset.trigger_before or sc.onset.ramp:
+        lines.append(f"Onset: trigger {sc.onset.trigger_before:g} min before impact, ramp over {sc.onset.ramp:g} min")
     lines.append("Targets: " + ", ".join(f"{k} {v:g}m" for k, v in sc.all_targets.items()))
     if sc.workarounds:
         lines.append("Workarounds: " + "; ".join(f"{w.key}{'' if w.effective else ' (wrong)'}" for w in sc.workarounds))

@@ -45,7 +45,18 @@ def metrics_table(summary: dict) -> str:
             _fmt(target["target"], 0) if target else "",
             f"{breach:.0%}" if breach is not None else "",
         ])
+    for metric, m in (summary.get("restore_stages") or {}).items():
+        rows.append([stage_title(metric), *(["never"] + [""] * 4 if m is None else
+                                            [_fmt(m["mean"]), _ci(m["ci95"]), _fmt(m["p50"]), _fmt(m["p90"]),
+                                             _fmt(m["p95"])]), "", ""])
     return table(["metric (minutes)", "mean", "95% CI", "p50", "p90", "p95", "target", "P(miss)"], rows)
+
+
+def stage_title(metric: str) -> str:
+    """`time_to_restore_95` -> "Time to restore 95% of traffic"; `time_to_restore.edge` -> "... edge"."""
+    if metric.startswith("time_to_restore."):
+        return f"Time to restore {metric.split('.', 1)[1].replace('_', ' ')}"
+    return f"Time to restore {metric.removeprefix('time_to_restore_').replace('_', '.')}% of traffic"
 
 
 def comparison_table(summary: dict) -> str:

@@ -136,6 +136,8 @@ class _Draws:
         ]
         self._pages: dict = {}
         self.alert_probability = det.monitoring.probability if det.monitoring else 0.0
+        # With a ramping onset, the lost share reaches the alert's threshold this long after impact start.
+        self.alert_seen = sc.onset.ramp * det.monitoring.threshold if det.monitoring else 0.0
         self.wrong_probability = wrong.probability if wrong else 0.0
         self.release_at = [plan.release_at.get(m) for m in range(N_MILESTONES)]
         self.dep_counts = [len(s.after) + len(s.waits) for s in plan.steps]
@@ -162,7 +164,7 @@ class IncidentResponse:
 
     __slots__ = (
         "env", "plan", "draws", "i", "t0", "offset", "resources", "finished_cb",
-        "milestones", "remaining", "open_steps", "units", "path", "week_minute", "release_at",
+        "milestones", "remaining", "open_steps", "units", "path", "week_minute", "release_at", "effect_at",
     )
 
     def __init__(self, env, plan: Plan, draws: _Draws, i: int, week_minute: float, resources, finished_cb):
@@ -182,6 +184,7 @@ class IncidentResponse:
         self.release_at = draws.release_at
         self.units: dict[str, list] = {}
         self.path = None
+        self.effect_at = NAN   # when the workaround's effect arrived (service levels: simulator.model.levels)
         self._detect()
 
     # -- detection -----------------------------------------------------------------
@@ -189,7 +192,7 @@ class IncidentResponse:
         d, i = self.draws, self.i
         alert = NAN
         if d.alert_fires is not None and d.alert_fires[i] < d.alert_probability:
-            alert = d.alert_delay[i]
+            alert = d.alert_seen + d.alert_delay[i]
         report = d.first_report[i] + d.triage[i] if d.first_report is not None else NAN
         if report < alert or alert != alert:
             self.path, delay = 1, report
@@ -340,7 +343,9 @@ class IncidentResponse:
             self._finish(s)
 
         def restored(_e):
-            self._mark(RESTORED)
+            self.effect_at = self.env.now - self.t0
+            if plan.workaround_restores_all and self.milestones[RESTORED] != self.milestones[RESTORED]:
+                self._mark(RESTORED)
             self.open_steps -= 1
             if self.open_steps == 0:
                 self._end()
@@ -356,9 +361,9 @@ class IncidentResponse:
         work = d.fix_duration[i] / plan.pools[plan.fix_by].skill
 
         def fixed(_e):
-            self._finish(s)
-            if plan.workaround_by is None:
+            if self.milestones[RESTORED] != self.milestones[RESTORED]:   # not restored yet: the fix does it
                 self._mark(RESTORED)
+            self._finish(s)
 
         def implement():
             self._engage(((plan.fix_by, 1),), lambda: self._after(work, fixed))
@@ -387,7 +392,8 @@ class IncidentResponse:
 def run_single_block(plan: Plan, seed: int, block: int, size: int, start_minute: float | None):
     """`size` independent incidents (replications block*size ...); nobody contends across them.
 
-    Returns (milestones array size x N_MILESTONES, detection path array, start minute array).
+    Returns (milestones array size x N_MILESTONES, detection path array, start minute array,
+    workaround effect array: minutes from impact start, NaN when none arrived).
     """
     streams = BlockStreams(seed, block, size)
     draws = _Draws(plan, streams)
@@ -397,17 +403,19 @@ def run_single_block(plan: Plan, seed: int, block: int, size: int, start_minute:
         starts = [float(start_minute)] * size
     milestones = np.full((size, N_MILESTONES), NAN)
     paths = np.zeros(size, dtype=np.int8)
+    effects = np.full(size, NAN)
     env = simpy.Environment()
 
     def done(incident):
         milestones[incident.i] = incident.milestones
         paths[incident.i] = incident.path
+        effects[incident.i] = incident.effect_at
 
     with _collector_paused():
         for i in range(size):
             IncidentResponse(env, plan, draws, i, starts[i], None, done)
         env.run()
-    return milestones, paths, np.asarray(starts)
+    return milestones, paths, np.asarray(starts), effects
 
 
 def _arrivals(scenario, rng: np.random.Generator, horizon: float) -> np.ndarray:
@@ -455,10 +463,12 @@ def run_stream(plans: list[Plan], seed: int, replication: int, horizon: float, w
     resources = {name: _OnCall(max(pool.on_call, 1)) for name, pool in staffing_pools.items()}
     milestones = np.full((count, N_MILESTONES), NAN)
     paths = np.zeros(count, dtype=np.int8)
+    effects = np.full(count, NAN)
 
     def record(row, incident):
         milestones[row] = incident.milestones
         paths[row] = incident.path
+        effects[row] = incident.effect_at
 
     times_list = times.tolist()
     which_list = which.tolist()
@@ -484,4 +494,5 @@ def run_stream(plans: list[Plan], seed: int, replication: int, horizon: float, w
         "scenario_index": which[keep],
         "milestones": milestones[keep],
         "path": paths[keep],
+        "effect": effects[keep],
     }

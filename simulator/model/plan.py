@@ -89,6 +89,7 @@ class Plan:
     fix_by: str | None
     change_by: str | None
     change_slowdown: float
+    workaround_restores_all: bool  # the workaround's effect alone restores every critical service
 
 
 def _minutes_to_shift(mask: np.ndarray, following: np.ndarray) -> list:
@@ -193,4 +194,5 @@ def compile_plan(scenario: Scenario, staffing: Staffing, playbook: Playbook, anc
         workaround_by=doer(workaround.by)[0] if workaround else None,
         fix_by=doer(scenario.fix.by)[0] if scenario.fix else None,
         change_by=change_by, change_slowdown=change_slowdown,
+        workaround_restores_all=scenario.workaround_restores_all,
     )

@@ -18,6 +18,7 @@ from scenarios.formats import RESULT_FORMAT
 from scenarios.units import MINUTES_PER_DAY
 from simulator.errors import SimulationError
 from simulator.model.engine import DETECTION_PATHS
+from simulator.model.levels import levels
 
 from .statistics import breach
 from .summary import BINS, OptionSummary
@@ -56,8 +57,11 @@ def incident_table(option: str, scenarios: list, raw: dict, update_cadence: floa
     # The first update, then one per cadence until service is restored.
     during = (frame["restored"] - frame["first_update"]).clip(lower=0)
     frame["updates_sent"] = np.where(frame["first_update"].isna(), 0, 1 + np.floor(during / update_cadence))
-    cost = np.array([s.impact.cost_per_minute * s.impact.share for s in scenarios])[raw["scenario_index"]]
-    frame["outage_cost"] = cost * frame["time_to_restore"]
+    frame["trigger"] = -np.array([s.onset.trigger_before for s in scenarios])[raw["scenario_index"]]
+    frame["workaround_effect"] = raw["effect"]
+    for name, values in levels(scenarios, raw["scenario_index"], raw["effect"], frame["fixed"].to_numpy()).items():
+        if name != "restored":
+            frame[name] = values
     return frame
 
 
@@ -75,10 +79,14 @@ class OptionResult:
     kept: pd.DataFrame | None = None
     metrics: dict = field(default_factory=dict)
     breaches: dict = field(default_factory=dict)
+    stages: dict = field(default_factory=dict)   # extra restore metrics: staged traffic, each service
 
     def __post_init__(self):
         for metric in METRICS:
             self.metrics[metric] = self.summary.metrics[metric].describe(self.independent)
+        for metric in self.summary.metrics:
+            if metric not in METRICS:
+                self.stages[metric] = self.summary.metrics[metric].describe(self.independent)
         for metric, target in self.targets.items():
             n, above = self.summary.breaches[metric]
             self.breaches[metric] = breach(above, n, target)
@@ -124,6 +132,9 @@ class OptionResult:
                 "total_cost_per_year": self.outage_cost_per_year + self.staffing_cost_per_year,
             },
             "histograms": {m: self.summary.metrics[m].histogram.to_dict() for m in METRICS},
+            # Extra restore metrics (SPEC 3.1): time_to_restore_50... for the scenario's
+            # restore_stages, time_to_restore.<service> for each service of a scenario with several.
+            "restore_stages": self.stages,
         }
 
 
@@ -215,7 +226,8 @@ class SimulationResult:
         }
         if len(self.options) == 1:
             only = self.options[0].to_dict()
-            out.update({k: only[k] for k in ("metrics", "missing", "targets", "detection_paths", "costs", "histograms")})
+            out.update({k: only[k] for k in ("metrics", "missing", "targets", "detection_paths", "costs", "histograms",
+                                             "restore_stages")})
             out["option"] = only["name"]
         else:
             out["options"] = [o.to_dict() for o in self.options]

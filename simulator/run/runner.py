@@ -23,6 +23,7 @@ from scenarios.calendar import REFERENCE_MONDAY
 from scenarios.metrics import METRIC_SPANS, METRICS, MILESTONES
 from scenarios.units import MINUTES_PER_WEEK, MINUTES_PER_YEAR
 from simulator.model.engine import DETECTION_PATHS, run_single_block, run_stream
+from simulator.model.levels import level_names, levels
 from simulator.model.plan import Plan, compile_plan
 
 from .summary import OptionSummary, PairSummary, RunSummary
@@ -87,8 +88,9 @@ class Job:
     def empty_summary(self) -> RunSummary:
         targets = dict(self.targets)
         scenarios = len(self.specs[0].scenarios)
+        names = list(METRICS) + level_names(list(self.specs[0].scenarios))
         return RunSummary(
-            options=[OptionSummary.empty(list(METRICS), targets, len(DETECTION_PATHS), scenarios) for _ in self.specs],
+            options=[OptionSummary.empty(names, targets, len(DETECTION_PATHS), scenarios) for _ in self.specs],
             pairs=[{m: PairSummary() for m in METRICS} for _ in self.specs[1:]],
         )
 
@@ -123,7 +125,8 @@ def _execute(spec: RunSpec, plans: list[Plan], first: int, count: int) -> dict:
         out["incident"] = np.arange(out["arrival"].size, dtype=np.int64)
         out["start_minute"] = out["arrival"] % float(MINUTES_PER_WEEK)
         return out
-    milestones, paths, starts = run_single_block(plans[0], spec.seed, first // BLOCK_SIZE, count, spec.start_minute)
+    milestones, paths, starts, effects = run_single_block(plans[0], spec.seed, first // BLOCK_SIZE, count,
+                                                          spec.start_minute)
     return {
         "replication": np.arange(first, first + count, dtype=np.int64),
         "incident": np.zeros(count, dtype=np.int64),
@@ -132,6 +135,7 @@ def _execute(spec: RunSpec, plans: list[Plan], first: int, count: int) -> dict:
         "start_minute": starts,
         "milestones": milestones,
         "path": paths,
+        "effect": effects,
     }
 
 
@@ -149,9 +153,19 @@ def _sections(mode: str, first: int, count: int, size: int) -> list[slice]:
     return [slice(a - first, b - first) for a, b in zip(edges, edges[1:])]
 
 
+def incident_values(scenarios: list, raw: dict) -> dict[str, np.ndarray]:
+    """Each metric of each incident (SPEC 3.1 and the scenarios' extra restore stages) and
+    its outage cost (SPEC 3.4), from its milestones and workaround effect."""
+    milestones = raw["milestones"]
+    out = metric_values(milestones)
+    found = levels(scenarios, raw["scenario_index"], raw["effect"], milestones[:, MILESTONES.index("fixed")])
+    out.update({name: value for name, value in found.items() if name != "restored"})
+    return out
+
+
 def _summarise(job: Job, raws: list[dict], first: int, count: int) -> RunSummary:
     summary = job.empty_summary()
-    values = [metric_values(raw["milestones"]) for raw in raws]
+    values = [incident_values(list(spec.scenarios), raw) for spec, raw in zip(job.specs, raws)]
     sections = _sections(job.mode, first, count, raws[0]["milestones"].shape[0])
     for spec, raw, metrics, option in zip(job.specs, raws, values, summary.options):
         for name, metric in option.metrics.items():
@@ -162,8 +176,7 @@ def _summarise(job: Job, raws: list[dict], first: int, count: int) -> RunSummary
             counts[1] += int((present > dict(job.targets)[name]).sum())
         option.paths += np.bincount(raw["path"], minlength=len(DETECTION_PATHS))
         option.scenarios += np.bincount(raw["scenario_index"], minlength=len(spec.scenarios))
-        cost = np.array([s.impact.cost_per_minute * s.impact.share for s in spec.scenarios])[raw["scenario_index"]]
-        outage = cost * metrics["time_to_restore"]
+        outage = metrics["outage_cost"]
         option.outage_cost.add_values(outage[~np.isnan(outage)])
     for later, pairs in zip(values[1:], summary.pairs):
         for name, pair in pairs.items():

@@ -92,7 +92,7 @@ def test_simulate_json_has_every_metric(run):
     assert result.exit_code == 0
     out = json.loads(result.output)
     assert out["seed"] == 4 and out["replications"] == 300 and out["mode"] == "single"
-    assert out["tool_version"] and out["format"] == "warroom.results/2"
+    assert out["tool_version"] and out["format"] == "warroom.results/3"
     assert list(out["metrics"]) == list(METRICS)
     for metric in METRICS:
         m = out["metrics"][metric]

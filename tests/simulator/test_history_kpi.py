@@ -192,7 +192,7 @@ def test_report_escapes_names_and_carries_the_sentence(table):
     assert "| Time to restore (MTTR) |" in md
     assert json.loads(render_history_kpis(k, "json"))["format"] == "warroom.history-kpis/1"
     with pytest.raises(ValueError, match="expected a warroom.history-kpis/1 document"):
-        render_history_kpis({"format": "warroom.results/2"})
+        render_history_kpis({"format": "warroom.results/3"})
 
 
 # -- the command line --------------------------------------------------------------------------

@@ -211,7 +211,7 @@ def test_report_renders_tornado_table_and_escapes_text(sweep):
     md = render_sensitivity(out, "md")
     assert "| 1 |" in md and "ranked by its effect on p90" in md
     with pytest.raises(ValueError, match="not a sensitivity result"):
-        render_sensitivity({"format": "warroom.results/2"}, "html")
+        render_sensitivity({"format": "warroom.results/3"}, "html")
 
 
 @pytest.fixture

@@ -1,0 +1,120 @@
+"""Service level over time (SPEC 3.1, 3.4): staged recovery, partial workarounds, several
+services, a ramping onset; outage cost integrates the lost share."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+
+from scenarios import DocumentError, load_text
+from simulator import simulate
+from simulator.model.levels import levels
+
+
+def edited(loaded, *pairs, name="edited"):
+    text = loaded.text
+    for old, new in pairs:
+        assert re.search(old, text, flags=re.M), old
+        text = re.sub(old, new, text, count=1, flags=re.M)
+    return load_text(text.replace(f"name: {loaded.document.name}", f"name: {name}", 1), f"{name}.yaml")
+
+
+TWO_SERVICES = """services:
+  - {id: edge, name: Edge proxy, users: 900, share: 0.8, cost_per_minute: 25000}
+  - {id: dashboard, name: Customer dashboard, users: 100, share: 1.0, cost_per_minute: 2000, critical: false}
+restore_stages: [0.5, 0.95]
+"""
+
+
+@pytest.fixture
+def two_services(cloudflare):
+    """The Cloudflare scenario with a second, non-critical service that the global kill
+    only half restores: the permanent fix brings the rest back."""
+    text = re.sub(r"(?m)^service:\n(?:  .*\n)+impact:\n(?:  .*\n)+", TWO_SERVICES, cloudflare.text)
+    text = text.replace("    name: Global kill of the managed WAF rulesets\n",
+                        "    name: Global kill of the managed WAF rulesets\n    restores: {edge: 1.0, dashboard: 0.5}\n")
+    assert "restores:" in text and "services:" in text
+    return load_text(text.replace("name: cloudflare-2019-waf", "name: two-services", 1), "two.yaml")
+
+
+def test_a_partial_workaround_leaves_the_rest_to_the_fix():
+    from scenarios import resolve
+
+    sc = edited(resolve("cloudflare-2019-waf", "scenario"),
+                (r"^    name: Global kill of the managed WAF rulesets\n",
+                 "    name: Global kill of the managed WAF rulesets\n    restores: {edge_proxy_http_and_https: 0.95}\n"),
+                (r"^restore_stages: .*\n|^frequency:", "restore_stages: [0.5, 0.99]\nfrequency:")).document
+    found = levels([sc], np.zeros(2, dtype=int), np.array([20.0, np.nan]), np.array([70.0, 40.0]))
+    # 0.8 of the service lost at 25,000 a minute: fully until 20, 5% of it until the fix at 70.
+    assert found["outage_cost"][0] == pytest.approx(25000 * 0.8 * (20 + 0.05 * 50))
+    assert found["restored"].tolist() == [70.0, 40.0]
+    assert found["time_to_restore_50"].tolist() == [20.0, 40.0]
+    assert found["time_to_restore_99"].tolist() == [70.0, 40.0]
+
+
+def test_a_ramping_onset_costs_less_and_alerts_later(cloudflare, staffing):
+    sc = edited(cloudflare, (r"^frequency:", "onset: {trigger_before: 15m, ramp: 20m}\nfrequency:"),
+                (r"^    probability: 0.98\n", "    probability: 0.98\n    threshold: 0.5\n"), name="ramping").document
+    found = levels([sc], np.zeros(2, dtype=int), np.array([30.0, 12.0]), np.array([70.0, 70.0]))
+    full = 25000 * 0.8
+    assert found["outage_cost"].tolist() == pytest.approx([full * (30 - 10), full * 12 ** 2 / 40])
+    ramped = simulate(edited(cloudflare, (r"^frequency:", "onset: {trigger_before: 15m, ramp: 20m}\nfrequency:"),
+                             (r"^    probability: 0.98\n", "    probability: 0.98\n    threshold: 0.5\n"),
+                             name="ramping"), staffing("cloudflare-2019-sre"), replications=500, seed=3,
+                      keep_incidents=True)
+    frame = ramped.options[0].incidents
+    by_alert = frame[frame["detection_path"] == "monitoring"]
+    assert (by_alert["detected"] >= 10).all()             # half of the full impact is reached at 10 min
+    assert (frame["trigger"] == -15).all()
+
+
+def test_several_services_each_restore_in_their_own_time(two_services, staffing):
+    result = simulate(two_services, staffing("cloudflare-2019-sre"), replications=600, seed=4, keep_incidents=True)
+    option = result.options[0]
+    frame = option.incidents
+    # The edge is critical and fully restored by the kill: service is restored then.
+    assert np.allclose(frame["time_to_restore"], frame["time_to_restore.edge"], equal_nan=True)
+    assert (frame["time_to_restore.dashboard"] >= frame["time_to_restore.edge"]).all()
+    assert np.allclose(frame["time_to_restore.dashboard"], frame["time_to_fix"])
+    # 90% of the lost traffic (users x share) is the edge's: half and 95% back at different times.
+    assert np.allclose(frame["time_to_restore_50"], frame["time_to_restore.edge"])
+    assert np.allclose(frame["time_to_restore_95"], frame["time_to_fix"])
+    stages = result.to_dict()["restore_stages"]
+    assert set(stages) == {"time_to_restore_50", "time_to_restore_95", "time_to_restore.edge",
+                           "time_to_restore.dashboard"}
+    assert stages["time_to_restore_95"]["p50"] > stages["time_to_restore_50"]["p50"]
+    expected = (25000 * 0.8 * frame["time_to_restore.edge"]
+                + 2000 * (0.5 * frame["workaround_effect"].fillna(frame["time_to_fix"])
+                          + 0.5 * frame["time_to_fix"]))
+    assert np.allclose(frame["outage_cost"], expected)
+    assert option.outage_cost_per_incident == pytest.approx(frame["outage_cost"].mean(), rel=1e-6)
+
+
+def test_the_engine_and_the_levels_agree_on_when_service_is_restored(two_services, staffing):
+    for mode, kwargs in (("single", {"replications": 300}), ("stream", {"replications": 1, "horizon": 60 * 24 * 365.0})):
+        busy = load_text(re.sub(r"(?m)^frequency: .*$", "frequency: 20/year", two_services.text), "busy.yaml")
+        frame = simulate(busy, staffing("cloudflare-2019-sre"), mode=mode, seed=8, keep_incidents=True,
+                         **kwargs).options[0].incidents
+        found = levels([busy.document], np.zeros(len(frame), dtype=int), frame["workaround_effect"].to_numpy(),
+                       frame["fixed"].to_numpy())
+        assert np.allclose(found["restored"], frame["restored"], equal_nan=True)
+
+
+@pytest.mark.parametrize("change,message", [
+    ((r"^    name: Global kill of the managed WAF rulesets\n",
+      "    name: Global kill of the managed WAF rulesets\n    restores: {nowhere: 1.0}\n"), "unknown service 'nowhere'"),
+    ((r"^frequency:", "services: [{id: a, name: A}]\nfrequency:"), "give either service and impact"),
+    ((r"^fix:\n(?:  .*\n)+", ""), None),
+])
+def test_service_documents_are_checked(cloudflare, change, message):
+    if message is None:       # without a fix, a partial workaround could never restore everything
+        change_text = re.sub(r"(?m)^fix:\n(?:  .*\n)+", "", cloudflare.text).replace(
+            "    name: Global kill of the managed WAF rulesets\n",
+            "    name: Global kill of the managed WAF rulesets\n    restores: {edge_proxy_http_and_https: 0.9}\n")
+        with pytest.raises(DocumentError, match="can never be fully restored"):
+            load_text(change_text, "x.yaml")
+        return
+    with pytest.raises(DocumentError, match=message):
+        edited(cloudflare, change)
