@@ -30,6 +30,7 @@ from scenarios.durations import format_duration
 from scenarios.responses import PINNABLE
 from scenarios.roles import RESOLVER_GROUPS_TOKEN
 from scenarios.units import MINUTES_PER_DAY, MINUTES_PER_WEEK
+from simulator.model.levels import stage_name
 from simulator.model.plan import pool_plan
 from simulator.model.streams import stage_key
 
@@ -128,6 +129,7 @@ class Drill:
     def __init__(self, setup: DrillSetup):
         self.setup = setup
         self._cover: dict = {}  # role -> its cover on the drill's calendar (simulator.model.plan.PoolPlan)
+        self.stages: dict[str, float] = {}  # restore stage metric -> minute reached
         self.scenario = sc = setup.scenario
         self.env = simpy.Environment()
         self.outbox: list[DrillEvent] = []
@@ -162,7 +164,7 @@ class Drill:
         self._conditional = [j for j in sc.injects if j.when is not None and j.requested is None]
 
         self._mark("impact_start", "world", "")
-        self.service.set_lost(0.0, sc.full_share)
+        self.service.start(0.0)
         for inject in self._timed:
             self.env.timeout(inject.at).callbacks.append(lambda _e, j=inject: self._deliver(j))
         if self._conditional:
@@ -503,13 +505,12 @@ class Drill:
                 return
             delay = take_effect if take_effect is not None else self._draw(f"workaround/{key}/take_effect",
                                                                             workaround.take_effect)
-            self.env.timeout(delay).callbacks.append(
-                lambda _e: self._restore(f"workaround {key} took effect", delay, assumed))
+            self.env.timeout(delay).callbacks.append(lambda _e: self._take_effect(workaround, delay, assumed))
             return
         self.failed_workarounds += 1
         if workaround.worsens > 0 and "restored" not in self.milestones:
-            self.service.set_lost(self.env.now, self.service.lost_share + workaround.worsens)
-            self._emit("world", "worse", role=role, workaround=key, lost_share=round(self.service.lost_share, 6),
+            self.service.worsen(self.env.now, workaround.worsens)
+            self._emit("world", "worse", role=role, workaround=key, **self.service.state(),
                        readings=self.service.readings(),
                        message=f"'{workaround.name}' is done and made things worse.")
         else:
@@ -522,14 +523,36 @@ class Drill:
                    **({"assumed": assumed} if assumed else {}), **detail,
                    message=f"{what}: about {format_duration(minutes)}.")
 
-    def _restore(self, why: str, after: float | None = None, assumed: str | None = None):
+    def _take_effect(self, workaround, after: float, assumed: str | None):
+        """A workaround's effect arrives: it takes away its share of each service's loss."""
         if "restored" in self.milestones or self.ended_at is not None:
             return
-        self.service.set_lost(self.env.now, 0.0)
-        self._emit("world", "service_restored", actor="world", why=why, readings=self.service.readings(),
-                   outage_cost=round(self.service.cost_at(self.env.now), 2),
-                   **({"after": round(after, 4)} if after is not None else {}))
-        self._mark("restored", "", "world", assumed)
+        self.service.take_away(self.env.now, workaround)
+        self._service_changed(f"workaround {workaround.key} took effect", after, assumed)
+
+    def _service_changed(self, why: str, after: float | None = None, assumed: str | None = None):
+        """After the service level changes: the restore stages it reaches, and `restored`
+        once no critical service has anything lost (SPEC 3.1)."""
+        if self.ended_at is not None:
+            return
+        timing = {"after": round(after, 4)} if after is not None else {}
+        restoring = self.service.critical_clear and "restored" not in self.milestones
+        if not restoring:
+            self._emit("world", "service_level", actor="world", why=why, **self.service.state(), **timing,
+                       traffic_back=round(self.service.traffic_back, 6), readings=self.service.readings(),
+                       message=f"{why}: {self.service.traffic_back:.0%} of the lost traffic is back.")
+        for stage in sorted(self.scenario.restore_stages):
+            name = stage_name(stage)
+            if name not in self.stages and self.service.traffic_back >= stage - 1e-9:
+                self.stages[name] = self.env.now
+                self._emit("world", "stage_reached", actor="world", stage=stage, metric=name,
+                           **({"assumed": assumed} if assumed else {}),
+                           message=f"{stage:.0%} of the lost traffic is back.")
+        if restoring:
+            self.service.set_levels(self.env.now, {}, 0.0)   # harm a wrong workaround did ends with the outage
+            self._emit("world", "service_restored", actor="world", why=why, readings=self.service.readings(),
+                       outage_cost=round(self.service.cost_at(self.env.now), 2), **self.service.state(), **timing)
+            self._mark("restored", "", "world", assumed)
 
     def _do_approve_change(self, role, actor, fields, assumed):
         if self.change_approved_at is None:
@@ -546,8 +569,9 @@ class Drill:
         if self.ended_at is not None:
             return
         self._mark("fixed", role, actor, assumed)
-        if "restored" not in self.milestones:
-            self._restore("the permanent fix is in place", assumed=assumed)
+        if self.service.lost_share > 0 or "restored" not in self.milestones:
+            self.service.clear(self.env.now)
+            self._service_changed("the permanent fix is in place", assumed=assumed)
 
     def _do_problem_record(self, role, actor, fields, assumed):
         self._mark("problem_recorded", role, actor, assumed)

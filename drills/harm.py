@@ -117,16 +117,18 @@ def harmful_workarounds(events: tuple[DrillEvent, ...], scenario: Scenario) -> l
 
 
 def outage_cost(events: tuple[DrillEvent, ...], scenario: Scenario, timeline: Timeline, until: float) -> float:
-    """Cost per minute x share lost x scored minutes, from impact start to `until` (SPEC 3.4):
-    the share lost starts at the scenario's impact, follows every world event that reports
-    it (`lost_share`) and is zero from `service_restored`."""
+    """Each service's cost per minute x its lost share x scored minutes, from impact start to
+    `until` (SPEC 3.4): full impact at first, then what every world event reports (`levels`
+    per service and `extra` harm; older journals: `lost_share`, zero from `service_restored`)."""
     service = ServiceState(scenario)
-    service.set_lost(0.0, scenario.full_share)
+    service.start(0.0)
     for e in events:
         if e.t > until or e.kind != "world":
             continue
-        if e.name == "service_restored":
-            service.set_lost(timeline.scored(e.t), 0.0)
+        if isinstance(e.detail.get("levels"), dict):
+            service.set_levels(timeline.scored(e.t), e.detail["levels"], e.detail.get("extra", 0.0))
+        elif e.name == "service_restored":          # journals from before services were tracked one by one
+            service.clear(timeline.scored(e.t))
         elif "lost_share" in e.detail and e.detail["lost_share"] is not None:
             service.set_lost(timeline.scored(e.t), float(e.detail["lost_share"]))
     return round(service.cost_at(timeline.scored(until)), 2)

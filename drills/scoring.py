@@ -38,6 +38,7 @@ from scenarios.formats import SCORECARD_FORMAT
 from scenarios.responses import RATING_TITLES
 from scenarios.units import MINUTES_PER_DAY
 from scenarios.version import TOOL_VERSION
+from simulator.model.levels import service_restore_name
 
 from .checklist import metrics_of, milestones_of, playbook_steps, stand_ins, step_action
 from .contributions import contributions
@@ -569,6 +570,7 @@ def score(journal: Journal, simulated: dict | None = None, simulated_about: dict
         "weights": dict(weights),
         "components": components,
         "metrics": metrics,
+        "restore_stages": _restore_stages(events, scenario, timeline),
         "milestones": {k: {"t": v.t, "role": v.role, "actor": v.actor, "assumed": v.assumed}
                        for k, v in milestones.items()},
         "jumps": [{"from": lo, "to": hi} for lo, hi in timeline.jumps],
@@ -587,6 +589,25 @@ def score(journal: Journal, simulated: dict | None = None, simulated_about: dict
         "mttr_note": "MTTR in warroom is mean time to restore service (time_to_restore).",
     }
     return Scorecard(content)
+
+
+def _restore_stages(events, scenario: Scenario, timeline: Timeline) -> dict[str, dict]:
+    """The scenario's extra restore metrics (SPEC 3.1), in scored minutes from impact start:
+    each restore stage reached, and each service back when the scenario names several."""
+    out: dict[str, dict] = {}
+    several = len(scenario.affected) > 1
+    for e in events:
+        if e.kind != "world":
+            continue
+        assumed = bool(e.detail.get("assumed"))
+        if e.name == "stage_reached":
+            out.setdefault(e.detail["metric"], {"minute": timeline.scored(e.t), "assumed": assumed})
+        levels = e.detail.get("levels")
+        if several and isinstance(levels, dict):
+            for sid, lost in levels.items():
+                if lost <= 0:
+                    out.setdefault(service_restore_name(sid), {"minute": timeline.scored(e.t), "assumed": assumed})
+    return out
 
 
 def _harms(facts: _Facts, scenario: Scenario, milestones, timeline: Timeline, weights: dict, simulated: dict | None,

@@ -9,25 +9,87 @@ __all__ = ["ServiceState"]
 
 
 class ServiceState:
-    """Share of service lost over scenario time, and the outage cost it accrues (SPEC 3.4:
-    cost per minute x share lost x minutes, until restored)."""
+    """Each service's lost share over scenario time, and the outage cost it accrues (SPEC
+    3.4: each service's cost per minute x its lost share, integrated over time). `extra` is
+    harm a wrong workaround added on top (drills only), costed at the average rate."""
 
     def __init__(self, scenario: Scenario):
         self.scenario = scenario
+        self.services = {s.id: s for s in scenario.affected}
         self.full_impact = scenario.full_share
-        # A minute at full impact costs full_cost_per_minute; cost accrues with the lost share.
-        self.cost_per_minute = scenario.full_cost_per_minute / scenario.full_share if scenario.full_share else 0.0
-        self.lost_share = 0.0
+        self._weights = {s.id: float(s.users or 1) for s in scenario.affected}
+        self._extra_rate = scenario.full_cost_per_minute / scenario.full_share if scenario.full_share else 0.0
+        self.levels = {s.id: 0.0 for s in scenario.affected}   # share of each service lost now
+        self.extra = 0.0
         self._since = 0.0
         self._accrued = 0.0
 
-    def set_lost(self, t: float, lost_share: float) -> None:
+    # -- changes ------------------------------------------------------------------------
+    def set_levels(self, t: float, levels: dict[str, float], extra: float | None = None) -> None:
         self._accrued = self.cost_at(t)
         self._since = t
-        self.lost_share = min(max(lost_share, 0.0), 1.0)
+        for sid, lost in levels.items():
+            if sid in self.levels:
+                self.levels[sid] = min(max(float(lost), 0.0), self.services[sid].share)
+        if extra is not None:
+            self.extra = min(max(float(extra), 0.0), 1.0)
+
+    def start(self, t: float) -> None:
+        """Full impact on every service."""
+        self.set_levels(t, {sid: s.share for sid, s in self.services.items()}, 0.0)
+
+    def take_away(self, t: float, workaround) -> None:
+        """A workaround's effect: the share of each service's loss it restores (all by default)."""
+        levels = {sid: lost - self.scenario.restored_share(workaround, s) * s.share
+                  for (sid, lost), s in zip(self.levels.items(), self.services.values())}
+        self.set_levels(t, levels)
+
+    def clear(self, t: float) -> None:
+        self.set_levels(t, {sid: 0.0 for sid in self.levels}, 0.0)
+
+    def worsen(self, t: float, share: float) -> None:
+        self.set_levels(t, {}, self.extra + share)
+
+    def set_lost(self, t: float, lost_share: float) -> None:
+        """The whole loss as one share (journals from before services were tracked one by one)."""
+        if len(self.levels) == 1:
+            self.set_levels(t, {next(iter(self.levels)): lost_share}, 0.0)
+        else:
+            self.set_levels(t, {}, max(lost_share - self._services_share(), 0.0))
+
+    # -- readings -----------------------------------------------------------------------
+    def _services_share(self) -> float:
+        total = sum(self._weights.values())
+        return sum(self._weights[sid] * lost for sid, lost in self.levels.items()) / total
+
+    @property
+    def lost_share(self) -> float:
+        """Share of all users (or traffic) lost now, over every service hit."""
+        return min(self._services_share() + self.extra, 1.0)
+
+    @property
+    def critical_clear(self) -> bool:
+        """No critical service has anything lost: service is restored (SPEC 3.1)."""
+        return all(self.levels[sid] <= 1e-12 for sid, s in self.services.items() if s.critical)
+
+    @property
+    def traffic_back(self) -> float:
+        """Share of the lost traffic back (weighted by users), for the scenario's restore stages."""
+        full = sum(self._weights[sid] * s.share for sid, s in self.services.items())
+        lost = sum(self._weights[sid] * self.levels[sid] for sid in self.levels)
+        return 1.0 - lost / full if full else 1.0
+
+    def cost_rate(self) -> float:
+        return (sum(self.services[sid].cost_per_minute * lost for sid, lost in self.levels.items())
+                + self._extra_rate * self.extra)
 
     def cost_at(self, t: float) -> float:
-        return self._accrued + self.cost_per_minute * self.lost_share * max(t - self._since, 0.0)
+        return self._accrued + self.cost_rate() * max(t - self._since, 0.0)
+
+    def state(self) -> dict:
+        """For journal events: each service's lost share, the extra harm, the total."""
+        return {"levels": {sid: round(v, 6) for sid, v in self.levels.items()}, "extra": round(self.extra, 6),
+                "lost_share": round(self.lost_share, 6)}
 
     def readings(self) -> dict[str, float]:
         return {i.id: round(i.reading(self.lost_share, self.full_impact), 4) for i in self.scenario.indicators}
@@ -42,6 +104,8 @@ class ServiceState:
                 for i in self.scenario.indicators
             ],
             "lost_share": round(self.lost_share, 6),
+            "services": [{"id": sid, "name": s.name, "critical": s.critical, "full_share": s.share,
+                          "lost_share": round(self.levels[sid], 6)} for sid, s in self.services.items()],
             "outage_cost": round(self.cost_at(t), 2),
-            "cost_per_minute_now": round(self.cost_per_minute * self.lost_share, 2),
+            "cost_per_minute_now": round(self.cost_rate(), 2),
         }

@@ -9,6 +9,7 @@ from scenarios.formats import SCORECARD_FORMAT, SCORECARD_FORMATS_READ
 
 from .charts import cadence_chart, metrics_chart, percentile_chart, swimlane_chart
 from .templating import markdown_text, minutes, render
+from .text.tables import stage_title
 
 __all__ = ["render_scorecard", "current_scorecard", "FORMATS"]
 
@@ -38,6 +39,7 @@ def _context(card: dict, journal: dict | None) -> dict:
     return {
         "card": card,
         "drill": card["drill"],
+        "stages": [(stage_title(k), v) for k, v in (card.get("restore_stages") or {}).items()],
         "restore": "not restored" if restore is None else f"{minutes(restore)} min",
         "cap": next((p for p in card["points"] if p["kind"] == "cap"), None),
         "credit": [p for p in card["points"] if p["kind"] in ("metric", "check")],
@@ -57,7 +59,7 @@ def _context(card: dict, journal: dict | None) -> dict:
 
 def render_scorecard(card: dict, journal: dict | None, fmt: str = "html") -> str | bytes:
     """The report text (bytes for PDF). `journal` is the exported journal, for the timeline.
-    `card` must be a current scorecard (format 2): an older one raises ValueError."""
+    `card` must be a current scorecard (SCORECARD_FORMAT): an older one raises ValueError."""
     card = current_scorecard(card)
     if fmt == "json":
         return json.dumps(card, indent=2) + "\n"

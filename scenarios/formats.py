@@ -35,8 +35,8 @@ JOURNAL_FORMAT = "warroom.journal/2"
 JOURNAL_FORMATS_READ = ("warroom.journal/1", JOURNAL_FORMAT)
 """Journal formats that still load (and are scored by today's rules): /1 has no
 work_started, rejection, allow_fix, feedback or mark events."""
-SCORECARD_FORMAT = "warroom.scorecard/2"
-SCORECARD_FORMATS_READ = ("warroom.scorecard/1", SCORECARD_FORMAT)
+SCORECARD_FORMAT = "warroom.scorecard/3"
+SCORECARD_FORMATS_READ = ("warroom.scorecard/1", "warroom.scorecard/2", SCORECARD_FORMAT)
 """Scorecard formats reports recognise; only SCORECARD_FORMAT renders, an older one asks to be re-scored."""
 INCIDENTS_FORMAT = "warroom.incidents/1"
 

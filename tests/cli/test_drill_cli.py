@@ -66,7 +66,7 @@ def test_human_scorecard_and_the_journal_commands(store, tmp_path):
     assert result.exit_code == 0, result.output
     assert "Score " in result.output and "Time to restore (MTTR)" in result.output
     assert "faster than" in result.output or "%" in result.output
-    assert json.loads((tmp_path / "card.json").read_text())["format"] == "warroom.scorecard/2"
+    assert json.loads((tmp_path / "card.json").read_text())["format"] == "warroom.scorecard/3"
 
     listed = json.loads(run("drill", "list", "--json", "--store", store).output)
     assert len(listed) == 1 and listed[0]["status"] == "ended" and listed[0]["events"] > 30

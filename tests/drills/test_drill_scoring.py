@@ -104,7 +104,7 @@ def test_the_credit_curve_grades_how_far_under_or_over_target():
 
 
 def test_a_good_response_gets_an_a_and_every_point_is_explained(good):
-    assert good["format"] == "warroom.scorecard/2"
+    assert good["format"] == "warroom.scorecard/3"
     assert good["grade"] == "A" and good["score"] >= 90
     assert sum(p["points"] for p in good["points"]) == pytest.approx(good["score"], abs=0.05)
     scored = [p for p in good["points"] if p["status"] == "scored" and p["kind"] in ("metric", "check")]
@@ -488,7 +488,7 @@ def test_old_journals_load_and_old_scorecards_are_rescored(tmp_path, docs):
     journal = drill(tmp_path, docs)
     data = journal.to_dict() | {"format": "warroom.journal/1"}
     card = score(Journal.from_dict(json.loads(json.dumps(data)))).to_dict()
-    assert card["format"] == "warroom.scorecard/2" and card["points"]
+    assert card["format"] == "warroom.scorecard/3" and card["points"]
     old = {"format": "warroom.scorecard/1", "score": 100.0, "grade": "A", "metrics": card["metrics"]}
     with pytest.raises(ValueError, match="re-score the drill"):
         render_scorecard(old, data, "html")
@@ -501,7 +501,7 @@ def test_old_journals_load_and_old_scorecards_are_rescored(tmp_path, docs):
     out = CliRunner().invoke(main, ["report", "scorecard", journal.record.id, "-f", "json", "--baseline", "0",
                                     "--store", str(tmp_path / "d.db")])
     assert out.exit_code == 0, out.output
-    assert json.loads(out.output)["format"] == "warroom.scorecard/2"
+    assert json.loads(out.output)["format"] == "warroom.scorecard/3"
 
 
 def test_the_worlds_durations_and_assumptions_as_the_journal_carries_them(tmp_path, docs, good):
