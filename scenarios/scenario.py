@@ -24,6 +24,8 @@ from .units import MINUTES_PER_DAY, MINUTES_PER_HOUR, MINUTES_PER_WEEK, MINUTES_
 from .world import Indicator, World, default_indicators
 
 __all__ = [
+    "AffectedService",
+    "Cascade",
     "Scenario",
     "Service",
     "Impact",
@@ -82,6 +84,17 @@ class Impact(Frozen):
     cost_per_minute: float = Field(0.0, ge=0, description="Cost of a minute of full outage.")
 
 
+class Cascade(Frozen):
+    """A service hit because one it depends on failed: `after` the failure reaches it (if
+    it does, with `probability`), and it recovers `recovers_after` the dependency is back
+    (caches refilled, clients reconnected), unless a workaround or the fix restores it first."""
+
+    service: Identifier = Field(description="The service it depends on (one the incident hits first).")
+    probability: float = Field(1.0, ge=0, le=1)
+    after: Distribution = Field(ZERO, description="From impact start until the failure reaches it.")
+    recovers_after: Distribution = Field(ZERO, description="From its dependency's restoration until it is back.")
+
+
 class AffectedService(Frozen):
     """One service the incident hits: how much of it is lost at full impact and what a
     minute of it fully down costs (SPEC 3.1, 3.4)."""
@@ -93,6 +106,7 @@ class AffectedService(Frozen):
     share: float = Field(1.0, ge=0, le=1, description="Share of its users or traffic lost at full impact (0-1).")
     cost_per_minute: float = Field(0.0, ge=0, description="Cost of a minute of this service fully down.")
     critical: bool = Field(True, description="Service counts as restored once every critical service's impact is gone.")
+    depends_on: Cascade | None = Field(None, description="Hit through a service it depends on, later and maybe not at all.")
 
 
 class Onset(Frozen):
@@ -364,7 +378,7 @@ class Scenario(Frozen):
         if self.fix is None and not any(w.effective for w in self.workarounds):
             raise ValueError("service can never be restored: give an effective workaround or a fix")
         if self.fix is None and self.workaround is not None and not all(
-                self.restored_share(self.workaround, s) >= 1.0 for s in self.affected):
+                self.restored_share(self.workaround, s) >= 1.0 for s in self.affected if s.depends_on is None):
             raise ValueError(f"service can never be fully restored: workaround {self.workaround.name!r} leaves part "
                              "of a service down and there is no fix")
         return self
@@ -399,9 +413,11 @@ class Scenario(Frozen):
 
     @property
     def workaround_restores_all(self) -> bool:
-        """Whether the simulated team's workaround alone restores every critical service."""
+        """Whether the simulated team's workaround alone restores every critical service hit
+        first (those hit through them recover after them, or with the workaround itself)."""
         w = self.workaround
-        return w is not None and all(self.restored_share(w, s) >= 1.0 for s in self.affected if s.critical)
+        return w is not None and all(self.restored_share(w, s) >= 1.0 for s in self.affected
+                                     if s.critical and s.depends_on is None)
 
     @property
     def rate_per_minute(self) -> float:
@@ -477,6 +493,12 @@ class Scenario(Frozen):
                 if service not in ids:
                     found.append((f"workarounds[{i}].restores.{service}",
                                   f"unknown service {service!r} (services: {', '.join(sorted(ids))})"))
+        roots = {s.id for s in self.services if s.depends_on is None}
+        for i, s in enumerate(self.services):
+            if s.depends_on is not None and s.depends_on.service not in roots:
+                found.append((f"services[{i}].depends_on.service",
+                              f"{s.depends_on.service!r} is not a service hit first (one with no depends_on): "
+                              f"{', '.join(sorted(roots)) or 'none'}"))
         if len(set(self.restore_stages)) != len(self.restore_stages):
             found.append(("restore_stages", f"each stage once, got {self.restore_stages}"))
         if self.diagnosis.causes and not any(c.correct for c in self.diagnosis.causes):

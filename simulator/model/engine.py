@@ -135,6 +135,15 @@ class _Draws:
             for s in plan.steps
         ]
         self._pages: dict = {}
+        # Services hit through another: (id, critical, hit chance draws, probability, when reached,
+        # recovery after the dependency, whether the workaround restores it fully itself).
+        self.cascades = [
+            (s.id, s.critical, streams.uniforms(f"{p}cascade/{s.id}/hit"), s.depends_on.probability,
+             streams.draws(f"{p}cascade/{s.id}/after", s.depends_on.after),
+             streams.draws(f"{p}cascade/{s.id}/recovers", s.depends_on.recovers_after),
+             wa is not None and sc.restored_share(wa, s) >= 1.0)
+            for s in sc.affected if s.depends_on is not None
+        ]
         self.alert_probability = det.monitoring.probability if det.monitoring else 0.0
         # With a ramping onset, the lost share reaches the alert's threshold this long after impact start.
         self.alert_seen = sc.onset.ramp * det.monitoring.threshold if det.monitoring else 0.0
@@ -345,12 +354,39 @@ class IncidentResponse:
         def restored(_e):
             self.effect_at = self.env.now - self.t0
             if plan.workaround_restores_all and self.milestones[RESTORED] != self.milestones[RESTORED]:
-                self._mark(RESTORED)
+                lag = self._cascade_lag(self.effect_at)
+                if lag > 0:
+                    self.open_steps += 1       # the incident stays open until the last service is back
+                    self._after(lag, self._cascade_back)
+                else:
+                    self._mark(RESTORED)
             self.open_steps -= 1
             if self.open_steps == 0:
                 self._end()
 
         self._engage(((by, 1),), lambda: self._after(apply, applied))
+
+    def _cascade_lag(self, back: float) -> float:
+        """How long after the services hit first are back (at `back`) every critical service
+        hit through them is back too (simulator.model.levels works out the same)."""
+        lag, i = 0.0, self.i
+        for _sid, critical, hit, probability, reach, recovers, own in self.draws.cascades:
+            if critical and hit[i] < probability and reach[i] < back and not own:
+                lag = max(lag, recovers[i])
+        return lag
+
+    def _cascade_back(self, _e=None):
+        if self.milestones[RESTORED] != self.milestones[RESTORED]:
+            self._mark(RESTORED)
+        self.open_steps -= 1
+        if self.open_steps == 0:
+            self._end()
+
+    def cascade_values(self):
+        """(service id, hit, minute reached, recovery after its dependency) per service hit through another."""
+        i = self.i
+        return [(sid, hit[i] < probability, reach[i], recovers[i])
+                for sid, _critical, hit, probability, reach, recovers, _own in self.draws.cascades]
 
     def _fix(self, s):
         plan, d, i = self.plan, self.draws, self.i
@@ -389,6 +425,15 @@ class IncidentResponse:
         self.finished_cb(self)
 
 
+def _record_cascade(cascades: dict, size: int, row: int, incident) -> None:
+    """Per service hit through another: rows of (hit 0/1, minute reached, recovery), NaN elsewhere."""
+    for sid, hit, reach, recovers in incident.cascade_values():
+        values = cascades.get(sid)
+        if values is None:
+            values = cascades[sid] = np.full((size, 3), NAN)
+        values[row] = (1.0 if hit else 0.0, reach, recovers)
+
+
 def run_single_block(plan: Plan, seed: int, block: int, size: int, start_minute: float | None):
     """`size` independent incidents (replications block*size ...); nobody contends across them.
 
@@ -406,16 +451,19 @@ def run_single_block(plan: Plan, seed: int, block: int, size: int, start_minute:
     effects = np.full(size, NAN)
     env = simpy.Environment()
 
+    cascades: dict = {}
+
     def done(incident):
         milestones[incident.i] = incident.milestones
         paths[incident.i] = incident.path
         effects[incident.i] = incident.effect_at
+        _record_cascade(cascades, size, incident.i, incident)
 
     with _collector_paused():
         for i in range(size):
             IncidentResponse(env, plan, draws, i, starts[i], None, done)
         env.run()
-    return milestones, paths, np.asarray(starts), effects
+    return milestones, paths, np.asarray(starts), effects, cascades
 
 
 def _arrivals(scenario, rng: np.random.Generator, horizon: float) -> np.ndarray:
@@ -465,10 +513,13 @@ def run_stream(plans: list[Plan], seed: int, replication: int, horizon: float, w
     paths = np.zeros(count, dtype=np.int8)
     effects = np.full(count, NAN)
 
+    cascades: dict = {}
+
     def record(row, incident):
         milestones[row] = incident.milestones
         paths[row] = incident.path
         effects[row] = incident.effect_at
+        _record_cascade(cascades, count, row, incident)
 
     times_list = times.tolist()
     which_list = which.tolist()
@@ -495,4 +546,5 @@ def run_stream(plans: list[Plan], seed: int, replication: int, horizon: float, w
         "milestones": milestones[keep],
         "path": paths[keep],
         "effect": effects[keep],
+        "cascade": {sid: values[keep] for sid, values in cascades.items()},
     }

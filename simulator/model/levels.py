@@ -47,12 +47,15 @@ def _ramped(until: np.ndarray, ramp: float) -> np.ndarray:
 
 
 def levels(scenarios: list[Scenario], scenario_index: np.ndarray, effect: np.ndarray,
-           fixed: np.ndarray) -> dict[str, np.ndarray]:
+           fixed: np.ndarray, cascade: dict | None = None) -> dict[str, np.ndarray]:
     """Per incident: `outage_cost`, `restored` (when every critical service is back), and
     each name of `level_names(scenarios)` (NaN where the incident's scenario has no such
-    stage or service). `effect` is when the workaround's effect arrived, `fixed` when the
-    fix was in (NaN when never), both in minutes from impact start."""
+    stage or service, or the service was never hit). `effect` is when the workaround's
+    effect arrived, `fixed` when the fix was in (NaN when never), both in minutes from impact
+    start; `cascade` has, per service hit through another, rows of (hit 0/1, minute
+    reached, recovery after its dependency) as the engine drew them."""
     n = scenario_index.size
+    cascade = cascade or {}
     out = {name: np.full(n, np.nan) for name in level_names(scenarios)}
     out["outage_cost"] = np.full(n, np.nan)
     out["restored"] = np.full(n, np.nan)
@@ -61,30 +64,79 @@ def levels(scenarios: list[Scenario], scenario_index: np.ndarray, effect: np.nda
         if not rows.any():
             continue
         e, f = effect[rows], fixed[rows]
+        count = int(rows.sum())
         w = sc.workaround
         shares = {s.id: (sc.restored_share(w, s) if w is not None else 0.0) for s in sc.affected}
-        # A workaround's effect that comes after the fix changes nothing.
-        e_before = np.where(np.isnan(f) | (e < f), e, np.nan)
-        cost = np.zeros(int(rows.sum()))
+        e_before = np.where(np.isnan(f) | (e < f), e, np.nan)   # an effect after the fix changes nothing
+        f_or_never = np.where(np.isnan(f), np.inf, f)
+        hit: dict[str, np.ndarray] = {}
+        reach: dict[str, np.ndarray] = {}
         back: dict[str, np.ndarray] = {}
-        for s in sc.affected:
+        for s in sc.affected:                      # services hit first: from impact start
+            if s.depends_on is not None:
+                continue
             r = shares[s.id]
-            back[s.id] = np.where(~np.isnan(e_before) & (r >= 1.0), e_before, f) if r >= 1.0 else f
-            first_step = np.where(np.isnan(e_before), back[s.id], np.fmin(e_before, back[s.id]))
-            partial = (back[s.id] - first_step) * (1.0 - r)
-            cost += s.cost_per_minute * s.share * (_ramped(first_step, sc.onset.ramp) + partial)
-        out["outage_cost"][rows] = cost
-        critical = np.vstack([back[s.id] for s in sc.affected if s.critical])
-        out["restored"][rows] = np.where(np.isnan(critical).any(axis=0), np.nan, critical.max(axis=0))
+            hit[s.id], reach[s.id] = np.ones(count, dtype=bool), np.zeros(count)
+            own = np.where(~np.isnan(e_before), e_before, np.inf) if r >= 1.0 else np.inf
+            back[s.id] = np.fmin(own, f_or_never)
+        for s in sc.affected:                      # services hit through them
+            if s.depends_on is None:
+                continue
+            drawn = cascade.get(s.id)
+            drawn = drawn[rows] if drawn is not None else np.zeros((count, 3))
+            source = back[s.depends_on.service]
+            hit[s.id] = (drawn[:, 0] > 0.5) & (drawn[:, 1] < source)
+            reach[s.id] = drawn[:, 1]
+            own = (np.where(~np.isnan(e_before) & (e_before >= reach[s.id]), e_before, np.inf)
+                   if shares[s.id] >= 1.0 else np.inf)
+            back[s.id] = np.where(hit[s.id], np.fmin(np.fmin(own, source + drawn[:, 2]), f_or_never), np.nan)
+        cost = np.zeros(count)
+        for s in sc.affected:
+            r, b, start = shares[s.id], back[s.id], reach[s.id]
+            if s.depends_on is None:
+                eff = np.where(~np.isnan(e_before) & (e_before < b), e_before, b)
+                full = _ramped(eff, sc.onset.ramp)
+            else:
+                eff = np.where(~np.isnan(e_before) & (e_before > start) & (e_before < b), e_before, b)
+                full = eff - start
+            partial = (b - eff) * (1.0 - r)
+            cost += np.where(hit[s.id], s.cost_per_minute * s.share * (full + partial), 0.0)
+        out["outage_cost"][rows] = np.where(np.isinf(cost), np.nan, cost)
+        critical = np.vstack([np.where(hit[s.id], back[s.id], 0.0) for s in sc.affected if s.critical])
+        worst = critical.max(axis=0)
+        out["restored"][rows] = np.where(np.isinf(worst), np.nan, worst)
         if len(sc.affected) > 1:
             for s in sc.affected:
-                out[service_restore_name(s.id)][rows] = back[s.id]
+                out[service_restore_name(s.id)][rows] = np.where(np.isinf(back[s.id]), np.nan, back[s.id])
         if sc.restore_stages:
-            weights = {s.id: (s.users or 1) * s.share for s in sc.affected}
-            total = sum(weights.values())
-            at_effect = sum(weights[s.id] * shares[s.id] for s in sc.affected) / total if total else 1.0
-            everything = np.vstack([back[s.id] for s in sc.affected]).max(axis=0)
-            for stage in sc.restore_stages:
-                reached = ~np.isnan(e_before) & (at_effect >= stage)
-                out[stage_name(stage)][rows] = np.where(reached, e_before, everything)
+            _stages(sc, shares, hit, reach, back, e_before, rows, out)
     return out
+
+
+def _stages(sc: Scenario, shares, hit, reach, back, e_before, rows, out) -> None:
+    """When each restore stage's share of the lost traffic is back: the first moment, once
+    every service that will be hit has been, when the lost traffic (users x share) is down
+    to 1 - stage of its peak."""
+    ids = [s.id for s in sc.affected]
+    weight = {s.id: (s.users or 1) * s.share for s in sc.affected}
+    peak = sum(np.where(hit[sid], weight[sid], 0.0) for sid in ids)
+    last_hit = np.max(np.vstack([np.where(hit[sid], reach[sid], 0.0) for sid in ids]), axis=0)
+    candidates = [e_before] + [back[sid] for sid in ids]
+
+    def lost_at(tau):
+        lost = np.zeros(tau.size)
+        for s in sc.affected:
+            sid = s.id
+            gone = tau >= back[sid]
+            eased = ~np.isnan(e_before) & (e_before <= tau) & (e_before > reach[sid])
+            share = np.where(gone, 0.0, np.where(eased, 1.0 - shares[sid], 1.0))
+            lost += np.where(hit[sid] & (tau >= reach[sid]), weight[sid] * share, 0.0)
+        return lost
+
+    for stage in sc.restore_stages:
+        best = np.full(peak.size, np.inf)
+        for tau in candidates:
+            tau = np.where(np.isnan(tau), np.inf, tau)
+            ok = (tau >= last_hit) & (lost_at(tau) <= (1.0 - stage) * peak + 1e-12)
+            best = np.where(ok, np.fmin(best, tau), best)
+        out[stage_name(stage)][rows] = np.where(np.isinf(best), np.nan, best)

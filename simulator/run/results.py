@@ -59,7 +59,8 @@ def incident_table(option: str, scenarios: list, raw: dict, update_cadence: floa
     frame["updates_sent"] = np.where(frame["first_update"].isna(), 0, 1 + np.floor(during / update_cadence))
     frame["trigger"] = -np.array([s.onset.trigger_before for s in scenarios])[raw["scenario_index"]]
     frame["workaround_effect"] = raw["effect"]
-    for name, values in levels(scenarios, raw["scenario_index"], raw["effect"], frame["fixed"].to_numpy()).items():
+    for name, values in levels(scenarios, raw["scenario_index"], raw["effect"], frame["fixed"].to_numpy(),
+                               raw.get("cascade")).items():
         if name != "restored":
             frame[name] = values
     return frame
