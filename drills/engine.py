@@ -165,6 +165,12 @@ class Drill:
 
         self._mark("impact_start", "world", "")
         self.service.start(0.0)
+        self._cascading: set[str] = set()    # services the failure reached through another
+        self._recovering: set[str] = set()
+        for s in sc.affected:
+            if s.depends_on is not None and self._chance(f"cascade/{s.id}/hit") < s.depends_on.probability:
+                reach = self._draw(f"cascade/{s.id}/after", s.depends_on.after)
+                self.env.timeout(reach).callbacks.append(lambda _e, s=s: self._cascade_reaches(s))
         for inject in self._timed:
             self.env.timeout(inject.at).callbacks.append(lambda _e, j=inject: self._deliver(j))
         if self._conditional:
@@ -244,6 +250,35 @@ class Drill:
         )
         if inject.detects and "detected" not in self.milestones:
             self._mark("detected", "", "world", inject.assumed, path=inject.detects, inject=inject.id)
+
+    def _chance(self, stage: str) -> float:
+        """A uniform number in [0, 1) from the drill's own stream for this stage."""
+        sequence = np.random.SeedSequence(self.setup.seed, spawn_key=(stage_key(stage), 0))
+        return float(np.random.default_rng(sequence).random())
+
+    def _cascade_reaches(self, service) -> None:
+        """The failure reaches a service that depends on one hit first, unless that one is back."""
+        if self.ended_at is not None or self.service.levels[service.depends_on.service] <= 0:
+            return
+        self._cascading.add(service.id)
+        self.service.set_levels(self.env.now, {service.id: service.share})
+        self._service_changed(f"the failure reached {service.name}")
+
+    def _recover_cascades(self) -> None:
+        """Services hit through another recover after it is back."""
+        for sid in sorted(self._cascading - self._recovering):
+            s = self.service.services[sid]
+            if self.service.levels[sid] > 0 and self.service.levels[s.depends_on.service] <= 0:
+                self._recovering.add(sid)
+                after = self._draw(f"cascade/{sid}/recovers", s.depends_on.recovers_after)
+                self.env.timeout(after).callbacks.append(lambda _e, s=s, after=after: self._recovered(s, after))
+
+    def _recovered(self, service, after: float) -> None:
+        if self.ended_at is not None or self.service.levels[service.id] <= 0:
+            return
+        self.service.set_levels(self.env.now, {service.id: 0.0})
+        source = self.service.services[service.depends_on.service].name
+        self._service_changed(f"{service.name} recovered after {source}", after)
 
     def _draw(self, stage: str, distribution) -> float:
         """One value from the drill's own stream for this stage and occurrence."""
@@ -536,6 +571,7 @@ class Drill:
         if self.ended_at is not None:
             return
         timing = {"after": round(after, 4)} if after is not None else {}
+        self._recover_cascades()
         restoring = self.service.critical_clear and "restored" not in self.milestones
         if not restoring:
             self._emit("world", "service_level", actor="world", why=why, **self.service.state(), **timing,

@@ -596,6 +596,7 @@ def _restore_stages(events, scenario: Scenario, timeline: Timeline) -> dict[str,
     each restore stage reached, and each service back when the scenario names several."""
     out: dict[str, dict] = {}
     several = len(scenario.affected) > 1
+    down = {s.id for s in scenario.affected if s.depends_on is None}   # hit from impact start
     for e in events:
         if e.kind != "world":
             continue
@@ -605,7 +606,9 @@ def _restore_stages(events, scenario: Scenario, timeline: Timeline) -> dict[str,
         levels = e.detail.get("levels")
         if several and isinstance(levels, dict):
             for sid, lost in levels.items():
-                if lost <= 0:
+                if lost > 0:
+                    down.add(sid)
+                elif sid in down:           # back, having been hit
                     out.setdefault(service_restore_name(sid), {"minute": timeline.scored(e.t), "assumed": assumed})
     return out
 

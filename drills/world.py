@@ -35,8 +35,8 @@ class ServiceState:
             self.extra = min(max(float(extra), 0.0), 1.0)
 
     def start(self, t: float) -> None:
-        """Full impact on every service."""
-        self.set_levels(t, {sid: s.share for sid, s in self.services.items()}, 0.0)
+        """Full impact on every service hit first (those hit through another come later, if at all)."""
+        self.set_levels(t, {sid: (s.share if s.depends_on is None else 0.0) for sid, s in self.services.items()}, 0.0)
 
     def take_away(self, t: float, workaround) -> None:
         """A workaround's effect: the share of each service's loss it restores (all by default)."""

@@ -95,6 +95,8 @@ PUBLISHED = {
     "ransomware-data-breach-drill": {"declared": 17, "identified": 186, "workaround_applied": 1280, "restored": 1460,
                                      "fixed": 1800},
     "region-failure-drill": {"declared": 9, "identified": 16, "workaround_applied": 20, "fixed": 240},
+    "marlow-dns-replay": {"detected": 4, "declared": 10, "identified": 18, "workaround_applied": 28,
+                          "resolved": 160},
 }
 # Where the script itself announces service back, the world must have restored it by then.
 RESTORED_BY = {"cert-expiry-drill": 120, "payment-peak-drill": 49, "region-failure-drill": 28,
@@ -150,3 +152,19 @@ def test_no_bundled_scenario_gives_the_answer_away_by_position():
     assert 0.15 * draws < first_cause < 0.45 * draws
     assert first_workaround < 0.5 * draws
     assert positions == {0, 1, 2, 3}
+
+
+def test_the_shared_dns_replay_restores_in_stages(tmp_path, library):
+    """DNS answers when the rollback takes effect (pinned at 30); login, then booking, come
+    back after it as the world draws their recovery; half and 95% of the lost traffic with them."""
+    from drills import DrillStore, Journal, play, score
+
+    responses = library("marlow-dns-replay", "responses")
+    docs = library.drill("internal-dns-outage", "marlow-team")
+    session = play(DrillStore(tmp_path / "d.db"), docs, responses)
+    card = score(Journal.from_store(session.store, session.record.id)).to_dict()
+    stages = {k: v["minute"] for k, v in card["restore_stages"].items()}
+    assert stages["time_to_restore.internal_dns"] == 30.0
+    assert 30 < stages["time_to_restore.login"] == stages["time_to_restore_50"] < stages["time_to_restore.booking"]
+    assert stages["time_to_restore_95"] == stages["time_to_restore.booking"]
+    assert stages["time_to_restore.booking"] == pytest.approx(card["metrics"]["time_to_restore"]["actual_min"], abs=1e-3)
