@@ -258,7 +258,7 @@ class Drill:
 
     def _cascade_reaches(self, service) -> None:
         """The failure reaches a service that depends on one hit first, unless that one is back."""
-        if self.ended_at is not None or self.service.levels[service.depends_on.service] <= 0:
+        if self.ended_at is not None or self.service.is_back(service.depends_on.service):
             return
         self._cascading.add(service.id)
         self.service.set_levels(self.env.now, {service.id: service.share})
@@ -268,7 +268,7 @@ class Drill:
         """Services hit through another recover after it is back."""
         for sid in sorted(self._cascading - self._recovering):
             s = self.service.services[sid]
-            if self.service.levels[sid] > 0 and self.service.levels[s.depends_on.service] <= 0:
+            if self.service.levels[sid] > 0 and self.service.is_back(s.depends_on.service):
                 self._recovering.add(sid)
                 after = self._draw(f"cascade/{sid}/recovers", s.depends_on.recovers_after)
                 self.env.timeout(after).callbacks.append(lambda _e, s=s, after=after: self._recovered(s, after))

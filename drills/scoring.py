@@ -597,6 +597,7 @@ def _restore_stages(events, scenario: Scenario, timeline: Timeline) -> dict[str,
     out: dict[str, dict] = {}
     several = len(scenario.affected) > 1
     down = {s.id for s in scenario.affected if s.depends_on is None}   # hit from impact start
+    services = {s.id: s for s in scenario.affected}
     for e in events:
         if e.kind != "world":
             continue
@@ -606,9 +607,12 @@ def _restore_stages(events, scenario: Scenario, timeline: Timeline) -> dict[str,
         levels = e.detail.get("levels")
         if several and isinstance(levels, dict):
             for sid, lost in levels.items():
-                if lost > 0:
+                service = services.get(sid)
+                if service is None:
+                    continue
+                if lost > service.acceptable * service.share + 1e-12:
                     down.add(sid)
-                elif sid in down:           # back, having been hit
+                elif sid in down:           # back (at its acceptable level), having been hit
                     out.setdefault(service_restore_name(sid), {"minute": timeline.scored(e.t), "assumed": assumed})
     return out
 

@@ -67,10 +67,15 @@ class ServiceState:
         """Share of all users (or traffic) lost now, over every service hit."""
         return min(self._services_share() + self.extra, 1.0)
 
+    def is_back(self, sid: str) -> bool:
+        """No more of the service's loss left than its acceptable share."""
+        s = self.services[sid]
+        return self.levels[sid] <= s.acceptable * s.share + 1e-12
+
     @property
     def critical_clear(self) -> bool:
-        """No critical service has anything lost: service is restored (SPEC 3.1)."""
-        return all(self.levels[sid] <= 1e-12 for sid, s in self.services.items() if s.critical)
+        """Every critical service at its acceptable level: service is restored (SPEC 3.1)."""
+        return all(self.is_back(sid) for sid, s in self.services.items() if s.critical)
 
     @property
     def traffic_back(self) -> float:

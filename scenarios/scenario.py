@@ -107,6 +107,9 @@ class AffectedService(Frozen):
     cost_per_minute: float = Field(0.0, ge=0, description="Cost of a minute of this service fully down.")
     critical: bool = Field(True, description="Service counts as restored once every critical service's impact is gone.")
     depends_on: Cascade | None = Field(None, description="Hit through a service it depends on, later and maybe not at all.")
+    acceptable: float = Field(0.0, ge=0, lt=1, description="Share of its loss that may remain for it to count as "
+                                                           "restored (e.g. 0.05: 95% back is back; the rest still "
+                                                           "costs until the fix).")
 
 
 class Onset(Frozen):
@@ -411,12 +414,16 @@ class Scenario(Frozen):
             return 1.0
         return workaround.restores.get(service.id, 0.0)
 
+    def restores_enough(self, workaround: Workaround | None, service: AffectedService) -> bool:
+        """Whether `workaround`'s effect alone brings `service` to its acceptable level."""
+        return workaround is not None and self.restored_share(workaround, service) >= 1.0 - service.acceptable - 1e-12
+
     @property
     def workaround_restores_all(self) -> bool:
         """Whether the simulated team's workaround alone restores every critical service hit
         first (those hit through them recover after them, or with the workaround itself)."""
         w = self.workaround
-        return w is not None and all(self.restored_share(w, s) >= 1.0 for s in self.affected
+        return w is not None and all(self.restores_enough(w, s) for s in self.affected
                                      if s.critical and s.depends_on is None)
 
     @property

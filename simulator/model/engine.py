@@ -141,7 +141,7 @@ class _Draws:
             (s.id, s.critical, streams.uniforms(f"{p}cascade/{s.id}/hit"), s.depends_on.probability,
              streams.draws(f"{p}cascade/{s.id}/after", s.depends_on.after),
              streams.draws(f"{p}cascade/{s.id}/recovers", s.depends_on.recovers_after),
-             wa is not None and sc.restored_share(wa, s) >= 1.0)
+             sc.restores_enough(wa, s))
             for s in sc.affected if s.depends_on is not None
         ]
         self.alert_probability = det.monitoring.probability if det.monitoring else 0.0

@@ -4,8 +4,9 @@ traffic is back, and the outage cost (each service's lost share integrated over 
 
 Each service loses `share` of its users at full impact, reached over the onset's ramp.
 The simulated team's workaround takes away `restores` of each service's loss when its
-effect arrives; the fix takes away whatever is left. A service is restored when nothing
-of its loss is left; `restored` (the engine's milestone) is when every critical one is.
+effect arrives; the fix takes away whatever is left. A service is restored when no more
+of its loss is left than its `acceptable` share (nothing, by default); `restored` (the
+engine's milestone) is when every critical one is. What is left still costs until gone.
 Pure and vectorised: arrays in, arrays out.
 """
 
@@ -69,16 +70,18 @@ def levels(scenarios: list[Scenario], scenario_index: np.ndarray, effect: np.nda
         shares = {s.id: (sc.restored_share(w, s) if w is not None else 0.0) for s in sc.affected}
         e_before = np.where(np.isnan(f) | (e < f), e, np.nan)   # an effect after the fix changes nothing
         f_or_never = np.where(np.isnan(f), np.inf, f)
+        e_or_never = np.where(np.isnan(e_before), np.inf, e_before)
         hit: dict[str, np.ndarray] = {}
         reach: dict[str, np.ndarray] = {}
-        back: dict[str, np.ndarray] = {}
+        back: dict[str, np.ndarray] = {}    # at its acceptable level: restored
+        clear: dict[str, np.ndarray] = {}   # nothing of its loss left
         for s in sc.affected:                      # services hit first: from impact start
             if s.depends_on is not None:
                 continue
             r = shares[s.id]
             hit[s.id], reach[s.id] = np.ones(count, dtype=bool), np.zeros(count)
-            own = np.where(~np.isnan(e_before), e_before, np.inf) if r >= 1.0 else np.inf
-            back[s.id] = np.fmin(own, f_or_never)
+            back[s.id] = np.fmin(e_or_never if sc.restores_enough(w, s) else np.inf, f_or_never)
+            clear[s.id] = np.fmin(e_or_never if r >= 1.0 else np.inf, f_or_never)
         for s in sc.affected:                      # services hit through them
             if s.depends_on is None:
                 continue
@@ -87,12 +90,15 @@ def levels(scenarios: list[Scenario], scenario_index: np.ndarray, effect: np.nda
             source = back[s.depends_on.service]
             hit[s.id] = (drawn[:, 0] > 0.5) & (drawn[:, 1] < source)
             reach[s.id] = drawn[:, 1]
-            own = (np.where(~np.isnan(e_before) & (e_before >= reach[s.id]), e_before, np.inf)
-                   if shares[s.id] >= 1.0 else np.inf)
-            back[s.id] = np.where(hit[s.id], np.fmin(np.fmin(own, source + drawn[:, 2]), f_or_never), np.nan)
+            effect_after_reach = np.where(e_or_never >= reach[s.id], e_or_never, np.inf)
+            recovered = source + drawn[:, 2]
+            own_back = effect_after_reach if sc.restores_enough(w, s) else np.inf
+            own_clear = effect_after_reach if shares[s.id] >= 1.0 else np.inf
+            back[s.id] = np.where(hit[s.id], np.fmin(np.fmin(own_back, recovered), f_or_never), np.nan)
+            clear[s.id] = np.where(hit[s.id], np.fmin(np.fmin(own_clear, recovered), f_or_never), np.nan)
         cost = np.zeros(count)
         for s in sc.affected:
-            r, b, start = shares[s.id], back[s.id], reach[s.id]
+            r, b, start = shares[s.id], clear[s.id], reach[s.id]
             if s.depends_on is None:
                 eff = np.where(~np.isnan(e_before) & (e_before < b), e_before, b)
                 full = _ramped(eff, sc.onset.ramp)
@@ -109,11 +115,11 @@ def levels(scenarios: list[Scenario], scenario_index: np.ndarray, effect: np.nda
             for s in sc.affected:
                 out[service_restore_name(s.id)][rows] = np.where(np.isinf(back[s.id]), np.nan, back[s.id])
         if sc.restore_stages:
-            _stages(sc, shares, hit, reach, back, e_before, rows, out)
+            _stages(sc, shares, hit, reach, clear, e_before, rows, out)
     return out
 
 
-def _stages(sc: Scenario, shares, hit, reach, back, e_before, rows, out) -> None:
+def _stages(sc: Scenario, shares, hit, reach, clear, e_before, rows, out) -> None:
     """When each restore stage's share of the lost traffic is back: the first moment, once
     every service that will be hit has been, when the lost traffic (users x share) is down
     to 1 - stage of its peak."""
@@ -121,13 +127,13 @@ def _stages(sc: Scenario, shares, hit, reach, back, e_before, rows, out) -> None
     weight = {s.id: (s.users or 1) * s.share for s in sc.affected}
     peak = sum(np.where(hit[sid], weight[sid], 0.0) for sid in ids)
     last_hit = np.max(np.vstack([np.where(hit[sid], reach[sid], 0.0) for sid in ids]), axis=0)
-    candidates = [e_before] + [back[sid] for sid in ids]
+    candidates = [e_before] + [clear[sid] for sid in ids]
 
     def lost_at(tau):
         lost = np.zeros(tau.size)
         for s in sc.affected:
             sid = s.id
-            gone = tau >= back[sid]
+            gone = tau >= clear[sid]
             eased = ~np.isnan(e_before) & (e_before <= tau) & (e_before > reach[sid])
             share = np.where(gone, 0.0, np.where(eased, 1.0 - shares[sid], 1.0))
             lost += np.where(hit[sid] & (tau >= reach[sid]), weight[sid] * share, 0.0)
