@@ -13,6 +13,7 @@ from scenarios import METRIC_TITLES, METRICS
 
 from .charts import box_chart, difference_chart, ecdf_chart, pareto_chart
 from .templating import markdown_text, money, one_decimal, render, signed
+from .text.tables import stage_title
 
 __all__ = ["render_comparison"]
 
@@ -39,7 +40,11 @@ def _context(summary: dict) -> dict:
     histograms = {o["name"]: o.get("histograms", {}).get("time_to_restore") for o in options}
     differences = [d for d in summary.get("differences", []) if d["metric"] in METRICS]
     scenario = ", ".join(i["name"] for i in summary["inputs"] if i["kind"] == "scenario")
+    stage_names = list(dict.fromkeys(k for o in options for k in (o.get("restore_stages") or {})))
+    stages = [{"title": stage_title(k),
+               "values": [(o.get("restore_stages") or {}).get(k) or {} for o in options]} for k in stage_names]
     return {
+        "stages": stages,
         "summary": summary, "options": rows, "targets": targets, "titles": METRIC_TITLES, "scenario": scenario,
         "baseline": names[0], "differences": differences,
         "calibrations": summary.get("calibrated_from") or [],

@@ -245,3 +245,22 @@ def test_a_dollar_in_a_name_is_text_on_charts_not_mathtext():
     histogram = {"first_bin": 300, "counts": [1, 2, 3, 2, 1]}
     svg = ecdf_chart({"cost $_$ plan": histogram, "$$": histogram}, BINS, 30.0, "minutes")
     assert svg is not None and "cost $_$ plan" in svg
+
+
+def test_the_comparison_shows_service_back_in_stages(tmp_path):
+    from reports.artifacts import read_results
+    from reports.compare import render_comparison
+    from scenarios.library import bundled as library_files
+
+    other = tmp_path / "region-more.yaml"
+    other.write_text(library_files()["region-failure-oncall"].read_text(encoding="utf-8").replace(
+        "name: region-failure-oncall", "name: region-more", 1), encoding="utf-8")
+    out = tmp_path / "results"
+    ran = CliRunner().invoke(main, ["compare", "cloud-region-failure", "--staffing", "region-failure-oncall",
+                                    "--staffing", str(other), "-n", "200", "-q", "--out", str(out)])
+    assert ran.exit_code == 0, ran.output
+    summary, _ = read_results(out)
+    md = render_comparison(summary, "md")
+    assert "## Service back in stages" in md and "| Time to restore 95% of traffic |" in md
+    assert "| Time to restore reporting |" in md
+    assert "Service back in stages" in render_comparison(summary, "html")
