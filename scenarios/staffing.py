@@ -188,6 +188,18 @@ class ResponderPool(Frozen):
         return self.coverage.mask()
 
     @cached_property
+    def zones(self) -> frozenset[str]:
+        """The time zones its cover and working hours are written in (none for 24x7 alone)."""
+        shifts = []
+        if isinstance(self.coverage, BusinessHours):
+            shifts.append(self.coverage)
+        elif isinstance(self.coverage, FollowTheSun):
+            shifts.extend(self.coverage.shifts)
+        if self.working_hours is not None:
+            shifts.append(self.working_hours)
+        return frozenset(s.timezone for s in shifts)
+
+    @cached_property
     def at_work(self) -> np.ndarray:
         """True for each UTC minute of the reference week when the rota's people are at work."""
         return self.at_work_from(REFERENCE_MONDAY)

@@ -222,20 +222,20 @@ class IncidentResponse:
             callback(None)
 
     def _mark(self, milestone: int):
-        first = self.milestones[milestone] != self.milestones[milestone]  # still NaN
-        self.milestones[milestone] = self.env.now - self.t0
+        milestones = self.milestones
+        waiting = self.draws.waiting_on[milestone]
+        first = waiting and milestones[milestone] != milestones[milestone]  # steps wait, and it is still NaN
+        milestones[milestone] = self.env.now - self.t0
         names = self.release_at[milestone]
         if names:
             for name in names:
                 self._release(name)
         if first:
-            waiting = self.draws.waiting_on[milestone]
-            if waiting:
-                remaining = self.remaining
-                for s in waiting:
-                    remaining[s] -= 1
-                    if remaining[s] == 0:
-                        self._begin(s)
+            remaining = self.remaining
+            for s in waiting:
+                remaining[s] -= 1
+                if remaining[s] == 0:
+                    self._begin(s)
 
     # -- engaging responders ---------------------------------------------------------
     def _engage(self, wanted, then):
@@ -270,7 +270,8 @@ class IncidentResponse:
             # More people than are on call: someone from the rota answers from the desk in
             # working hours, and is called in outside them.
             window, minute = divmod(int(self.env.now + self.offset), MINUTES_PER_WEEK)
-            delay = ack_in[self.i] if pool.week(window)[2][minute] else call_in[self.i]
+            cover = pool.weeks.get(window) or pool.week(window)
+            delay = ack_in[self.i] if cover[2][minute] else call_in[self.i]
             self._after(delay, lambda _e, u=unit: self._ready(u))
             return
         resources = self.resources
@@ -281,13 +282,13 @@ class IncidentResponse:
         i = self.i
         ack_in, ack_out, backup, _ = self.draws.page(pool, k)
         window, minute = divmod(int(self.env.now + self.offset), MINUTES_PER_WEEK)
-        in_hours, to_shift, _ = pool.week(window)
-        if in_hours[minute]:
+        cover = pool.weeks.get(window) or pool.week(window)
+        if cover[0][minute]:
             delay = ack_in[i]
         elif pool.pager:
             delay = ack_out[i]
         else:
-            delay = to_shift[minute] + ack_in[i]
+            delay = cover[1][minute] + ack_in[i]
         timeout = pool.escalation_timeout
         if timeout is not None and delay > timeout:
             delay = min(delay, timeout + backup[i])
@@ -427,6 +428,8 @@ class IncidentResponse:
 
 def _record_cascade(cascades: dict, size: int, row: int, incident) -> None:
     """Per service hit through another: rows of (hit 0/1, minute reached, recovery), NaN elsewhere."""
+    if not incident.draws.cascades:
+        return
     for sid, hit, reach, recovers in incident.cascade_values():
         values = cascades.get(sid)
         if values is None:

@@ -6,7 +6,9 @@ so the engine's hot path only follows integers and lists.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
 
 import numpy as np
 
@@ -41,22 +43,45 @@ class PoolPlan:
     backup: object
     call_in: object
     skill: float
-    weeks: dict = field(default_factory=dict)
+    weeks: dict = field(default_factory=dict)       # window -> its cover
+    by_offsets: dict = field(default_factory=dict)  # the zones' UTC offsets, steady over a window -> its cover
 
     def week(self, window: int) -> tuple[list, list, list]:
         """(in hours, minutes until the next covered minute, people at work), one entry per
-        minute of calendar window `window`."""
+        minute of calendar window `window`. Windows whose zones keep the same UTC offsets
+        throughout share one cover (most of the year); a window with a clock change gets its own."""
         found = self.weeks.get(window)
         if found is None:
             start = window_start(self.anchor, window)
-            mask = self.pool.coverage.mask(start)
-            if self.pager or mask.all():
-                to_shift = [0.0] * MINUTES_PER_WEEK
-            else:
-                following = self.pool.coverage.mask(window_start(self.anchor, window + 1))
-                to_shift = _minutes_to_shift(mask, following)
-            found = self.weeks[window] = (mask.tolist(), to_shift, self.pool.at_work_from(start).tolist())
+            key = self._steady_offsets(start)
+            found = self.by_offsets.get(key) if key is not None else None
+            if found is None:
+                found = self._cover(window, start)
+                if key is not None:
+                    self.by_offsets[key] = found
+            self.weeks[window] = found
         return found
+
+    def _steady_offsets(self, start) -> tuple | None:
+        """The zones' UTC offsets when none changes from `start` over this window and the
+        next (which the wait for the next shift may look into), else None."""
+        zones = self.pool.zones
+        if not zones:
+            return ()
+        days = (0, 7, 14)
+        offsets = [tuple(ZoneInfo(z).utcoffset(start + dt.timedelta(days=d)) for d in days) for z in sorted(zones)]
+        if any(len(set(o)) > 1 for o in offsets):
+            return None
+        return tuple(o[0] for o in offsets)
+
+    def _cover(self, window: int, start) -> tuple[list, list, list]:
+        mask = self.pool.coverage.mask(start)
+        if self.pager or mask.all():
+            to_shift = [0.0] * MINUTES_PER_WEEK
+        else:
+            following = self.pool.coverage.mask(window_start(self.anchor, window + 1))
+            to_shift = _minutes_to_shift(mask, following)
+        return (mask.tolist(), to_shift, self.pool.at_work_from(start).tolist())
 
 
 @dataclass(frozen=True, eq=False)
