@@ -17,6 +17,7 @@ import csv
 import io
 import itertools
 import json
+import re
 from typing import Any, Iterator
 
 import numpy as np
@@ -99,10 +100,28 @@ def load_json(raw: bytes) -> Any:
         raise TextFileProblem(None, "nested too deeply to read") from None
 
 
+_ESCAPE = re.compile(rb"\\[\s\S]")  # a backslash and what it escapes, inside a JSON string
+_NOT_JSON_MARKS = bytes(byte for byte in range(256) if byte not in b'"[]{}')
+_JSON_MARKS = np.zeros(256, dtype=bool)  # the bytes that open or close strings, lists and objects
+_JSON_MARKS[list(b'"\\[]{}')] = True
+
+
 def _too_deep(raw: bytes) -> int | None:
     """The byte offset where brackets outside strings first nest deeper than MAX_JSON_DEPTH (None if never)."""
+    # At once, on quotes and brackets alone (escapes dropped first, so every quote left opens
+    # or closes a string); only a document that is too deep is searched for where.
+    marks = np.frombuffer(_ESCAPE.sub(b"", raw).translate(None, _NOT_JSON_MARKS), dtype=np.uint8)
+    quotes = marks == ord('"')
+    brackets = marks[~quotes & ~np.logical_xor.accumulate(quotes)]
+    steps = np.where((brackets == ord("[")) | (brackets == ord("{")), 1, -1)
+    if not len(steps) or np.cumsum(steps).max() <= MAX_JSON_DEPTH:
+        return None
+    return _first_too_deep(raw)
+
+
+def _first_too_deep(raw: bytes) -> int | None:
     data = np.frombuffer(raw, dtype=np.uint8)
-    marks = np.flatnonzero(np.isin(data, np.frombuffer(b'"\\[]{}', dtype=np.uint8)))
+    marks = np.flatnonzero(_JSON_MARKS[data])
     kinds = data[marks]
     slashes = marks[kinds == ord("\\")]
     quotes = marks[kinds == ord('"')]
@@ -115,9 +134,9 @@ def _too_deep(raw: bytes) -> int | None:
         quotes = quotes[~escaped]
     brackets = marks[(kinds != ord('"')) & (kinds != ord("\\"))]
     brackets = brackets[np.searchsorted(quotes, brackets) % 2 == 0]  # outside strings
-    depth = np.cumsum(np.where(np.isin(data[brackets], (ord("["), ord("{"))), 1, -1))
-    deep = np.flatnonzero(depth > MAX_JSON_DEPTH)
-    return int(brackets[deep[0]]) if len(deep) else None
+    opening = data[brackets]
+    deep = np.flatnonzero(np.cumsum(np.where((opening == ord("[")) | (opening == ord("{")), 1, -1)) > MAX_JSON_DEPTH)
+    return int(brackets[deep[0]]) if len(deep) else None  # None: not JSON, which the parser will say
 
 
 def csv_records(raw: bytes, chunk: int = 4096) -> tuple[list[str], Iterator[tuple[list[int], list[list[str]]]]]:

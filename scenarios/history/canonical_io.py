@@ -14,27 +14,22 @@ import pandas as pd
 from ..formats import INCIDENTS_FORMAT
 from ..version import TOOL_VERSION
 from .table import CANONICAL_COLUMNS, FLAG_COLUMNS, MILESTONE_COLUMNS
-from .times import iso_z
+from .times import iso_z_column
 
 __all__ = ["INCIDENTS_FORMAT", "canonical_records", "canonical_document", "canonical_csv", "write_canonical"]
 
 
 def canonical_records(table: pd.DataFrame) -> list[dict]:
     """One plain dict per row: text, booleans, and times as ISO 8601 Z strings (None if missing)."""
-    out = []
-    for row in table[list(CANONICAL_COLUMNS)].itertuples(index=False):
-        values = dict(zip(CANONICAL_COLUMNS, row))
-        record = {}
-        for column in CANONICAL_COLUMNS:
-            value = values[column]
-            if column in MILESTONE_COLUMNS:
-                record[column] = iso_z(value) or None
-            elif column in FLAG_COLUMNS:
-                record[column] = bool(value)
-            else:
-                record[column] = "" if value is None else str(value)
-        out.append(record)
-    return out
+    columns = []
+    for column in CANONICAL_COLUMNS:
+        if column in MILESTONE_COLUMNS:
+            columns.append([text or None for text in iso_z_column(table[column])])
+        elif column in FLAG_COLUMNS:
+            columns.append([bool(value) for value in table[column]])
+        else:
+            columns.append(["" if value is None else str(value) for value in table[column]])
+    return [dict(zip(CANONICAL_COLUMNS, values)) for values in zip(*columns)]
 
 
 def canonical_document(table: pd.DataFrame, *, source: str = "", source_file: str = "") -> dict:
