@@ -233,13 +233,12 @@ def iso_z_column(moments: pd.Series) -> list[str]:
     utc = pd.to_datetime(moments, utc=True).dt.tz_localize(None)
     nanoseconds = utc.to_numpy(dtype="datetime64[ns]").view(np.int64)
     missing = nanoseconds == _NAT
-    seconds = np.where(missing, 0, nanoseconds // 10**9)
-    whole = np.datetime_as_string(seconds.astype("datetime64[s]"), unit="s").tolist()
+    seconds = np.where(missing, 0, nanoseconds // 10**9).astype("datetime64[s]")
+    texts = np.datetime_as_string(seconds, unit="s", timezone="UTC").tolist()  # ends in Z
     microseconds = np.where(missing, 0, (nanoseconds // 1000) % 10**6)
-    texts = [text + "Z" for text in whole]
     for position in np.flatnonzero(microseconds).tolist():
         fraction = f"{microseconds[position]:06d}"
-        texts[position] = f"{whole[position]}.{fraction[:3] if fraction.endswith('000') else fraction}Z"
+        texts[position] = f"{texts[position][:-1]}.{fraction[:3] if fraction.endswith('000') else fraction}Z"
     for position in np.flatnonzero(missing).tolist():
         texts[position] = ""
     return texts
