@@ -53,20 +53,15 @@ def line_at(raw: bytes, offset: int) -> int:
     return before.count(b"\n") + before.count(b"\r") - before.count(b"\r\n") + 1
 
 
-def _undecodable(raw: bytes) -> TextFileProblem | None:
-    """Where `raw` stops being UTF-8 (None if it is)."""
-    start = len(codecs.BOM_UTF8) if raw.startswith(codecs.BOM_UTF8) else 0
-    try:
-        codecs.utf_8_decode(memoryview(raw)[start:], "strict", True)
-    except UnicodeDecodeError as exc:
-        offset = start + exc.start
-        bad = " ".join(f"0x{byte:02X}" for byte in raw[offset:start + exc.end])
-        legacy = ("UTF-16" if raw[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
-                  else "Windows-1252 or Latin-1")
-        return TextFileProblem(line_at(raw, offset), (
-            f"not UTF-8 text ({exc.reason}: byte {bad} at byte offset {offset}); save the file as UTF-8 "
-            f"(it may be {legacy})"))
-    return None
+def _undecodable(raw: bytes, exc: UnicodeDecodeError) -> TextFileProblem:
+    """Where `raw` stops being UTF-8, from the error of decoding it whole (as utf-8-sig,
+    whose offsets leave out a byte-order mark)."""
+    offset = exc.start + (len(codecs.BOM_UTF8) if raw.startswith(codecs.BOM_UTF8) else 0)
+    bad = " ".join(f"0x{byte:02X}" for byte in exc.object[exc.start:exc.end])
+    legacy = "UTF-16" if raw[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE) else "Windows-1252 or Latin-1"
+    return TextFileProblem(line_at(raw, offset), (
+        f"not UTF-8 text ({exc.reason}: byte {bad} at byte offset {offset}); save the file as UTF-8 "
+        f"(it may be {legacy})"))
 
 
 def _nul(raw: bytes) -> TextFileProblem | None:
@@ -80,10 +75,13 @@ def _nul(raw: bytes) -> TextFileProblem | None:
 
 def decoded(raw: bytes) -> str:
     """`raw` as text: UTF-8 without a byte-order mark and without NUL bytes; TextFileProblem otherwise."""
-    problem = _nul(raw) or _undecodable(raw)
+    problem = _nul(raw)
     if problem is not None:
         raise problem
-    return raw.decode("utf-8-sig")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise _undecodable(raw, exc) from None
 
 
 def load_json(raw: bytes) -> Any:
@@ -164,8 +162,9 @@ def _read(raw: bytes, reader, count: int) -> tuple[list[int], list[list[str]]]:
             records.append(cells)
     except csv.Error as exc:
         raise TextFileProblem(reader.line_num, f"not valid CSV: {exc}") from None
-    except UnicodeDecodeError as exc:
-        raise _undecodable(raw) or TextFileProblem(None, f"not UTF-8 text ({exc.reason})") from None
+    except UnicodeDecodeError:
+        decoded(raw)  # the stream's offsets are its buffer's: the whole text says where, and raises
+        raise
     finally:
         csv.field_size_limit(limit)
     return ends, records
