@@ -1046,15 +1046,11 @@ def scenario_import_msel(csv_file, name, base, out_file):
       warroom scenario import-msel msel.csv --name my-drill --base cloudflare-2019-waf -o my-drill.yaml
     """
     from scenarios import DocumentError, load_text
-    from scenarios.msel import scenario_from_msel
+    from scenarios.msel import read_msel, scenario_from_msel
 
     (base_doc,) = _resolve_all([(base, "scenario")])
     try:
-        text = Path(csv_file).read_text(encoding="utf-8")
-    except OSError as exc:
-        _fail(f"{csv_file}: cannot read: {exc}")
-    try:
-        scenario = scenario_from_msel(text, csv_file, name, base_doc)
+        scenario = scenario_from_msel(read_msel(csv_file), csv_file, name, base_doc)
         load_text(scenario, f"{csv_file} (as scenario {name})", expect="scenario")
     except DocumentError as exc:
         _fail(exc.problems)

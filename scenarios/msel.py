@@ -3,12 +3,15 @@ inject, for exercise planners who work in spreadsheets.
 
 Export turns a scenario's injects into rows; import plays such a CSV on the incident model
 of a scenario the planner chooses (a bundled one or their own), giving a complete scenario.
+The CSV is read as `textfile` reads every spreadsheet: UTF-8, blank rows left out, a line
+with more or fewer cells than the header or an overlong cell a problem of its row.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+from pathlib import Path
 
 import yaml
 
@@ -18,8 +21,18 @@ from .exercise import CHANNELS, INJECT_TYPES
 from .loader import Loaded
 from .roles import ROLES
 from .scenario import Scenario
+from .textfile import (
+    TextFileProblem,
+    cell_count_problem,
+    cell_size_problem,
+    csv_records,
+    size_text,
+)
 
-__all__ = ["MSEL_COLUMNS", "msel_rows", "msel_csv", "scenario_from_msel"]
+__all__ = ["MSEL_COLUMNS", "MAX_MSEL_BYTES", "msel_rows", "msel_csv", "read_msel", "scenario_from_msel"]
+
+MAX_MSEL_BYTES = 16 * 1024**2
+"""The largest MSEL read (16 MiB): an MSEL of a thousand injects is well under 1 MiB."""
 
 MSEL_COLUMNS = ("id", "time", "condition", "repeat", "requested", "delivery", "from", "to", "subject", "content",
                 "expected_action", "expected_action_verb", "objective", "type", "detects", "notes")
@@ -63,12 +76,30 @@ def msel_csv(scenario: Scenario) -> str:
     return out.getvalue()
 
 
-def scenario_from_msel(text: str, source: str, name: str, base: Loaded) -> str:
-    """A scenario (YAML): the CSV's injects on the incident model (service, impact,
-    detection, diagnosis, workarounds, fix, targets) of scenario `base`. Every bad cell is
-    reported at once."""
-    reader = csv.DictReader(io.StringIO(text))
-    header = reader.fieldnames or []
+def read_msel(path: str | Path) -> bytes:
+    """The bytes of the MSEL file at `path`; DocumentError if it cannot be read or is over MAX_MSEL_BYTES."""
+    source = str(path)
+    try:
+        size = Path(path).stat().st_size
+        if size > MAX_MSEL_BYTES:
+            raise DocumentError([Problem(source, None, "", (
+                f"{size_text(size)}: larger than the {size_text(MAX_MSEL_BYTES)} an MSEL may be"))])
+        return Path(path).read_bytes()
+    except FileNotFoundError:
+        raise DocumentError([Problem(source, None, "", "no such file")]) from None
+    except OSError as exc:
+        raise DocumentError([Problem(source, None, "", f"cannot read: {exc.strerror or exc}")]) from None
+
+
+def scenario_from_msel(raw: bytes, source: str, name: str, base: Loaded) -> str:
+    """A scenario (YAML): the injects of the MSEL CSV `raw` on the incident model (service,
+    impact, detection, diagnosis, workarounds, fix, targets) of scenario `base`. Every bad
+    cell is reported at once (DocumentError, located by line)."""
+    try:
+        header, chunks = csv_records(raw)
+        lines = [(line, cells) for chunk_lines, records in chunks for line, cells in zip(chunk_lines, records)]
+    except TextFileProblem as problem:
+        raise DocumentError([Problem(source, problem.line, "", problem.message)]) from None
     problems: list[Problem] = []
     required = ("subject", "delivery")
     for column in required:
@@ -80,16 +111,21 @@ def scenario_from_msel(text: str, source: str, name: str, base: Loaded) -> str:
     if problems:
         raise DocumentError(problems)
     injects = []
-    for i, row in enumerate(reader):
-        line = reader.line_num
-        cell = {k: (v or "").strip() for k, v in row.items() if k is not None}
+    for i, (line, cells) in enumerate(lines):
         where = f"row {i + 1}"
+        if cell_count_problem(len(cells), len(header)):
+            problems.append(Problem(source, line, where, cell_count_problem(len(cells), len(header))))
+        row = dict(zip(header, cells))
+        for column, value in row.items():
+            if cell_size_problem(value):
+                problems.append(Problem(source, line, f"{where}.{column}", cell_size_problem(value)))
+        cell = {k: (row.get(k) or "").strip() for k in header}
         inject: dict = {"id": cell.get("id") or f"inject_{i + 1}"}
         for column, key in (("time", "at"), ("repeat", "repeat")):
             if cell.get(column):
-                raw = cell[column]
+                written = cell[column]
                 try:
-                    value = float(raw) if _is_number(raw) else parse_duration(raw)
+                    value = float(written) if _is_number(written) else parse_duration(written)
                     inject[key] = _minutes(parse_duration(value))
                 except ValueError as exc:
                     problems.append(Problem(source, line, f"{where}.{column}", str(exc)))

@@ -8,33 +8,29 @@ import csv
 import io
 import json
 from pathlib import Path
+from typing import TextIO
 
 import pandas as pd
 
 from ..formats import INCIDENTS_FORMAT
 from ..version import TOOL_VERSION
 from .table import CANONICAL_COLUMNS, FLAG_COLUMNS, MILESTONE_COLUMNS
-from .times import iso_z
+from .times import iso_z_column
 
 __all__ = ["INCIDENTS_FORMAT", "canonical_records", "canonical_document", "canonical_csv", "write_canonical"]
 
 
 def canonical_records(table: pd.DataFrame) -> list[dict]:
     """One plain dict per row: text, booleans, and times as ISO 8601 Z strings (None if missing)."""
-    out = []
-    for row in table[list(CANONICAL_COLUMNS)].itertuples(index=False):
-        values = dict(zip(CANONICAL_COLUMNS, row))
-        record = {}
-        for column in CANONICAL_COLUMNS:
-            value = values[column]
-            if column in MILESTONE_COLUMNS:
-                record[column] = iso_z(value) or None
-            elif column in FLAG_COLUMNS:
-                record[column] = bool(value)
-            else:
-                record[column] = "" if value is None else str(value)
-        out.append(record)
-    return out
+    columns = []
+    for column in CANONICAL_COLUMNS:
+        if column in MILESTONE_COLUMNS:
+            columns.append([text or None for text in iso_z_column(table[column])])
+        elif column in FLAG_COLUMNS:
+            columns.append([bool(value) for value in table[column].tolist()])
+        else:
+            columns.append(["" if value is None else str(value) for value in table[column].tolist()])
+    return [dict(zip(CANONICAL_COLUMNS, values)) for values in zip(*columns)]
 
 
 def canonical_document(table: pd.DataFrame, *, source: str = "", source_file: str = "") -> dict:
@@ -51,12 +47,25 @@ def canonical_document(table: pd.DataFrame, *, source: str = "", source_file: st
 
 def canonical_csv(table: pd.DataFrame) -> str:
     buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(CANONICAL_COLUMNS)
-    for record in canonical_records(table):
-        writer.writerow(["" if record[c] is None else ("true" if record[c] is True else "false" if record[c] is False
-                                                        else record[c]) for c in CANONICAL_COLUMNS])
+    _write_csv(table, buffer)
     return buffer.getvalue()
+
+
+def _write_csv(table: pd.DataFrame, out: TextIO, chunk: int = 65_536) -> None:
+    """The table as CSV into `out`, a chunk of rows at a time (never all rows as text at once)."""
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CANONICAL_COLUMNS)
+    for start in range(0, len(table), chunk):
+        part = table.iloc[start:start + chunk]
+        columns = []
+        for column in CANONICAL_COLUMNS:
+            if column in MILESTONE_COLUMNS:
+                columns.append(iso_z_column(part[column]))
+            elif column in FLAG_COLUMNS:
+                columns.append(["true" if value else "false" for value in part[column].tolist()])
+            else:
+                columns.append(["" if value is None else str(value) for value in part[column].tolist()])
+        writer.writerows(zip(*columns))
 
 
 def write_canonical(table: pd.DataFrame, path: str | Path, *, source: str = "", source_file: str = "") -> str:
@@ -64,10 +73,11 @@ def write_canonical(table: pd.DataFrame, path: str | Path, *, source: str = "", 
     ValueError for another extension; OSError when the file cannot be written."""
     suffix = Path(path).suffix.casefold()
     if suffix == ".csv":
-        text = canonical_csv(table)
+        with Path(path).open("w", encoding="utf-8") as out:
+            _write_csv(table, out)
     elif suffix == ".json":
         text = json.dumps(canonical_document(table, source=source, source_file=source_file), indent=2) + "\n"
+        Path(path).write_text(text, encoding="utf-8")
     else:
         raise ValueError(f"{path}: write the canonical table to a .csv or .json file, got {suffix or 'no extension'!r}")
-    Path(path).write_text(text, encoding="utf-8")
     return suffix[1:]

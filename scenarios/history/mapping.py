@@ -216,14 +216,17 @@ class EffectiveMapping:
 
     def marks_drill(self, title: str, tags: tuple[str, ...] = ()) -> bool:
         """A title starting with a drill prefix, or a tag `drill` or starting with one."""
-        folded_title = str(title or "").strip().casefold()
-        if any(folded_title.startswith(prefix) for prefix in self.drill_prefixes):
+        if self.marks_drill_title(title):
             return True
         for tag in tags:
             folded = str(tag or "").strip().casefold()
             if folded == "drill" or any(folded.startswith(prefix) for prefix in self.drill_prefixes):
                 return True
         return False
+
+    def marks_drill_title(self, title: str) -> bool:
+        """A title starting with a drill prefix."""
+        return str(title or "").strip().casefold().startswith(self.drill_prefixes)
 
 
 def effective_mapping(source: str, mapping: HistoryMapping | None = None) -> EffectiveMapping:

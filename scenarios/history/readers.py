@@ -4,26 +4,39 @@ The common work after a platform reader has found the records: pick each milesto
 mapping, check that the times are possible, reject duplicate ids, and either raise every
 problem at once or (with `skip_bad_rows`) keep the good rows and list the bad ones. Rows
 are never dropped silently and missing times are never filled in.
+
+A flat export (a CSV) is mapped and checked a column at a time; the records that fail a
+check there are then read one by one, so the table and every problem are the same as
+record by record, in a fraction of the time and memory.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
+from ..textfile import TextFileProblem, csv_records, decoded, load_json, size_text
 from .mapping import SOURCE_TITLES, SOURCES, EffectiveMapping, HistoryMapping, effective_mapping, load_mapping
 from .platforms import INCIDENTS_FORMAT, JOURNAL_MARKERS, PLATFORMS
-from .records import Candidate, CsvTable, ReadContext, SourceRecord
-from .table import MILESTONE_COLUMNS, HistoryError, RowProblem, canonical_frame
-from .times import iso_z, zone_named
+from .records import Candidate, CsvTable, ReadContext, SourceColumns, SourceRecord, each_distinct
+from .table import MILESTONE_COLUMNS, HistoryError, RowProblem, canonical_frame, canonical_table
+from .times import iso_z, parse_times, zone_named
 
-__all__ = ["HistoryImport", "read_history", "read_history_document", "SOURCES", "ORDER_RULES"]
+__all__ = ["HistoryImport", "read_history", "read_history_document", "SOURCES", "ORDER_RULES", "MAX_FILE_BYTES",
+           "MAX_JSON_BYTES"]
+
+MAX_FILE_BYTES = 1024**3
+"""The largest export read (1 GiB, some four million canonical CSV rows): a CSV is read as it streams."""
+MAX_JSON_BYTES = 512 * 1024**2
+"""The largest JSON export read (512 MiB, some million canonical incidents): a JSON document
+is held whole in memory, as Python objects about four times its size."""
 
 # (earlier, later): a record whose `later` milestone comes before its `earlier` one is impossible.
 ORDER_RULES = (
@@ -64,23 +77,15 @@ def read_history(path: str | Path, source: str, *, mapping: HistoryMapping | str
     field mapping). `assume_timezone` (an IANA name) is the zone of times written without an
     offset, for formats that do not define one: required for a ServiceNow CSV export (the
     exporting user's zone), refused for ServiceNow Table API JSON (UTC by definition). A
-    time beyond 2262 (a "never" placeholder) is a problem of its row. Raises HistoryError
+    time beyond 2262 (a "never" placeholder) is a problem of its row, as is a CSV line with
+    more or fewer cells than the header or a cell over MAX_CELL_CHARS. Raises HistoryError
     with every problem found; with `skip_bad_rows` bad rows are left out and listed in `problems` instead
-    (problems with the file as a whole still raise). A bad mapping file raises
-    DocumentError.
+    (problems with the file as a whole still raise: over MAX_FILE_BYTES, or MAX_JSON_BYTES
+    for JSON; not UTF-8 or a NUL byte, located by line and byte offset; JSON nested deeper
+    than MAX_JSON_DEPTH). A bad mapping file raises DocumentError.
     """
     file = str(path)
-    try:
-        raw = Path(path).read_bytes()
-    except FileNotFoundError:
-        raise HistoryError([RowProblem(file, None, "", "", "no such file")]) from None
-    except OSError as exc:
-        raise HistoryError([RowProblem(file, None, "", "", f"cannot read: {exc.strerror or exc}")]) from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise HistoryError([RowProblem(file, None, "", "", f"not UTF-8 text ({exc.reason} at byte {exc.start})")]) from None
-    return read_history_document(_parse(text, file), source, file=file, mapping=mapping,
+    return read_history_document(_read(path, file), source, file=file, mapping=mapping,
                                  skip_bad_rows=skip_bad_rows, assume_timezone=assume_timezone)
 
 
@@ -105,43 +110,92 @@ def read_history_document(document: Any, source: str, *, file: str = "<data>",
     context = ReadContext(file, zone, effective_mapping(source, mapping))
     platform = PLATFORMS[source]
     shape = _shape_or_fail(document, source, file)
-    records, fatal = platform.extract(document, shape, context)
-    rows, problems, skipped = _rows(records, source, context)
+    columns, fatal = platform.columns(document, shape, context) if platform.columns else (None, [])
+    if columns is not None:
+        table, problems, skipped = _table_at_once(columns, source, context)
+    else:
+        records, fatal = platform.extract(document, shape, context)
+        rows, problems, skipped = _rows(records, source, context)
+        table = canonical_frame(rows)
     if fatal or (problems and not skip_bad_rows):
         raise HistoryError(fatal + problems)
-    return HistoryImport(canonical_frame(rows), problems, source, file, platform.shapes[shape], tuple(skipped))
+    return HistoryImport(table, problems, source, file, platform.shapes[shape], tuple(skipped))
 
 
 # -- the file -------------------------------------------------------------------------
 
-def _parse(text: str, file: str) -> Any:
-    stripped = text.lstrip()
-    if not stripped:
-        raise HistoryError([RowProblem(file, None, "", "", "the file is empty")])
-    if stripped[0] in "{[":
-        try:
-            return json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise HistoryError([RowProblem(file, None, "", "",
-                                           f"not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})")]) from None
-    return _csv_table(text, file)
-
-
-def _csv_table(text: str, file: str) -> CsvTable:
-    reader = csv.reader(io.StringIO(text, newline=""))
+def _read(path: str | Path, file: str) -> Any:
+    """The export at `path`, parsed (its bytes are let go once it is)."""
     try:
-        header = next(reader)
-        rows = []
-        for cells in reader:
-            if not cells or all(not c.strip() for c in cells):
-                continue
-            # line_num is where the record ends; a quoted cell may span lines.
-            line = reader.line_num - sum(cell.count("\n") for cell in cells)
-            row = {column: (cells[i] if i < len(cells) else None) for i, column in enumerate(header)}
-            rows.append((line, row, tuple(cells[len(header):])))
-    except csv.Error as exc:
-        raise HistoryError([RowProblem(file, reader.line_num, "", "", f"not valid CSV: {exc}")]) from None
-    return CsvTable(tuple(header), tuple(rows))
+        size = Path(path).stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise HistoryError([RowProblem(file, None, "", "", (
+                f"{size_text(size)}: larger than the {size_text(MAX_FILE_BYTES)} an export may be; "
+                "export a shorter period, or split the file"))])
+        raw = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise HistoryError([RowProblem(file, None, "", "", "no such file")]) from None
+    except OSError as exc:
+        raise HistoryError([RowProblem(file, None, "", "", f"cannot read: {exc.strerror or exc}")]) from None
+    return _parse(raw, file)
+
+
+def _parse(raw: bytes, file: str) -> Any:
+    try:
+        start = raw[:65536].decode("utf-8-sig", errors="ignore").lstrip() or decoded(raw).lstrip()
+        if not start:
+            raise HistoryError([RowProblem(file, None, "", "", "the file is empty")])
+        if start[0] not in "{[":
+            return _csv_table(raw)
+        if len(raw) > MAX_JSON_BYTES:
+            raise HistoryError([RowProblem(file, None, "", "", (
+                f"{size_text(len(raw))} of JSON: larger than the {size_text(MAX_JSON_BYTES)} a JSON export may be; "
+                "export a shorter period, or as CSV where the platform can"))])
+        return load_json(raw)
+    except TextFileProblem as problem:
+        raise HistoryError([RowProblem(file, problem.line, "", "", problem.message)]) from None
+    except json.JSONDecodeError as exc:
+        raise HistoryError([RowProblem(file, None, "", "",
+                                       f"not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})")]) from None
+
+
+def _csv_table(raw: bytes) -> CsvTable:
+    """The CSV in `raw` column by column. Records are read a chunk at a time and each
+    column's UTF-8 text appended to one growing buffer, so that the cells are never all
+    held as Python strings, nor in many small pieces."""
+    header, chunks = csv_records(raw, chunk=8192)
+    width = len(header)
+    lines: list[int] = []
+    texts = [bytearray() for _ in header]
+    ends: list[list[np.ndarray]] = [[np.zeros(1, dtype=np.int32)] for _ in header]  # where each cell's text ends
+    extra: dict[int, tuple[str, ...]] = {}
+    short: list[tuple[int, int]] = []  # (record, cells it has) of lines with fewer cells than the header
+    for chunk_lines, records in chunks:
+        if set(map(len, records)) - {width}:
+            for position, cells in enumerate(records):
+                if len(cells) > width:
+                    extra[len(lines) + position] = tuple(cells[width:])
+                elif len(cells) < width:
+                    short.append((len(lines) + position, len(cells)))
+                records[position] = cells[:width] + [""] * (width - len(cells))
+        for column, cells in enumerate(zip(*records)):
+            # Joined by NUL, which the text cannot hold (csv_records refuses it): the NULs'
+            # places give each cell's length without a Python object per cell.
+            joined = "\x00".join(cells).encode()
+            separators = np.flatnonzero(np.frombuffer(joined, dtype=np.uint8) == 0)
+            lengths = np.append(separators, len(joined)) - np.arange(len(separators) + 1)
+            ends[column].append((lengths + ends[column][-1][-1]).astype(np.int32))
+            texts[column] += joined.replace(b"\x00", b"")
+        lines += chunk_lines
+    columns = []
+    for column in range(width):  # one column at a time, its pieces let go as it is built
+        built = pa.StringArray.from_buffers(len(lines), pa.py_buffer(np.concatenate(ends[column])),
+                                            pa.py_buffer(texts[column]))
+        ends[column] = []
+        missing = np.zeros(len(lines), dtype=bool)
+        missing[[record for record, has in short if has <= column]] = True
+        columns.append(pc.if_else(pa.array(missing), pa.scalar(None, pa.string()), built) if missing.any() else built)
+    return CsvTable(tuple(header), np.array(lines, dtype=np.int64), tuple(columns), extra)
 
 
 def _looks_like(document: Any) -> list[str]:
@@ -227,9 +281,17 @@ def _order_problems(record: SourceRecord, picked: dict, context: ReadContext) ->
     return found
 
 
-def _rows(records: list[SourceRecord], source: str, context: ReadContext) -> tuple[list[dict], list[RowProblem], list[int]]:
+def _rows(records: list[SourceRecord], source: str, context: ReadContext,
+          first_row_of: dict[str, int] | None = None) -> tuple[list[dict], list[RowProblem], list[int]]:
+    """The canonical rows of `records`, the problems of the others and their rows.
+    `first_row_of` gives the first row of each id among all the export's records (by
+    default, among `records`): a later row with that id is a duplicate."""
     mapping: EffectiveMapping = context.mapping
-    first_row_of: dict[str, int] = {}
+    if first_row_of is None:
+        first_row_of = {}
+        for record in records:
+            if record.id:
+                first_row_of.setdefault(record.id, record.row)
     rows, problems, skipped = [], [], []
     for record in records:
         found = list(record.problems)
@@ -237,12 +299,9 @@ def _rows(records: list[SourceRecord], source: str, context: ReadContext) -> tup
         found += _order_problems(record, picked, context)
         if not record.id and record.id_field:
             found.append(context.problem(record.row, record.id_field, "", "missing: every incident needs an id"))
-        elif record.id:
-            if record.id in first_row_of:
-                found.append(context.problem(record.row, record.id_field, record.id,
-                                             f"duplicate id (first at row {first_row_of[record.id]})"))
-            else:
-                first_row_of[record.id] = record.row
+        elif record.id and first_row_of[record.id] != record.row:
+            found.append(context.problem(record.row, record.id_field, record.id,
+                                         f"duplicate id (first at row {first_row_of[record.id]})"))
         if found:
             problems += found
             skipped.append(record.row)
@@ -258,3 +317,71 @@ def _rows(records: list[SourceRecord], source: str, context: ReadContext) -> tup
         rows.append(row)
     return rows, problems, skipped
 
+
+def _table_at_once(columns: SourceColumns, source: str,
+                   context: ReadContext) -> tuple[pd.DataFrame, list[RowProblem], list[int]]:
+    """What `_rows` and `canonical_frame` give for the same records, column by column: the
+    records with a problem (or that `columns` is unsure of) go through `_rows`, the rest
+    are mapped a column at a time."""
+    mapping: EffectiveMapping = context.mapping
+    count = len(columns.rows)
+    unsure = columns.unsure.copy()
+    parsed: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    picked: dict[str, np.ndarray] = {}
+    for column, names in mapping.milestones.items():
+        moments = np.full(count, np.datetime64("NaT"), dtype="datetime64[ns]")
+        undecided = np.ones(count, dtype=bool)
+        for name in names:
+            if name not in columns.times:
+                continue
+            if name not in parsed:
+                parsed[name] = parse_times(columns.times[name][1], columns.zone)
+            values, failed = parsed[name]
+            unsure |= undecided & failed  # a broken first choice is a problem, not a reason to look further
+            found = undecided & ~failed & ~np.isnat(values)
+            moments[found] = values[found]
+            undecided &= ~failed & ~found
+        picked[column] = moments
+    parsed.clear()
+    for earlier, later in ORDER_RULES:
+        if earlier in picked and later in picked:
+            unsure |= picked[later] < picked[earlier]
+    named = pc.not_equal(columns.ids, "").to_numpy(zero_copy_only=False)
+    unsure |= ~named & pc.not_equal(columns.id_fields, "").to_numpy(zero_copy_only=False)
+    ids = columns.ids.dictionary_encode()
+    codes = ids.indices.to_numpy(zero_copy_only=False)
+    first_of_code = np.unique(codes, return_index=True)[1]  # every code appears, so this is indexed by code
+    unsure |= named & (first_of_code[codes] != np.arange(count))
+
+    doubtful = np.flatnonzero(unsure)
+    doubtful_codes = np.unique(codes[doubtful])
+    first_row_of = dict(zip(ids.dictionary.take(pa.array(doubtful_codes, type=pa.int64())).to_pylist(),
+                            columns.rows[first_of_code[doubtful_codes]].tolist()))
+    records = columns.records(doubtful)
+    rows, problems, skipped = _rows(records, source, context, first_row_of)
+    good = np.flatnonzero(~unsure)
+    if not len(good):
+        return canonical_frame(rows), problems, skipped
+
+    everyone = len(good) == count  # the usual case: nothing to copy out
+
+    def kept(values: pa.StringArray | np.ndarray) -> pa.StringArray | np.ndarray:
+        return values if everyone else values.take(pa.array(good)) if isinstance(values, pa.Array) else values[good]
+
+    severities, majors, titles, labels = (kept(columns.severities), kept(columns.major_flags), kept(columns.titles),
+                                          kept(columns.source_labels))
+    major_by_severity = each_distinct(severities, lambda raw: mapping.is_major(mapping.severity_of(raw))).astype(bool)
+    table = canonical_table({
+        "id": kept(columns.ids), "source": pc.if_else(pc.equal(labels, ""), source, labels), "title": titles,
+        "service": kept(columns.services),
+        "severity": pa.array(each_distinct(severities, mapping.severity_of), type=pa.string()),
+        "is_major": np.where(majors >= 0, majors == 1, major_by_severity),
+        "is_drill": (kept(columns.drill_flags) == 1) | each_distinct(titles, mapping.marks_drill_title).astype(bool),
+        **{column: kept(moments) for column, moments in picked.items()},
+    }, len(good))
+    if rows:
+        left_out = set(skipped)
+        also_good = [position for position, record in zip(doubtful, records) if record.row not in left_out]
+        order = np.argsort(np.concatenate([good, also_good]), kind="stable")
+        table = pd.concat([table, canonical_frame(rows)], ignore_index=True).take(order).reset_index(drop=True)
+    return table, problems, skipped

@@ -1,4 +1,6 @@
-"""What a platform reader hands to the common importer: one `SourceRecord` per incident.
+"""What a platform reader hands to the common importer: one `SourceRecord` per incident
+or, for a flat export (a CSV, a canonical JSON list), the same records column by column
+(`SourceColumns`), which the importer maps and checks a column at a time.
 
 A record keeps every time it *could* use under the platform's own names (`Candidate`s,
 parsed only when the mapping asks for them, so a broken field nobody maps is no problem),
@@ -8,17 +10,21 @@ plus the few text fields and flags the canonical table needs.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 from zoneinfo import ZoneInfo
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
+from ..textfile import MAX_CELL_CHARS
 from .mapping import EffectiveMapping, name_key
 from .table import RowProblem
 from .times import after_offset, parse_time
 
-__all__ = ["Candidate", "SourceRecord", "ReadContext", "CsvTable", "direct", "offset", "earliest", "text_of",
-           "shown"]
+__all__ = ["Candidate", "SourceRecord", "ReadContext", "CsvTable", "SourceColumns", "direct", "offset", "earliest",
+           "text_of", "texts", "each_distinct", "shown"]
 
 
 @dataclass(frozen=True)
@@ -66,12 +72,60 @@ class ReadContext:
         return RowProblem(self.file, row, field_name, shown(value), message)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class CsvTable:
-    """A CSV export: its header and its rows with the line each starts on."""
+    """A CSV export column by column: its header, the line each record starts on, each
+    header column's cells (null where a line has fewer cells than the header) and, by
+    record position, the cells beyond the header of the lines that have more."""
 
     header: tuple[str, ...]
-    rows: tuple[tuple[int, dict[str, str | None], tuple[str, ...]], ...]  # (line, row, extra cells)
+    lines: np.ndarray                       # int64, one per record
+    columns: tuple[pa.StringArray, ...]     # one per header cell, in header order
+    extra: dict[int, tuple[str, ...]]
+
+    def rows(self, positions: np.ndarray | None = None) -> Iterator[tuple[int, dict[str, str | None], tuple[str, ...]]]:
+        """(line, cells by header name, extra cells) of each record, or of those at `positions`;
+        where the header repeats a name, its last column wins."""
+        chosen = np.arange(len(self.lines)) if positions is None else np.asarray(positions, dtype=np.int64)
+        for start in range(0, len(chosen), 4096):
+            part = chosen[start:start + 4096]
+            cells = [column.take(pa.array(part)).to_pylist() for column in self.columns]
+            for offset, position in enumerate(part.tolist()):
+                values = dict(zip(self.header, (column[offset] for column in cells)))
+                yield int(self.lines[position]), values, self.extra.get(position, ())
+
+    def flawed(self) -> np.ndarray:
+        """Which records cannot be trusted cell by cell: more or fewer cells than the header,
+        or a cell longer than MAX_CELL_CHARS."""
+        found = np.zeros(len(self.lines), dtype=bool)
+        found[list(self.extra)] = True
+        for column in self.columns:
+            found |= pc.fill_null(pc.greater(pc.utf8_length(column), MAX_CELL_CHARS), True).to_numpy(
+                zero_copy_only=False)
+        return found
+
+
+@dataclass(frozen=True, eq=False)
+class SourceColumns:
+    """The records of a flat export (a CSV) column by column, as a platform reader hands
+    them to the common importer, which maps and checks them all at once. The records it
+    cannot accept that way (`unsure`, and those with a bad time, an impossible order or a
+    missing or repeated id) are read one by one as `records(positions)` gives them, so that
+    each problem is worded in one place."""
+
+    rows: np.ndarray                       # int64: each record's row number (CSV: its line)
+    ids: pa.StringArray                    # each record's id as text ('' when missing)
+    id_fields: pa.StringArray              # the source's name for each record's id
+    titles: pa.StringArray                 # these four and the label as in SourceRecord
+    services: pa.StringArray
+    severities: pa.StringArray
+    source_labels: pa.StringArray
+    major_flags: np.ndarray                # int8: 1 true, 0 false, -1 not said
+    drill_flags: np.ndarray
+    times: dict[str, tuple[str, pa.StringArray]]  # name_key -> (source field, texts)
+    zone: ZoneInfo | None
+    unsure: np.ndarray                     # bool: records to read one by one whatever their columns say
+    records: Callable[[np.ndarray], list[SourceRecord]]
 
 
 def shown(value: Any) -> str:
@@ -112,6 +166,33 @@ def earliest(field_name: str, raws: list[Any], zone: ZoneInfo | None) -> Candida
         return min(moments) if moments else None
 
     return Candidate(field_name, raws[0] if len(raws) == 1 else raws, compute)
+
+
+# Every character Python's str.strip() removes is in this class, so a cell that neither
+# starts nor ends with one of them is already stripped; the few others are stripped by Python.
+_EDGE_SPACE = r"^[\s\x0b\x1c-\x1f\x85\p{Z}]|[\s\x0b\x1c-\x1f\x85\p{Z}]$"
+
+
+def texts(column: pa.StringArray | None, count: int) -> pa.StringArray:
+    """`text_of` of each cell of a CSV column (a missing column: all '')."""
+    if column is None:
+        return pa.repeat(pa.scalar("", pa.string()), count)
+    filled = pc.fill_null(column, "")
+    edged = pc.match_substring_regex(filled, _EDGE_SPACE).to_numpy(zero_copy_only=False)
+    if not edged.any():
+        return filled
+    stripped = [cell.strip() for cell in filled.filter(pa.array(edged)).to_pylist()]
+    return pc.replace_with_mask(filled, pa.array(edged), pa.array(stripped, type=pa.string()))
+
+
+def each_distinct(values: pa.StringArray, rule: Callable[[str | None], Any]) -> np.ndarray:
+    """`rule` of each text of `values` (an object array), worked out once per distinct text
+    (and once for null, if there is one)."""
+    encoded = values.dictionary_encode()
+    distinct = encoded.dictionary.to_pylist() + ([None] if encoded.null_count else [])
+    results = np.empty(len(distinct), dtype=object)
+    results[:] = [rule(value) for value in distinct]
+    return results[pc.fill_null(encoded.indices, len(distinct) - 1).to_numpy(zero_copy_only=False)]
 
 
 def text_of(value: Any, prefer: tuple[str, ...] = ("display_value", "name", "summary", "value")) -> str:

@@ -8,13 +8,16 @@ with exactly these columns in this order; `canonical_frame` builds and checks on
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from ..errors import WarroomError
 
 __all__ = ["TEXT_COLUMNS", "FLAG_COLUMNS", "MILESTONE_COLUMNS", "CANONICAL_COLUMNS", "RowProblem", "HistoryError",
-           "canonical_frame"]
+           "canonical_frame", "canonical_table"]
 
 TEXT_COLUMNS = ("id", "source", "title", "service", "severity")
 FLAG_COLUMNS = ("is_major", "is_drill")
@@ -24,6 +27,7 @@ MILESTONE_COLUMNS = (
     "mitigated", "resolved", "closed", "postmortem_started", "postmortem_completed",
 )
 CANONICAL_COLUMNS = TEXT_COLUMNS + FLAG_COLUMNS + MILESTONE_COLUMNS
+_TEXT = pd.Series([""]).dtype  # the dtype pandas gives a list of text
 
 
 @dataclass(frozen=True, order=True)
@@ -55,15 +59,27 @@ def canonical_frame(rows: list[dict]) -> pd.DataFrame:
     """The canonical table from importer rows (dicts keyed by canonical column; missing
     keys become empty text, False or NaT). Timestamps must already be timezone-aware and no
     later than 2262-04-11 (ValueError otherwise)."""
-    frame = pd.DataFrame(rows, columns=list(CANONICAL_COLUMNS))
+    return canonical_table({column: [row.get(column) for row in rows] for column in CANONICAL_COLUMNS}, len(rows))
+
+
+def canonical_table(columns: dict[str, Any], length: int) -> pd.DataFrame:
+    """The canonical table from whole columns of `length` values each, as `canonical_frame`
+    builds it from rows (a missing column: empty text, False or NaT throughout). Besides
+    lists: a text column may be an Arrow string array without nulls, a flag column a
+    boolean array, a milestone column a UTC datetime64 array."""
+    frame = pd.DataFrame(index=pd.RangeIndex(length))
+    missing = [None] * length
     for column in TEXT_COLUMNS:
-        frame[column] = [("" if v is None or v != v else str(v)) for v in frame[column]]
+        values = columns.get(column, missing)
+        frame[column] = (pd.array(values, dtype=_TEXT) if isinstance(values, pa.Array)
+                         else [("" if v is None or v != v else str(v)) for v in values])
     for column in FLAG_COLUMNS:
-        frame[column] = [bool(v) if v is not None and v == v else False for v in frame[column]]
-    frame = frame.astype({c: bool for c in FLAG_COLUMNS})
+        values = columns.get(column, missing)
+        frame[column] = (values if isinstance(values, np.ndarray) and values.dtype == bool
+                         else np.array([bool(v) if v is not None and v == v else False for v in values], dtype=bool))
     for column in MILESTONE_COLUMNS:
         try:
-            frame[column] = pd.to_datetime(frame[column], utc=True).astype("datetime64[ns, UTC]")
+            frame[column] = pd.to_datetime(columns.get(column, missing), utc=True).astype("datetime64[ns, UTC]")
         except (OverflowError, pd.errors.OutOfBoundsDatetime):
             # The importers report such times per row; this is for tables built in Python.
             raise ValueError(f"{column}: a time beyond 2262, which the table's nanosecond times cannot hold "

@@ -6,8 +6,14 @@ from __future__ import annotations
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from ..records import CsvTable, ReadContext, SourceRecord, direct, text_of
-from .base import Extracted, Platform, _cell_count_problems, _items, _mention, _not_an_object
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ..mapping import name_key
+from ..records import CsvTable, ReadContext, SourceColumns, SourceRecord, direct, each_distinct, text_of, texts
+from ..table import RowProblem
+from .base import Extracted, ExtractedColumns, Platform, _items, _line_problems, _mention, _not_an_object
 
 __all__ = ["PLATFORM", "SERVICENOW_CSV_ZONE", "SERVICENOW_API_ZONE"]
 
@@ -40,42 +46,78 @@ def _servicenow_time(value: Any) -> Any:
     return value.get("value") if isinstance(value, dict) else value
 
 
+def _servicenow_record(row: int, item: dict, zone: ZoneInfo, cell_problems: list[RowProblem]) -> SourceRecord:
+    prefer = ("display_value", "value")
+    id_field = "number" if text_of(item.get("number"), prefer) else "sys_id"
+    record = SourceRecord(row=row, id=text_of(item.get(id_field), prefer), id_field=id_field,
+                          title=text_of(item.get("short_description"), prefer))
+    record.service = text_of(item.get("business_service"), prefer) or text_of(item.get("cmdb_ci"), prefer)
+    record.severity_raw = text_of(item.get("priority"), prefer)
+    if "major_incident_state" in item:
+        state = text_of(item["major_incident_state"], ("value", "display_value")).casefold()
+        record.major_flag = state == "accepted"
+    for key, value in item.items():
+        record.offer(key, direct(key, _servicenow_time(value), zone))
+    record.problems += cell_problems
+    return record
+
+
+def _csv_records(document: CsvTable, context: ReadContext, positions: np.ndarray | None = None) -> list[SourceRecord]:
+    return [_servicenow_record(line, {k.strip(): v for k, v in row.items() if k is not None}, context.zone,
+                               _line_problems(context, line, row, extra))
+            for line, row, extra in document.rows(positions)]
+
+
 def _servicenow_extract(document: Any, shape: str, context: ReadContext) -> Extracted:
     if shape == "csv":
         # A list exported as CSV is in the exporting user's display zone, which the file does
         # not say: reading it as UTC would shift every time by that user's offset.
         if context.zone is None:
             return [], [context.problem(None, "assume_timezone", "", SERVICENOW_CSV_ZONE)]
-        zone = context.zone
-        rows = [(line, {k.strip(): v for k, v in row.items() if k is not None},
-                 _cell_count_problems(context, line, row, extra)) for line, row, extra in document.rows]
-    else:
-        # The Table API returns UTC without saying so; another zone would shift every time.
-        if context.zone is not None:
-            return [], [context.problem(None, "assume_timezone", context.zone.key, SERVICENOW_API_ZONE)]
-        zone = ZoneInfo("UTC")
-        items = document.get("result", document.get("records"))
-        rows = [(row, item, []) for row, item in enumerate(items if isinstance(items, list) else [items], 1)]
+        return _csv_records(document, context), []
+    # The Table API returns UTC without saying so; another zone would shift every time.
+    if context.zone is not None:
+        return [], [context.problem(None, "assume_timezone", context.zone.key, SERVICENOW_API_ZONE)]
+    items = document.get("result", document.get("records"))
+    utc = ZoneInfo("UTC")
     records = []
-    for row, item, cell_problems in rows:
+    for row, item in enumerate(items if isinstance(items, list) else [items], 1):
         if not isinstance(item, dict):
             records.append(_not_an_object(context, row, item, "an incident record"))
             continue
-        prefer = ("display_value", "value")
-        id_field = "number" if text_of(item.get("number"), prefer) else "sys_id"
-        record = SourceRecord(row=row, id=text_of(item.get(id_field), prefer), id_field=id_field,
-                              title=text_of(item.get("short_description"), prefer))
-        record.service = text_of(item.get("business_service"), prefer) or text_of(item.get("cmdb_ci"), prefer)
-        record.severity_raw = text_of(item.get("priority"), prefer)
-        if "major_incident_state" in item:
-            state = text_of(item["major_incident_state"], ("value", "display_value")).casefold()
-            record.major_flag = state == "accepted"
-        for key, value in item.items():
-            record.offer(key, direct(key, _servicenow_time(value), zone))
-        record.problems += cell_problems
-        records.append(record)
+        records.append(_servicenow_record(row, item, utc, []))
     return records, []
 
 
+def _servicenow_columns(document: Any, shape: str, context: ReadContext) -> ExtractedColumns:
+    if shape != "csv" or context.zone is None:
+        return None, []
+    count = len(document.lines)
+    where = {name.strip(): position for position, name in enumerate(document.header)}  # the last of a repeated name
+
+    def cells(field: str) -> pa.StringArray:
+        return texts(document.columns[where[field]] if field in where else None, count)
+
+    numbers = cells("number")
+    numbered = pc.not_equal(numbers, "")
+    business_services = cells("business_service")
+    if "major_incident_state" in where:
+        accepted = each_distinct(cells("major_incident_state"), lambda state: state.casefold() == "accepted")
+        major = accepted.astype(np.int8)
+    else:
+        major = np.full(count, -1, dtype=np.int8)
+    times: dict = {}
+    for field, position in where.items():  # the first of names alike wins, as in a record
+        times.setdefault(name_key(field), (field, document.columns[position]))
+    columns = SourceColumns(
+        rows=document.lines, ids=pc.if_else(numbered, numbers, cells("sys_id")),
+        id_fields=pc.if_else(numbered, "number", "sys_id"), titles=cells("short_description"),
+        services=pc.if_else(pc.not_equal(business_services, ""), business_services, cells("cmdb_ci")),
+        severities=cells("priority"), source_labels=texts(None, count), major_flags=major,
+        drill_flags=np.full(count, -1, dtype=np.int8), times=times, zone=context.zone, unsure=document.flawed(),
+        records=lambda positions: _csv_records(document, context, positions))
+    return columns, []
+
+
 PLATFORM = Platform("servicenow", {"table-api": "Table API JSON", "csv": "CSV export"},
-                    _servicenow_shape, _servicenow_extract)
+                    _servicenow_shape, _servicenow_extract, _servicenow_columns)
