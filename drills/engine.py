@@ -564,6 +564,18 @@ class Drill:
             return
         self.service.take_away(self.env.now, workaround)
         self._service_changed(f"workaround {workaround.key} took effect", after, assumed)
+        if workaround.lasts is not None:
+            lasts = self._draw(f"workaround/{workaround.key}/lasts", workaround.lasts)
+            self.env.timeout(lasts).callbacks.append(lambda _e: self._wear_off(workaround, lasts))
+
+    def _wear_off(self, workaround, lasted: float) -> None:
+        """A temporary workaround's effect wears off: what it took away is lost again until the fix."""
+        if self.ended_at is not None or "fixed" in self.milestones:
+            return
+        levels = {s.id: self.service.levels[s.id] + self.scenario.restored_share(workaround, s) * s.share
+                  for s in self.scenario.affected if s.depends_on is None}
+        self.service.set_levels(self.env.now, levels)
+        self._service_changed(f"the effect of '{workaround.name}' wore off", lasted)
 
     def _service_changed(self, why: str, after: float | None = None, assumed: str | None = None):
         """After the service level changes: the restore stages it reaches, and `restored`

@@ -192,6 +192,9 @@ class Workaround(Frozen):
     restores: dict[Identifier, Annotated[float, Field(ge=0, le=1)]] | None = Field(
         None, description="Share of each service's loss its effect takes away, by service id (default: all of "
                           "every service). A partial workaround leaves the rest to the fix.")
+    lasts: Distribution | None = Field(
+        None, description="A temporary mitigation: its effect wears off this long after it arrives and the loss "
+                          "it took away comes back until the fix (default: it holds).")
     answers: Identifier | None = Field(
         None, description="The cause (an id in diagnosis.causes) this workaround answers; one that answers a wrong "
                           "cause must be effective: false.")

@@ -128,6 +128,7 @@ class _Draws:
         wa = sc.workaround
         self.wa_apply = streams.draws(p + "workaround/apply", wa.apply) if wa else None
         self.wa_effect = streams.draws(p + "workaround/take_effect", wa.take_effect) if wa else None
+        self.wa_lasts = streams.draws(p + "workaround/lasts", wa.lasts) if wa and wa.lasts is not None else None
         self.fix_approval = streams.draws(p + "fix/approval", sc.fix.change_approval) if sc.fix else None
         self.fix_duration = streams.draws(p + "fix/duration", sc.fix.duration) if sc.fix else None
         self.steps = [
@@ -174,6 +175,7 @@ class IncidentResponse:
     __slots__ = (
         "env", "plan", "draws", "i", "t0", "offset", "resources", "finished_cb",
         "milestones", "remaining", "open_steps", "units", "path", "week_minute", "release_at", "effect_at",
+        "wears_off_at",
     )
 
     def __init__(self, env, plan: Plan, draws: _Draws, i: int, week_minute: float, resources, finished_cb):
@@ -194,6 +196,7 @@ class IncidentResponse:
         self.units: dict[str, list] = {}
         self.path = None
         self.effect_at = NAN   # when the workaround's effect arrived (service levels: simulator.model.levels)
+        self.wears_off_at = NAN  # when a temporary workaround's effect wore off
         self._detect()
 
     # -- detection -----------------------------------------------------------------
@@ -354,6 +357,8 @@ class IncidentResponse:
 
         def restored(_e):
             self.effect_at = self.env.now - self.t0
+            if d.wa_lasts is not None:
+                self.wears_off_at = self.effect_at + d.wa_lasts[i]
             if plan.workaround_restores_all and self.milestones[RESTORED] != self.milestones[RESTORED]:
                 lag = self._cascade_lag(self.effect_at)
                 if lag > 0:
@@ -452,6 +457,7 @@ def run_single_block(plan: Plan, seed: int, block: int, size: int, start_minute:
     milestones = np.full((size, N_MILESTONES), NAN)
     paths = np.zeros(size, dtype=np.int8)
     effects = np.full(size, NAN)
+    wear = np.full(size, NAN)
     env = simpy.Environment()
 
     cascades: dict = {}
@@ -460,13 +466,14 @@ def run_single_block(plan: Plan, seed: int, block: int, size: int, start_minute:
         milestones[incident.i] = incident.milestones
         paths[incident.i] = incident.path
         effects[incident.i] = incident.effect_at
+        wear[incident.i] = incident.wears_off_at
         _record_cascade(cascades, size, incident.i, incident)
 
     with _collector_paused():
         for i in range(size):
             IncidentResponse(env, plan, draws, i, starts[i], None, done)
         env.run()
-    return milestones, paths, np.asarray(starts), effects, cascades
+    return milestones, paths, np.asarray(starts), effects, cascades, wear
 
 
 def _arrivals(scenario, rng: np.random.Generator, horizon: float) -> np.ndarray:
@@ -515,6 +522,7 @@ def run_stream(plans: list[Plan], seed: int, replication: int, horizon: float, w
     milestones = np.full((count, N_MILESTONES), NAN)
     paths = np.zeros(count, dtype=np.int8)
     effects = np.full(count, NAN)
+    wear = np.full(count, NAN)
 
     cascades: dict = {}
 
@@ -522,6 +530,7 @@ def run_stream(plans: list[Plan], seed: int, replication: int, horizon: float, w
         milestones[row] = incident.milestones
         paths[row] = incident.path
         effects[row] = incident.effect_at
+        wear[row] = incident.wears_off_at
         _record_cascade(cascades, count, row, incident)
 
     times_list = times.tolist()
@@ -549,5 +558,6 @@ def run_stream(plans: list[Plan], seed: int, replication: int, horizon: float, w
         "milestones": milestones[keep],
         "path": paths[keep],
         "effect": effects[keep],
+        "wears_off": wear[keep],
         "cascade": {sid: values[keep] for sid, values in cascades.items()},
     }

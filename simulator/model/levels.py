@@ -48,13 +48,15 @@ def _ramped(until: np.ndarray, ramp: float) -> np.ndarray:
 
 
 def levels(scenarios: list[Scenario], scenario_index: np.ndarray, effect: np.ndarray,
-           fixed: np.ndarray, cascade: dict | None = None) -> dict[str, np.ndarray]:
+           fixed: np.ndarray, cascade: dict | None = None, wears_off: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """Per incident: `outage_cost`, `restored` (when every critical service is back), and
     each name of `level_names(scenarios)` (NaN where the incident's scenario has no such
     stage or service, or the service was never hit). `effect` is when the workaround's
     effect arrived, `fixed` when the fix was in (NaN when never), both in minutes from impact
     start; `cascade` has, per service hit through another, rows of (hit 0/1, minute
-    reached, recovery after its dependency) as the engine drew them."""
+    reached, recovery after its dependency) as the engine drew them; `wears_off`, when a
+    temporary workaround's effect wore off (its loss is back until the fix; the times
+    services were first restored stand)."""
     n = scenario_index.size
     cascade = cascade or {}
     out = {name: np.full(n, np.nan) for name in level_names(scenarios)}
@@ -96,9 +98,15 @@ def levels(scenarios: list[Scenario], scenario_index: np.ndarray, effect: np.nda
             own_clear = effect_after_reach if shares[s.id] >= 1.0 else np.inf
             back[s.id] = np.where(hit[s.id], np.fmin(np.fmin(own_back, recovered), f_or_never), np.nan)
             clear[s.id] = np.where(hit[s.id], np.fmin(np.fmin(own_clear, recovered), f_or_never), np.nan)
+        worn = wears_off[rows] if wears_off is not None else np.full(count, np.nan)
+        relapse = np.where(~np.isnan(e_before) & (worn < f_or_never), f_or_never - worn, 0.0)
         cost = np.zeros(count)
         for s in sc.affected:
             r, b, start = shares[s.id], clear[s.id], reach[s.id]
+            if s.depends_on is None and r > 0:
+                # A temporary workaround: what it took away is lost again from when it wears off to the fix.
+                cost += s.cost_per_minute * s.share * r * np.where(np.isinf(relapse), np.nan, relapse)
+                b = np.where(relapse > 0, f_or_never, b)
             if s.depends_on is None:
                 eff = np.where(~np.isnan(e_before) & (e_before < b), e_before, b)
                 full = _ramped(eff, sc.onset.ramp)

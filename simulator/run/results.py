@@ -60,7 +60,7 @@ def incident_table(option: str, scenarios: list, raw: dict, update_cadence: floa
     frame["trigger"] = -np.array([s.onset.trigger_before for s in scenarios])[raw["scenario_index"]]
     frame["workaround_effect"] = raw["effect"]
     for name, values in levels(scenarios, raw["scenario_index"], raw["effect"], frame["fixed"].to_numpy(),
-                               raw.get("cascade")).items():
+                               raw.get("cascade"), raw.get("wears_off")).items():
         if name != "restored":
             frame[name] = values
     return frame

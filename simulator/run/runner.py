@@ -125,7 +125,7 @@ def _execute(spec: RunSpec, plans: list[Plan], first: int, count: int) -> dict:
         out["incident"] = np.arange(out["arrival"].size, dtype=np.int64)
         out["start_minute"] = out["arrival"] % float(MINUTES_PER_WEEK)
         return out
-    milestones, paths, starts, effects, cascades = run_single_block(plans[0], spec.seed, first // BLOCK_SIZE, count,
+    milestones, paths, starts, effects, cascades, wear = run_single_block(plans[0], spec.seed, first // BLOCK_SIZE, count,
                                                                     spec.start_minute)
     return {
         "replication": np.arange(first, first + count, dtype=np.int64),
@@ -136,6 +136,7 @@ def _execute(spec: RunSpec, plans: list[Plan], first: int, count: int) -> dict:
         "milestones": milestones,
         "path": paths,
         "effect": effects,
+        "wears_off": wear,
         "cascade": cascades,
     }
 
@@ -160,7 +161,7 @@ def incident_values(scenarios: list, raw: dict) -> dict[str, np.ndarray]:
     milestones = raw["milestones"]
     out = metric_values(milestones)
     found = levels(scenarios, raw["scenario_index"], raw["effect"], milestones[:, MILESTONES.index("fixed")],
-                   raw.get("cascade"))
+                   raw.get("cascade"), raw.get("wears_off"))
     out.update({name: value for name, value in found.items() if name != "restored"})
     return out
 

@@ -179,3 +179,36 @@ def test_engine_and_levels_agree_on_a_cascade(cascading, staffing):
         critical = np.fmax(frame["time_to_restore.dns"], frame["time_to_restore.shop"].fillna(0))
         assert np.allclose(critical, frame["time_to_restore"])
         assert (frame["resolved"] >= frame["restored"]).all()
+
+
+def test_a_temporary_workaround_wears_off_and_the_loss_returns_until_the_fix(cloudflare, staffing):
+    # The same name: the same random streams, so the two runs differ only by the wearing off.
+    temporary = load_text(cloudflare.text.replace("    name: Global kill of the managed WAF rulesets\n",
+                                                  "    name: Global kill of the managed WAF rulesets\n    lasts: 15m\n"),
+                          "temporary.yaml")
+    st = staffing("cloudflare-2019-sre")
+    holds = simulate(cloudflare, st, replications=400, seed=2, keep_incidents=True).options[0].incidents
+    wears = simulate(temporary, st, replications=400, seed=2, keep_incidents=True).options[0].incidents
+    # Restored the first time at the same moment (common random numbers); the loss comes back
+    # 15 minutes later wherever the fix is not in by then, and costs until it is.
+    assert np.allclose(holds["time_to_restore"], wears["time_to_restore"])
+    relapse = (wears["time_to_fix"] - (wears["workaround_effect"] + 15)).clip(lower=0).fillna(0)
+    assert (relapse > 0).mean() > 0.5
+    assert np.allclose(wears["outage_cost"] - holds["outage_cost"], 25000 * 0.8 * relapse)
+
+
+def test_a_drill_sees_a_temporary_workaround_wear_off(cloudflare_drill, tmp_path):
+    from drills import DrillDocuments, DrillStore, Journal, play
+    from scenarios import resolve
+
+    temporary = load_text(cloudflare_drill.scenario.text.replace(
+        "    name: Global kill of the managed WAF rulesets\n",
+        "    name: Global kill of the managed WAF rulesets\n    lasts: 20m\n"), "temporary.yaml")
+    docs = DrillDocuments.resolve(temporary, cloudflare_drill.roster, cloudflare_drill.playbook,
+                                  cloudflare_drill.staffing)
+    session = play(DrillStore(tmp_path / "d.db"), docs, resolve("cloudflare-2019-actual", "responses"))
+    events = Journal.from_store(session.store, session.record.id).events
+    worn = [e for e in events if e.kind == "world" and e.name == "service_level" and "wore off" in e.detail["why"]]
+    assert len(worn) == 1 and worn[0].t == 47.0                       # restored at 27, lasts 20
+    back = [e for e in events if e.kind == "world" and e.name == "service_level" and e.t > 47]
+    assert back and back[-1].detail["lost_share"] == 0 and back[-1].t == 70.0   # the fix at 70 clears it
