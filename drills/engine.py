@@ -130,6 +130,7 @@ class Drill:
         self.setup = setup
         self._cover: dict = {}  # role -> its cover on the drill's calendar (simulator.model.plan.PoolPlan)
         self.stages: dict[str, float] = {}  # restore stage metric -> minute reached
+        self.workarounds_done: dict[str, float] = {}  # workaround -> when its work was done
         self.scenario = sc = setup.scenario
         self.env = simpy.Environment()
         self.outbox: list[DrillEvent] = []
@@ -387,6 +388,13 @@ class Drill:
             if "identified" not in self.milestones and self.fix_allowed is None:
                 raise ActionRejected("the permanent fix needs the cause identified first "
                                      "(or the facilitator's allow_fix)")
+        if action == "apply_workaround" and sc.workaround_by_key(fields.get("workaround")) is not None:
+            needs = sc.workaround_by_key(fields["workaround"]).needs
+            if needs.identified and "identified" not in self.milestones and self.fix_allowed is None:
+                raise ActionRejected("this workaround needs the cause identified first (or the facilitator's allow_fix)")
+            missing = [k for k in needs.workarounds if k not in self.workarounds_done]
+            if missing:
+                raise ActionRejected(f"this workaround needs {', '.join(repr(k) for k in missing)} done first")
         if action == "approve_change" and sc.fix is None:
             raise ActionRejected("this scenario has no permanent fix, so there is no change to approve")
         if action == "schedule_review":
@@ -524,15 +532,22 @@ class Drill:
                 return
             self._effective_started = key
         minutes = takes if takes is not None else self._draw(f"workaround/{key}/apply", workaround.apply)
+        party = workaround.needs.party
+        if party is not None and takes is None:
+            waiting = self._draw(f"workaround/{key}/party", party.delay)
+            minutes += waiting
+            what = f"Waiting for {party.name} (about {format_duration(waiting)}), then work on '{workaround.name}'"
+        else:
+            what = f"Work on '{workaround.name}' has started"
         self.workarounds_started.setdefault(key, self.env.now)
-        self._work_started(role, assumed, minutes, f"Work on '{workaround.name}' has started",
-                           work="workaround", workaround=key)
+        self._work_started(role, assumed, minutes, what, work="workaround", workaround=key)
         self.env.timeout(minutes).callbacks.append(
             lambda _e: self._workaround_done(role, actor, key, assumed, take_effect))
 
     def _workaround_done(self, role: str, actor: str, key: str, assumed: str | None, take_effect: float | None):
         if self.ended_at is not None:
             return
+        self.workarounds_done.setdefault(key, self.env.now)
         workaround = self.scenario.workaround_by_key(key)
         if workaround.effective:
             self._mark("workaround_applied", role, actor, assumed, workaround=key)
@@ -541,6 +556,11 @@ class Drill:
             delay = take_effect if take_effect is not None else self._draw(f"workaround/{key}/take_effect",
                                                                             workaround.take_effect)
             self.env.timeout(delay).callbacks.append(lambda _e: self._take_effect(workaround, delay, assumed))
+            return
+        if any(key in w.needs.workarounds for w in self.scenario.workarounds):
+            # Groundwork another workaround needs: done, and nothing is expected to move yet.
+            self._emit("world", "work_done", role=role, workaround=key,
+                       message=f"'{workaround.name}' is done; what needed it can start.")
             return
         self.failed_workarounds += 1
         if workaround.worsens > 0 and "restored" not in self.milestones:

@@ -22,7 +22,7 @@ from .scenario import Scenario
 from .staffing import Staffing
 from .staffing_space import StaffingSpace
 
-__all__ = ["who_does", "stalled_steps", "check_together", "check_drill", "space_bases", "reference_staffing", "check_documents",
+__all__ = ["who_does", "step_waits", "stalled_steps", "check_together", "check_drill", "space_bases", "reference_staffing", "check_documents",
            "DocumentSetCheck"]
 
 
@@ -99,6 +99,17 @@ def check_together(scenario: Loaded, staffing: Loaded, playbook: Loaded) -> list
     return problems
 
 
+def step_waits(scenario: Scenario, playbook: Playbook, step) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """What a playbook step waits for on this scenario: (step ids, milestones). The
+    playbook's own, and `identified` for the workaround step when the scenario's workaround
+    needs the cause identified first."""
+    steps, milestones = playbook.waits(step)
+    w = scenario.workaround
+    if step.action == "workaround" and w is not None and w.needs.identified and "identified" not in milestones:
+        milestones += ("identified",)
+    return steps, milestones
+
+
 def stalled_steps(scenario: Scenario, playbook: Playbook) -> list[tuple[int, str]]:
     """Steps that would never start on this scenario: each waits for a milestone that no
     step reaches here (restored with no workaround step, workaround_applied when the
@@ -109,7 +120,7 @@ def stalled_steps(scenario: Scenario, playbook: Playbook) -> list[tuple[int, str
     while progress:
         progress = False
         for step in playbook.steps:
-            steps, milestones = playbook.waits(step)
+            steps, milestones = step_waits(scenario, playbook, step)
             if step.id in done or not all(d in done for d in steps) or not all(m in reached for m in milestones):
                 continue
             done.add(step.id)
@@ -122,7 +133,7 @@ def stalled_steps(scenario: Scenario, playbook: Playbook) -> list[tuple[int, str
             reached |= marks
     found = []
     for i, step in enumerate(playbook.steps):
-        missing = [m for m in playbook.waits(step)[1] if m not in reached]
+        missing = [m for m in step_waits(scenario, playbook, step)[1] if m not in reached]
         if step.id not in done and missing:
             implicit = " (the step that marks resolved always waits for restored)" if (
                 "restored" in missing and "restored" not in step.after) else ""

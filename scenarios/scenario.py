@@ -173,6 +173,23 @@ class Diagnosis(Frozen):
     causes: list[Cause] = Field(default_factory=list, description="Drills: causes players may identify.")
 
 
+class OutsideParty(Frozen):
+    """Someone outside the team (a vendor, a provider, another company) whose part takes
+    `delay` before the workaround's own work can start."""
+
+    name: str
+    delay: Distribution
+
+
+class Prerequisites(Frozen):
+    """What a workaround needs before its work can start."""
+
+    identified: bool = Field(False, description="The cause identified first (by the team, or the facilitator's allow_fix).")
+    workarounds: list[Identifier] = Field(default_factory=list,
+                                          description="Other workarounds (ids) whose work must be done first.")
+    party: OutsideParty | None = Field(None, description="An outside party's part, which takes its own time first.")
+
+
 def _slug(text: str) -> str:
     slug = re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
     return slug if slug and slug[0].isalpha() else f"w_{slug}"
@@ -192,6 +209,9 @@ class Workaround(Frozen):
     restores: dict[Identifier, Annotated[float, Field(ge=0, le=1)]] | None = Field(
         None, description="Share of each service's loss its effect takes away, by service id (default: all of "
                           "every service). A partial workaround leaves the rest to the fix.")
+    needs: Prerequisites = Field(default_factory=Prerequisites,
+                                 description="What must happen before its work can start: the cause identified, "
+                                             "other workarounds done, an outside party's part.")
     lasts: Distribution | None = Field(
         None, description="A temporary mitigation: its effect wears off this long after it arrives and the loss "
                           "it took away comes back until the fix (default: it holds).")
@@ -463,6 +483,20 @@ class Scenario(Frozen):
             return tuple(self.world.indicators)
         return default_indicators(self.full_share)
 
+    def needed_before(self, workaround: Workaround) -> list[Workaround]:
+        """The workarounds whose work must be done before `workaround`'s, each once, deepest first."""
+        out: list[Workaround] = []
+
+        def visit(w: Workaround, trail: tuple) -> None:
+            for key in w.needs.workarounds:
+                other = self.workaround_by_key(key)
+                if other is not None and other not in out and key not in trail:
+                    visit(other, trail + (key,))
+                    out.append(other)
+
+        visit(workaround, (workaround.key,))
+        return out
+
     def workaround_by_key(self, key: str) -> Workaround | None:
         return next((w for w in self.workarounds if w.key == key), None)
 
@@ -509,6 +543,17 @@ class Scenario(Frozen):
                 found.append((f"services[{i}].depends_on.service",
                               f"{s.depends_on.service!r} is not a service hit first (one with no depends_on): "
                               f"{', '.join(sorted(roots)) or 'none'}"))
+        keys = {w.key for w in self.workarounds}
+        for i, workaround in enumerate(self.workarounds):
+            for j, other in enumerate(workaround.needs.workarounds):
+                if other not in keys or other == workaround.key:
+                    found.append((f"workarounds[{i}].needs.workarounds[{j}]",
+                                  f"{other!r} is not another workaround of this scenario "
+                                  f"({', '.join(sorted(keys - {workaround.key})) or 'none'})"))
+        try:
+            graphlib.TopologicalSorter({w.key: set(w.needs.workarounds) for w in self.workarounds}).prepare()
+        except graphlib.CycleError as exc:
+            found.append(("workarounds", "workarounds need each other first: " + " -> ".join(reversed(exc.args[1]))))
         if len(set(self.restore_stages)) != len(self.restore_stages):
             found.append(("restore_stages", f"each stage once, got {self.restore_stages}"))
         if self.diagnosis.causes and not any(c.correct for c in self.diagnosis.causes):

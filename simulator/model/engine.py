@@ -129,6 +129,12 @@ class _Draws:
         self.wa_apply = streams.draws(p + "workaround/apply", wa.apply) if wa else None
         self.wa_effect = streams.draws(p + "workaround/take_effect", wa.take_effect) if wa else None
         self.wa_lasts = streams.draws(p + "workaround/lasts", wa.lasts) if wa and wa.lasts is not None else None
+        # What the workaround needs first: other workarounds' work (done by the same people) and
+        # an outside party's part.
+        before = [streams.draws(f"{p}workaround/needs/{w.key}/apply", w.apply) for w in sc.needed_before(wa)] if wa else []
+        self.wa_before = [sum(values) for values in zip(*before)] if before else None
+        party = wa.needs.party if wa else None
+        self.wa_party = streams.draws(p + "workaround/party", party.delay) if party else None
         self.fix_approval = streams.draws(p + "fix/approval", sc.fix.change_approval) if sc.fix else None
         self.fix_duration = streams.draws(p + "fix/duration", sc.fix.duration) if sc.fix else None
         self.steps = [
@@ -346,7 +352,8 @@ class IncidentResponse:
         if by is None:
             self._finish(s, mark=False)
             return
-        apply = d.wa_apply[i] / plan.pools[by].skill
+        work = d.wa_apply[i] + (d.wa_before[i] if d.wa_before is not None else 0.0)
+        apply = work / plan.pools[by].skill + (d.wa_party[i] if d.wa_party is not None else 0.0)
         effect = d.wa_effect[i]
 
         def applied(_e):

@@ -14,7 +14,7 @@ import numpy as np
 
 from scenarios import MILESTONES, Playbook, Scenario, Staffing, who_does
 from scenarios.calendar import window_start
-from scenarios.crosscheck import stalled_steps
+from scenarios.crosscheck import stalled_steps, step_waits
 from scenarios.distributions import ZERO
 from scenarios.playbook import EVERYONE
 from scenarios.roles import RESOLVER_GROUPS_TOKEN
@@ -187,7 +187,7 @@ def compile_plan(scenario: Scenario, staffing: Staffing, playbook: Playbook, anc
         steps.append(StepPlan(
             index=i, id=step.id, action=step.action,
             after=tuple(index[d] for d in playbook.waits(step)[0]),
-            waits=tuple(MILESTONE_INDEX[m] for m in playbook.waits(step)[1] if m != "impact_start"),
+            waits=tuple(MILESTONE_INDEX[m] for m in step_waits(scenario, playbook, step)[1] if m != "impact_start"),
             dependents=tuple(dependents[i]),
             performer=performer, slowdown=slowdown,
             duration=step.duration,

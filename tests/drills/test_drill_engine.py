@@ -836,3 +836,31 @@ restore_stages: [0.5, 0.95]
 
     md = render_scorecard(card, journal.to_dict(), "md")
     assert "| Time to restore 95% of traffic *(assumed)* | 70 |" in md or "| Time to restore 95% of traffic | 70 |" in md
+
+
+def test_a_workaround_refuses_until_what_it_needs_is_there(cf_docs):
+    from drills.engine import Drill, DrillSetup
+    from scenarios.scenario import Workaround
+
+    text = cf_docs.scenario.text.replace(
+        "    name: Global kill of the managed WAF rulesets\n",
+        "    name: Global kill of the managed WAF rulesets\n    needs:\n      identified: true\n"
+        "      workarounds: [get_console_access]\n      party: {name: the CDN vendor, delay: 30m}\n")
+    text = text.replace("workarounds:\n", "workarounds:\n  - id: get_console_access\n    name: Get console access\n"
+                                          "    by: sre\n    apply: 10m\n    effective: false\n", 1)
+    sc = load_text(text, "needy.yaml").document
+    assert isinstance(sc.workaround_by_key("get_console_access"), Workaround)
+    drill = Drill(DrillSetup(sc, cf_docs.playbook.document, cf_docs.roster.document, cf_docs.staffing.document, 1, 0.0))
+    drill.advance_to(5)
+    with pytest.raises(ActionRejected, match="needs the cause identified first"):
+        drill.act("sre", "apply_workaround", {"workaround": "kill_waf_globally"})
+    drill.act("technical_lead", "identify", {"cause": "waf_regex"})
+    with pytest.raises(ActionRejected, match="needs 'get_console_access' done first"):
+        drill.act("sre", "apply_workaround", {"workaround": "kill_waf_globally"})
+    drill.act("sre", "apply_workaround", {"workaround": "get_console_access"})
+    later = drill.advance_to(16)
+    assert any(e.name == "work_done" for e in later) and not drill.failed_workarounds
+    out = drill.act("sre", "apply_workaround", {"workaround": "kill_waf_globally"})
+    started = [e for e in out if e.name == "work_started"][0]
+    assert "Waiting for the CDN vendor (about 30m), then work on" in started.detail["message"]
+    assert started.detail["takes"] > 30

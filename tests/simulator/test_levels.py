@@ -212,3 +212,40 @@ def test_a_drill_sees_a_temporary_workaround_wear_off(cloudflare_drill, tmp_path
     assert len(worn) == 1 and worn[0].t == 47.0                       # restored at 27, lasts 20
     back = [e for e in events if e.kind == "world" and e.name == "service_level" and e.t > 47]
     assert back and back[-1].detail["lost_share"] == 0 and back[-1].t == 70.0   # the fix at 70 clears it
+
+
+NEEDS = """    needs:
+      workarounds: [get_console_access]
+      party: {name: the CDN vendor's support, delay: 30m}
+"""
+GROUNDWORK = """  - id: get_console_access
+    name: Get break-glass access to the edge configuration console
+    by: sre
+    apply: 10m
+    effective: false
+"""
+
+
+def test_a_workaround_that_needs_groundwork_and_an_outside_party_takes_their_time(cloudflare, staffing):
+    text = cloudflare.text.replace("    name: Global kill of the managed WAF rulesets\n",
+                                   "    name: Global kill of the managed WAF rulesets\n" + NEEDS)
+    text = text.replace("workarounds:\n", "workarounds:\n" + GROUNDWORK, 1)
+    needy = load_text(text, "needy.yaml")     # the same name: the same random streams as the original
+    st = staffing("cloudflare-2019-sre")
+    base = simulate(cloudflare, st, replications=300, seed=5, keep_incidents=True).options[0].incidents
+    slow = simulate(needy, st, replications=300, seed=5, keep_incidents=True).options[0].incidents
+    skill = st.document.pools["sre"].skill
+    assert np.allclose(slow["time_to_workaround"] - base["time_to_workaround"], 10 / skill + 30)
+
+
+def test_a_workaround_that_needs_the_cause_waits_for_it_whatever_the_playbook(cloudflare, staffing, playbook):
+    text = cloudflare.text.replace("    name: Global kill of the managed WAF rulesets\n",
+                                   "    name: Global kill of the managed WAF rulesets\n    needs: {identified: true}\n")
+    needs_cause = load_text(text, "needs-cause.yaml")
+    hasty = load_text(playbook.text.replace("    after: [diagnose, assemble]\n", "    after: [assemble]\n")
+                      .replace("name: itil-major-incident", "name: hasty", 1), "hasty.yaml")
+    st = staffing("cloudflare-2019-sre")
+    free = simulate(cloudflare, st, hasty, replications=300, seed=5, keep_incidents=True).options[0].incidents
+    waits = simulate(needs_cause, st, hasty, replications=300, seed=5, keep_incidents=True).options[0].incidents
+    assert (free["workaround_applied"] < free["identified"]).mean() > 0.3          # the hasty playbook does not wait
+    assert (waits["workaround_applied"] >= waits["identified"]).all()
