@@ -32,7 +32,7 @@ from scenarios.roles import RESOLVER_GROUPS_TOKEN
 from scenarios.units import MINUTES_PER_DAY, MINUTES_PER_WEEK
 from simulator.model.levels import stage_name
 from simulator.model.plan import pool_plan
-from simulator.model.streams import stage_key
+from simulator.model.streams import BlockStreams, stage_key
 
 from .errors import ActionRejected
 from .events import DrillEvent
@@ -168,9 +168,12 @@ class Drill:
         self.service.start(0.0)
         self._cascading: set[str] = set()    # services the failure reached through another
         self._recovering: set[str] = set()
+        # The cascade is the one the simulator samples for its first incident with the drill's
+        # seed: the same named streams (simulator.model.engine), so both halves agree.
+        self._simulated = BlockStreams(setup.seed, 0, 1)
         for s in sc.affected:
-            if s.depends_on is not None and self._chance(f"cascade/{s.id}/hit") < s.depends_on.probability:
-                reach = self._draw(f"cascade/{s.id}/after", s.depends_on.after)
+            if s.depends_on is not None and self._cascade_draw(s, "hit") < s.depends_on.probability:
+                reach = self._cascade_draw(s, "after")
                 self.env.timeout(reach).callbacks.append(lambda _e, s=s: self._cascade_reaches(s))
         for inject in self._timed:
             self.env.timeout(inject.at).callbacks.append(lambda _e, j=inject: self._deliver(j))
@@ -252,10 +255,15 @@ class Drill:
         if inject.detects and "detected" not in self.milestones:
             self._mark("detected", "", "world", inject.assumed, path=inject.detects, inject=inject.id)
 
-    def _chance(self, stage: str) -> float:
-        """A uniform number in [0, 1) from the drill's own stream for this stage."""
-        sequence = np.random.SeedSequence(self.setup.seed, spawn_key=(stage_key(stage), 0))
-        return float(np.random.default_rng(sequence).random())
+    def _cascade_draw(self, service, what: str) -> float:
+        """Whether (`hit`, a uniform number), when (`after`) and how soon after its dependency
+        (`recovers`) the failure reaches `service`: the simulator's own draws for its first
+        incident with this seed."""
+        stage = f"{self.scenario.name}/cascade/{service.id}/{what}"
+        if what == "hit":
+            return float(self._simulated.uniforms(stage)[0])
+        distribution = service.depends_on.after if what == "after" else service.depends_on.recovers_after
+        return float(self._simulated.draws(stage, distribution)[0])
 
     def _cascade_reaches(self, service) -> None:
         """The failure reaches a service that depends on one hit first, unless that one is back."""
@@ -271,7 +279,7 @@ class Drill:
             s = self.service.services[sid]
             if self.service.levels[sid] > 0 and self.service.is_back(s.depends_on.service):
                 self._recovering.add(sid)
-                after = self._draw(f"cascade/{sid}/recovers", s.depends_on.recovers_after)
+                after = self._cascade_draw(s, "recovers")
                 self.env.timeout(after).callbacks.append(lambda _e, s=s, after=after: self._recovered(s, after))
 
     def _recovered(self, service, after: float) -> None:

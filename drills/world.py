@@ -21,6 +21,7 @@ class ServiceState:
         self._extra_rate = scenario.full_cost_per_minute / scenario.full_share if scenario.full_share else 0.0
         self.levels = {s.id: 0.0 for s in scenario.affected}   # share of each service lost now
         self.extra = 0.0
+        self._peak = 0.0   # the most traffic (users x share) ever lost at once
         self._since = 0.0
         self._accrued = 0.0
 
@@ -33,6 +34,7 @@ class ServiceState:
                 self.levels[sid] = min(max(float(lost), 0.0), self.services[sid].share)
         if extra is not None:
             self.extra = min(max(float(extra), 0.0), 1.0)
+        self._peak = max(self._peak, self._lost_traffic())
 
     def start(self, t: float) -> None:
         """Full impact on every service hit first (those hit through another come later, if at all)."""
@@ -77,12 +79,14 @@ class ServiceState:
         """Every critical service at its acceptable level: service is restored (SPEC 3.1)."""
         return all(self.is_back(sid) for sid, s in self.services.items() if s.critical)
 
+    def _lost_traffic(self) -> float:
+        return sum(self._weights[sid] * lost for sid, lost in self.levels.items())
+
     @property
     def traffic_back(self) -> float:
-        """Share of the lost traffic back (weighted by users), for the scenario's restore stages."""
-        full = sum(self._weights[sid] * s.share for sid, s in self.services.items())
-        lost = sum(self._weights[sid] * self.levels[sid] for sid in self.levels)
-        return 1.0 - lost / full if full else 1.0
+        """Share of the lost traffic back (weighted by users) against the most ever lost at
+        once, for the scenario's restore stages."""
+        return 1.0 - self._lost_traffic() / self._peak if self._peak else 1.0
 
     def cost_rate(self) -> float:
         return (sum(self.services[sid].cost_per_minute * lost for sid, lost in self.levels.items())

@@ -864,3 +864,28 @@ def test_a_workaround_refuses_until_what_it_needs_is_there(cf_docs):
     started = [e for e in out if e.name == "work_started"][0]
     assert "Waiting for the CDN vendor (about 30m), then work on" in started.detail["message"]
     assert started.detail["takes"] > 30
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 7, 11])
+def test_a_drill_plays_the_cascade_the_simulator_samples(seed, library):
+    """The drill's cascade draws are the simulator's for its first incident with the same
+    seed (the same named streams): which services the failure reaches, when, and how long
+    each takes to recover after DNS is back."""
+    from drills.engine import Drill, DrillSetup
+    from simulator.model.engine import run_single_block
+    from simulator.model.plan import compile_plan
+
+    docs = library.drill("internal-dns-outage", "marlow-team")
+    sc = docs.scenario.document
+    plan = compile_plan(sc, docs.staffing.document, docs.playbook.document)
+    *_, cascades, _wear = run_single_block(plan, seed, 0, 50, None)
+    drill = Drill(DrillSetup(sc, docs.playbook.document, docs.roster.document, docs.staffing.document, seed, 0.0))
+    events = drill.advance_to(300)        # nobody acts: DNS stays down, every drawn cascade lands
+    reached = {e.detail["why"].removeprefix("the failure reached "): e.t for e in events
+               if e.kind == "world" and e.name == "service_level" and e.detail["why"].startswith("the failure reached")}
+    names = {s.id: s.name for s in sc.affected}
+    expected = {names[sid]: rows[0, 1] for sid, rows in cascades.items() if rows[0, 0] == 1.0}
+    assert reached == pytest.approx(expected)
+    for sid, rows in cascades.items():
+        service = next(s for s in sc.affected if s.id == sid)
+        assert drill._cascade_draw(service, "recovers") == pytest.approx(rows[0, 2])

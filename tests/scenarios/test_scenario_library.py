@@ -155,8 +155,9 @@ def test_no_bundled_scenario_gives_the_answer_away_by_position():
 
 
 def test_the_shared_dns_replay_restores_in_stages(tmp_path, library):
-    """DNS answers when the rollback takes effect (pinned at 30); login, then booking, come
-    back after it as the world draws their recovery; half and 95% of the lost traffic with them."""
+    """DNS answers when the rollback takes effect (pinned at 30); login, booking and tracking
+    come back after it as the simulator's draws for this seed have them; half the lost
+    traffic with login, 95% with the last of them."""
     from drills import DrillStore, Journal, play, score
 
     responses = library("marlow-dns-replay", "responses")
@@ -166,5 +167,7 @@ def test_the_shared_dns_replay_restores_in_stages(tmp_path, library):
     stages = {k: v["minute"] for k, v in card["restore_stages"].items()}
     assert stages["time_to_restore.internal_dns"] == 30.0
     assert 30 < stages["time_to_restore.login"] == stages["time_to_restore_50"] < stages["time_to_restore.booking"]
-    assert stages["time_to_restore_95"] == stages["time_to_restore.booking"]
+    # Restored when the last critical service (booking) is back; 95% of the traffic when the
+    # last service hit is (tracking, which is not critical, was hit with this seed).
     assert stages["time_to_restore.booking"] == pytest.approx(card["metrics"]["time_to_restore"]["actual_min"], abs=1e-3)
+    assert stages["time_to_restore_95"] == stages["time_to_restore.tracking"] > stages["time_to_restore.booking"]
