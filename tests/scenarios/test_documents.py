@@ -276,3 +276,29 @@ def test_hostile_yaml_exits_2_from_validate(tmp_path):
     result = CliRunner().invoke(main, ["validate", str(bomb)])
     assert result.exit_code == 2 and "expands to more than" in result.output
     assert "Traceback" not in result.output
+
+
+def test_the_incident_model_fields_are_explained_with_their_lines(library):
+    """Services, cascades, onset, stages and workaround effects: every bad value located."""
+    text = library("internal-dns-outage", "scenario").text
+    bad = (text.replace("restores: {internal_dns: 1.0}", "restores: {internal_dns: 1.5}\n    lasts: sometimes")
+           .replace("      service: internal_dns\n      probability: 0.95", "      service: internal_dns\n      probability: 1.95", 1)
+           .replace("restore_stages: [0.5, 0.95]", "restore_stages: [0.5, 1.2]")
+           .replace("onset: {trigger_before: 12m, ramp: 6m}", "onset: {trigger_before: 12m, ramp: -6m}"))
+    with pytest.raises(DocumentError) as caught:
+        load_text(bad, "bad.yaml")
+    shown = {(p.path, p.line) for p in caught.value.problems}
+    lines = bad.splitlines()
+    for path, needle in [("services[1].depends_on.probability", "probability: 1.95"),
+                         ("restore_stages[1]", "restore_stages: [0.5, 1.2]"), ("onset.ramp", "ramp: -6m"),
+                         ("workarounds[0].restores.internal_dns", "restores: {internal_dns: 1.5}"),
+                         ("workarounds[0].lasts", "lasts: sometimes")]:
+        assert (path, next(i for i, line in enumerate(lines, 1) if needle in line)) in shown, (path, shown)
+    crossed = (text.replace("restores: {internal_dns: 1.0}", "restores: {nowhere: 1.0}\n    needs: {workarounds: [nothing_here]}")
+               .replace("      service: internal_dns\n      probability: 0.9\n", "      service: login\n      probability: 0.9\n", 1))
+    with pytest.raises(DocumentError) as caught:
+        load_text(crossed, "crossed.yaml")
+    messages = "\n".join(str(p) for p in caught.value.problems)
+    assert "workarounds[0].restores.nowhere: unknown service 'nowhere'" in messages
+    assert "workarounds[0].needs.workarounds[0]: 'nothing_here' is not another workaround" in messages
+    assert "services[2].depends_on.service: 'login' is not a service hit first" in messages
