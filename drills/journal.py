@@ -29,33 +29,6 @@ __all__ = ["Journal", "JOURNAL_FORMAT"]
 _STRICT = ConfigDict(strict=False, extra="allow")
 
 
-class _StoredDocument(TypedDict):
-    __pydantic_config__ = _STRICT  # type: ignore[misc]
-    kind: str
-    name: str
-    source: str
-    text: str
-    sha256: NotRequired[str]
-
-
-class _Drill(TypedDict):
-    __pydantic_config__ = _STRICT  # type: ignore[misc]
-    id: str
-    scenario: str
-    title: str
-    team: str
-    mode: str
-    seed: int
-    start_minute: float
-    speed: float
-    status: str
-    created: str
-    updated: str
-    tool_version: str
-    documents: list[_StoredDocument]
-    extra: NotRequired[dict[str, Any]]
-
-
 class _Event(TypedDict):
     __pydantic_config__ = _STRICT  # type: ignore[misc]
     kind: Literal[EVENT_KINDS]  # type: ignore[valid-type]
@@ -71,7 +44,7 @@ class _Event(TypedDict):
 class _Export(TypedDict):
     __pydantic_config__ = _STRICT  # type: ignore[misc]
     format: Literal[JOURNAL_FORMATS_READ]  # type: ignore[valid-type]
-    drill: _Drill
+    drill: DrillRecord
     events: list[_Event]
 
 
@@ -120,12 +93,10 @@ class Journal:
             raise DocumentError([Problem(source, None, "format", "not a warroom journal (expected format "
                                          f"{' or '.join(JOURNAL_FORMATS_READ)}, got {found!r})")])
         try:
-            _EXPORT.validate_python(data)
+            checked = _EXPORT.validate_python(data)
         except ValidationError as exc:
             raise DocumentError(validation_problems(exc, data, source)) from None
-        drill = {k: v for k, v in data["drill"].items() if k in DrillRecord.__dataclass_fields__}
-        drill["documents"] = tuple(drill["documents"])
-        return cls(DrillRecord(**drill), tuple(DrillEvent.from_dict(e) for e in data["events"]))
+        return cls(checked["drill"], tuple(DrillEvent.from_dict(e) for e in data["events"]))
 
     @classmethod
     def read(cls, path: str | Path) -> "Journal":

@@ -15,6 +15,9 @@ import sqlite3
 import threading
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
+
+from typing_extensions import NotRequired, TypedDict
 
 from .errors import DrillError
 from .events import DrillEvent
@@ -70,6 +73,16 @@ def now_iso() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds")
 
 
+class StoredDocument(TypedDict):
+    """A document a drill was built from, kept whole with the drill."""
+
+    kind: str
+    name: str
+    source: str
+    text: str
+    sha256: NotRequired[str]
+
+
 @dataclass(frozen=True)
 class DrillRecord:
     """A drill's row: what it was built from and where it stands."""
@@ -86,8 +99,8 @@ class DrillRecord:
     created: str
     updated: str
     tool_version: str
-    documents: tuple  # ({kind, name, source, sha256, text}, ...)
-    extra: dict = field(default_factory=dict)
+    documents: tuple[StoredDocument, ...]
+    extra: dict[str, Any] = field(default_factory=dict)
 
     def document(self, kind: str) -> dict | None:
         return next((d for d in self.documents if d["kind"] == kind), None)

@@ -754,7 +754,7 @@ def broken_journals(exported: dict) -> dict[str, tuple[bytes, list[str]]]:
             as_file(dict(exported, drill=dict(exported["drill"], documents=[{"kind": "scenario", "name": "x",
                                                                              "source": "x.yaml"}]))),
             ["drill.documents[0].text: required field is missing"]),
-        "a drill that is text": (as_file(dict(exported, drill="x")), ["drill: input should be a valid dictionary"]),
+        "a drill that is text": (as_file(dict(exported, drill="x")), ["drill: input should be a dictionary"]),
     }
 
 
