@@ -96,14 +96,18 @@ def load_or_problems(text: str) -> Loaded | None:
 @settings(max_examples=400, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 @given(documents)
 def test_any_document_text_loads_or_gives_located_problems(text):
-    event("loaded and cross-checked" if load_or_problems(text) else "refused with located problems")
+    loaded = load_or_problems(text)
+    assert loaded is None or loaded.source == SOURCE
+    event("loaded and cross-checked" if loaded else "refused with located problems")
 
 
 @pytest.mark.slow
 @settings(max_examples=5000, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 @given(documents)
 def test_any_document_text_loads_or_gives_located_problems_at_length(text):
-    event("loaded and cross-checked" if load_or_problems(text) else "refused with located problems")
+    loaded = load_or_problems(text)
+    assert loaded is None or loaded.source == SOURCE
+    event("loaded and cross-checked" if loaded else "refused with located problems")
 
 
 @settings(max_examples=40, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
