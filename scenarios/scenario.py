@@ -403,6 +403,8 @@ class Scenario(Frozen):
             raise ValueError("name the service hit: service (with impact) or services")
         if self.fix is None and not any(w.effective for w in self.workarounds):
             raise ValueError("service can never be restored: give an effective workaround or a fix")
+        if self.fix is None and any(w.effective and w.lasts is not None for w in self.workarounds):
+            raise ValueError("a temporary workaround (lasts:) wears off, so the outage needs a fix to end")
         if self.fix is None and self.workaround is not None and not all(
                 self.restored_share(self.workaround, s) >= 1.0 for s in self.affected if s.depends_on is None):
             raise ValueError(f"service can never be fully restored: workaround {self.workaround.name!r} leaves part "

@@ -249,3 +249,10 @@ def test_a_workaround_that_needs_the_cause_waits_for_it_whatever_the_playbook(cl
     waits = simulate(needs_cause, st, hasty, replications=300, seed=5, keep_incidents=True).options[0].incidents
     assert (free["workaround_applied"] < free["identified"]).mean() > 0.3          # the hasty playbook does not wait
     assert (waits["workaround_applied"] >= waits["identified"]).all()
+
+
+def test_a_temporary_workaround_without_a_fix_is_refused(library):
+    text = library("gitlab-2017-database", "scenario").text.replace(
+        "    name: Restore from the staging copy\n", "    name: Restore from the staging copy\n    lasts: 2h\n")
+    with pytest.raises(DocumentError, match="a temporary workaround .* needs a fix"):
+        load_text(text, "temporary.yaml")
