@@ -403,12 +403,6 @@ class Scenario(Frozen):
             raise ValueError("name the service hit: service (with impact) or services")
         if self.fix is None and not any(w.effective for w in self.workarounds):
             raise ValueError("service can never be restored: give an effective workaround or a fix")
-        if self.fix is None and any(w.effective and w.lasts is not None for w in self.workarounds):
-            raise ValueError("a temporary workaround (lasts:) wears off, so the outage needs a fix to end")
-        if self.fix is None and self.workaround is not None and not all(
-                self.restored_share(self.workaround, s) >= 1.0 for s in self.affected if s.depends_on is None):
-            raise ValueError(f"service can never be fully restored: workaround {self.workaround.name!r} leaves part "
-                             "of a service down and there is no fix")
         return self
 
     @property
@@ -545,6 +539,18 @@ class Scenario(Frozen):
                 found.append((f"services[{i}].depends_on.service",
                               f"{s.depends_on.service!r} is not a service hit first (one with no depends_on): "
                               f"{', '.join(sorted(roots)) or 'none'}"))
+        if self.fix is None:        # nothing would end what a workaround leaves
+            for i, w in enumerate(self.workarounds):
+                if not w.effective:
+                    continue
+                if w.lasts is not None:
+                    found.append((f"workarounds[{i}].lasts", "a temporary workaround wears off, so the outage needs "
+                                                             "a fix to end: add fix, or drop lasts"))
+                if w is self.workaround and not all(self.restored_share(w, s) >= 1.0 for s in self.affected
+                                                    if s.depends_on is None):
+                    found.append((f"workarounds[{i}].restores", "service can never be fully restored: this "
+                                                                "workaround leaves part of a service down and "
+                                                                "there is no fix"))
         keys = {w.key for w in self.workarounds}
         for i, workaround in enumerate(self.workarounds):
             for j, other in enumerate(workaround.needs.workarounds):

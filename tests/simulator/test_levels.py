@@ -254,5 +254,5 @@ def test_a_workaround_that_needs_the_cause_waits_for_it_whatever_the_playbook(cl
 def test_a_temporary_workaround_without_a_fix_is_refused(library):
     text = library("gitlab-2017-database", "scenario").text.replace(
         "    name: Restore from the staging copy\n", "    name: Restore from the staging copy\n    lasts: 2h\n")
-    with pytest.raises(DocumentError, match="a temporary workaround .* needs a fix"):
+    with pytest.raises(DocumentError, match=r"workarounds\[0\].lasts: a temporary workaround wears off"):
         load_text(text, "temporary.yaml")
