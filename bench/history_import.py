@@ -20,12 +20,13 @@ import csv
 import json
 import os
 import random
-import subprocess
 import sys
 import tempfile
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Iterator
+
+from measured import run_measured  # noqa: E402  (bench/ is the script's folder)
 
 ROOT = Path(__file__).resolve().parents[1]
 COLUMNS = ("id", "source", "title", "service", "severity", "is_major", "is_drill", "impact_started", "detected",
@@ -120,19 +121,10 @@ def measure(export: str, rows: int, out: bool) -> dict:
                    "history", "import", str(path), "--source", source, *options]
         if out:
             command += ["-o", str(Path(folder) / "out.csv")]
-        code = (
-            "import json, resource, subprocess, sys, time\n"
-            "start = time.perf_counter()\n"
-            "done = subprocess.run(sys.argv[1:], capture_output=True, text=True)\n"
-            "wall = time.perf_counter() - start\n"
-            "peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss\n"
-            "print(json.dumps({'code': done.returncode, 'wall_s': wall, 'peak_kib': peak,\n"
-            "                  'output': done.stdout[:300], 'error': done.stderr[-500:]}))\n"
-        )
         environment = dict(os.environ, PYTHONPATH=str(ROOT))  # this checkout's warroom, whatever is installed
-        ran = subprocess.run([sys.executable, "-c", code, *command], capture_output=True, text=True, check=True,
-                             env=environment)
-        found = json.loads(ran.stdout)
+        measured = run_measured(command, environment)
+        found = {"code": measured["code"], "wall_s": measured["wall_s"], "peak_kib": measured["peak_kib"],
+                 "output": measured["stdout"][:300], "error": measured["stderr"][-500:]}
         found["file_bytes"] = path.stat().st_size
     if found["code"] != 0 or f"Read {rows} incident" not in found["output"]:
         raise SystemExit(f"warroom failed on {rows} rows of {export}: {found['output']} {found['error']}")

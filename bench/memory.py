@@ -15,11 +15,12 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from measured import run_measured  # noqa: E402  (bench/ is the script's folder)
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT / "bench" / "incident"
@@ -35,19 +36,10 @@ def measure(incidents: int, jobs: int, out: bool) -> dict:
     with tempfile.TemporaryDirectory() as folder:
         if out:
             command += ["--out", folder]
-        code = (
-            "import json, resource, subprocess, sys, time\n"
-            "start = time.perf_counter()\n"
-            "done = subprocess.run(sys.argv[1:], capture_output=True, text=True)\n"
-            "wall = time.perf_counter() - start\n"
-            "peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss\n"
-            "summary = json.loads(done.stdout) if done.returncode == 0 else {}\n"
-            "print(json.dumps({'code': done.returncode, 'wall_s': wall, 'peak_kib': peak,\n"
-            "                  'incidents': sum(summary.get('detection_paths', {}).values()),\n"
-            "                  'error': done.stderr[-500:]}))\n"
-        )
-        ran = subprocess.run([sys.executable, "-c", code, *command], capture_output=True, text=True, check=True)
-        found = json.loads(ran.stdout)
+        measured = run_measured(command)
+        summary = json.loads(measured["stdout"]) if measured["code"] == 0 else {}
+        found = {"code": measured["code"], "wall_s": measured["wall_s"], "peak_kib": measured["peak_kib"],
+                 "incidents": sum(summary.get("detection_paths", {}).values()), "error": measured["stderr"][-500:]}
         if out:
             found["table_bytes"] = sum(p.stat().st_size for p in Path(folder).iterdir())
     if found["code"] != 0:
