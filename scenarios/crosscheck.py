@@ -292,9 +292,7 @@ def check_documents(documents: Sequence[Loaded]) -> DocumentSetCheck:
         pairs = list(staffings)
         if reference is not None and reference.document.name not in {s.document.name for s in staffings}:
             pairs.append(reference)
-        for st in pairs:
-            for pb in playbooks:
-                problems.extend(check_together(sc, st, pb))
+        problems.extend(_each_together([sc], pairs, playbooks))
         if not pairs:
             unchecked.append((sc.source, "whether a staffing covers it: give a staffing file too "
                                          "(warroom validate SCENARIO STAFFING)"))
@@ -311,16 +309,17 @@ def check_documents(documents: Sequence[Loaded]) -> DocumentSetCheck:
         except DocumentError as exc:
             problems.extend(exc.problems)
             continue
-        for sc in scenarios:
-            for st in bases:
-                for pb in playbooks:
-                    problems.extend(check_together(sc, st, pb))
+        problems.extend(_each_together(scenarios, bases, playbooks))
         if not scenarios:
             unchecked.append((space.source, "whether its staffing documents cover a scenario: "
                                             "give the scenario too (warroom validate SCENARIO SPACE)"))
 
     problems.extend(_check_drill_set(by_kind, unchecked))
     return DocumentSetCheck(tuple(problems), tuple(unchecked))
+
+
+def _each_together(scenarios: list[Loaded], staffings: list[Loaded], playbooks: list[Loaded]) -> list[Problem]:
+    return [p for sc in scenarios for st in staffings for pb in playbooks for p in check_together(sc, st, pb)]
 
 
 def _check_drill_set(by_kind: dict[str, list[Loaded]], unchecked: list[tuple[str, str]]) -> list[Problem]:
