@@ -29,7 +29,8 @@ from scenarios.calendar import REFERENCE_MONDAY
 from scenarios.durations import format_duration
 from scenarios.responses import PINNABLE
 from scenarios.roles import RESOLVER_GROUPS_TOKEN
-from scenarios.units import MINUTES_PER_DAY, MINUTES_PER_WEEK
+from scenarios.units import MINUTES_PER_DAY
+from simulator.model.engine import page_draws
 from simulator.model.levels import stage_name
 from simulator.model.plan import pool_plan
 from simulator.model.streams import BlockStreams, stage_key
@@ -448,30 +449,20 @@ class Drill:
         self._check_assembled()
 
     def _answer_delay(self, target: str) -> float | None:
-        """How long the paged role or group takes to join: the staffing's acknowledgement
-        delay at this hour of the week, drawn from the drill's stream for that page."""
+        """How long the paged role or group takes to join: the simulator's rule of answering a
+        page (PoolPlan.answer) at this minute of the drill's calendar, with the draws the
+        simulator makes for the first page to that pool in its first incident with this seed."""
         staffing = self.setup.staffing
         if staffing is None:
             return 0.0
         pool = staffing.pools.get(target)
         if pool is None or pool.people == 0:
             return None
-        cover = self._cover.get(target)
-        if cover is None:
-            cover = self._cover[target] = pool_plan(target, pool, self.setup.anchor)
-        window, minute = divmod(int(self.setup.start_minute + self.env.now), MINUTES_PER_WEEK)
-        in_hours, to_shift, _ = cover.week(window)
-        stage = f"page/{target}"
-        if in_hours[minute]:
-            delay = self._draw(stage, pool.acknowledge.in_hours)
-        elif cover.pager:
-            delay = self._draw(stage, pool.acknowledge.out_of_hours)
-        else:
-            delay = to_shift[minute] + self._draw(stage, pool.acknowledge.in_hours)
-        # As in the simulation: an unanswered page escalates to a backup; the first answer wins.
-        if pool.escalation is not None and delay > pool.escalation.timeout:
-            delay = min(delay, pool.escalation.timeout + self._draw(f"{stage}/backup", pool.escalation.backup_acknowledge))
-        return delay
+        plan = self._cover.get(target)
+        if plan is None:
+            plan = self._cover[target] = pool_plan(target, pool, self.setup.anchor)
+        draws = [float(d[0]) for d in page_draws(self._simulated, self.scenario.name + "/", plan, 0)]
+        return plan.answer(0, self.setup.start_minute + self.env.now, *draws)
 
     def _do_update(self, role, actor, fields, assumed):
         self.updates += 1

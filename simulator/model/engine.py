@@ -163,16 +163,21 @@ class _Draws:
         key = (pool.name, unit)
         found = self._pages.get(key)
         if found is None:
-            base = f"{self.prefix}page/{pool.name}/{unit}/"
-            s = self.streams
-            found = (
-                s.draws(base + "in_hours", pool.ack_in),
-                s.draws(base + "out_of_hours", pool.ack_out),
-                s.draws(base + "backup", pool.backup),
-                s.draws(base + "call_in", pool.call_in),
-            )
-            self._pages[key] = found
+            found = self._pages[key] = page_draws(self.streams, self.prefix, pool, unit)
         return found
+
+
+def page_draws(streams: BlockStreams, prefix: str, pool, unit: int) -> tuple:
+    """The four draws of the `unit`-th page to `pool` (a PoolPlan), in the order
+    PoolPlan.answer takes them: at-desk, pager, backup and call-in answers. `prefix` is the
+    scenario's name and a slash. The drill world answers its pages from the same streams."""
+    base = f"{prefix}page/{pool.name}/{unit}/"
+    return (
+        streams.draws(base + "in_hours", pool.ack_in),
+        streams.draws(base + "out_of_hours", pool.ack_out),
+        streams.draws(base + "backup", pool.backup),
+        streams.draws(base + "call_in", pool.call_in),
+    )
 
 
 class IncidentResponse:
@@ -274,33 +279,18 @@ class IncidentResponse:
         unit = _Unit()
         k = len(units)
         units.append(unit)
-        ack_in, ack_out, backup, call_in = self.draws.page(pool, k)
         if k >= pool.on_call:
-            # More people than are on call: someone from the rota answers from the desk in
-            # working hours, and is called in outside them.
-            window, minute = divmod(int(self.env.now + self.offset), MINUTES_PER_WEEK)
-            cover = pool.weeks.get(window) or pool.week(window)
-            delay = ack_in[self.i] if cover[2][minute] else call_in[self.i]
-            self._after(delay, lambda _e, u=unit: self._ready(u))
+            # Someone from the rota beyond those on call: no on-call slot to wait for.
+            self._answer(pool, unit, k)
             return
         resources = self.resources
-        if resources is None or resources[name].acquire(unit, lambda p=pool, u=unit, k=k: self._acknowledge(p, u, k)):
-            self._acknowledge(pool, unit, k)
+        if resources is None or resources[name].acquire(unit, lambda p=pool, u=unit, k=k: self._answer(p, u, k)):
+            self._answer(pool, unit, k)
 
-    def _acknowledge(self, pool, unit, k):
+    def _answer(self, pool, unit, k):
         i = self.i
-        ack_in, ack_out, backup, _ = self.draws.page(pool, k)
-        window, minute = divmod(int(self.env.now + self.offset), MINUTES_PER_WEEK)
-        cover = pool.weeks.get(window) or pool.week(window)
-        if cover[0][minute]:
-            delay = ack_in[i]
-        elif pool.pager:
-            delay = ack_out[i]
-        else:
-            delay = cover[1][minute] + ack_in[i]
-        timeout = pool.escalation_timeout
-        if timeout is not None and delay > timeout:
-            delay = min(delay, timeout + backup[i])
+        ack_in, ack_out, backup, call_in = self.draws.page(pool, k)
+        delay = pool.answer(k, self.env.now + self.offset, ack_in[i], ack_out[i], backup[i], call_in[i])
         self._after(delay, lambda _e: self._ready(unit))
 
     def _ready(self, unit):

@@ -62,6 +62,33 @@ class PoolPlan:
             self.weeks[window] = found
         return found
 
+    def answer(self, unit: int, at: float, ack_in: float, ack_out: float, backup: float, call_in: float) -> float:
+        """How long the `unit`-th person paged from this pool (0 = first) takes to answer, paged
+        at calendar minute `at`, given that page's four draws. The one rule of answering a page,
+        used by the simulation and the drill world alike:
+
+        - beyond `on_call` (more people than are on call), someone from the rota answers from the
+          desk within working hours (`ack_in`) and is called in outside them (`call_in`);
+        - otherwise the on-call person answers at once in covered hours (`ack_in`), from the pager
+          outside them (`ack_out`), or, with no pager, when the next shift begins (plus `ack_in`);
+        - a page still unanswered at the escalation timeout goes to a backup as well
+          (`backup` later), and the first answer wins.
+        """
+        window, minute = divmod(int(at), MINUTES_PER_WEEK)
+        cover = self.weeks.get(window) or self.week(window)
+        if unit >= self.on_call:
+            return ack_in if cover[2][minute] else call_in
+        if cover[0][minute]:
+            delay = ack_in
+        elif self.pager:
+            delay = ack_out
+        else:
+            delay = cover[1][minute] + ack_in
+        timeout = self.escalation_timeout
+        if timeout is not None and delay > timeout:
+            delay = min(delay, timeout + backup)
+        return delay
+
     def _steady_offsets(self, start) -> tuple | None:
         """The zones' UTC offsets when none changes from `start` over this window and the
         next (which the wait for the next shift may look into), else None."""

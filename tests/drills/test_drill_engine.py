@@ -889,3 +889,49 @@ def test_a_drill_plays_the_cascade_the_simulator_samples(seed, library):
     for sid, rows in cascades.items():
         service = next(s for s in sc.affected if s.id == sid)
         assert drill._cascade_draw(service, "recovers") == pytest.approx(rows[0, 2])
+
+
+@pytest.mark.parametrize("seed", [1, 5, 9])  # impact on a Sunday morning, a Thursday noon, a Monday evening
+def test_a_drill_page_is_answered_when_the_simulator_answers_it(seed, library, monkeypatch):
+    """Answering a page is one rule (PoolPlan.answer) fed by the same named streams: a drill
+    page to a pool, at the same minute of the week as the simulator's first page to it in
+    its first incident with the same seed, is answered after the same delay, in and out of
+    office hours, for the on-call pagers and the round-the-clock roles."""
+    from drills.engine import Drill, DrillSetup
+    from simulator.model import engine
+    from simulator.model.plan import compile_plan
+
+    docs = library.drill("internal-dns-outage", "marlow-team")
+    sc, staffing = docs.scenario.document, docs.staffing.document
+    plan = compile_plan(sc, staffing, docs.playbook.document)
+    paged: dict = {}    # (incident, pool) -> (minute paged, the first unit)
+    answered: dict = {}  # unit -> minute answered
+    real_page, real_ready = engine.IncidentResponse._page, engine.IncidentResponse._ready
+
+    def page(self, name, units):
+        first = not units
+        real_page(self, name, units)
+        if first:
+            paged[(self.i, name)] = (self.env.now - self.t0, units[0])
+
+    def ready(self, unit):
+        answered.setdefault(id(unit), self.env.now - self.t0)
+        real_ready(self, unit)
+
+    monkeypatch.setattr(engine.IncidentResponse, "_page", page)
+    monkeypatch.setattr(engine.IncidentResponse, "_ready", ready)
+    _m, _p, starts, *_ = engine.run_single_block(plan, seed, 0, 20, None)
+    pools = sorted(name for (i, name) in paged if i == 0)
+    assert {"network", "sre"} <= set(pools)
+    for name in pools:
+        at, unit = paged[(0, name)]
+        simulated = answered[id(unit)] - at
+        ready_at = 10.0  # the drill's first alert has arrived by then
+        drill = Drill(DrillSetup(sc, docs.playbook.document, docs.roster.document, staffing, seed,
+                                 starts[0] + at - ready_at))
+        drill.advance_to(ready_at)
+        caller = "technical_lead" if name == "incident_manager" else "incident_manager"
+        drill.act(caller, "page", {"target": name})
+        joined = [e for e in drill.advance_to(ready_at + simulated + 1) if e.kind == "joined" and e.name == name]
+        assert joined, f"{name} never joined (simulated answer after {simulated:.1f} min)"
+        assert joined[0].t - ready_at == pytest.approx(simulated), name
