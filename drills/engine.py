@@ -176,6 +176,8 @@ class Drill:
             if s.depends_on is not None and self._cascade_draw(s, "hit") < s.depends_on.probability:
                 reach = self._cascade_draw(s, "after")
                 self.env.timeout(reach).callbacks.append(lambda _e, s=s: self._cascade_reaches(s))
+            elif s.depends_on is None:
+                self._watch_alert(s, sc.onset.ramp * (s.monitoring.threshold if s.monitoring else 0.0))
         for inject in self._timed:
             self.env.timeout(inject.at).callbacks.append(lambda _e, j=inject: self._deliver(j))
         if self._conditional:
@@ -273,6 +275,27 @@ class Drill:
         self._cascading.add(service.id)
         self.service.set_levels(self.env.now, {service.id: service.share})
         self._service_changed(f"the failure reached {service.name}")
+        self._watch_alert(service, 0.0)
+
+    def _watch_alert(self, service, seen: float) -> None:
+        """A service with its own alert: it fires (or not) `seen` + its delay from now, as the
+        simulator draws it for its first incident with this seed, and detects the incident if
+        nothing has yet."""
+        if service.monitoring is None:
+            return
+        stage = f"{self.scenario.name}/detect/{service.id}/alert_"
+        if float(self._simulated.uniforms(stage + "fires")[0]) >= service.monitoring.probability:
+            return
+        delay = seen + float(self._simulated.draws(stage + "delay", service.monitoring.delay)[0])
+        self.env.timeout(delay).callbacks.append(lambda _e: self._alert(service))
+
+    def _alert(self, service) -> None:
+        if self.ended_at is not None or self.service.levels[service.id] <= 0:
+            return
+        self._emit("world", "alert", service=service.id,
+                   message=f"Alert: {service.name} is failing ({self.service.levels[service.id]:.0%} of its traffic lost).")
+        if "detected" not in self.milestones:
+            self._mark("detected", "", "world", path="monitoring", service=service.id)
 
     def _recover_cascades(self) -> None:
         """Services hit through another recover after it is back."""

@@ -95,6 +95,15 @@ class Cascade(Frozen):
     recovers_after: Distribution = Field(ZERO, description="From its dependency's restoration until it is back.")
 
 
+class Monitoring(Frozen):
+    """An alert fires with this probability, `delay` after the lost share first reaches
+    `threshold` of its full size (at impact start unless the onset ramps)."""
+
+    probability: float = Field(1.0, ge=0, le=1)
+    delay: Distribution = ZERO
+    threshold: float = Field(0.0, ge=0, le=1, description="Share of the full impact the alert needs to see (0-1).")
+
+
 class AffectedService(Frozen):
     """One service the incident hits: how much of it is lost at full impact and what a
     minute of it fully down costs (SPEC 3.1, 3.4)."""
@@ -110,6 +119,9 @@ class AffectedService(Frozen):
     acceptable: float = Field(0.0, ge=0, lt=1, description="Share of its loss that may remain for it to count as "
                                                            "restored (e.g. 0.05: 95% back is back; the rest still "
                                                            "costs until the fix).")
+    monitoring: Monitoring | None = Field(
+        None, description="Its own alert, another way the incident is detected: for a service hit through another, "
+                          "counted from when the failure reaches it (if it does); otherwise as the scenario's alert.")
 
 
 class Onset(Frozen):
@@ -118,15 +130,6 @@ class Onset(Frozen):
 
     trigger_before: Minutes = Field(0.0, description="The trigger precedes impact start by this much (recorded, not counted).")
     ramp: Minutes = Field(0.0, description="The lost share grows linearly to full over this long after impact start.")
-
-
-class Monitoring(Frozen):
-    """An alert fires with this probability, `delay` after the lost share first reaches
-    `threshold` of its full size (at impact start unless the onset ramps)."""
-
-    probability: float = Field(1.0, ge=0, le=1)
-    delay: Distribution = ZERO
-    threshold: float = Field(0.0, ge=0, le=1, description="Share of the full impact the alert needs to see (0-1).")
 
 
 class UserReports(Frozen):

@@ -151,6 +151,15 @@ class _Draws:
              sc.restores_enough(wa, s))
             for s in sc.affected if s.depends_on is not None
         ]
+        # Services with their own alert: (fires draws, probability, delay draws, when the alert
+        # can first see the loss, or the index of the cascade that must reach the service first).
+        cascading = [s.id for s in sc.affected if s.depends_on is not None]
+        self.service_alerts = [
+            (streams.uniforms(f"{p}detect/{s.id}/alert_fires"), s.monitoring.probability,
+             streams.draws(f"{p}detect/{s.id}/alert_delay", s.monitoring.delay),
+             sc.onset.ramp * s.monitoring.threshold, cascading.index(s.id) if s.depends_on is not None else None)
+            for s in sc.affected if s.monitoring is not None
+        ]
         self.alert_probability = det.monitoring.probability if det.monitoring else 0.0
         # With a ramping onset, the lost share reaches the alert's threshold this long after impact start.
         self.alert_seen = sc.onset.ramp * det.monitoring.threshold if det.monitoring else 0.0
@@ -216,6 +225,17 @@ class IncidentResponse:
         alert = NAN
         if d.alert_fires is not None and d.alert_fires[i] < d.alert_probability:
             alert = d.alert_seen + d.alert_delay[i]
+        for fires, probability, delay, seen, cascade in d.service_alerts:
+            if fires[i] >= probability:
+                continue
+            if cascade is not None:   # the alert sees the service only once the failure reaches it
+                _sid, _critical, hit, reach_probability, reach, _recovers, _own = d.cascades[cascade]
+                if hit[i] >= reach_probability:
+                    continue
+                seen = reach[i]
+            fired = seen + delay[i]
+            if fired < alert or alert != alert:
+                alert = fired
         report = d.first_report[i] + d.triage[i] if d.first_report is not None else NAN
         if report < alert or alert != alert:
             self.path, delay = 1, report

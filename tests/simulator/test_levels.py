@@ -181,6 +181,62 @@ def test_engine_and_levels_agree_on_a_cascade(cascading, staffing):
         assert (frame["resolved"] >= frame["restored"]).all()
 
 
+SERVICE_ALERTS = (
+    (r"^detection:\n(?:  .*\n)+", "detection:\n  user_reports: {rate_per_hour: 0.1}\n"),
+    (r"^(    depends_on: \{service: dns, probability: 0.8.*\n)", r"\1    monitoring: {delay: {dist: triangular, min: 1m, mode: 2m, max: 4m}}\n"),
+)
+
+
+def alerting(cascading):
+    """The cascade with no alert of its own and customers slow to report, but the shop's own
+    monitoring: it alerts 1 to 4 minutes after the failure reaches the shop (at 5 minutes)."""
+    text = cascading.text
+    for pattern, replacement in SERVICE_ALERTS:
+        text, n = re.subn(pattern, replacement, text, count=1, flags=re.M)
+        assert n == 1, pattern
+    return load_text(text, "cascading.yaml")   # the same name: the same random streams
+
+
+def test_a_service_reached_by_the_cascade_has_its_own_alert(cascading, staffing):
+    frame = simulate(alerting(cascading), staffing("cloudflare-2019-sre"), replications=1000, seed=6,
+                     keep_incidents=True).options[0].incidents
+    shop_hit = frame["time_to_restore.shop"].notna()
+    assert 0.75 < shop_hit.mean() < 0.85
+    # The shop's alert detects the incident 6 to 9 minutes in whenever the failure reaches it,
+    # unless a customer's report was triaged sooner (rare at one report in ten hours).
+    detect = frame["time_to_detect"]
+    by_alert = shop_hit & (frame["detection_path"] == "monitoring")
+    assert (detect[shop_hit] <= 9 + 1e-9).all() and by_alert.sum() / shop_hit.sum() > 0.97
+    assert detect[by_alert].between(6 - 1e-9, 9 + 1e-9).all()
+    assert detect[by_alert].median() == pytest.approx(7.1, abs=0.3)      # 5 + the triangular's median
+    # Otherwise only customers' reports detect it, hours later on average.
+    assert detect[~shop_hit].mean() > 120 and (frame["detection_path"][~shop_hit] == "user_report").all()
+
+
+@pytest.mark.parametrize("seed", [1, 2, 7])  # 7: the failure never reaches the shop
+def test_a_drill_hears_the_alert_of_a_service_the_cascade_reaches(cascading, cloudflare_drill, seed):
+    """The drill world draws the shop's alert as the simulator does for its first incident
+    with the same seed: the same minute, or no alert when the failure never reaches the shop."""
+    from drills.engine import Drill, DrillSetup
+    from simulator.model.engine import MILESTONE_INDEX, run_single_block
+    from simulator.model.plan import compile_plan
+
+    scenario = alerting(cascading).document
+    scenario = scenario.model_copy(update={"injects": [j.model_copy(update={"detects": None})
+                                                       for j in cloudflare_drill.scenario.document.injects]})
+    docs = cloudflare_drill
+    plan = compile_plan(scenario, docs.staffing.document, docs.playbook.document)
+    milestones, paths, *_ = run_single_block(plan, seed, 0, 10, None)
+    drill = Drill(DrillSetup(scenario, docs.playbook.document, docs.roster.document, docs.staffing.document, seed, 0.0))
+    events = drill.advance_to(60)
+    alerts = [e.t for e in events if e.kind == "world" and e.name == "alert"]
+    simulated = milestones[0, MILESTONE_INDEX["detected"]]
+    if paths[0] == 0:      # the shop's alert detected the simulator's first incident
+        assert alerts == [pytest.approx(simulated)] and drill.milestones["detected"] == pytest.approx(simulated)
+    else:
+        assert alerts == [] and "detected" not in drill.milestones
+
+
 def test_a_temporary_workaround_wears_off_and_the_loss_returns_until_the_fix(cloudflare, staffing):
     # The same name: the same random streams, so the two runs differ only by the wearing off.
     temporary = load_text(cloudflare.text.replace("    name: Global kill of the managed WAF rulesets\n",
