@@ -37,6 +37,7 @@ from simulator.model.streams import BlockStreams, stage_key
 
 from .errors import ActionRejected
 from .events import DrillEvent
+from .injects import STEERING, InjectSchedule
 from .world import ServiceState
 
 __all__ = ["Drill", "DrillSetup", "TICK", "REVIEW_WITHIN"]
@@ -162,7 +163,7 @@ class Drill:
         self._state = _State(self)
         self._pins: dict[str, float] = {}  # the pinned durations of the action being applied
         self._required_on_bridge = self._bridge_roles()
-        self._timed = [j for j in sc.injects if j.timed]
+        self.schedule = InjectSchedule(sc.injects)
         self._conditional = [j for j in sc.injects if j.when is not None and j.requested is None]
 
         self._mark("impact_start", "world", "")
@@ -178,8 +179,9 @@ class Drill:
                 self.env.timeout(reach).callbacks.append(lambda _e, s=s: self._cascade_reaches(s))
             elif s.depends_on is None:
                 self._watch_alert(s, sc.onset.ramp * (s.monitoring.threshold if s.monitoring else 0.0))
-        for inject in self._timed:
-            self.env.timeout(inject.at).callbacks.append(lambda _e, j=inject: self._deliver(j))
+        for planned in self.schedule.planned.values():
+            if planned.due is not None:
+                self._set_due(planned, planned.due)
         if self._conditional:
             self.env.process(self._watch())
 
@@ -204,8 +206,86 @@ class Drill:
 
     def next_inject_at(self) -> float | None:
         """When the next timed inject fires (for the facilitator's 'jump to next inject')."""
-        upcoming = [j.at for j in self._timed if j.id not in self.delivered and j.at >= self.env.now]
-        return min(upcoming) if upcoming else None
+        return self.schedule.next_due(self.env.now)
+
+    # -- the facilitator's hold on the scripted injects (drills.injects) -------------------
+    def _set_due(self, planned, at: float) -> None:
+        planned.generation += 1
+        planned.due = at
+        generation = planned.generation
+        self.env.timeout(max(at - self.env.now, 0.0)).callbacks.append(lambda _e: self._fall_due(planned, generation))
+
+    def _fall_due(self, planned, generation: int) -> None:
+        if generation != planned.generation or planned.skipped:
+            return   # moved or skipped since
+        if planned.held:
+            planned.overdue = True
+            return
+        self._deliver(planned.inject)
+
+    def steer(self, name: str, inject_id: str, at: float | None = None, actor: str = "facilitator") -> list[DrillEvent]:
+        """Fire, hold, release, skip or reschedule one scripted inject (drills.injects)."""
+        if self.ended_at is not None:
+            raise ActionRejected("the drill has ended")
+        if name not in STEERING:
+            raise ActionRejected(f"unknown control {name!r} (for an inject: {', '.join(STEERING)})")
+        planned = self.schedule[inject_id]
+        now = self.env.now
+        self.schedule.check(name, planned, len(self.delivered.get(inject_id, [])), now, at)
+        self._emit("control", name, actor=actor, inject=inject_id, **({"at": at} if at is not None else {}))
+        kind = planned.kind
+        if name == "fire":
+            planned.held = planned.skipped = planned.overdue = False
+            if planned.due is not None:
+                planned.generation += 1   # the timer it had is void
+                planned.due = None
+            if kind == "conditional":
+                self._fired_at[inject_id] = now
+            self._deliver(planned.inject, fired=True)
+        elif name == "hold":
+            planned.held = True
+        elif name == "skip":
+            planned.skipped = True
+            planned.generation += 1
+        elif name == "release":
+            planned.held = planned.skipped = False
+            if kind == "timed" and planned.due is not None:
+                if planned.overdue or planned.due <= now:
+                    planned.overdue = False
+                    planned.generation += 1      # its timer, if still to come at this minute, is void
+                    self._deliver(planned.inject)
+                else:
+                    self._set_due(planned, planned.due)
+            for role in planned.requests:
+                self._deliver(planned.inject, requested_by=role)
+            planned.requests.clear()
+        else:  # reschedule
+            planned.held = planned.skipped = planned.overdue = False
+            if kind == "timed":
+                self._set_due(planned, at)
+            else:
+                planned.not_before = at
+        return self.drain()
+
+    def msel(self) -> list[dict]:
+        """The scripted injects as the facilitator steers them: each one's timing, audience,
+        channel, status, when it was sent, and its notes and expected actions."""
+        out = []
+        for planned in self.schedule.planned.values():
+            j = planned.inject
+            sent = self.delivered.get(j.id, [])
+            out.append({
+                "id": j.id, "kind": planned.kind, "at": j.at, "due": planned.due,
+                "not_before": planned.not_before if planned.kind != "timed" else None,
+                "when": j.when, "requested": j.requested, "repeat": j.repeat,
+                "to": list(j.to) if j.to != "everyone" else ["everyone"], "channel": j.channel, "sender": j.sender,
+                "subject": j.subject, "type": j.type, "detects": j.detects,
+                "status": self.schedule.status(planned, len(sent)), "sent_at": list(sent),
+                "overdue": planned.overdue, "notes": j.notes, "expect": j.expect, "expect_action": j.expect_action,
+                "objective": j.objective,
+            })
+        return sorted(out, key=lambda r: (r["due"] if r["due"] is not None else r["at"] if r["at"] is not None
+                                          else float("inf"), r["id"]))
 
     def _watch(self):
         while self.ended_at is None:
@@ -215,7 +295,8 @@ class Drill:
             for inject in self._conditional:
                 if self.ended_at is not None:
                     break
-                if inject.at is not None and now < inject.at:
+                planned = self.schedule.planned[inject.id]
+                if not self.schedule.may_deliver(planned, now):
                     continue
                 last = self._fired_at.get(inject.id)
                 if last is not None and (inject.repeat is None or now - last < inject.repeat - 1e-9):
@@ -242,9 +323,19 @@ class Drill:
         if milestone == "declared":
             self._check_assembled()
 
-    def _deliver(self, inject, requested_by: str = "") -> None:
+    def _deliver(self, inject, requested_by: str = "", fired: bool = False) -> None:
         if self.ended_at is not None:
             return
+        planned = self.schedule.planned.get(inject.id)
+        if planned is not None and not fired:
+            if planned.skipped:
+                return
+            if planned.held:
+                if requested_by:
+                    planned.requests.append(requested_by)   # answered when released
+                return
+        if planned is not None and planned.kind == "timed":
+            planned.due = None
         occurrence = len(self.delivered.get(inject.id, []))
         self.delivered.setdefault(inject.id, []).append(self.env.now)
         to = [requested_by] if requested_by else (list(inject.to) if inject.to != "everyone" else ["everyone"])
@@ -532,7 +623,12 @@ class Drill:
 
     def _do_request_info(self, role, actor, fields, assumed):
         for inject in self.scenario.topics[fields["topic"]]:
-            wait = (inject.at or 0.0) - self.env.now
+            planned = self.schedule.planned[inject.id]
+            if planned.skipped:
+                self._emit("world", "not_available", role=role, topic=fields["topic"],
+                           message="That information is not available in this exercise.")
+                continue
+            wait = planned.not_before - self.env.now
             if wait > 0:
                 self._emit("world", "not_yet_available", role=role, topic=fields["topic"],
                            message=f"That information is not available yet (in {format_duration(wait)}).")
@@ -702,11 +798,13 @@ class Drill:
         return self.drain()
 
     def send_adhoc(self, subject: str, content: str = "", to: list[str] | None = None, channel: str = "chat",
-                   actor: str = "facilitator") -> list[DrillEvent]:
+                   actor: str = "facilitator", sender: str = "facilitator") -> list[DrillEvent]:
         if self.ended_at is not None:
             raise ActionRejected("the drill has ended")
         if not subject.strip():
             raise ActionRejected("an inject needs a subject")
+        if not sender.strip() or len(sender) > 120:
+            raise ActionRejected("an inject's sender is a name of 1 to 120 characters")
         roles = set(self.scenario.participant_roles)
         to = [r for r in (to or []) if r != "everyone"]
         for role in to:
@@ -717,7 +815,7 @@ class Drill:
         if channel not in CHANNELS:
             raise ActionRejected(f"unknown channel {channel!r} (channels: {', '.join(CHANNELS)})")
         self._emit("adhoc_inject", "adhoc", actor=actor, to=list(to or ["everyone"]), channel=channel,
-                   subject=subject, content=content)
+                   subject=subject, content=content, **({"sender": sender} if sender != "facilitator" else {}))
         return self.drain()
 
     def rate(self, objective: str, rating: str, reason: str, actor: str = "evaluator") -> list[DrillEvent]:
@@ -733,7 +831,13 @@ class Drill:
     def control(self, name: str, actor: str = "facilitator", **detail) -> list[DrillEvent]:
         """Record a facilitator control at this minute: the clock's (start, pause, resume,
         speed, jump, end), or `allow_fix` with a `reason` (the permanent fix may go ahead
-        before the cause is identified)."""
+        before the cause is identified); or one of drills.injects.STEERING with `inject` (and
+        `at` to reschedule)."""
+        if name in STEERING:
+            unknown = set(detail) - {"inject", "at"}
+            if unknown or not isinstance(detail.get("inject"), str):
+                raise ActionRejected(f"{name} needs `inject` (an inject's id){', and `at`' if name == 'reschedule' else ''}")
+            return self.steer(name, detail["inject"], detail.get("at"), actor)
         if self.ended_at is not None and name != "end":
             raise ActionRejected("the drill has ended")
         if name == "allow_fix":

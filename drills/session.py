@@ -167,7 +167,8 @@ class DrillSession:
                 out = d.rate(event.name, detail["rating"], detail["reason"], actor=event.actor)
             else:
                 out = d.send_adhoc(detail["subject"], detail.get("content", ""), detail.get("to"),
-                                   detail.get("channel", "chat"), actor=event.actor)
+                                   detail.get("channel", "chat"), actor=event.actor,
+                                   sender=detail.get("sender", "facilitator"))
         except ActionRejected as exc:
             raise DrillError(f"drill {self.record.id}: journal event {event.seq} ({event.kind} {event.name}) "
                              f"no longer applies: {exc}") from None
@@ -254,6 +255,14 @@ class DrillSession:
         before = self.advance_to()
         return before + self._reconcile(self.drill.control("allow_fix", actor=actor, reason=reason))
 
+    def steer(self, name: str, inject: str, at: float | None = None, actor: str = "facilitator") -> list[DrillEvent]:
+        """Fire, hold, release, skip or reschedule (to scenario minute `at`) one scripted
+        inject (drills.injects); journaled like every control and replayed on resume."""
+        self._require_running()
+        _journalable(name, inject=inject, at=at, actor=actor)
+        before = self.advance_to()
+        return before + self._reconcile(self.drill.steer(name, inject, at, actor))
+
     def adjudicate(self, claim: int, accept: bool, reason: str = "", actor: str = "facilitator") -> list[DrillEvent]:
         self._require_running()
         _journalable("ruling", reason=reason, actor=actor)
@@ -273,11 +282,13 @@ class DrillSession:
         return before + self._reconcile(out)
 
     def send_adhoc(self, subject: str, content: str = "", to: list[str] | None = None, channel: str = "chat",
-                   actor: str = "facilitator") -> list[DrillEvent]:
+                   actor: str = "facilitator", sender: str = "facilitator") -> list[DrillEvent]:
+        """An inject the facilitator writes now, from `sender` (e.g. "Customer support") on
+        `channel` to the roles `to` (default everyone)."""
         self._require_running()
-        _journalable("inject", subject=subject, content=content, to=to, channel=channel, actor=actor)
+        _journalable("inject", subject=subject, content=content, to=to, channel=channel, actor=actor, sender=sender)
         before = self.advance_to()
-        return before + self._reconcile(self.drill.send_adhoc(subject, content, to, channel, actor))
+        return before + self._reconcile(self.drill.send_adhoc(subject, content, to, channel, actor, sender=sender))
 
     def pause(self) -> list[DrillEvent]:
         self._require_running()

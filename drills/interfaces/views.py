@@ -9,14 +9,15 @@ from __future__ import annotations
 import numpy as np
 
 from drills.events import DrillEvent
+from drills.injects import STEERING
 from drills.store import Access
 from scenarios import Scenario
 from simulator.model.streams import stage_key
 
 __all__ = ["visible", "as_seen", "offered_choices", "PLAYER_INJECT_FIELDS"]
 
-PLAYER_INJECT_FIELDS = ("to", "channel", "subject", "content", "requested_by", "occurrence")
-_PRIVATE_WORLD = {"not_yet_available", "claim_open"}
+PLAYER_INJECT_FIELDS = ("to", "channel", "subject", "content", "requested_by", "occurrence", "sender")
+_PRIVATE_WORLD = {"not_yet_available", "not_available", "claim_open"}
 # Reaching `identified` at once would tell the team that the cause it named is the right
 # one; participants learn it from the world instead (the evidence against a wrong cause).
 _PRIVATE_MILESTONES = {"identified"}
@@ -38,8 +39,10 @@ def visible(event: DrillEvent, access: Access) -> dict | None:
             return None
         row["detail"] = {k: v for k, v in event.detail.items() if k in PLAYER_INJECT_FIELDS}
         return row
-    if event.kind == "rating":
+    if event.kind in ("rating", "mark"):
         return None
+    if event.kind == "control" and event.name in STEERING:
+        return None   # which inject is held or skipped is the facilitator's business
     if event.kind == "milestone" and event.name in _PRIVATE_MILESTONES:
         return None
     if event.kind == "world" and event.name in _PRIVATE_WORLD and event.role != role:

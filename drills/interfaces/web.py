@@ -27,6 +27,7 @@ from starlette.staticfiles import StaticFiles
 
 from drills.checklist import checklist
 from drills.errors import ActionRejected, DrillError
+from drills.injects import STEERING
 from drills.jsonsafe import JSONRefused, loads_strict
 from drills.session import DrillDocuments, DrillSession
 from drills.store import Access, DrillStore
@@ -43,7 +44,7 @@ __all__ = ["create_app", "open_web_drill", "links", "Server", "ROUTES"]
 
 HERE = Path(__file__).resolve().parent
 _PAGES = {"participant": "play", "facilitator": "facilitate", "evaluator": "evaluate"}
-_CONTROLS = ("start", "pause", "resume", "speed", "next", "end", "allow_fix")
+_CONTROLS = ("start", "pause", "resume", "speed", "next", "end", "allow_fix", *STEERING)
 _templates = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"]))
 
 
@@ -206,6 +207,7 @@ def state_of(server: "Server", access: Access) -> dict:
             board = live.session.drill.scoreboard()
             out["scoreboard"] = board
             out["next_inject_at"] = live.session.drill.next_inject_at()
+            out["msel"] = live.session.drill.msel()
             out["claims"] = [{"claim": k, "role": e.role, "text": e.detail.get("text"),
                               "workaround": e.detail.get("claims_workaround")}
                              for k, e in live.session.drill.pending_claims.items()]
@@ -396,7 +398,14 @@ async def control(request: Request):
     if name not in _CONTROLS:
         raise _Problem(422, f"unknown control {name!r} (controls: {', '.join(_CONTROLS)})")
     session = session_of(server, access)
-    if name == "start":
+    if name in STEERING:
+        inject, at = data.get("inject"), data.get("at")
+        if not isinstance(inject, str) or not inject:
+            raise _Problem(422, f"{name} needs inject (the id of a scripted inject)")
+        if at is not None:
+            at = _minute(at)
+        out = session.steer(name, inject, at)
+    elif name == "start":
         out = session.start()
     elif name == "pause":
         out = session.pause()
@@ -420,6 +429,19 @@ async def control(request: Request):
     return _accepted(out)
 
 
+def _minute(value) -> float:
+    """A scenario minute given as a number or a duration (`12m`, `1h 30m`)."""
+    if not isinstance(value, (int, float, str)):
+        raise _Problem(422, "at must be a scenario minute: a number or a duration such as 12m")
+    try:
+        minute = parse_duration(value)
+    except ValueError as exc:
+        raise _Problem(422, f"at: {exc}")
+    if not 0 <= minute < 1e7:
+        raise _Problem(422, f"at must be a scenario minute from 0, got {value!r}")
+    return minute
+
+
 @handle
 async def inject(request: Request):
     access = access_of(request)
@@ -433,9 +455,10 @@ async def inject(request: Request):
     if channel not in CHANNELS:
         raise _Problem(422, f"unknown channel {channel!r} (channels: {', '.join(CHANNELS)})")
     subject, content = data.get("subject"), data.get("content") or ""
-    if not isinstance(subject, str) or not isinstance(content, str):
-        raise _Problem(422, "subject and content must be text")
-    return _accepted(session_of(server, access).send_adhoc(subject, content, to, channel))
+    sender = data.get("sender") or "facilitator"
+    if not all(isinstance(x, str) for x in (subject, content, sender)):
+        raise _Problem(422, "subject, content and sender must be text")
+    return _accepted(session_of(server, access).send_adhoc(subject, content, to, channel, sender=sender))
 
 
 @handle
