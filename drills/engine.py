@@ -48,7 +48,7 @@ TICK = 0.25
 REVIEW_WITHIN = 7 * MINUTES_PER_DAY
 """Five business days, as calendar minutes: the latest a post-incident review may be held."""
 
-_BEFORE_DETECTION_ALLOWED = {"log"}
+_BEFORE_DETECTION_ALLOWED = {"log", "say"}
 
 
 @dataclass(frozen=True)
@@ -487,6 +487,8 @@ class Drill:
             if key in fields and sc.workaround_by_key(fields[key]) is None:
                 known = ", ".join(w.key for w in sc.workarounds) or "none"
                 raise ActionRejected(f"unknown workaround {fields[key]!r} (this scenario's workarounds: {known})")
+        if "about" in fields and fields["about"] not in self.delivered and fields["about"] != "adhoc":
+            raise ActionRejected(f"about: {fields['about']!r} is not an inject delivered in this drill")
         if "cause" in fields and sc.cause_by_id(fields["cause"]) is None:
             known = ", ".join(c.id for c in sc.diagnosis.causes) or "none"
             raise ActionRejected(f"unknown cause {fields['cause']!r} (this scenario's causes: {known})")
@@ -771,6 +773,9 @@ class Drill:
     def _do_schedule_review(self, role, actor, fields, assumed):
         self._mark("review_held", role, actor, assumed, scheduled_in=fields["within"],
                    scheduled_for=self.env.now + fields["within"])
+
+    def _do_say(self, role, actor, fields, assumed):
+        pass   # a message on the bridge: it is the action event itself, seen by every participant
 
     def _do_log(self, role, actor, fields, assumed):
         if fields.get("claims_workaround"):

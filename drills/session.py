@@ -94,6 +94,7 @@ class DrillSession:
             seed=record.seed, start_minute=record.start_minute, anchor=calendar_of(record),
         ))
         self._expected: deque[DrillEvent] = deque()
+        self._client_key: tuple | None = None  # (token, key, first seq) for the next append (see act)
         self._last_seq = 0
         self.listeners: list[Callable[[list[DrillEvent]], None]] = []
 
@@ -191,7 +192,8 @@ class DrillSession:
 
     def _persist(self, events: list[DrillEvent]) -> list[DrillEvent]:
         status = _status_from(events, None)
-        numbered = self.store.append(self.record.id, events, after=self._last_seq, status=status)
+        key, self._client_key = self._client_key, None
+        numbered = self.store.append(self.record.id, events, after=self._last_seq, status=status, key=key)
         if numbered:
             self._last_seq = numbered[-1].seq
             for listener in self.listeners:
@@ -231,14 +233,20 @@ class DrillSession:
 
     def act(self, role: str, action: str, fields: dict | None = None, actor: str = "",
             assumed: str | None = None, note: str = "", at: float | None = None,
-            pins: dict | None = None) -> list[DrillEvent]:
+            pins: dict | None = None, client_key: tuple[str, str] | None = None) -> list[DrillEvent]:
         """Take one action at `at` (default: now); durable when this returns. `pins` fixes the
-        world durations of the work it starts (scripted replays; see Drill.act)."""
+        world durations of the work it starts (scripted replays; see Drill.act). `client_key`
+        ((token, key)) is journaled with the action in one transaction (DrillStore.answered)."""
         self._require_running()
         _journalable(action, fields=fields or {}, actor=actor, assumed=assumed, note=note, pins=pins or {})
         before = self.advance_to(at)
-        return before + self._reconcile(self.drill.act(role, action, fields, actor=actor, assumed=assumed, note=note,
-                                                       pins=pins))
+        out = self.drill.act(role, action, fields, actor=actor, assumed=assumed, note=note, pins=pins)
+        if client_key is not None:
+            self._client_key = (*client_key, before[0].seq if before else None)
+        try:
+            return before + self._reconcile(out)
+        finally:
+            self._client_key = None
 
     def reject(self, role: str, action: str, fields: dict | None, reason: str, expected: bool, actor: str = "",
                at: float | None = None) -> list[DrillEvent]:

@@ -57,6 +57,14 @@ CREATE TABLE IF NOT EXISTS events (
     detail TEXT NOT NULL,
     PRIMARY KEY (drill_id, seq)
 );
+CREATE TABLE IF NOT EXISTS action_keys (
+    drill_id TEXT NOT NULL REFERENCES drills(id),
+    token TEXT NOT NULL,
+    key TEXT NOT NULL,
+    first_seq INTEGER NOT NULL,
+    last_seq INTEGER NOT NULL,
+    PRIMARY KEY (drill_id, token, key)
+);
 CREATE TABLE IF NOT EXISTS access (
     token TEXT PRIMARY KEY,
     drill_id TEXT NOT NULL REFERENCES drills(id),
@@ -199,13 +207,14 @@ class DrillStore:
 
     # -- events -----------------------------------------------------------------------
     def append(self, drill_id: str, events: list[DrillEvent], after: int | None = None,
-               status: str | None = None) -> list[DrillEvent]:
+               status: str | None = None, key: tuple | None = None) -> list[DrillEvent]:
         """Number and commit events in one transaction; return them numbered.
 
         `after` is the last sequence number the writer knows: if someone else has written
         to the drill since, nothing is written (two writers would corrupt the journal).
-        `status`, if given, is stored in the same transaction as the events.
-        """
+        `status`, if given, is stored in the same transaction as the events; so is `key`
+        ((token, client key, first seq of the answer or None)): a client's key for the action
+        these events answer, so that a retry gets the same answer (`answered`)."""
         if not events:
             return []
         for event in events:
@@ -233,11 +242,27 @@ class DrillStore:
                     [(drill_id, e.seq, e.t, e.wall, e.kind, e.name, e.role, e.actor, json.dumps(dict(e.detail), allow_nan=False))
                      for e in numbered],
                 )
+                if key is not None:
+                    token, client_key, first = key
+                    cursor.execute("INSERT INTO action_keys VALUES (?,?,?,?,?)",
+                                   (drill_id, token, client_key, first or numbered[0].seq, numbered[-1].seq))
                 cursor.execute("COMMIT")
             except BaseException:
                 cursor.execute("ROLLBACK")
                 raise
         return numbered
+
+    def answered(self, drill_id: str, token: str, key: str) -> list[DrillEvent] | None:
+        """The events that answered this token's action with this client key, or None if
+        no action with that key was journaled."""
+        row = self._db.execute("SELECT first_seq, last_seq FROM action_keys WHERE drill_id = ? AND token = ? "
+                               "AND key = ?", (drill_id, token, key)).fetchone()
+        if row is None:
+            return None
+        rows = self._db.execute(
+            "SELECT seq, t, wall, kind, name, role, actor, detail FROM events WHERE drill_id = ? AND seq BETWEEN ? "
+            "AND ? ORDER BY seq", (drill_id, *row))
+        return [_event(*r) for r in rows]
 
     def events(self, drill_id: str) -> list[DrillEvent]:
         rows = self._db.execute(

@@ -47,6 +47,8 @@ _SPECS = (
     ActionSpec("resolve", "Resolve (close) the incident", optional=("text",), milestone="resolved"),
     ActionSpec("schedule_review", "Schedule the post-incident review", required=("within",), optional=("text",),
                milestone="review_held"),
+    ActionSpec("say", "Say something on the bridge: every participant sees it (about: the inject it answers)",
+               required=("text",), optional=("about",)),
     ActionSpec("log", "Free-text log entry (may claim a workaround for the facilitator to adjudicate)",
                required=("text",), optional=("claims_workaround",)),
 )
@@ -54,7 +56,7 @@ _SPECS = (
 ACTIONS: dict[str, ActionSpec] = {spec.name: spec for spec in _SPECS}
 ACTION_NAMES = tuple(ACTIONS)
 ACTION_FIELDS = ("assign", "person", "target", "audience", "text", "cause", "topic", "workaround", "within",
-                 "claims_workaround")
+                 "claims_workaround", "about")
 
 
 def action_help() -> str:

@@ -52,6 +52,7 @@ class ResponseAction(Frozen):
     workaround: str | None = None
     within: Annotated[Minutes, Field(le=365 * MINUTES_PER_DAY)] | None = None
     claims_workaround: str | None = None
+    about: str | None = Field(None, description="say only: the inject the message answers (threads it under it).")
     assumed: str | None = Field(None, description="Why this time is an assumption (never published, say).")
     takes: Annotated[Minutes, Field(le=MAX_DRILL_MINUTES)] | None = Field(
         None, description="Pins how long the work this action starts takes in the world (apply_workaround: the "

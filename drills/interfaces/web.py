@@ -382,9 +382,17 @@ async def action(request: Request):
             clean["within"] = parse_duration(clean["within"])
         except ValueError as exc:
             raise _Problem(422, f"within: {exc}")
+    key = data.get("key", request.headers.get("idempotency-key"))
+    if key is not None and (not isinstance(key, str) or not 0 < len(key) <= 128):
+        raise _Problem(422, "key must be text of 1 to 128 characters (one per action; a retry sends the same)")
+    if key is not None:
+        answered = server.store.answered(access.drill_id, access.token, key)
+        if answered is not None:   # a retry: the first answer, journaled once
+            return JSONResponse({"accepted": True, "repeated": True, "events": shown(server.store, access, answered)})
     session = session_of(server, access)
     touch(server, access)
-    out = session.act(access.role, name, clean, actor=access.person)
+    out = session.act(access.role, name, clean, actor=access.person,
+                      client_key=(access.token, key) if key is not None else None)
     return JSONResponse({"accepted": True, "events": shown(server.store, access, out)})
 
 

@@ -324,3 +324,33 @@ def test_participants_give_hot_wash_feedback_after_the_end_and_it_reaches_the_aa
     assert [(e.role, dict(e.detail["answers"])) for e in given] == [
         ("technical_lead", {question: "We <b>split</b> the work early."})]
     assert "We <b>split</b> the work early." in repr(hot_wash(journal.to_dict()))
+
+
+def test_a_retried_action_with_the_same_key_is_journaled_once_and_answered_the_same(tmp_path, cloudflare_drill):
+    store = DrillStore(tmp_path / "d.db")
+    session, grants = open_web_drill(store, cloudflare_drill, speed=60)
+    t = {g.capability if g.capability != "participant" else g.role: g.token for g in grants}
+    tl, im = t["technical_lead"], t["incident_manager"]
+    with TestClient(create_app(store)) as client:
+        client.post(f"/api/{t['facilitator']}/control", json={"name": "start"})
+        client.post(f"/api/{t['facilitator']}/control", json={"name": "next"})
+        body = {"action": "log", "fields": {"text": "WAF CPU at 100%"}, "key": "tab-1/action-7"}
+        first = client.post(f"/api/{tl}/action", json=body).json()
+        again = client.post(f"/api/{tl}/action", json=body).json()
+        assert again["repeated"] is True and again["events"] == first["events"]
+        # The key belongs to the token: another participant's same key is another action.
+        assert "repeated" not in client.post(f"/api/{im}/action", json=body).json()
+        # A header works as well as the body field.
+        header = {"Idempotency-Key": "tab-1/action-8"}
+        client.post(f"/api/{tl}/action", json={"action": "acknowledge"}, headers=header)
+        assert client.post(f"/api/{tl}/action", json={"action": "acknowledge"}, headers=header).json()["repeated"]
+        for bad in ("", "x" * 129, 7):
+            answer = client.post(f"/api/{tl}/action", json=body | {"key": bad})
+            assert answer.status_code == 422 and "key" in answer.json()["error"]
+    logs = [e for e in store.events(session.record.id) if e.kind == "action" and e.name == "log"]
+    assert [e.role for e in logs] == ["technical_lead", "incident_manager"]
+    # After a restart (a new app on the same store), the retry still gets the first answer.
+    with TestClient(create_app(store)) as client:
+        again = client.post(f"/api/{tl}/action", json=body).json()
+        assert again["repeated"] is True and again["events"] == first["events"]
+    assert len([e for e in store.events(session.record.id) if e.kind == "action" and e.name == "log"]) == 2
