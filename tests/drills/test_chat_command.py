@@ -266,3 +266,21 @@ def test_signed_junk_never_gets_a_5xx(tmp_path, cloudflare_drill):
 
         send()
     assert {(200, True), (200, False)} <= statuses, statuses  # junk reached the drill, and some of it was taken
+
+
+def test_the_facilitator_gets_each_participants_chat_secret_with_the_links(tmp_path):
+    from click.testing import CliRunner
+
+    from cli import main
+
+    db = tmp_path / "d.db"
+    started = CliRunner().invoke(main, ["drill", "start", "cloudflare-2019-waf", "--roster", "cloudflare-2019-team",
+                                        "--web", "--no-serve", "--port", "9000", "--store", str(db)])
+    assert started.exit_code == 0, started.output
+    store = DrillStore(db)
+    (record,) = store.list()
+    assert f"request URL http://127.0.0.1:9000/chat/{record.id}/command" in started.output
+    signers = store.chat_signers(record.id)
+    assert len(signers) == 4 and all(f"({a.role})" in started.output and s in started.output for a, s in signers)
+    again = CliRunner().invoke(main, ["drill", "links", record.id, "--port", "9000", "--store", str(db)])
+    assert again.exit_code == 0 and all(s in again.output for _, s in signers)
