@@ -598,8 +598,9 @@ def drill_start(scenario, roster, web, speed, staffing, playbook, seed, start, n
     their role would see and lets them act only as that role; evaluators rate the
     objectives. Then the server starts (unless --no-serve) on 127.0.0.1.
     """
+    from drills.interfaces.chat_command import command_url
     from drills.interfaces.web import links, open_web_drill
-    from reports.text.drills import web_drill_text
+    from reports.text.drills import chat_commands_text, web_drill_text
 
     documents = _drill_documents(scenario, roster, playbook, staffing)
     policy = _parse_start(start) if start else None
@@ -608,6 +609,8 @@ def drill_start(scenario, roster, web, speed, staffing, playbook, seed, start, n
     session, grants = open_web_drill(store, documents, seed=seed, speed=speed, start_minute=start_minute,
                                      anchor=anchor)
     click.echo(web_drill_text(session.record.id, session.record.title, links(f"http://{host}:{port}", grants)))
+    click.echo(chat_commands_text(command_url(f"http://{host}:{port}", session.record.id),
+                                  store.chat_signers(session.record.id)))
     if not no_serve:
         _serve(store, host, port, max_actions_per_minute, max_streams)
 
@@ -627,8 +630,9 @@ def drill_serve(host, port, max_actions_per_minute, max_streams, store_path):
 def drill_links(drill_id, host, port, max_actions_per_minute, max_streams, store_path):
     """Print the links of live drill DRILL_ID again."""
     from drills import DrillError
+    from drills.interfaces.chat_command import command_url
     from drills.interfaces.web import links
-    from reports.text.drills import links_text
+    from reports.text.drills import chat_commands_text, links_text
 
     store = _open_store(store_path)
     try:
@@ -636,8 +640,11 @@ def drill_links(drill_id, host, port, max_actions_per_minute, max_streams, store
     except DrillError as exc:
         _fail(str(exc))
     text = links_text(links(f"http://{host}:{port}", store.grants(record.id)))
+    chat = chat_commands_text(command_url(f"http://{host}:{port}", record.id), store.chat_signers(record.id))
     if text:
         click.echo(text)
+    if chat:
+        click.echo(chat)
 
 
 @drill.command("resume")

@@ -4,6 +4,10 @@ anyone is told it happened.
 Two tables: `drills` (one row per drill: its documents, seed and state) and `events`
 (the append-only log, numbered per drill). The documents are stored whole, so a drill is
 rebuilt from the journal alone even if the files it came from change or disappear.
+Beside them, who may reach a live drill: `access` (one unguessable token per link),
+`chat_secrets` (each participant's key for signing chat commands) and `chat_signatures`
+(the signatures of chat commands already taken, so none is taken twice, even across a
+restart). Tables added later are created when an older store is opened.
 """
 
 from __future__ import annotations
@@ -71,6 +75,16 @@ CREATE TABLE IF NOT EXISTS access (
     capability TEXT NOT NULL,
     role TEXT NOT NULL,
     person TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS chat_secrets (
+    token TEXT PRIMARY KEY REFERENCES access(token),
+    drill_id TEXT NOT NULL REFERENCES drills(id),
+    secret TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS chat_signatures (
+    signature TEXT PRIMARY KEY,
+    drill_id TEXT NOT NULL,
+    timestamp INTEGER NOT NULL
 );
 """
 
@@ -186,13 +200,23 @@ class DrillStore:
 
     # -- access -----------------------------------------------------------------------
     def grant(self, drill_id: str, capability: str, role: str = "", person: str = "") -> Access:
-        """A new unguessable token (256 bits) for one capability in one drill."""
+        """A new unguessable token (256 bits) for one capability in one drill. A participant
+        also gets a chat secret (256 bits) to sign chat commands with (`chat_secret`)."""
         if capability not in CAPABILITIES:
             raise ValueError(f"unknown capability {capability!r}")
         access = Access(secrets.token_urlsafe(32), drill_id, capability, role, person)
         with self._lock:
-            self._db.execute("INSERT INTO access VALUES (?,?,?,?,?)",
-                             (access.token, drill_id, capability, role, person))
+            cursor = self._db.cursor()
+            cursor.execute("BEGIN IMMEDIATE")
+            try:
+                cursor.execute("INSERT INTO access VALUES (?,?,?,?,?)", (access.token, drill_id, capability, role, person))
+                if capability == "participant":
+                    cursor.execute("INSERT INTO chat_secrets VALUES (?,?,?)",
+                                   (access.token, drill_id, secrets.token_hex(32)))
+                cursor.execute("COMMIT")
+            except BaseException:
+                cursor.execute("ROLLBACK")
+                raise
         return access
 
     def access(self, token: str) -> Access | None:
@@ -204,6 +228,29 @@ class DrillStore:
         rows = self._db.execute("SELECT token, drill_id, capability, role, person FROM access WHERE drill_id = ? "
                                 "ORDER BY rowid", (drill_id,))
         return [Access(*row) for row in rows]
+
+    def chat_secret(self, token: str) -> str | None:
+        """The participant's key for signing chat commands (None for other links, and for
+        participants of drills opened before chat commands existed)."""
+        row = self._db.execute("SELECT secret FROM chat_secrets WHERE token = ?", (token,)).fetchone()
+        return row[0] if row else None
+
+    def chat_signers(self, drill_id: str) -> list[tuple[Access, str]]:
+        """(participant's access, chat secret) for every participant of a drill."""
+        rows = self._db.execute(
+            "SELECT a.token, a.drill_id, a.capability, a.role, a.person, c.secret FROM access a "
+            "JOIN chat_secrets c ON c.token = a.token WHERE a.drill_id = ? ORDER BY a.rowid", (drill_id,))
+        return [(Access(*row[:5]), row[5]) for row in rows]
+
+    def first_sight(self, drill_id: str, signature: str, timestamp: int, forget_before: int) -> bool:
+        """Remember a chat command's signature; False if it was seen before (a replay).
+        Signatures with a timestamp before `forget_before` are dropped: requests that old
+        are refused as stale anyway."""
+        with self._lock:
+            self._db.execute("DELETE FROM chat_signatures WHERE timestamp < ?", (forget_before,))
+            cursor = self._db.execute("INSERT OR IGNORE INTO chat_signatures VALUES (?,?,?)",
+                                      (signature, drill_id, timestamp))
+        return cursor.rowcount == 1
 
     # -- events -----------------------------------------------------------------------
     def append(self, drill_id: str, events: list[DrillEvent], after: int | None = None,

@@ -9,7 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["ActionSpec", "ACTIONS", "ACTION_NAMES", "ACTION_FIELDS", "AUDIENCES", "action_help"]
+from .durations import parse_duration
+
+__all__ = ["ActionSpec", "ACTIONS", "ACTION_NAMES", "ACTION_FIELDS", "AUDIENCES", "FIELD_CHARACTERS", "action_help",
+           "typed_fields"]
+
+FIELD_CHARACTERS = 4000
+"""The longest a field a person types may be."""
 
 AUDIENCES = ("internal", "executives", "customers", "public", "regulators", "everyone")
 
@@ -67,3 +73,24 @@ def action_help() -> str:
         reaches = f"  -> {spec.milestone}" if spec.milestone else ""
         lines.append(f"{spec.name:<17} {fields:<28} {spec.summary}{reaches}")
     return "\n".join(lines)
+
+
+def typed_fields(fields: dict) -> dict:
+    """An action's fields as a person gave them (a web form, a chat command), ready for the
+    drill: blanks dropped, only text or numbers, none longer than FIELD_CHARACTERS, `within`
+    as minutes. ValueError names the field that is wrong."""
+    clean = {}
+    for key, value in fields.items():
+        if value in (None, ""):
+            continue
+        if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+            raise ValueError(f"field {key} must be text or a number")
+        if isinstance(value, str) and len(value) > FIELD_CHARACTERS:
+            raise ValueError(f"field {key} is too long (at most {FIELD_CHARACTERS} characters)")
+        clean[key] = value
+    if "within" in clean:
+        try:
+            clean["within"] = parse_duration(clean["within"])
+        except ValueError as exc:
+            raise ValueError(f"within: {exc}") from None
+    return clean

@@ -16,8 +16,9 @@ from drills.errors import DrillError
 from drills.events import DrillEvent
 from drills.session import DrillSession
 from drills.store import DrillStore
+from scenarios.exercise import EVERYONE
 
-from .chat import Webhooks, payload_for
+from .chat import ChatMessage, Webhooks
 
 __all__ = ["Hub", "LiveDrill"]
 
@@ -30,7 +31,7 @@ class LiveDrill:
         self.session = session
         self.subscribers: set[asyncio.Queue] = set()
         self.seen: dict[str, str] = {}  # token -> when its holder last reached the server (wall, ISO)
-        self.webhooks = Webhooks(session.documents.roster.document.webhooks)
+        self.webhooks = Webhooks(session.documents.roster.document.chat_routes)
         self.comms_check: dict | None = None
         self._rendered: dict[tuple, str] = {}
         session.listeners.append(self._publish)
@@ -41,9 +42,9 @@ class LiveDrill:
         for event in events:
             if event.kind in ("inject", "adhoc_inject"):
                 d = event.detail
-                self.webhooks.send(d.get("channel", "chat"), payload_for(
+                self.webhooks.send(ChatMessage(
                     d.get("subject", ""), d.get("content", ""), d.get("channel", "chat"), event.actor, event.t,
-                    self.session.record.title))
+                    self.session.record.title, tuple(d.get("to") or (EVERYONE,))))
 
     def rendered(self, event: DrillEvent, access, render) -> str:
         """An event's stream text for one kind of viewer, rendered once for all of them
@@ -69,10 +70,11 @@ class LiveDrill:
         """Ask every participant to confirm they receive, and test every webhook."""
         self.comms_check = {"started": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
                             "expected": list(tokens), "confirmed": {}, "webhooks": []}
-        for channel in self.webhooks.urls:
-            delivery = self.webhooks.send(channel, payload_for(
+        for route in self.webhooks.routes:
+            delivery = self.webhooks.post(route, ChatMessage(
                 "Communications check: this channel works", "No action needed; this is a test before the drill.",
-                channel, "facilitator", self.session.drill.now, self.session.record.title))
+                route.channels[0] if route.channels else "chat", "facilitator", self.session.drill.now,
+                self.session.record.title))
             self.comms_check["webhooks"].append(delivery)
         self.notify({"type": "comms_check", "started": self.comms_check["started"]})
         return self.comms_check

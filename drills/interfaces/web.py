@@ -32,10 +32,10 @@ from drills.jsonsafe import JSONRefused, loads_strict
 from drills.session import DrillDocuments, DrillSession
 from drills.store import Access, DrillStore
 from scenarios import ACTIONS
-from scenarios.actions import AUDIENCES
-from scenarios.durations import parse_duration
+from scenarios.actions import AUDIENCES, typed_fields
 from scenarios.exercise import CHANNELS
 
+from .chat_command import command as chat_command
 from .limits import LimitExceeded, Limits, Throttle
 from .live import Hub, LiveDrill
 from .views import as_seen, offered_choices, visible
@@ -368,20 +368,10 @@ async def action(request: Request):
     fields = data.get("fields") or {}
     if not isinstance(fields, dict) or not all(isinstance(k, str) for k in fields):
         raise _Problem(422, "fields must be an object")
-    clean = {}
-    for key, value in fields.items():
-        if value in (None, ""):
-            continue
-        if not isinstance(value, (str, int, float)) or isinstance(value, bool):
-            raise _Problem(422, f"field {key} must be text or a number")
-        if isinstance(value, str) and len(value) > 4000:
-            raise _Problem(422, f"field {key} is too long (at most 4000 characters)")
-        clean[key] = value
-    if "within" in clean:
-        try:
-            clean["within"] = parse_duration(clean["within"])
-        except ValueError as exc:
-            raise _Problem(422, f"within: {exc}")
+    try:
+        clean = typed_fields(fields)
+    except ValueError as exc:
+        raise _Problem(422, str(exc))
     key = data.get("key", request.headers.get("idempotency-key"))
     if key is not None and (not isinstance(key, str) or not 0 < len(key) <= 128):
         raise _Problem(422, "key must be text of 1 to 128 characters (one per action; a retry sends the same)")
@@ -577,6 +567,7 @@ ROUTES = [
     Route("/api/{token}/commscheck", comms_check, methods=["POST"]),
     Route("/api/{token}/confirm", confirm, methods=["POST"]),
     Route("/api/{token}/feedback", feedback, methods=["POST"]),
+    Route("/chat/{drill_id}/command", chat_command, methods=["POST"]),  # signed by a participant, not a token
     Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
 ]
 

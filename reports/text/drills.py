@@ -5,7 +5,7 @@ from __future__ import annotations
 from .scorecard import scorecard_text
 from .tables import table
 
-__all__ = ["drill_list_text", "links_text", "scored_drill_text", "web_drill_text"]
+__all__ = ["chat_commands_text", "drill_list_text", "links_text", "scored_drill_text", "web_drill_text"]
 
 
 def drill_list_text(drills: list[dict]) -> str:
@@ -38,6 +38,16 @@ def web_drill_text(drill_id: str, title: str, links) -> str:
     """A live drill just created: its id and title, everyone's link, and how to hand them out."""
     return "\n".join([f"Drill {drill_id}: {title}", *_link_lines(links),
                       "Send each person only their own link. Start the clock from the facilitator page."])
+
+
+def chat_commands_text(url: str, signers) -> str:
+    """Where participants' `/warroom` chat commands go, and each participant's signing secret.
+    `signers` are (access, secret) pairs as `DrillStore.chat_signers` gives them; empty when none."""
+    if not signers:
+        return ""
+    lines = [f"Chat commands (/warroom ACTION ...): request URL {url}, signed with each person's own secret:"]
+    lines += [f"  {access.person + ' (' + access.role + ')':<57} {secret}" for access, secret in signers]
+    return "\n".join(lines)
 
 
 def scored_drill_text(card: dict, out_file: str | None = None, store: str | None = None) -> str:

@@ -55,6 +55,9 @@ MATRIX = {
     ("POST", "/api/{token}/commscheck"):  ((404, 403, 403, 200), (404, 403, 403, 409)),
     ("POST", "/api/{token}/confirm"):     ((404, 200, 403, 403), (404, 409, 403, 403)),
     ("POST", "/api/{token}/feedback"):    ((404, 409, 403, 403), (404, 200, 403, 403)),
+    # No link reaches the chat command: only a participant's chat signature does
+    # (test_chat_command.py), so every caller here, sending it unsigned, gets 401.
+    ("POST", "/chat/{drill_id}/command"): ((401, 401, 401, 401), (401, 401, 401, 401)),
 }
 
 BODIES = {
