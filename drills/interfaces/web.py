@@ -33,6 +33,7 @@ from drills.session import DrillDocuments, DrillSession
 from drills.store import Access, DrillStore
 from scenarios import ACTIONS
 from scenarios.actions import AUDIENCES, typed_fields
+from scenarios.durations import parse_duration
 from scenarios.exercise import CHANNELS
 
 from .chat_command import command as chat_command
