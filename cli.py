@@ -545,12 +545,14 @@ def _console(session: DrillSession, store: DrillStore, replications: int) -> Non
     from drills.interfaces.console import run_console
     from reports.text.scorecard import scorecard_text
 
-    run_console(session)
-    if session.status == "ended":
+    def score_the_drill(step) -> str:  # the console runs this off its prompt, with progress
         card = _scorecard(Journal.from_store(store, session.record.id), None, replications)
         store.update(session.record.id, status="ended", extra={**session.record.extra, "scorecard": card})
-        click.echo(scorecard_text(card))
-    else:
+        return scorecard_text(card)
+
+    if not run_console(session, finish=score_the_drill):
+        sys.exit(1)
+    if session.status != "ended":
         click.echo(f"Drill {session.record.id} left {session.status}; carry on with: warroom drill resume {session.record.id}")
 
 

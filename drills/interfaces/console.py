@@ -7,6 +7,11 @@ may let the permanent fix go ahead before the cause is identified (`allow_fix RE
 Causes and workarounds are listed in the drill's shuffled order, as participants see them.
 The bottom bar shows the clock, the milestones and the dashboard. Every command that is
 accepted is in the journal before its echo appears.
+
+Everything that arrives while the facilitator types (injects, world events, progress) is
+printed above the prompt; the half-typed command and the bottom bar are redrawn below it.
+Work that takes long after `end` (the scorecard and its simulated comparison) runs in a
+worker thread while the prompt keeps answering the commands that only read the drill.
 """
 
 from __future__ import annotations
@@ -14,19 +19,23 @@ from __future__ import annotations
 import asyncio
 import sys
 import textwrap
+import threading
+import time
 from typing import Callable, Iterable
 
 from drills.checklist import checklist
 from drills.errors import ActionRejected, DrillError
 from drills.events import DrillEvent
 from drills.session import DrillSession
+from drills.store import DEFAULT_STORE
 from scenarios import ACTIONS
 from scenarios.actions import AUDIENCES
 from scenarios.durations import format_duration, parse_duration
+from scenarios.errors import WarroomError
 
 from .views import offered_choices
 
-__all__ = ["run_console", "Console", "ROLE_ALIASES", "ACTION_ALIASES", "describe"]
+__all__ = ["run_console", "Console", "Ending", "ROLE_ALIASES", "ACTION_ALIASES", "describe"]
 
 ROLE_ALIASES = {
     "im": "incident_manager", "tl": "technical_lead", "cl": "communications_lead", "comms": "communications_lead",
@@ -65,6 +74,53 @@ CONTROLS = {
     "end": "end the drill and print the scorecard",
     "quit": "leave (the drill pauses; carry on with warroom drill resume)",
 }
+READ_ONLY = {"status", "score", "dash", "injects", "claims", "roles", "checklist", "help", "quit", "exit"}
+"""The commands that still answer while the scorecard is being made."""
+PROGRESS_EVERY = 10.0
+"""Seconds between two 'still scoring' lines (the bottom bar's spinner moves in between)."""
+SPINNER = "|/-\\"
+
+Step = Callable[[str], None]
+"""Says which step of the ending's work has begun, e.g. step("Simulating 2000 teams")."""
+
+
+class Ending:
+    """The work after the drill ends (scoring, the simulated comparison), run off the
+    prompt's thread: the step it is on, how long it has run, and its outcome (`text` to
+    print, or `error`, a message). `on_step` (optional) hears each step as it begins."""
+
+    def __init__(self, work: Callable[[Step], str], on_step: Step | None = None,
+                 step: str = "Scoring the drill"):
+        self.work = work
+        self.on_step = on_step
+        self.step = step
+        self.started = time.monotonic()
+        self.finished = threading.Event()
+        self.text: str | None = None
+        self.error: str | None = None
+
+    def elapsed(self) -> float:
+        return time.monotonic() - self.started
+
+    def progress(self) -> str:
+        seconds = self.elapsed()
+        return f"{self.step}..." + (f" {seconds:.0f} s" if seconds >= 1 else "")
+
+    def _step(self, text: str) -> None:
+        self.step = text
+        if self.on_step is not None:
+            self.on_step(self.progress())
+
+    def run(self) -> None:
+        """Do the work (in whichever thread calls this); never raises."""
+        try:
+            self.text = self.work(self._step)
+        except Exception as exc:  # reported as a message: a scoring failure must not kill the console
+            self.error = str(exc) if isinstance(exc, WarroomError) else f"{type(exc).__name__}: {exc}"
+        except SystemExit as exc:  # e.g. a CLI helper that exits on bad input (it has said why)
+            self.error = f"it stopped with exit status {exc.code}"
+        finally:
+            self.finished.set()
 
 
 def describe(event: DrillEvent, facilitator: bool = True) -> str:
@@ -116,14 +172,18 @@ def describe(event: DrillEvent, facilitator: bool = True) -> str:
 
 
 class Console:
-    """Parses and runs facilitator commands against a session. Output goes to `write`."""
+    """Parses and runs facilitator commands against a session. Output goes to `write`.
+    `finish` is the work to do once the drill has ended (see Ending); `end` starts it."""
 
-    def __init__(self, session: DrillSession, write: Callable[[str], None]):
+    def __init__(self, session: DrillSession, write: Callable[[str], None],
+                 finish: Callable[[Step], str] | None = None):
         self.session = session
         self.write = write
+        self.finish = finish
         self.scenario = session.documents.scenario.document
         self.roster = session.documents.roster.document
         self.done = False
+        self.ending: Ending | None = None
 
     # -- vocabulary for completion ----------------------------------------------------
     def roles(self) -> list[str]:
@@ -189,6 +249,10 @@ class Console:
         if not words:
             return
         command = words[0].lower()
+        if self.ending is not None and not self.ending.finished.is_set() and command not in READ_ONLY:
+            self.write(f"the drill has ended and its scorecard is being made ({self.ending.elapsed():.0f} s); "
+                       f"meanwhile {', '.join(sorted(READ_ONLY - {'exit', 'score'}))} still answer")
+            return
         try:
             handler = getattr(self, f"_cmd_{command}", None)
             if handler is not None:
@@ -247,7 +311,7 @@ class Console:
     def _cmd_speed(self, args, rest):
         if not args:
             raise ValueError(f"speed is {self.session.record.speed:g}; give a new one, e.g. speed 4")
-        self.show(self.session.set_speed(float(args[0])))
+        self.show(self.session.set_speed(_number(args[0], "speed", "speed 4")))
 
     def _cmd_next(self, args, rest):
         self.show(self.session.jump_to_next_inject())
@@ -259,12 +323,25 @@ class Console:
 
     def _cmd_end(self, args, rest):
         self.show(self.session.end())
-        self.done = True
+        if self.finish is None:
+            self.done = True
+            return
+        self.ending = Ending(self.finish)
+        self.write(self.ending.progress())
 
     def _cmd_quit(self, args, rest):
-        if self.session.status == "running":
+        if self.ending is not None and not self.ending.finished.is_set():
+            self.write(f"Left before the scorecard was ready; the drill has ended and is in the journal: "
+                       f"{self.score_command()}")
+        elif self.session.status == "running":
             self.show(self.session.pause())
         self.done = True
+
+    def score_command(self) -> str:
+        """The command that makes this drill's scorecard again."""
+        store = self.session.store.path
+        where = "" if str(store) == str(DEFAULT_STORE) else f" --store {store}"
+        return f"warroom drill score {self.session.record.id}{where}"
 
     _cmd_exit = _cmd_quit
 
@@ -306,12 +383,12 @@ class Console:
     def _cmd_accept(self, args, rest):
         if not args:
             raise ValueError("accept which claim? e.g. accept 1")
-        self.show(self.session.adjudicate(int(args[0]), True, " ".join(args[1:])))
+        self.show(self.session.adjudicate(_claim(args[0]), True, " ".join(args[1:])))
 
     def _cmd_reject(self, args, rest):
         if not args:
             raise ValueError("reject which claim? e.g. reject 1")
-        self.show(self.session.adjudicate(int(args[0]), False, " ".join(args[1:])))
+        self.show(self.session.adjudicate(_claim(args[0]), False, " ".join(args[1:])))
 
     def _cmd_inject(self, args, rest):
         to, channel, subject = None, "chat", []
@@ -389,6 +466,18 @@ class Console:
 
     # -- the bottom bar ---------------------------------------------------------------
     def toolbar(self) -> str:
+        """The bottom bar; a fault in it is shown in it rather than ending the console."""
+        try:
+            bar = self._toolbar()
+        except Exception as exc:  # pragma: no cover - a bug here must not take the prompt down
+            bar = f" (the bar failed: {type(exc).__name__}: {exc}) "
+        ending = self.ending
+        if ending is not None and not ending.finished.is_set():
+            spin = SPINNER[int(ending.elapsed() * 2) % len(SPINNER)]
+            bar = f" {spin} {ending.step}... {ending.elapsed():.0f} s |" + bar
+        return bar
+
+    def _toolbar(self) -> str:
         s = self.session
         drill = s.drill
         state = s.status if s.status != "running" else f"running {s.record.speed:g}x"
@@ -404,6 +493,20 @@ class Console:
         claims = f" | {len(drill.pending_claims)} claim(s) to rule" if drill.pending_claims else ""
         return (f" {format_duration(s.now())} ({s.now():.1f}m) {state} | {flags} | {dash} | "
                 f"cost {drill.service.cost_at(drill.now):,.0f} | {upcoming}{claims} ")
+
+
+def _number(text: str, what: str, example: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise ValueError(f"{what} is a number, e.g. {example}; got {text!r}") from None
+
+
+def _claim(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise ValueError(f"a claim is named by its number (type claims to list them), got {text!r}") from None
 
 
 async def _interactive(console: Console, tick: float) -> None:
@@ -422,17 +525,45 @@ async def _interactive(console: Console, tick: float) -> None:
     prompt = PromptSession(completer=_Completer(), bottom_toolbar=console.toolbar, refresh_interval=0.5,
                            complete_while_typing=False)
 
+    def leave_the_prompt() -> None:
+        """Close the prompt under the facilitator's fingers: the drill is over."""
+        if prompt.app.is_running:
+            prompt.app.erase_when_done = True  # no dead 'drill>' line above the scorecard
+            prompt.app.exit(result="")
+
     async def clock():
+        last_error = None
         while not console.done:
             if console.session.status == "running":
                 try:
                     console.show(console.session.advance_to())
-                except DrillError as exc:  # pragma: no cover - journal trouble is reported, not hidden
-                    console.write(f"error: {exc}")
+                    last_error = None
+                except Exception as exc:  # reported (once), not hidden, and the console carries on
+                    message = f"error: the clock could not advance: {type(exc).__name__}: {exc}"
+                    if message != last_error:
+                        console.write(message)
+                    last_error = message
             await asyncio.sleep(tick)
 
+    async def finishing(ending: Ending):
+        """The ending's work in a worker thread (a daemon: quitting does not wait for it);
+        meanwhile a line says what it is doing whenever the step changes and every
+        PROGRESS_EVERY seconds, and the prompt keeps answering."""
+        said, said_at = ending.step, ending.elapsed()  # the first line was written by `end`
+        threading.Thread(target=ending.run, name="warroom-drill-ending", daemon=True).start()
+        while not ending.finished.is_set():
+            await asyncio.sleep(0.1)
+            if ending.step != said or ending.elapsed() - said_at >= PROGRESS_EVERY:
+                said, said_at = ending.step, ending.elapsed()
+                console.write(ending.progress())
+        console.done = True
+        leave_the_prompt()
+
+    # Everything printed while the prompt is up goes above it (prints must look up
+    # sys.stdout when they happen, inside this block; see run_console's write).
     with patch_stdout(raw=True):
         ticker = asyncio.create_task(clock())
+        finisher = None
         try:
             while not console.done:
                 try:
@@ -440,12 +571,17 @@ async def _interactive(console: Console, tick: float) -> None:
                 except KeyboardInterrupt:
                     continue
                 except EOFError:
-                    console.execute("quit")
+                    line = "quit"
+                if console.done:  # the scorecard came while the facilitator was typing
                     break
                 console.execute(line)
+                if console.ending is not None and finisher is None:
+                    finisher = asyncio.create_task(finishing(console.ending))
         finally:
             console.done = True
             await ticker
+            if finisher is not None and not finisher.done():
+                finisher.cancel()
 
 
 def _plain(console: Console, lines: Iterable[str]) -> None:
@@ -454,19 +590,30 @@ def _plain(console: Console, lines: Iterable[str]) -> None:
         if console.session.status == "running":
             console.show(console.session.advance_to())
         console.execute(line)
+        if console.ending is not None:
+            console.ending.on_step = console.write
+            console.ending.run()
+            return
         if console.done:
             return
     console.execute("quit")
 
 
-def run_console(session: DrillSession, tick: float = 0.25, out=None) -> None:
-    """Run the facilitator console until the drill ends or the facilitator quits."""
-    out = out or sys.stdout
+def run_console(session: DrillSession, tick: float = 0.25, out=None,
+                finish: Callable[[Step], str] | None = None) -> bool:
+    """Run the facilitator console until the drill ends or the facilitator quits.
+
+    `finish(step)` is what to do once the facilitator ends the drill (make and store the
+    scorecard): it runs in a worker thread, may call `step(text)` as each step begins,
+    and returns the text to print. Returns False if that work failed (the failure is
+    printed as a message), else True."""
 
     def write(text: str) -> None:
-        print(text, file=out, flush=True)
+        # sys.stdout is looked up at each call: while the prompt is up it is prompt_toolkit's
+        # proxy, which prints above the prompt and redraws it.
+        print(text, file=out or sys.stdout, flush=True)
 
-    console = Console(session, write)
+    console = Console(session, write, finish)
     sc = console.scenario
     write(f"Drill {session.record.id}: {sc.title or sc.name}")
     write(f"Team {console.roster.team}; {len(sc.injects)} injects; speed {session.record.speed:g}x; "
@@ -481,3 +628,13 @@ def run_console(session: DrillSession, tick: float = 0.25, out=None) -> None:
         asyncio.run(_interactive(console, tick))
     else:
         _plain(console, sys.stdin)
+    ending = console.ending
+    if ending is None or not ending.finished.is_set():
+        return True
+    if ending.error is not None:
+        write(f"error: the scorecard could not be made: {ending.error}")
+        write(f"The drill has ended and is in the journal; try again with: {console.score_command()}")
+        return False
+    if ending.text:
+        write(ending.text)
+    return True
