@@ -5,8 +5,9 @@ Pure functions over journal events.
 An inject's expected action (`expect_action`) is met by the first such action an
 addressed role takes at or after the delivery; the time to respond runs from the delivery
 to that action, in scored minutes (drills/timeline.py). An evaluator's `mark` event
-{inject, met, reason, occurrence?} overrides whether it was met (the journal's record-only
-inputs, drills/events.py).
+{inject, verdict (met, partly or not_met), reason, occurrence?} overrides whether it was
+met (the journal's record-only inputs, drills/events.py); the latest mark stands. Older
+marks with only `met` (true or false) still read.
 """
 
 from __future__ import annotations
@@ -18,7 +19,10 @@ from scenarios import Roster, Scenario
 from .events import DrillEvent
 from .timeline import Timeline
 
-__all__ = ["expected_actions", "contributions"]
+__all__ = ["expected_actions", "contributions", "VERDICTS"]
+
+VERDICTS = ("met", "partly", "not_met")
+"""An evaluator's verdict on an expected action."""
 
 
 def expected_actions(events: tuple[DrillEvent, ...], scenario: Scenario, roster: Roster | None,
@@ -45,12 +49,14 @@ def expected_actions(events: tuple[DrillEvent, ...], scenario: Scenario, roster:
             "response_min": round(timeline.span(e.t, answer.t), 4) if answer else None,
             "mark": None,
         }
+        row["verdict"] = "met" if row["met"] else "not_met"
         for mark in marks:
             if mark.detail.get("inject") == e.name and mark.detail.get("occurrence", occurrence) == occurrence:
-                row["mark"] = {"met": bool(mark.detail.get("met")), "reason": mark.detail.get("reason", ""),
-                               "by": mark.actor}
+                verdict = mark.detail.get("verdict") or ("met" if mark.detail.get("met") else "not_met")
+                row["mark"] = {"verdict": verdict, "met": verdict == "met", "reason": mark.detail.get("reason", ""),
+                               "by": mark.actor, "t": mark.t}
         if row["mark"] is not None:
-            row["met"] = row["mark"]["met"]
+            row["met"], row["verdict"] = row["mark"]["met"], row["mark"]["verdict"]
         rows.append(row)
     return rows
 
@@ -92,7 +98,8 @@ def contributions(events: tuple[DrillEvent, ...], scenario: Scenario, roster: Ro
         mine = [r for r in expected if set(r["to"]) & set(entry["roles"])]
         answered = [r["response_min"] for r in mine if r["met"] and r["response_min"] is not None]
         entry["expected"] = [{k: r[k] for k in ("inject", "occurrence", "subject", "expect_action", "delivered_at",
-                                                "met", "by", "by_role", "response_min", "mark")} for r in mine]
+                                                "met", "verdict", "by", "by_role", "response_min", "mark")}
+                             for r in mine]
         entry["expected_met"] = sum(1 for r in mine if r["met"])
         entry["expected_met_by_them"] = sum(1 for r in mine if r["met"] and r["by"] == entry["person"])
         entry["expected_total"] = len(mine)

@@ -271,6 +271,27 @@ class DrillSession:
         before = self.advance_to()
         return before + self._reconcile(self.drill.steer(name, inject, at, actor))
 
+    def validate(self, inject: str, verdict: str, note: str = "", occurrence: int = 0,
+                 actor: str = "evaluator") -> list[DrillEvent]:
+        """An evaluator's verdict on the expected action of a sent inject (met, partly,
+        not_met) with a note: a record-only `mark` in the journal that the scorecard reads
+        (drills.contributions). Allowed while the drill runs and after it ends."""
+        if self.record.status == "created":
+            raise ActionRejected("the drill has not started yet")
+        live = self.record.status != "ended"
+        before = self.advance_to() if live else []
+        event = _mark(self.store.events(self.record.id), inject, verdict, note, occurrence, actor,
+                      t=self.drill.now if live else None)
+        return before + self._persist([event])
+
+    @classmethod
+    def validate_ended(cls, store: DrillStore, drill_id: str, inject: str, verdict: str, note: str = "",
+                       occurrence: int = 0, actor: str = "evaluator") -> list[DrillEvent]:
+        """A verdict after the drill has ended, appended at its last minute."""
+        events = store.events(drill_id)
+        event = _mark(events, inject, verdict, note, occurrence, actor, t=None)
+        return store.append(drill_id, [event], after=events[-1].seq if events else 0)
+
     def adjudicate(self, claim: int, accept: bool, reason: str = "", actor: str = "facilitator") -> list[DrillEvent]:
         self._require_running()
         _journalable("ruling", reason=reason, actor=actor)
@@ -406,6 +427,23 @@ def give_feedback(store: DrillStore, drill_id: str, role: str, actor: str, answe
     event = DrillEvent(kind="feedback", t=last.t if last else 0.0, name="feedback", role=role, actor=actor,
                        detail={"answers": clean})
     return store.append(drill_id, [event], after=last.seq if last else 0)
+
+
+def _mark(events, inject: str, verdict: str, note: str, occurrence: int, actor: str, t: float | None) -> DrillEvent:
+    from .contributions import VERDICTS
+
+    if verdict not in VERDICTS:
+        raise ActionRejected(f"a verdict is {', '.join(VERDICTS)}, got {verdict!r}")
+    sent = [e for e in events if e.kind == "inject" and e.name == inject and e.detail.get("expect_action")]
+    if not sent:
+        raise ActionRejected(f"{inject!r} is not a sent inject that expects an action")
+    if not any(e.detail.get("occurrence", 0) == occurrence for e in sent):
+        raise ActionRejected(f"{inject} was sent {len(sent)} time(s); occurrence {occurrence} does not exist")
+    _journalable("mark", inject=inject, note=note, actor=actor)
+    last = events[-1].t if events else 0.0
+    return DrillEvent(kind="mark", t=last if t is None else max(t, last), name=inject, actor=actor,
+                      detail={"inject": inject, "occurrence": occurrence, "verdict": verdict,
+                              "met": verdict == "met", "reason": note.strip()[:2000]})
 
 
 _CONTROL_STATUS = {"start": "running", "pause": "paused", "resume": "running", "end": "ended"}

@@ -26,11 +26,13 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from drills.checklist import checklist
+from drills.contributions import expected_actions
 from drills.errors import ActionRejected, DrillError
 from drills.injects import STEERING
 from drills.jsonsafe import JSONRefused, loads_strict
 from drills.session import DrillDocuments, DrillSession
 from drills.store import Access, DrillStore
+from drills.timeline import Timeline
 from scenarios import ACTIONS
 from scenarios.actions import AUDIENCES, typed_fields
 from scenarios.durations import parse_duration
@@ -203,6 +205,7 @@ def state_of(server: "Server", access: Access) -> dict:
                     "webhooks": [d.to_dict() for d in check["webhooks"]],
                 }
         out["objectives"] = [{"id": o.id, "title": o.title} for o in scenario.objectives]
+        out["expected"] = expected_actions(tuple(events), scenario, documents.roster.document, Timeline.of(events))
         out["checklist"] = checklist(events, scenario, documents.playbook.document, documents.roster.document)
         if live is not None:
             board = live.session.drill.scoreboard()
@@ -490,6 +493,28 @@ async def rate(request: Request):
 
 
 @handle
+async def validate(request: Request):
+    """An evaluator's verdict on a sent inject's expected action: met, partly or not_met."""
+    access = access_of(request)
+    server = request.app.state.server
+    require(access, "evaluator", "facilitator")
+    data = await body_of(request)
+    inject, verdict, note = data.get("inject"), data.get("verdict"), data.get("note", "")
+    occurrence = data.get("occurrence", 0)
+    if not all(isinstance(x, str) for x in (inject, verdict, note)):
+        raise _Problem(422, "give inject, verdict (met, partly or not_met) and note as text")
+    if not isinstance(occurrence, int) or isinstance(occurrence, bool) or not 0 <= occurrence < 10_000:
+        raise _Problem(422, "occurrence must be a whole number from 0 (the inject's first sending)")
+    live = server.hub.drills.get(access.drill_id) or live_of(server, access)
+    if live is not None:
+        out = live.session.validate(inject, verdict, note, occurrence, actor=access.person)
+    else:
+        out = DrillSession.validate_ended(server.store, access.drill_id, inject, verdict, note, occurrence,
+                                          actor=access.person)
+    return JSONResponse({"accepted": True, "events": [e.to_dict() for e in out]})
+
+
+@handle
 async def scorecard(request: Request):
     access = access_of(request)
     server = request.app.state.server
@@ -564,6 +589,7 @@ ROUTES = [
     Route("/api/{token}/inject", inject, methods=["POST"]),
     Route("/api/{token}/adjudicate", adjudicate, methods=["POST"]),
     Route("/api/{token}/rate", rate, methods=["POST"]),
+    Route("/api/{token}/validate", validate, methods=["POST"]),
     Route("/api/{token}/scorecard", scorecard),
     Route("/api/{token}/commscheck", comms_check, methods=["POST"]),
     Route("/api/{token}/confirm", confirm, methods=["POST"]),

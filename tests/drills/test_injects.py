@@ -182,3 +182,31 @@ def test_the_facilitator_steers_injects_over_http_and_participants_see_only_the_
         press = [e for e in seen if e["kind"] == "adhoc_inject"]
         assert press and press[0]["detail"]["sender"] == "The Register" and press[0]["detail"]["channel"] == "email"
         assert "notes" not in next(e for e in seen if e["kind"] == "inject" and e["name"] == "attack_theory")["detail"]
+
+
+def test_an_evaluator_validates_expected_actions_and_the_verdict_reaches_the_scorecard(session):
+    session.advance_to(4)                       # the page (expects acknowledge) and the alert flood (declare)
+    session.act("technical_lead", "acknowledge")
+    session.validate("synthetic_waf_test", "partly", "acknowledged, but nobody looked at the probe", actor="Eve")
+    with pytest.raises(ActionRejected, match="verdict is met, partly, not_met"):
+        session.validate("alert_flood", "maybe")
+    with pytest.raises(ActionRejected, match="not a sent inject that expects an action"):
+        session.validate("attack_theory", "met")        # no expected action
+    with pytest.raises(ActionRejected, match="not a sent inject"):
+        session.validate("customer_tickets", "met")     # not sent yet
+    session.end()
+    # After the end, as for ratings: appended at the last minute; the latest verdict stands.
+    DrillSession.validate_ended(session.store, session.record.id, "alert_flood", "met", "declared at once", actor="Eve")
+    DrillSession.validate_ended(session.store, session.record.id, "alert_flood", "not_met", "on reflection, no",
+                                actor="Eve")
+    card = score(Journal.from_store(session.store, session.record.id)).to_dict()
+    rows = {r["inject"]: r for r in card["expected_actions"]}
+    assert rows["synthetic_waf_test"]["verdict"] == "partly" and rows["synthetic_waf_test"]["met"] is False
+    assert rows["synthetic_waf_test"]["mark"]["reason"] == "acknowledged, but nobody looked at the probe"
+    assert rows["alert_flood"]["verdict"] == "not_met" and rows["alert_flood"]["mark"]["by"] == "Eve"
+    # Participants never see the verdicts.
+    from drills.interfaces.views import visible
+    from drills.store import Access
+
+    im = Access("x", session.record.id, "participant", "incident_manager", "Ira")
+    assert not [e for e in session.events() if e.kind == "mark" and visible(e, im) is not None]

@@ -51,6 +51,7 @@ MATRIX = {
     ("POST", "/api/{token}/inject"):      ((404, 403, 403, 200), (404, 403, 403, 409)),
     ("POST", "/api/{token}/adjudicate"):  ((404, 403, 403, 200), (404, 403, 403, 409)),
     ("POST", "/api/{token}/rate"):        ((404, 403, 200, 200), (404, 403, 200, 200)),
+    ("POST", "/api/{token}/validate"):    ((404, 403, 200, 200), (404, 403, 200, 200)),
     ("GET", "/api/{token}/scorecard"):    ((404, 403, 200, 200), (404, 403, 200, 200)),
     ("POST", "/api/{token}/commscheck"):  ((404, 403, 403, 200), (404, 403, 403, 409)),
     ("POST", "/api/{token}/confirm"):     ((404, 200, 403, 403), (404, 409, 403, 403)),
@@ -66,6 +67,7 @@ BODIES = {
     "inject": {"subject": "Matrix check", "content": "nothing to do", "to": ["incident_manager"]},
     "adjudicate": {"claim": 1, "accept": False, "reason": "not what the dashboards show"},
     "rate": {"objective": "diagnose", "rating": "S", "reason": "took a while"},
+    "validate": {"inject": "synthetic_waf_test", "verdict": "partly", "note": "acknowledged, then went quiet"},
     "feedback": {"answers": {HOT_WASH_QUESTIONS[0]: "we split the work early"}},
 }
 

@@ -21,7 +21,7 @@ __all__ = ["Endpoint", "declared_endpoints", "strict", "WebDrill", "open_drill",
 
 KNOWN_API_PATHS = {f"/api/{{token}}/{name}" for name in (
     "state", "events", "stream", "action", "control", "inject", "adjudicate", "rate", "scorecard", "commscheck",
-    "confirm", "feedback")}
+    "confirm", "feedback", "validate")}
 """API paths documented in docs/reference/drills.md (and feedback): the enumeration from the
 app must hold at least these, so an emptied or renamed route table cannot pass unnoticed."""
 
