@@ -25,6 +25,9 @@ sys.path.insert(0, str(ROOT))
 from scenarios import load, load_text, resolve  # noqa: E402
 from simulator import compare, simulate  # noqa: E402
 
+sys.path.insert(0, str(ROOT / "bench"))
+from drill_end import drill_end_benchmark  # noqa: E402
+
 BENCH = ROOT / "bench" / "incident"
 VALIDATION = ROOT / "docs" / "validation"
 
@@ -143,6 +146,7 @@ def main() -> None:
         "incident": incident_benchmark(args.shared, 3000 if args.quick else 20000, rounds),
         "mmc": mmc_benchmark(args.shared, 20000 if args.quick else 200000, rounds),
         "parallel": parallel_benchmark(2000 if args.quick else 20000, rounds),
+        "drill_end": drill_end_benchmark(1 if args.quick else 3),
         "startup": json.loads(subprocess.run([sys.executable, str(ROOT / "bench" / "startup.py"), "--rounds",
                                               str(3 if args.quick else 5)], check=True, capture_output=True,
                                              text=True).stdout),
@@ -158,6 +162,9 @@ def main() -> None:
           f"(speed-up {par['speedup_jobs2']:.2f}x), Dask LocalCluster of 2 {par['dask2_s']:.1f}s "
           f"(speed-up {par['speedup_dask2']:.2f}x; cluster start-up {par['dask_startup_s']:.1f}s); "
           f"identical numbers: {par['identical']}")
+    end = report["drill_end"]
+    print(f"live drill, end to scorecard: {end['warm_s']:.2f}s (target <= {end['target_s']:g}s; "
+          f"{end['cold_s']:.2f}s with the baseline computed at the end, ratio {end['ratio']:.2f}x)")
     start = report["startup"]["seconds"]
     print(f"start-up: --help {start['warroom --help']:.2f}s, list {start['warroom list']:.2f}s, simulate -n 1000 "
           f"{start['warroom simulate -n 1000']:.2f}s (bare interpreter {start['python -c pass']:.2f}s)")

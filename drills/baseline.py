@@ -22,13 +22,18 @@ from scenarios.units import MINUTES_PER_DAY, MINUTES_PER_WEEK
 if TYPE_CHECKING:
     from scenarios import Loaded
 
-__all__ = ["simulated_responses", "BASELINE_REPLICATIONS", "BASELINE_CACHE_SIZE", "clear_baselines"]
+__all__ = ["simulated_responses", "drill_baseline", "warm_baseline", "BASELINE_REPLICATIONS", "LIVE_REPLICATIONS",
+           "BASELINE_CACHE_SIZE", "clear_baselines"]
 
 BASELINE_REPLICATIONS = 2000
+LIVE_REPLICATIONS = 500
+"""Simulated responses behind the live server's scorecards: computed while the drill runs
+(warm_baseline), so the scorecard is on screen within a second of the end."""
 BASELINE_CACHE_SIZE = 16
 """Baselines kept per process (least recently used dropped first)."""
 
 _cache: OrderedDict[tuple, tuple[dict, dict]] = OrderedDict()
+_running: dict[tuple, threading.Event] = {}   # baselines being computed: a second caller waits for the first
 _lock = threading.Lock()
 
 
@@ -57,20 +62,55 @@ def simulated_responses(scenario: Loaded, staffing: Loaded | None, playbook: Loa
     if minute is not None and anchor is not None and anchor != REFERENCE_MONDAY:
         day = (anchor + dt.timedelta(minutes=minute)).date()
     key = (scenario.sha256, staffing.sha256, playbook.sha256, seed, replications, minute, day)
-    with _lock:
-        if key in _cache:
+    while True:
+        with _lock:
+            if key in _cache:
+                _cache.move_to_end(key)
+                values, about = _cache[key]
+                return dict(values), copy.deepcopy(about)
+            running = _running.get(key)
+            if running is None:
+                running = _running[key] = threading.Event()
+                break
+        running.wait()   # another thread is computing it; if it failed, compute it here
+    try:
+        values, about = _simulate(scenario, staffing, playbook, seed, replications, minute, day)
+        for array in values.values():
+            array.flags.writeable = False
+        with _lock:
+            _cache[key] = (values, about)
             _cache.move_to_end(key)
-            values, about = _cache[key]
-            return dict(values), copy.deepcopy(about)
-    values, about = _simulate(scenario, staffing, playbook, seed, replications, minute, day)
-    for array in values.values():
-        array.flags.writeable = False
-    with _lock:
-        _cache[key] = (values, about)
-        _cache.move_to_end(key)
-        while len(_cache) > BASELINE_CACHE_SIZE:
-            _cache.popitem(last=False)
+            while len(_cache) > BASELINE_CACHE_SIZE:
+                _cache.popitem(last=False)
+    finally:
+        with _lock:
+            _running.pop(key, None)
+        running.set()
     return dict(values), copy.deepcopy(about)
+
+
+def drill_baseline(record, documents, replications: int = LIVE_REPLICATIONS) -> tuple[dict, dict]:
+    """The simulated responses for a drill (its record and DrillDocuments): its scenario,
+    staffing and playbook, its seed, starting when the drill's incident did."""
+    from .session import calendar_of
+
+    return simulated_responses(documents.scenario, documents.staffing, documents.playbook, seed=record.seed,
+                               replications=replications, start_minute=record.start_minute,
+                               anchor=calendar_of(record))
+
+
+def warm_baseline(record, documents, replications: int = LIVE_REPLICATIONS) -> threading.Thread:
+    """Compute the drill's baseline in the background (a daemon thread), so that scoring at
+    the end finds it ready. A failure here is left for the scorecard to meet and report."""
+    def work():
+        try:
+            drill_baseline(record, documents, replications)
+        except Exception:  # noqa: BLE001 - reported when the scorecard asks for it
+            pass
+
+    thread = threading.Thread(target=work, name=f"baseline-{record.id}", daemon=True)
+    thread.start()
+    return thread
 
 
 def _simulate(scenario: Loaded, staffing: Loaded, playbook: Loaded, seed: int, replications: int,

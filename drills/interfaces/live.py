@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import datetime as dt
 
+from drills.baseline import warm_baseline
 from drills.clock import DrillClock
 from drills.errors import DrillError
 from drills.events import DrillEvent
@@ -35,6 +36,8 @@ class LiveDrill:
         self.comms_check: dict | None = None
         self._rendered: dict[tuple, str] = {}
         session.listeners.append(self._publish)
+        # The simulated teams the scorecard compares with, computed while the drill runs.
+        self.baseline = warm_baseline(session.record, session.documents)
 
     def _publish(self, events: list[DrillEvent]) -> None:
         for queue in list(self.subscribers):

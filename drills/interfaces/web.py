@@ -519,17 +519,14 @@ async def scorecard(request: Request):
     access = access_of(request)
     server = request.app.state.server
     require(access, "facilitator", "evaluator")
-    from drills.baseline import simulated_responses
+    from drills.baseline import drill_baseline
     from drills.journal import Journal
     from drills.scoring import score
-    from drills.session import calendar_of
 
     journal = Journal.from_store(server.store, access.drill_id)
     documents = DrillDocuments.from_record(journal.record)
-    simulated, about = await asyncio.to_thread(
-        simulated_responses, documents.scenario, documents.staffing, documents.playbook,
-        seed=journal.record.seed, replications=500, start_minute=journal.record.start_minute,
-        anchor=calendar_of(journal.record))
+    # Computed while the drill ran (LiveDrill warms it), so this is usually instant.
+    simulated, about = await asyncio.to_thread(drill_baseline, journal.record, documents)
     return JSONResponse(score(journal, simulated, about).to_dict())
 
 

@@ -354,3 +354,31 @@ def test_a_retried_action_with_the_same_key_is_journaled_once_and_answered_the_s
         again = client.post(f"/api/{tl}/action", json=body).json()
         assert again["repeated"] is True and again["events"] == first["events"]
     assert len([e for e in store.events(session.record.id) if e.kind == "action" and e.name == "log"]) == 2
+
+
+def test_the_scorecards_baseline_is_computed_while_the_drill_runs_once(tmp_path, cloudflare_drill, monkeypatch):
+    """The live server warms the simulated baseline when it takes the drill on; the
+    scorecard at the end reuses it (and a scorecard asked for meanwhile waits for it)."""
+    from drills import baseline
+
+    calls = []
+    real = baseline._simulate
+
+    def counting(*args, **kwargs):
+        calls.append(args[3:])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(baseline, "_simulate", counting)
+    baseline.clear_baselines()
+    store = DrillStore(tmp_path / "d.db")
+    session, grants = open_web_drill(store, cloudflare_drill, speed=60, start_minute=3 * 24 * 60 + 13 * 60 + 7)
+    t = {g.capability if g.capability != "participant" else g.role: g.token for g in grants}
+    app = create_app(store)
+    with TestClient(app) as client:
+        client.post(f"/api/{t['facilitator']}/control", json={"name": "start"})
+        live = app.state.server.hub.drills[session.record.id]
+        client.post(f"/api/{t['facilitator']}/control", json={"name": "end"})
+        card = client.get(f"/api/{t['facilitator']}/scorecard").json()
+        live.baseline.join(timeout=60)
+    assert len(calls) == 1 and card["simulated"]["replications"] == baseline.LIVE_REPLICATIONS
+    assert card["percentiles"] is not None
