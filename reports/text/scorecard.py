@@ -62,6 +62,14 @@ def scorecard_text(card: dict) -> str:
                    _minutes(p["median_response_min"])] for p in card["participants"]]
         lines.append(table(["participant", "role", "joined", "actions", "expected met", "median response"], people,
                            "llrrrr"))
+    expected = card.get("expected_actions") or []
+    if expected:
+        lines.append("")
+        rows = [[r.get("subject") or r["inject"], r["expect_action"].replace("_", " "), _minutes(r["delivered_at"]),
+                 (r.get("verdict") or ("met" if r["met"] else "not_met")).replace("_", " ")
+                 + (f" (validated by {r['mark']['by']})" if r.get("mark") else ""),
+                 (r["mark"] or {}).get("reason", "") if r.get("mark") else ""] for r in expected]
+        lines.append(table(["expected action of", "expected", "sent", "verdict", "evaluator's note"], rows, "llrll"))
     steps = [s for s in card["steps"] if s["status"] not in ("done",)]
     if steps:
         lines.append("")

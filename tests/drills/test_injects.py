@@ -204,6 +204,11 @@ def test_an_evaluator_validates_expected_actions_and_the_verdict_reaches_the_sco
     assert rows["synthetic_waf_test"]["verdict"] == "partly" and rows["synthetic_waf_test"]["met"] is False
     assert rows["synthetic_waf_test"]["mark"]["reason"] == "acknowledged, but nobody looked at the probe"
     assert rows["alert_flood"]["verdict"] == "not_met" and rows["alert_flood"]["mark"]["by"] == "Eve"
+    from reports.scorecard import render_scorecard
+    from reports.text.scorecard import scorecard_text
+
+    for shown in (render_scorecard(card, None, "md"), render_scorecard(card, None, "html"), scorecard_text(card)):
+        assert "acknowledged, but nobody looked at the probe" in shown and "partly" in shown
     # Participants never see the verdicts.
     from drills.interfaces.views import visible
     from drills.store import Access
