@@ -191,8 +191,11 @@ def state_of(server: "Server", access: Access) -> dict:
                                      access.role)
     else:
         grants = server.store.grants(access.drill_id)
+        joined = _joined_at(events, documents.roster.document)
         out["roster"] = [{"person": g.person, "role": g.role, "capability": g.capability,
-                          "seen": (live.seen.get(g.token) if live else None)} for g in grants]
+                          "seen": (live.seen.get(g.token) if live else None),
+                          "joined_at": joined.get(g.person) if g.capability == "participant" else None}
+                         for g in grants]
         if live is not None:
             out["webhooks"] = [d.to_dict() for d in live.webhooks.deliveries[-50:]]
             check = live.comms_check
@@ -216,6 +219,22 @@ def state_of(server: "Server", access: Access) -> dict:
                               "workaround": e.detail.get("claims_workaround")}
                              for k, e in live.session.drill.pending_claims.items()]
     return out
+
+
+def _joined_at(events, roster) -> dict[str, float]:
+    """Each participant's first minute on the drill: their role joining the bridge (for
+    everyone in it) or their own first action, whichever came first."""
+    first: dict[str, float] = {}
+    for e in events:
+        if e.kind == "joined":
+            people = roster.people_in(e.name)
+        elif e.kind in ("action", "rejection") and e.actor:
+            people = [e.actor]
+        else:
+            continue
+        for person in people:
+            first.setdefault(person, e.t)
+    return first
 
 
 def handle(func):

@@ -382,3 +382,17 @@ def test_the_scorecards_baseline_is_computed_while_the_drill_runs_once(tmp_path,
         live.baseline.join(timeout=60)
     assert len(calls) == 1 and card["simulated"]["replications"] == baseline.LIVE_REPLICATIONS
     assert card["percentiles"] is not None
+
+
+def test_the_roster_keeps_who_joined_after_the_end(drill):
+    client, _, _, t = drill
+    fac = t["facilitator"]
+    client.post(f"/api/{fac}/control", json={"name": "start"})
+    client.post(f"/api/{fac}/control", json={"name": "next"})
+    client.post(f"/api/{t['technical_lead']}/action", json={"action": "acknowledge"})
+    client.post(f"/api/{fac}/control", json={"name": "end"})
+    roster = {r["person"]: r for r in client.get(f"/api/{fac}/state").json()["roster"]}
+    tl = next(r for r in roster.values() if r["role"] == "technical_lead")
+    im = next(r for r in roster.values() if r["role"] == "incident_manager")
+    assert 3.0 <= tl["joined_at"] < 4 and im["joined_at"] is None   # acted just after the 3-minute page
+    assert roster["facilitator"]["joined_at"] is None
