@@ -63,10 +63,17 @@ CONTROLS = {
     "status": "milestones and metrics so far",
     "dash": "the service dashboard",
     "injects": "injects delivered so far",
+    "msel": "every scripted inject with its status (scheduled, waiting, on request, sent, held, skipped)",
+    "fire": "fire ID: deliver a scripted inject now, whatever its time or condition",
+    "hold": "hold ID: keep a scripted inject back until release",
+    "release": "release ID: let a held (or skipped) inject go; one that fell due comes at once",
+    "skip": "skip ID: never deliver it (its expected actions are not scored)",
+    "reschedule": "reschedule ID MINUTE: move a timed inject (or the earliest minute of another), e.g. reschedule cto_call 20",
+    "validate": "validate ID met|partly|not_met [NOTE]: an evaluator's verdict on an inject's expected action",
     "claims": "free-text workaround claims waiting for a ruling",
     "accept": "accept N [reason]: apply claim N's workaround now",
     "reject": "reject N [reason]",
-    "inject": "inject [to=role,role] [channel=chat] SUBJECT: send an ad-hoc inject",
+    "inject": "inject [to=role,role] [channel=chat] [from=Customer_support] SUBJECT[: CONTENT]: send an ad-hoc inject",
     "rate": "rate OBJECTIVE P|S|M|U REASON: an evaluator's rating",
     "roles": "who plays what, and the short names",
     "checklist": "checklist [ROLE]: the playbook's steps and where each stands (for one role: its own)",
@@ -74,7 +81,7 @@ CONTROLS = {
     "end": "end the drill and print the scorecard",
     "quit": "leave (the drill pauses; carry on with warroom drill resume)",
 }
-READ_ONLY = {"status", "score", "dash", "injects", "claims", "roles", "checklist", "help", "quit", "exit"}
+READ_ONLY = {"status", "score", "dash", "injects", "msel", "claims", "roles", "checklist", "help", "quit", "exit"}
 """The commands that still answer while the scorecard is being made."""
 PROGRESS_EVERY = 10.0
 """Seconds between two 'still scoring' lines (the bottom bar's spinner moves in between)."""
@@ -154,7 +161,9 @@ def describe(event: DrillEvent, facilitator: bool = True) -> str:
         fields = ", ".join(f"{k}={v}" for k, v in d.items() if k not in ("assumed", "note"))
         return f"{stamp} {event.role}: {event.name}{' ' + fields if fields else ''}"
     if event.kind == "adhoc_inject":
-        return f"{stamp} AD-HOC {d.get('channel', 'chat').upper()} -> {', '.join(d.get('to') or ['everyone'])}: {d['subject']}"
+        sender = f" from {d['sender']}" if d.get("sender") else ""
+        return (f"{stamp} AD-HOC {d.get('channel', 'chat').upper()} -> {', '.join(d.get('to') or ['everyone'])}"
+                f"{sender}: {d['subject']}")
     if event.kind == "adjudication":
         return f"{stamp} claim {d['claim']} {event.name}: {d.get('workaround')}"
     if event.kind == "rating":
@@ -167,7 +176,11 @@ def describe(event: DrillEvent, facilitator: bool = True) -> str:
             extra = f" to {d['to']:g}m"
         if event.name == "allow_fix":
             extra = f": {d.get('reason', '')}"
+        if "inject" in d:
+            extra = f" {d['inject']}" + (f" to {d['at']:g}m" if d.get("at") is not None else "")
         return f"{stamp} -- {event.name}{extra}"
+    if event.kind == "mark":
+        return f"{stamp} verdict on {d.get('inject')}: {d.get('verdict', '').replace('_', ' ')} ({d.get('reason', '')})"
     return f"{stamp} {event.kind} {event.name}"
 
 
@@ -372,6 +385,43 @@ class Console:
         nxt = self.session.drill.next_inject_at()
         self.write(f"next timed inject at {nxt:g}m" if nxt is not None else "no timed inject left")
 
+    def _cmd_msel(self, args, rest):
+        for row in self.session.drill.msel():
+            when = (f"{row['due']:g}m" if row["due"] is not None else f"when {row['when']}" if row["when"]
+                    else f"on request ({row['requested']})")
+            sent = f" at {', '.join(f'{t:g}m' for t in row['sent_at'])}" if row["sent_at"] else ""
+            self.write(f"  {row['id']:<22} {row['status'] + sent:<18} {when:<28} {row['subject']}")
+
+    def _steer(self, name, args):
+        if not args:
+            raise ValueError(f"{name} which inject? e.g. {name} {self.session.drill.msel()[0]['id']} (see msel)")
+        at = None
+        if name == "reschedule":
+            if len(args) < 2:
+                raise ValueError("reschedule ID MINUTE, e.g. reschedule cto_call 20")
+            at = _number(args[1], "minute", "reschedule cto_call 20")
+        self.show(self.session.steer(name, args[0], at))
+
+    def _cmd_fire(self, args, rest):
+        self._steer("fire", args)
+
+    def _cmd_hold(self, args, rest):
+        self._steer("hold", args)
+
+    def _cmd_release(self, args, rest):
+        self._steer("release", args)
+
+    def _cmd_skip(self, args, rest):
+        self._steer("skip", args)
+
+    def _cmd_reschedule(self, args, rest):
+        self._steer("reschedule", args)
+
+    def _cmd_validate(self, args, rest):
+        if len(args) < 2:
+            raise ValueError("validate ID met|partly|not_met [NOTE], e.g. validate alert_flood partly declared late")
+        self.show(self.session.validate(args[0], args[1], " ".join(args[2:]), actor="facilitator"))
+
     def _cmd_claims(self, args, rest):
         claims = self.session.drill.pending_claims
         if not claims:
@@ -391,18 +441,20 @@ class Console:
         self.show(self.session.adjudicate(_claim(args[0]), False, " ".join(args[1:])))
 
     def _cmd_inject(self, args, rest):
-        to, channel, subject = None, "chat", []
+        to, channel, subject, sender = None, "chat", [], "facilitator"
         for word in args:
             key, eq, value = word.partition("=")
             if eq and key == "to":
                 to = [ROLE_ALIASES.get(r, r) for r in value.split(",") if r]
             elif eq and key == "channel":
                 channel = value
+            elif eq and key == "from":
+                sender = value.replace("_", " ")
             else:
                 subject.append(word)
         text = " ".join(subject)
         title, _, content = text.partition(":")
-        self.show(self.session.send_adhoc(title.strip(), content.strip(), to, channel))
+        self.show(self.session.send_adhoc(title.strip(), content.strip(), to, channel, sender=sender))
 
     def _cmd_rate(self, args, rest):
         if len(args) < 3:

@@ -215,3 +215,26 @@ def test_an_evaluator_validates_expected_actions_and_the_verdict_reaches_the_sco
 
     im = Access("x", session.record.id, "participant", "incident_manager", "Ira")
     assert not [e for e in session.events() if e.kind == "mark" and visible(e, im) is not None]
+
+
+def test_the_console_offers_the_same_steering_and_validation(tmp_path, cloudflare_drill):
+    from drills.interfaces.console import Console
+
+    session = DrillSession.create(DrillStore(tmp_path / "d.db"), cloudflare_drill, mode="console")
+    said: list[str] = []
+    console = Console(session, said.append)
+    for line in ("start", "hold attack_theory", "reschedule customer_tickets 9", "skip cto_call",
+                 "inject to=technical_lead channel=email from=The_Register Press enquiry: comment?"):
+        console.execute(line)
+    assert not [s for s in said if s.startswith("refused")], said
+    console.execute("msel")
+    rows = {line.split()[0]: line for line in said if line.startswith("  ")}
+    assert "held" in rows["attack_theory"] and "skipped" in rows["cto_call"] and "9m" in rows["customer_tickets"]
+    assert any("AD-HOC EMAIL -> technical_lead from The Register: Press enquiry" in s for s in said)
+    console.execute("reschedule customer_tickets")
+    assert said[-1].startswith("refused: reschedule ID MINUTE")
+    session.advance_to(4)
+    console.execute("validate alert_flood partly declared only after the CTO called")
+    assert said[-1].endswith("verdict on alert_flood: partly (declared only after the CTO called)")
+    console.execute("fire nope")
+    assert said[-1].startswith("refused: unknown inject 'nope'")
