@@ -16,13 +16,14 @@ sys.path.insert(0, str(ROOT))
 from pydantic import BaseModel  # noqa: E402
 
 from scenarios import Playbook, Responses, Roster, Scenario, Staffing  # noqa: E402
-from scenarios.staffing_space import StaffingSpace  # noqa: E402
 from scenarios.actions import ACTIONS, AUDIENCES  # noqa: E402
+from scenarios.classification import ClassificationPolicy  # noqa: E402
 from scenarios.conditions import FUNCTIONS, STATE_NAMES  # noqa: E402
-from scenarios.exercise import CHANNELS, CHECKS, DEFAULT_WEIGHTS, HARMS  # noqa: E402
 from scenarios.distributions import Empirical, Exponential, Fixed, Gamma, LogNormal, Triangular, Weibull  # noqa: E402
+from scenarios.exercise import CHANNELS, CHECKS, DEFAULT_WEIGHTS, HARMS  # noqa: E402
 from scenarios.metrics import METRIC_SPANS  # noqa: E402
 from scenarios.roles import ROLE_TITLES  # noqa: E402
+from scenarios.staffing_space import StaffingSpace  # noqa: E402
 
 TARGET = ROOT / "docs" / "reference" / "documents.md"
 
@@ -146,7 +147,8 @@ def render() -> str:
     for title, kind, model in (("Scenario", "scenario", Scenario), ("Staffing", "staffing", Staffing),
                                ("Playbook", "playbook", Playbook), ("Roster", "roster", Roster),
                                ("Responses", "responses", Responses),
-                               ("Staffing space", "staffing_space", StaffingSpace)):
+                               ("Staffing space", "staffing_space", StaffingSpace),
+                               ("Classification policy", "classification", ClassificationPolicy)):
         out += [f"## {title} documents (`kind: {kind}`)", ""]
         _model_section(model, seen, out)
     return "\n".join(out).rstrip() + "\n"

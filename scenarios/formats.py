@@ -23,7 +23,7 @@ __all__ = ["DOCUMENT_KIND_NAMES", "HISTORY_SOURCES", "RESULT_FORMAT", "SENSITIVI
 
 # Documents: every document starts with `kind:` and `version:` (SPEC 3.3).
 DOCUMENT_KIND_NAMES = ("scenario", "staffing", "playbook", "roster", "responses", "improvement_plan",
-                       "staffing_space")
+                       "staffing_space", "classification")
 # The incident-platform exports `warroom history import --source` reads.
 HISTORY_SOURCES = ("canonical", "pagerduty", "servicenow", "opsgenie", "incident.io", "firehydrant", "rootly",
                    "statuspage", "grafana")

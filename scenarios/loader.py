@@ -14,6 +14,7 @@ from typing import Any, Union
 import yaml
 from pydantic import ValidationError
 
+from .classification import ClassificationPolicy
 from .errors import DocumentError, Problem
 from .improvement import ImprovementPlan
 from .playbook import Playbook
@@ -28,7 +29,7 @@ __all__ = ["Document", "Loaded", "DOCUMENT_KINDS", "load", "load_text", "parse_y
 Document = Union[Scenario, Staffing, Playbook, Roster, Responses, ImprovementPlan]
 DOCUMENT_KINDS: dict[str, type] = {
     "scenario": Scenario, "staffing": Staffing, "playbook": Playbook, "roster": Roster, "responses": Responses,
-    "improvement_plan": ImprovementPlan, "staffing_space": StaffingSpace,
+    "improvement_plan": ImprovementPlan, "staffing_space": StaffingSpace, "classification": ClassificationPolicy,
 }
 SUPPORTED_VERSIONS = {kind: (1,) for kind in DOCUMENT_KINDS}
 

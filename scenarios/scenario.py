@@ -124,6 +124,13 @@ class AffectedService(Frozen):
                           "counted from when the failure reaches it (if it does); otherwise as the scenario's alert.")
 
 
+class Exposure(Frozen):
+    """What the incident exposes besides lost service, for the classification policy."""
+
+    data: bool = Field(False, description="Data or security exposure (a breach, leaked credentials).")
+    regulated: bool = Field(False, description="A regulated service is hit (payments, health, a reporting duty).")
+
+
 class Onset(Frozen):
     """How impact begins: a trigger (a bad change deployed) before impact start, and a ramp
     over which the lost share grows to full. Metrics count from impact start."""
@@ -373,6 +380,10 @@ class Scenario(Frozen):
         default_factory=list, description="The services hit, each with its users, lost share and cost "
                                           "(instead of service and impact).")
     onset: Onset = Field(default_factory=Onset)
+    urgency: Literal["high", "medium", "low"] = Field(
+        "high", description="How fast the damage grows or must be stopped: with the impact, it sets the priority "
+                            "(classification policy).")
+    exposure: Exposure = Field(default_factory=Exposure)
     restore_stages: list[Annotated[float, Field(gt=0, lt=1)]] = Field(
         default_factory=list, description="Extra restore metrics: the share of lost traffic back (e.g. [0.5, 0.95] "
                                           "gives time_to_restore_50 and time_to_restore_95).")

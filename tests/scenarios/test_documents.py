@@ -30,6 +30,9 @@ def test_every_bundled_document_is_valid_and_typed():
 
     kinds = {"scenario": Scenario, "staffing": Staffing, "playbook": Playbook, "roster": Roster, "responses": Responses}
     kinds["improvement_plan"] = type(None)
+    from scenarios.classification import ClassificationPolicy
+
+    kinds["classification"] = ClassificationPolicy
     found = bundled()
     assert {"cloudflare-2019-waf", "cloudflare-2019-sre", "itil-major-incident"} <= set(found)
     for name, path in found.items():
@@ -78,9 +81,9 @@ def test_duplicate_yaml_keys_are_rejected_with_both_lines():
 @pytest.mark.parametrize(
     "text, expected",
     [
-        ("kind: runbook\nversion: 1\n", "doc.yaml:1: kind: unknown kind 'runbook' (expected one of scenario, staffing, playbook, roster, responses, improvement_plan, staffing_space)"),
+        ("kind: runbook\nversion: 1\n", "doc.yaml:1: kind: unknown kind 'runbook' (expected one of scenario, staffing, playbook, roster, responses, improvement_plan, staffing_space, classification)"),
         ("kind: staffing\nversion: 7\nname: x\n", "doc.yaml:2: version: unsupported version 7 for a staffing document (supported: 1)"),
-        ("version: 1\nname: x\n", "doc.yaml:1: kind: missing (expected one of scenario, staffing, playbook, roster, responses, improvement_plan, staffing_space)"),
+        ("version: 1\nname: x\n", "doc.yaml:1: kind: missing (expected one of scenario, staffing, playbook, roster, responses, improvement_plan, staffing_space, classification)"),
         ("kind: [unclosed\n", "not valid YAML"),
     ],
 )
