@@ -26,6 +26,7 @@ import simpy
 from scenarios import ACTIONS, MILESTONES, RATINGS, Playbook, Roster, Scenario, Staffing
 from scenarios.actions import AUDIENCES
 from scenarios.calendar import REFERENCE_MONDAY
+from scenarios.classification import ClassificationPolicy
 from scenarios.durations import format_duration
 from scenarios.responses import PINNABLE
 from scenarios.roles import RESOLVER_GROUPS_TOKEN
@@ -62,6 +63,7 @@ class DrillSetup:
     seed: int
     start_minute: float  # minutes from the calendar anchor to impact start (for coverage and on-call delays)
     anchor: dt.datetime = REFERENCE_MONDAY  # the drill's calendar: a Monday 00:00 UTC (scenarios.calendar)
+    policy: ClassificationPolicy | None = None  # what `classify` is judged by (default: the bundled policy)
 
 
 class _State:
@@ -123,6 +125,13 @@ class _State:
         return None
 
 
+def _bundled_policy() -> ClassificationPolicy:
+    from scenarios.classification import DEFAULT_CLASSIFICATION
+    from scenarios.library import resolve
+
+    return resolve(DEFAULT_CLASSIFICATION, "classification").document
+
+
 class Drill:
     """The live state of one drill. Not thread-safe: one driver at a time."""
 
@@ -134,6 +143,7 @@ class Drill:
         self.stages: dict[str, float] = {}  # restore stage metric -> minute reached
         self.workarounds_done: dict[str, float] = {}  # workaround -> when its work was done
         self.scenario = sc = setup.scenario
+        self.policy = setup.policy or _bundled_policy()
         self.env = simpy.Environment()
         self.outbox: list[DrillEvent] = []
         self.service = ServiceState(sc)
@@ -487,6 +497,16 @@ class Drill:
             if key in fields and sc.workaround_by_key(fields[key]) is None:
                 known = ", ".join(w.key for w in sc.workarounds) or "none"
                 raise ActionRejected(f"unknown workaround {fields[key]!r} (this scenario's workarounds: {known})")
+        if action == "classify":
+            policy = self.policy
+            if fields["severity"] not in policy.severity_ids:
+                raise ActionRejected(f"unknown severity {fields['severity']!r} (the policy's: "
+                                     f"{', '.join(policy.severity_ids)})")
+            if fields["priority"] not in policy.priority_ids:
+                raise ActionRejected(f"unknown priority {fields['priority']!r} (the policy's: "
+                                     f"{', '.join(policy.priority_ids)})")
+            if fields["major"] not in ("yes", "no"):
+                raise ActionRejected(f"major is yes or no, got {fields['major']!r}")
         if "about" in fields and fields["about"] not in self.delivered and fields["about"] != "adhoc":
             raise ActionRejected(f"about: {fields['about']!r} is not an inject delivered in this drill")
         if "cause" in fields and sc.cause_by_id(fields["cause"]) is None:
@@ -773,6 +793,9 @@ class Drill:
     def _do_schedule_review(self, role, actor, fields, assumed):
         self._mark("review_held", role, actor, assumed, scheduled_in=fields["within"],
                    scheduled_for=self.env.now + fields["within"])
+
+    def _do_classify(self, role, actor, fields, assumed):
+        pass   # judged after the fact against the impact at that minute (drills.classification)
 
     def _do_say(self, role, actor, fields, assumed):
         pass   # a message on the bridge: it is the action event itself, seen by every participant

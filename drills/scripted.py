@@ -41,7 +41,7 @@ def rehearse(documents: DrillDocuments, responses: Loaded, seed: int = 1,
         anchor = scenario.start.anchor
     drill = Drill(DrillSetup(scenario, documents.playbook.document, documents.roster.document,
                              documents.staffing.document if documents.staffing else None, seed, start_minute,
-                             anchor))
+                             anchor, documents.policy))
     for i, action in enumerate(responses.document.actions):
         drill.advance_to(action.at)
         expected = action.refused == "expected"

@@ -47,18 +47,26 @@ class DrillDocuments:
     roster: Loaded
     playbook: Loaded
     staffing: Loaded | None = None
+    classification: Loaded | None = None
 
     @classmethod
     def resolve(cls, scenario: Loaded, roster: Loaded, playbook: Loaded | None = None,
-                staffing: Loaded | None = None) -> "DrillDocuments":
-        """Fill the defaults: the default playbook, the scenario's reference staffing."""
+                staffing: Loaded | None = None, classification: Loaded | None = None) -> "DrillDocuments":
+        """Fill the defaults: the default playbook, the scenario's reference staffing, the
+        bundled classification policy."""
         playbook = playbook or resolve(DEFAULT_PLAYBOOK, "playbook")
         if staffing is None:
             staffing = reference_staffing(scenario)
-        return cls(scenario, roster, playbook, staffing)
+        return cls(scenario, roster, playbook, staffing, classification or default_policy())
+
+    @property
+    def policy(self):
+        """The classification policy the drill is judged by (drills.classification)."""
+        return (self.classification or default_policy()).document
 
     def all(self) -> list[Loaded]:
-        return [d for d in (self.scenario, self.roster, self.playbook, self.staffing) if d is not None]
+        return [d for d in (self.scenario, self.roster, self.playbook, self.staffing, self.classification)
+                if d is not None]
 
     def stored(self) -> tuple:
         return tuple({"kind": d.document.kind, "name": d.document.name, "source": d.source, "sha256": d.sha256,
@@ -69,7 +77,15 @@ class DrillDocuments:
         loaded = {}
         for doc in record.documents:
             loaded[doc["kind"]] = load_text(doc["text"], doc["source"], expect=doc["kind"])
-        return cls(loaded["scenario"], loaded["roster"], loaded["playbook"], loaded.get("staffing"))
+        return cls(loaded["scenario"], loaded["roster"], loaded["playbook"], loaded.get("staffing"),
+                   loaded.get("classification"))
+
+
+def default_policy() -> Loaded:
+    """The bundled classification policy (drills from before policies were stored use it too)."""
+    from scenarios.classification import DEFAULT_CLASSIFICATION
+
+    return resolve(DEFAULT_CLASSIFICATION, "classification")
 
 
 def calendar_of(record: DrillRecord) -> dt.datetime:
@@ -92,6 +108,7 @@ class DrillSession:
             roster=documents.roster.document,
             staffing=documents.staffing.document if documents.staffing else None,
             seed=record.seed, start_minute=record.start_minute, anchor=calendar_of(record),
+            policy=documents.policy,
         ))
         self._expected: deque[DrillEvent] = deque()
         self._client_key: tuple | None = None  # (token, key, first seq) for the next append (see act)

@@ -35,6 +35,8 @@ class ActionSpec:
 
 _SPECS = (
     ActionSpec("acknowledge", "Acknowledge the first page", milestone="acknowledged"),
+    ActionSpec("classify", "Classify the incident against the policy: severity, priority, major incident or not",
+               required=("severity", "priority", "major"), optional=("text",)),
     ActionSpec("declare", "Declare a major incident", optional=("text",), milestone="declared"),
     ActionSpec("assign_role", "Assign an incident role to a person", required=("assign", "person")),
     ActionSpec("open_bridge", "Open the bridge / war room", optional=("text",)),
@@ -62,7 +64,7 @@ _SPECS = (
 ACTIONS: dict[str, ActionSpec] = {spec.name: spec for spec in _SPECS}
 ACTION_NAMES = tuple(ACTIONS)
 ACTION_FIELDS = ("assign", "person", "target", "audience", "text", "cause", "topic", "workaround", "within",
-                 "claims_workaround", "about")
+                 "claims_workaround", "about", "severity", "priority", "major")
 
 
 def action_help() -> str:

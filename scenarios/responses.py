@@ -53,6 +53,9 @@ class ResponseAction(Frozen):
     within: Annotated[Minutes, Field(le=365 * MINUTES_PER_DAY)] | None = None
     claims_workaround: str | None = None
     about: str | None = Field(None, description="say only: the inject the message answers (threads it under it).")
+    severity: str | None = Field(None, description="classify only: a severity of the classification policy.")
+    priority: str | None = Field(None, description="classify only: a priority of the policy's matrix (e.g. P1).")
+    major: Literal["yes", "no"] | None = Field(None, description="classify only: a major incident or not.")
     assumed: str | None = Field(None, description="Why this time is an assumption (never published, say).")
     takes: Annotated[Minutes, Field(le=MAX_DRILL_MINUTES)] | None = Field(
         None, description="Pins how long the work this action starts takes in the world (apply_workaround: the "

@@ -180,7 +180,7 @@ def state_of(server: "Server", access: Access) -> dict:
                      else events[-1].seq if events else 0),
     }
     if access.capability == "participant":
-        out["actions"] = _action_forms(scenario, record.seed)
+        out["actions"] = _action_forms(scenario, record.seed, documents.policy)
         if record.status == "ended":
             from drills.session import HOT_WASH_QUESTIONS
 
@@ -643,7 +643,7 @@ def _sse(row: dict) -> str:
     return f"id: {row['seq']}\nevent: drill\ndata: {json.dumps(row)}\n\n"
 
 
-def _action_forms(scenario, seed: int) -> list[dict]:
+def _action_forms(scenario, seed: int, policy) -> list[dict]:
     """The action vocabulary as forms, with the choices this scenario offers: causes and
     workarounds in the drill's own shuffled order (views.offered_choices), none marked."""
     offered = offered_choices(scenario, seed)
@@ -653,9 +653,11 @@ def _action_forms(scenario, seed: int) -> list[dict]:
         "target": list(scenario.participant_roles), "assign": list(scenario.participant_roles),
         "audience": list(AUDIENCES), "cause": causes, "topic": list(scenario.topics),
         "workaround": workarounds, "claims_workaround": workarounds,
+        "severity": list(policy.severity_ids), "priority": list(policy.priority_ids), "major": ["yes", "no"],
     }
     titles = {"cause": dict(offered["cause"]), "workaround": dict(offered["workaround"]),
-              "claims_workaround": dict(offered["workaround"])}
+              "claims_workaround": dict(offered["workaround"]),
+              "severity": {s.id: s.title for s in policy.severities if s.title}}
     forms = []
     for name, spec in ACTIONS.items():
         fields = [{"name": f, "required": f in spec.required, "choices": choices.get(f),
