@@ -41,6 +41,7 @@ from scenarios.version import TOOL_VERSION
 from simulator.model.levels import service_restore_name
 
 from .checklist import metrics_of, milestones_of, playbook_steps, stand_ins, step_action
+from .classification import MISCLASSIFIED_FULL_AFTER, ClassificationJudgement, judge_classification
 from .contributions import contributions
 from .engine import REVIEW_WITHIN
 from .harm import harmful_workarounds, outage_cost, wrong_cause_minutes, wrong_causes
@@ -227,6 +228,10 @@ class _Facts:
         return workaround.name if workaround else str(e.detail.get("workaround"))
 
 
+_DECLARED_METRICS = ("time_to_declare", "time_to_first_update", "time_to_assemble")
+"""Metrics that run from the declaration: not expected when the policy says it is no major incident."""
+
+
 def _has_step(playbook: Playbook, milestone: str, action: str) -> bool:
     return any(s.milestone == milestone or step_action(s) == action for s in playbook.steps)
 
@@ -267,8 +272,9 @@ def _update_cadence(facts: _Facts, milestones, cadence: float) -> dict:
             "assumptions": assumed, "evidence": evidence}
 
 
-def _checks(facts: _Facts, scenario: Scenario, playbook: Playbook, milestones, steps, weights) -> dict:
-    checks: dict[str, dict] = {}
+def _checks(facts: _Facts, scenario: Scenario, playbook: Playbook, milestones, steps, weights,
+            judged: ClassificationJudgement, policy) -> dict:
+    checks: dict[str, dict] = {"classification": _classification_check(judged, policy)}
     checks["update_cadence"] = _update_cadence(facts, milestones, playbook.update_cadence)
 
     if not _has_step(playbook, "problem_recorded", "problem_record"):
@@ -363,6 +369,24 @@ def _checks(facts: _Facts, scenario: Scenario, playbook: Playbook, milestones, s
     return checks
 
 
+def _classification_check(judged: ClassificationJudgement, policy) -> dict:
+    target = policy.classify_within
+    first = next((c for c in judged.calls if c.right), None)
+    if judged.detected_at is None:
+        return {"passed": None, "detail": "the incident was never detected, so nobody could classify it"}
+    if first is None:
+        detail = ("nobody classified the incident" if not judged.calls else
+                  f"never classified right: {len(judged.calls)} classification(s), none matching the policy "
+                  f"({judged.calls[-1].correct.text()} at {_at(judged.calls[-1].t)})")
+        return {"passed": False, "value": 0.0, "detail": detail, "evidence": list(judged.verdicts)}
+    took = judged.time_to_classify
+    return {
+        "passed": took <= target, "value": credit(took, target),
+        "detail": f"classified right ({first.call.text()}) {_m(took)} after detection (policy: within {_m(target)})",
+        "assumptions": [first.assumed] if first.assumed else [],
+        "evidence": list(judged.verdicts)}
+
+
 def _rating(components: list[bool | None], never: bool) -> str | None:
     judged = [c for c in components if c is not None]
     if not judged:
@@ -451,8 +475,15 @@ def score(journal: Journal, simulated: dict | None = None, simulated_about: dict
     weights = scenario.score_weights
     metrics = metrics_of(milestones, targets, timeline)
     facts = _Facts(events, scenario, milestones, timeline)
+    policy_doc = journal.document("classification")
+    if policy_doc is None:   # drills from before policies were stored
+        from .session import default_policy
+
+        policy_doc = default_policy()
+    policy = policy_doc.document
+    judged = judge_classification(events, scenario, policy, timeline, milestones)
     steps = playbook_steps(events, playbook, scenario, milestones, metrics, stand_ins(roster, playbook, scenario))
-    checks = _checks(facts, scenario, playbook, milestones, steps, weights)
+    checks = _checks(facts, scenario, playbook, milestones, steps, weights, judged, policy)
     for key, m in metrics.items():
         m["evidence"] = list(dict.fromkeys(facts.metric(key, m)))
         m["value"] = None if m["target_min"] is None else round(credit(m["scored_min"], m["target_min"]), 4)
@@ -462,7 +493,10 @@ def score(journal: Journal, simulated: dict | None = None, simulated_about: dict
     for key, weight in weights.items():
         if weight <= 0:
             continue
-        if key in metrics and metrics[key]["target_min"] is not None:
+        if key in _DECLARED_METRICS and key in metrics and not judged.major_needed:
+            credited.append((key, "metric", weight, None, f"{METRIC_TITLES.get(key, key)}: not a major incident by "
+                             f"the policy ({policy.name}), so no declaration was expected", "not_applicable"))
+        elif key in metrics and metrics[key]["target_min"] is not None:
             m = metrics[key]
             credited.append((key, "metric", weight, None if m["assumed"] else m["value"], _metric_sentence(m),
                              "assumed" if m["assumed"] else "scored"))
@@ -492,7 +526,7 @@ def score(journal: Journal, simulated: dict | None = None, simulated_about: dict
                                "status": status}
 
     # Harm: points off.
-    harms = _harms(facts, scenario, milestones, timeline, weights, simulated, points, components)
+    harms = _harms(facts, scenario, milestones, timeline, weights, simulated, points, components, judged)
 
     subtotal = round(sum(p["points"] for p in points), 1)
     if subtotal < 0:
@@ -571,6 +605,7 @@ def score(journal: Journal, simulated: dict | None = None, simulated_about: dict
         "components": components,
         "metrics": metrics,
         "restore_stages": _restore_stages(events, scenario, timeline),
+        "classification": {"policy": policy.name, **judged.to_dict()},
         "milestones": {k: {"t": v.t, "role": v.role, "actor": v.actor, "assumed": v.assumed}
                        for k, v in milestones.items()},
         "jumps": [{"from": lo, "to": hi} for lo, hi in timeline.jumps],
@@ -618,8 +653,29 @@ def _restore_stages(events, scenario: Scenario, timeline: Timeline) -> dict[str,
 
 
 def _harms(facts: _Facts, scenario: Scenario, milestones, timeline: Timeline, weights: dict, simulated: dict | None,
-           points: list, components: dict) -> dict:
+           points: list, components: dict, judged: ClassificationJudgement) -> dict:
     harms: dict[str, dict] = {}
+    weight = weights.get("misclassification", 0)
+    minutes = judged.over_minutes + judged.under_minutes
+    off = round(weight * min(1.0, minutes / MISCLASSIFIED_FULL_AFTER), 1)
+    detail = (f"{_m(judged.over_minutes)} over-classified and {_m(judged.under_minutes)} under-classified against "
+              f"the policy; all {_points_text(weight).lstrip('+')} points at {_m(MISCLASSIFIED_FULL_AFTER)}")
+    if minutes > 0 and weight > 0:
+        points.append(_entry("misclassification", "harm", -off, round(weight, 1), detail))
+    harms["misclassification"] = {"title": HARMS["misclassification"], "over_min": judged.over_minutes,
+                                  "under_min": judged.under_minutes, "points": (-off if minutes > 0 and weight > 0
+                                                                                else 0.0) + 0.0,
+                                  "detail": detail, "evidence": list(judged.verdicts)}
+    weight = weights.get("over_declaration", 0)
+    off = round(weight, 1) if judged.over_declared and weight > 0 else 0.0
+    detail = (f"declared a major incident at {_at(judged.declared_at)}; by the policy it never was one (highest: "
+              f"{judged.peak.text()})"
+              if judged.over_declared else "no major incident declared without the policy's criteria")
+    if off:
+        points.append(_entry("over_declaration", "harm", -off, round(weight, 1), detail))
+    harms["over_declaration"] = {"title": HARMS["over_declaration"], "declared_at": judged.declared_at,
+                                 "points": -off + 0.0, "detail": detail,
+                                 "evidence": [detail] if judged.over_declared else []}
     weight = weights.get("worse_workaround", 0)
     worse = [{"workaround": w.workaround, "title": w.title, "t": w.t, "applied_at": w.applied_at, "role": w.role,
               "actor": w.actor, "lost_share": w.lost_share} for w in facts.worse]

@@ -21,7 +21,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from .base import Frozen, Identifier
+from .base import Frozen, Identifier, Minutes
 from .distributions import ZERO, Distribution
 
 __all__ = ["ClassificationPolicy", "Severity", "Triage", "Impact", "Classification", "URGENCIES",
@@ -82,6 +82,8 @@ class ClassificationPolicy(Frozen):
     priorities: dict[Identifier, dict[Urgency, str]] = Field(
         description="Severity -> urgency (high, medium, low) -> priority (e.g. P1).")
     major: Major = Field(default_factory=Major)
+    classify_within: Minutes = Field(15.0, description="Drills: the target from detection to a right "
+                                                       "classification (the `classification` check's credit).")
     triage: Triage = Field(default_factory=Triage)
 
     @model_validator(mode="after")

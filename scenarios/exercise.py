@@ -38,6 +38,8 @@ CHECKS = {
     "separate_milestones": "workaround and permanent fix were tracked as separate milestones",
     "raci": "each step was done by the role the playbook's RACI makes responsible or accountable",
     "playbook_steps": "the playbook's other steps were done, in their order",
+    "classification": "the incident was classified right (severity, priority, major or not) against the policy, "
+                      "soon after detection",
 }
 """Process checks, judged against the team's own playbook: a check whose step the playbook
 does not have (no problem-record step, say) is not applicable and never costs points."""
@@ -46,6 +48,8 @@ HARMS = {
     "worse_workaround": "a workaround made the outage worse",
     "wrong_cause": "time spent on wrong causes",
     "outage_cost": "outage cost above that of the typical simulated team",
+    "misclassification": "minutes the standing classification was above or below the policy's",
+    "over_declaration": "a major incident declared although the policy's major criteria were never met",
 }
 """Harm the response did: points taken off the score (docs/reference/drills.md)."""
 
@@ -62,15 +66,20 @@ DEFAULT_WEIGHTS = {
     "separate_milestones": 5,
     "raci": 5,
     "playbook_steps": 5,
+    "classification": 10,
     "worse_workaround": 8,
     "wrong_cause": 10,
     "outage_cost": 10,
+    "misclassification": 10,
+    "over_declaration": 20,
 }
 """The score's weights, in one place. Metric and check weights are shares of the 100
 points, normalised over the components that apply to a drill (a timing metric applies
 only where it has a target); harm weights are points taken off: `worse_workaround` per
 workaround that made things worse, `wrong_cause` at most (all of it at 30 minutes on wrong
-causes), `outage_cost` at most (all of it when every simulated team's outage cost less).
+causes), `outage_cost` at most (all of it when every simulated team's outage cost less),
+`misclassification` at most (all of it at an hour misclassified), `over_declaration` all of
+it when a major incident is declared that the classification policy says is not one.
 A scenario's `scoring.weights` replaces any of them; 0 drops a component."""
 
 

@@ -79,7 +79,7 @@ def test_human_scorecard_and_the_journal_commands(store, tmp_path):
     journal = json.loads((tmp_path / "journal.json").read_text())
     assert journal["format"] == "warroom.journal/2"
     assert [e["seq"] for e in journal["events"]] == list(range(1, len(journal["events"]) + 1))
-    assert {d["kind"] for d in journal["drill"]["documents"]} == {"scenario", "roster", "playbook", "staffing"}
+    assert {d["kind"] for d in journal["drill"]["documents"]} == {"scenario", "roster", "playbook", "staffing", "classification"}
 
     rescored = run("drill", "score", tmp_path / "journal.json", "--json", "--baseline", 0)
     assert rescored.exit_code == 0, rescored.output

@@ -41,6 +41,7 @@ IM, TL, SRE = "Morgan (engineering manager on call)", "Sasha (SRE on duty)", "Pr
 GOOD = [
     (3, "technical_lead", "acknowledge", {}, TL),
     (4, "technical_lead", "page", {"target": "sre"}, TL),
+    (5, "incident_manager", "classify", {"severity": "sev1", "priority": "P1", "major": "yes"}, IM),
     (5, "incident_manager", "declare", {}, IM),
     (6, "incident_manager", "open_bridge", {}, IM),
     (7, "incident_manager", "update", {"audience": "public", "text": "Investigating"}, IM),
