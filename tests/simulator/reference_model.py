@@ -72,6 +72,7 @@ class Incident:
     step_done: list = field(default_factory=list)    # per playbook step: event succeeded when it ends
     lingering: list = field(default_factory=list)    # processes that keep the incident open after its steps
     path: int = MONITORING
+    queued_pages: int = 0       # pages that waited for an on-call person busy with another incident
     effect_at: float = NEVER    # when the workaround's effect arrived
     wears_off_at: float = NEVER  # when a temporary workaround's effect wore off
 
@@ -291,6 +292,7 @@ def page(env, r: Incident, pool_name: str, unit: int) -> Responder:
     responder = Responder(ready=env.event())
     if r.on_call is not None and unit < r.plan.pools[pool_name].on_call:
         responder.request = r.on_call[pool_name].request()
+        r.queued_pages += not responder.request.triggered
     env.process(answer_page(env, r, pool_name, unit, responder))
     return responder
 
@@ -354,8 +356,10 @@ class Recorder:
         self.effect = np.full(size, np.nan)
         self.wears_off = np.full(size, np.nan)
         self.cascade: dict = {}
+        self.queued_pages = 0
 
     def __call__(self, row: int, r: Incident) -> None:
+        self.queued_pages += r.queued_pages
         self.milestones[row] = r.milestone_row()
         self.path[row] = r.path
         self.effect[row] = r.effect_at
@@ -408,7 +412,8 @@ def arrivals(env: simpy.Environment, schedule, start):
 
 def run_stream(plans: list[Plan], seed: int, replication: int, horizon: float, warmup: float = 0.0):
     """One horizon of incidents arriving from a mix of scenarios, contending for the on-call
-    people of one staffing; returns what the engine's run_stream does."""
+    people of one staffing; returns what the engine's run_stream does, and `queued_pages`: how
+    many pages waited for an on-call person (how much the incidents contended)."""
     rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(replication, 0)))
     found = [(t, k) for k, plan in enumerate(plans) for t in poisson_arrivals(plan.scenario, rng, horizon)]
     found.sort(key=lambda arrival: arrival[0])          # stable: ties keep the scenarios' order
@@ -440,4 +445,5 @@ def run_stream(plans: list[Plan], seed: int, replication: int, horizon: float, w
         "effect": record.effect[keep],
         "wears_off": record.wears_off[keep],
         "cascade": {sid: values[keep] for sid, values in record.cascade.items()},
+        "queued_pages": record.queued_pages,
     }
