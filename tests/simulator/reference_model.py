@@ -20,7 +20,7 @@ the arrival stream), reading `draws.<stage>[i]` where the engine does, so the tw
 draw for draw: tests/simulator/test_reference_model.py checks that they give the same
 milestones. Where a rule lives once in the plan (`PoolPlan.answer`, the compiled steps,
 substitutes and releases), this model calls it rather than restating it. It is written to be
-read, not to be fast (about ten times slower than the engine).
+read, not to be fast (several times slower than the engine).
 """
 
 from __future__ import annotations
@@ -301,7 +301,8 @@ def answer_page(env, r: Incident, pool_name: str, unit: int, responder: Responde
     """Once an on-call person is free for this incident, they answer after the delay of the
     one rule of answering a page (`PoolPlan.answer`: at the desk, from the pager or at the
     next shift, escalated to a backup after the timeout, or called in from the rota), looked
-    up on the calendar at the moment the page reaches them."""
+    up on the calendar at the moment the page reaches them. (The escalation is a race, SimPy's
+    `primary | env.timeout(timeout + backup)`; the rule is kept where it lives, in the plan.)"""
     if responder.request is not None:
         yield responder.request
     pool = r.plan.pools[pool_name]

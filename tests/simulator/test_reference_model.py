@@ -278,6 +278,14 @@ def test_the_comparison_sees_a_difference(library):
         assert_same(fast, readable, "slower")
 
 
+def test_the_background_quotes_the_reference_as_it_is():
+    """docs/background.md explains the model with excerpts of the reference: each is its code."""
+    text = (VALIDATION.parent / "background.md").read_text(encoding="utf-8")
+    excerpts = re.findall(r"```python\n(.*?)```", text, re.S)
+    source = Path(reference.__file__).read_text(encoding="utf-8")
+    assert len(excerpts) >= 4 and all(excerpt in source for excerpt in excerpts)
+
+
 def test_every_bundled_scenario_and_staffing_that_run_together_are_compared(library):
     runs = {s: [t for t in bundled("staffing") if not check_together(library(s, "scenario"), library(t, "staffing"),
                                                                      library(DEFAULT_PLAYBOOK, "playbook"))]
