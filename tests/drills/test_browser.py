@@ -21,7 +21,11 @@ import httpx
 import pytest
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-WARROOM = str(Path(sys.executable).with_name("warroom"))
+# The server runs this checkout's code (`python -m cli` with the checkout first on the path),
+# whichever `warroom` script the virtualenv holds: a worktree's tests serve the worktree's pages.
+ROOT = Path(__file__).resolve().parents[2]
+WARROOM = [sys.executable, "-m", "cli"]
+SERVER_ENV = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
 LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                "--disable-sync", "--no-first-run"]
 
@@ -45,9 +49,9 @@ def free_port() -> int:
 def server(tmp_path):
     port = free_port()
     process = subprocess.Popen(
-        [WARROOM, "drill", "start", "cloudflare-2019-waf", "--roster", "cloudflare-2019-team", "--web", "--speed", "60",
+        [*WARROOM, "drill", "start", "cloudflare-2019-waf", "--roster", "cloudflare-2019-team", "--web", "--speed", "60",
          "--port", str(port), "--store", str(tmp_path / "d.db")],
-        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        cwd=tmp_path, env=SERVER_ENV, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     links = {}
     while True:
         line = process.stdout.readline()
@@ -139,7 +143,7 @@ def test_a_browser_reconnects_after_the_server_is_killed_and_misses_nothing(tmp_
     base = f"http://127.0.0.1:{port}"
 
     def serve(args):
-        return subprocess.Popen([WARROOM, *args, "--port", str(port), "--store", str(store)], cwd=tmp_path,
+        return subprocess.Popen([*WARROOM, *args, "--port", str(port), "--store", str(store)], cwd=tmp_path, env=SERVER_ENV,
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
     first = serve(["drill", "start", "cloudflare-2019-waf", "--roster", "cloudflare-2019-team", "--web", "--speed", "1"])
