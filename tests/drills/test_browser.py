@@ -9,25 +9,14 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import signal
-import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import httpx
 import pytest
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-# The server runs this checkout's code (`python -m cli` with the checkout first on the path),
-# whichever `warroom` script the virtualenv holds: a worktree's tests serve the worktree's pages.
-ROOT = Path(__file__).resolve().parents[2]
-WARROOM = [sys.executable, "-m", "cli"]
-SERVER_ENV = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
-LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-               "--disable-sync", "--no-first-run"]
+from browser_support import ARTIFACTS, CHROMIUM, LAUNCH_ARGS, SERVER_ENV, WARROOM, free_port
 
 if not Path(CHROMIUM).exists():
     if os.environ.get("CI") == "true":
@@ -35,14 +24,6 @@ if not Path(CHROMIUM).exists():
     pytest.skip("browser tests need Debian's chromium: apt-get install -y chromium", allow_module_level=True)
 
 playwright = pytest.importorskip("playwright.sync_api")
-
-ARTIFACTS = Path(os.environ.get("WARROOM_TEST_ARTIFACTS", Path(__file__).resolve().parents[2] / "test-artifacts"))
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture

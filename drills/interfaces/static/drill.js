@@ -110,6 +110,7 @@
   function markEnded() {
     if (ended) return;
     ended = true;
+    body.dataset.endedAt = String(Date.now());   // when this page knew (the browser tests measure it)
     clockBase = { now: clockNow(), at: Date.now(), speed: clockBase.speed, running: false };
     showStatus("ended");
     for (const form of document.querySelectorAll("#action-form, #bridge-form, #adhoc-form, #speed-form, #allow-fix-form")) {
@@ -620,7 +621,7 @@
     // Every point of the score, explained (the scorecard's own sentences).
     $("score-notes").replaceChildren(...card.points.map((p) =>
       el("li", { class: p.points > 0 ? "met" : p.points < 0 ? "missed" : "" }, p.text)));
-    body.dataset.scored = "true";
+    body.dataset.scoredAt = String(Date.now());
   }
 
   function renderHotWash(wash) {
