@@ -134,7 +134,7 @@
         return `${words(e.role)} (${e.actor}): ${words(e.name)}${parts.length ? " - " + parts.join(", ") : ""}`;
       }
       case "inject": case "adhoc_inject":
-        return `${e.kind === "adhoc_inject" ? "Ad-hoc inject" : "Inject"} to ${(d.to || ["everyone"]).map(words).join(", ")} by ${d.channel || "chat"} from ${e.actor || "?"}: ${d.subject || ""}`;
+        return `${e.kind === "adhoc_inject" ? "Ad-hoc inject" : "Inject"} to ${(d.to || ["everyone"]).map(words).join(", ")} by ${d.channel || "chat"} from ${d.sender || e.actor || "?"}: ${d.subject || ""}`;
       case "milestone": return `Milestone: ${words(e.name)}${d.assumed ? " (assumed)" : ""}`;
       case "world":
         if (e.name === "work_started") {
