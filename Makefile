@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 DEMO_OUT ?= demo-output
 
-.PHONY: demo test test-slow bench clean
+.PHONY: demo test test-slow bench clean axe
 
 $(BIN)/warroom: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,8 +28,16 @@ demo: $(BIN)/warroom
 # `make test` is the everyday suite (a few minutes on 2 cores); the long validations marked
 # slow (the larger Erlang C cells, memory over a 10x longer run) run in `make test-slow`.
 # CI (.ci/run) runs both; a bare `pytest` runs everything.
-test: $(BIN)/warroom
+test: $(BIN)/warroom axe
 	$(BIN)/python -m pytest -m "not slow"
+
+# axe-core for the browser tests' accessibility checks, from the npm registry into .venv/axe
+# (never committed). Without npm the check skips, and fails under CI=true.
+AXE := $(VENV)/axe/node_modules/axe-core/axe.min.js
+axe:
+	@if [ -f $(AXE) ]; then :; elif command -v npm >/dev/null 2>&1; then \
+	    npm install --silent --no-audit --no-fund --prefix $(VENV)/axe axe-core@4; \
+	else echo "npm not found: the accessibility test will skip (apt-get install -y npm)"; fi
 
 test-slow: $(BIN)/warroom
 	$(BIN)/python -m pytest -m slow

@@ -9,21 +9,14 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import signal
-import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import httpx
 import pytest
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-WARROOM = str(Path(sys.executable).with_name("warroom"))
-LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-               "--disable-sync", "--no-first-run"]
+from browser_support import ARTIFACTS, CHROMIUM, LAUNCH_ARGS, SERVER_ENV, WARROOM, free_port
 
 if not Path(CHROMIUM).exists():
     if os.environ.get("CI") == "true":
@@ -32,22 +25,14 @@ if not Path(CHROMIUM).exists():
 
 playwright = pytest.importorskip("playwright.sync_api")
 
-ARTIFACTS = Path(os.environ.get("WARROOM_TEST_ARTIFACTS", Path(__file__).resolve().parents[2] / "test-artifacts"))
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 @pytest.fixture
 def server(tmp_path):
     port = free_port()
     process = subprocess.Popen(
-        [WARROOM, "drill", "start", "cloudflare-2019-waf", "--roster", "cloudflare-2019-team", "--web", "--speed", "60",
+        [*WARROOM, "drill", "start", "cloudflare-2019-waf", "--roster", "cloudflare-2019-team", "--web", "--speed", "60",
          "--port", str(port), "--store", str(tmp_path / "d.db")],
-        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        cwd=tmp_path, env=SERVER_ENV, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     links = {}
     while True:
         line = process.stdout.readline()
@@ -139,7 +124,7 @@ def test_a_browser_reconnects_after_the_server_is_killed_and_misses_nothing(tmp_
     base = f"http://127.0.0.1:{port}"
 
     def serve(args):
-        return subprocess.Popen([WARROOM, *args, "--port", str(port), "--store", str(store)], cwd=tmp_path,
+        return subprocess.Popen([*WARROOM, *args, "--port", str(port), "--store", str(store)], cwd=tmp_path, env=SERVER_ENV,
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
     first = serve(["drill", "start", "cloudflare-2019-waf", "--roster", "cloudflare-2019-team", "--web", "--speed", "1"])
