@@ -444,7 +444,7 @@
     $("roster").replaceChildren(...rows.map((r) => {
       const key = `${r.person}|${r.role}|${r.capability}`;
       if (r.seen) joinedOnce.set(key, r.seen);
-      const joined = !!(r.seen || joinedOnce.get(key));
+      const joined = !!(r.seen || r.joined_at != null || joinedOnce.get(key));
       return el("li", { "data-person": r.person }, `${r.person} - ${words(r.role || r.capability)} `,
         el("span", { class: `badge ${joined ? "verdict-met" : ""}` }, joined ? "joined" : ended ? "not seen" : "not yet"));
     }));
