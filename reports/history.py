@@ -9,7 +9,7 @@ import json
 
 from .charts import incidents_per_period_chart, qq_chart
 from .templating import markdown_text, minutes, render
-from .text.history import classification_lines
+from .text.history import classification_lines, first_wrong_line
 
 __all__ = ["render_history_kpis", "render_history_fit"]
 
@@ -84,5 +84,6 @@ def render_history_fit(fit: dict, fmt: str = "html") -> str | bytes:
     if fmt != "md":
         charts = {s["stage"]: qq_chart(s.get("qq"), s.get("chosen"), f"{s['stage']}: {s['from']} to {s['to']}")
                   for s in fit["stages"]}
-    context = {"f": fit, "source": _source_line(fit), "charts": charts, **_helpers()}
+    context = {"f": fit, "source": _source_line(fit), "charts": charts, **_helpers(),
+               "first_wrong": first_wrong_line(fit.get("classification"))}
     return render("history_fit", context, fmt)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from .tables import table
 
 __all__ = ["history_fit_text", "history_import_text", "history_kpi_text", "selection_line", "classification_lines",
-           "NOT_IN_EXPORT"]
+           "first_wrong_line", "NOT_IN_EXPORT"]
 
 NOT_IN_EXPORT = "not in this export"
 
@@ -138,6 +138,20 @@ def history_fit_text(fit, file: str, source: str) -> str:
                      f"(AIC {c.aic:.1f}; {others}; KS p {c.ks_pvalue:.2f})")
         if stage.note:
             lines.append(f"{'':<13}{stage.note}")
+    lines.append(first_wrong_line(getattr(fit, "classification", None)))
     if fit.detectability:
         lines.append(fit.detectability["sentence"])
     return "\n".join(lines)
+
+
+def first_wrong_line(classification: dict | None) -> str:
+    """The fitted `first_wrong` of the classification's triage, in a sentence."""
+    c = classification or {}
+    if c.get("first_wrong") is None:
+        reason = ("no major incident among those that say" if c.get("with_classification")
+                  else NOT_IN_EXPORT)
+        return f"Classification triage first_wrong: not fitted ({reason})."
+    return (f"Classification triage first_wrong {c['first_wrong']:.3f}: {c['first_wrong_count']} of "
+            f"{c['major_with_classification']} major incidents first classified below the major line"
+            + (f" ({c['not_in_export']} incidents do not say how they were classified)" if c.get("not_in_export")
+               else "") + ".")
