@@ -9,6 +9,7 @@ import json
 
 from .charts import incidents_per_period_chart, qq_chart
 from .templating import markdown_text, minutes, render
+from .text.history import classification_lines, first_wrong_line
 
 __all__ = ["render_history_kpis", "render_history_fit"]
 
@@ -64,6 +65,7 @@ def render_history_kpis(kpis: dict, fmt: str = "html") -> str | bytes:
               for p in kpis["all_incidents"]["per_month"] if p["count"]]
     context = {
         "k": kpis, "source": _source_line(kpis), "quarters": quarters, "months": months, **_helpers(),
+        "classification": classification_lines(kpis.get("classification")),
         "charts": {
             "months": incidents_per_period_chart(kpis["all_incidents"]["per_month"], kpis["majors"]["per_month"],
                                                  "month (UTC)"),
@@ -82,5 +84,6 @@ def render_history_fit(fit: dict, fmt: str = "html") -> str | bytes:
     if fmt != "md":
         charts = {s["stage"]: qq_chart(s.get("qq"), s.get("chosen"), f"{s['stage']}: {s['from']} to {s['to']}")
                   for s in fit["stages"]}
-    context = {"f": fit, "source": _source_line(fit), "charts": charts, **_helpers()}
+    context = {"f": fit, "source": _source_line(fit), "charts": charts, **_helpers(),
+               "first_wrong": first_wrong_line(fit.get("classification"))}
     return render("history_fit", context, fmt)

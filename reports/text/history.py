@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from .tables import table
 
-__all__ = ["history_fit_text", "history_import_text", "history_kpi_text", "selection_line"]
+__all__ = ["history_fit_text", "history_import_text", "history_kpi_text", "selection_line", "classification_lines",
+           "first_wrong_line", "NOT_IN_EXPORT"]
+
+NOT_IN_EXPORT = "not in this export"
 
 
 def history_import_text(imported) -> str:
@@ -42,6 +45,52 @@ def _majors_per_month_line(kpis: dict, last: int = 12) -> str:
     return f"Major incidents per month (last {last} months with incidents, UTC): {shown}."
 
 
+def _pct(value) -> str:
+    return "-" if value is None else f"{value:.0%}"
+
+
+def classification_lines(classification: dict | None) -> list[str]:
+    """The classification figures of a key-figures artifact in sentences (terminal,
+    Markdown and HTML say the same); what the export does not carry is said to be
+    NOT_IN_EXPORT, never shown as zero."""
+    from reports.templating import minutes as shown
+
+    c = classification or {}
+    if not c.get("incidents"):
+        return [f"Classification changes: {NOT_IN_EXPORT} (no incident's export says how its severity or priority "
+                "changed: PagerDuty REST incidents with their log entries, ServiceNow with sys_audit rows, or canonical "
+                "first_severity carry it)."]
+    changed, under, over = c["changed"], c["under_classified"], c["over_classified"]
+    lines = [
+        f"Classification: {c['incidents']} incidents say how they were classified"
+        + (f" ({c['not_in_export']} do not: {NOT_IN_EXPORT})" if c["not_in_export"] else "") + ". "
+        f"Severity or priority changed for {changed['count']} ({_pct(changed['share'])}; {changed['changes']} changes).",
+        f"Under-classified at first (major in the end, first below the major line): {under['count']} "
+        f"({_pct(under['share'])} of incidents, {_pct(under['share_of_major'])} of {c['major']} major); "
+        f"over-classified at first (first at or above the line, not major in the end): {over['count']} "
+        f"({_pct(over['share'])}).",
+    ]
+    final, raised = c["time_to_final"], c["raised_after"]
+    lines.append(f"Time to the final classification (from {final['from']}): "
+                 + (f"median {shown(final['p50'])}, p90 {shown(final['p90'])} (n {final['n']})" if final["n"]
+                    else NOT_IN_EXPORT) + "; "
+                 + "raised to the major line after the first classification: "
+                 + (f"median {shown(raised['p50'])}, p90 {shown(raised['p90'])} (n {raised['n']})" if raised["n"]
+                    else "none raised") + ".")
+    declare = c["declare"]
+    late, once = declare["raised_later"], declare["at_once"]
+    if not under["count"]:
+        lines.append("Declaration of late-raised incidents: none was raised late.")
+    elif not late["n"] or not once["n"]:
+        lines.append(f"Declaration of late-raised incidents against those classified major at once: {NOT_IN_EXPORT} "
+                     f"(declared times for {late['n']} late-raised and {once['n']} classified at once).")
+    else:
+        lines.append(f"Declared: late-raised median {shown(late['p50'])} after detection (n {late['n']}), classified "
+                     f"major at once median {shown(once['p50'])} (n {once['n']}): "
+                     f"{shown(abs(declare['median_later_by']))} {'later' if declare['median_later_by'] >= 0 else 'earlier'}.")
+    return lines
+
+
 def history_kpi_text(kpis: dict, file: str, source: str) -> str:
     """The incidents used, a table of each metric (n, missing, bad, median, p90, mean), MTBF,
     major incidents per quarter and month, reviews, repeats, notes and what change the history
@@ -63,6 +112,7 @@ def history_kpi_text(kpis: dict, file: str, source: str) -> str:
         f"Repeats (same service within {repeats['window_days']:g} days): {repeats['repeats']} of "
         f"{repeats['incidents_considered']}.",
     ]
+    lines += classification_lines(kpis.get("classification"))
     lines += [f"note: {note}" for note in kpis["notes"]]
     if kpis["detectability"]:
         lines.append(kpis["detectability"]["sentence"])
@@ -88,6 +138,20 @@ def history_fit_text(fit, file: str, source: str) -> str:
                      f"(AIC {c.aic:.1f}; {others}; KS p {c.ks_pvalue:.2f})")
         if stage.note:
             lines.append(f"{'':<13}{stage.note}")
+    lines.append(first_wrong_line(getattr(fit, "classification", None)))
     if fit.detectability:
         lines.append(fit.detectability["sentence"])
     return "\n".join(lines)
+
+
+def first_wrong_line(classification: dict | None) -> str:
+    """The fitted `first_wrong` of the classification's triage, in a sentence."""
+    c = classification or {}
+    if c.get("first_wrong") is None:
+        reason = ("no major incident among those that say" if c.get("with_classification")
+                  else NOT_IN_EXPORT)
+        return f"Classification triage first_wrong: not fitted ({reason})."
+    return (f"Classification triage first_wrong {c['first_wrong']:.3f}: {c['first_wrong_count']} of "
+            f"{c['major_with_classification']} major incidents first classified below the major line"
+            + (f" ({c['not_in_export']} incidents do not say how they were classified)" if c.get("not_in_export")
+               else "") + ".")

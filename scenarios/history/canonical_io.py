@@ -14,20 +14,25 @@ import pandas as pd
 
 from ..formats import INCIDENTS_FORMAT
 from ..version import TOOL_VERSION
-from .table import CANONICAL_COLUMNS, FLAG_COLUMNS, MILESTONE_COLUMNS
+from .table import CANONICAL_COLUMNS, CLASSIFICATION_TIMES, FLAG_COLUMNS, MILESTONE_COLUMNS
 from .times import iso_z_column
 
 __all__ = ["INCIDENTS_FORMAT", "canonical_records", "canonical_document", "canonical_csv", "write_canonical"]
+
+_TIMES = MILESTONE_COLUMNS + CLASSIFICATION_TIMES
+_FLAGS = FLAG_COLUMNS + ("first_major",)
 
 
 def canonical_records(table: pd.DataFrame) -> list[dict]:
     """One plain dict per row: text, booleans, and times as ISO 8601 Z strings (None if missing)."""
     columns = []
     for column in CANONICAL_COLUMNS:
-        if column in MILESTONE_COLUMNS:
+        if column in _TIMES:
             columns.append([text or None for text in iso_z_column(table[column])])
-        elif column in FLAG_COLUMNS:
+        elif column in _FLAGS:
             columns.append([bool(value) for value in table[column].tolist()])
+        elif column == "reclassifications":
+            columns.append([None if value is pd.NA else int(value) for value in table[column].tolist()])
         else:
             columns.append(["" if value is None else str(value) for value in table[column].tolist()])
     return [dict(zip(CANONICAL_COLUMNS, values)) for values in zip(*columns)]
@@ -59,10 +64,12 @@ def _write_csv(table: pd.DataFrame, out: TextIO, chunk: int = 65_536) -> None:
         part = table.iloc[start:start + chunk]
         columns = []
         for column in CANONICAL_COLUMNS:
-            if column in MILESTONE_COLUMNS:
+            if column in _TIMES:
                 columns.append(iso_z_column(part[column]))
-            elif column in FLAG_COLUMNS:
+            elif column in _FLAGS:
                 columns.append(["true" if value else "false" for value in part[column].tolist()])
+            elif column == "reclassifications":
+                columns.append(["" if value is pd.NA else str(int(value)) for value in part[column].tolist()])
             else:
                 columns.append(["" if value is None else str(value) for value in part[column].tolist()])
         writer.writerows(zip(*columns))

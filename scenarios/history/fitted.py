@@ -13,6 +13,9 @@ saying where every number came from. Which stage goes where:
   incident); `restore` -> `diagnosis.time` (wrong hypothesis dropped, the workaround made
   instant: the history has no cause-identified or workaround times); `close` ->
   `fix.duration` (change approval made instant).
+- classification: `classify` -> `triage.corrected_after`, with `triage.first_wrong` the
+  share of major incidents first classified below the major line (the rest of the policy
+  kept from the base, e.g. the bundled `itil-impact-urgency`).
 
 Stages that were not fitted leave the base document's values alone, and the header says so.
 The history's provenance goes into the document's typed `calibrated_from` field too (file,
@@ -33,7 +36,7 @@ from ..version import TOOL_VERSION
 
 __all__ = ["fitted_document", "FEEDS", "format_minutes"]
 
-FEEDS = {"staffing": ("acknowledge",), "scenario": ("detect", "restore", "close")}
+FEEDS = {"staffing": ("acknowledge",), "scenario": ("detect", "restore", "close"), "classification": ("classify",)}
 """Which fitted stages each kind of document takes."""
 
 
@@ -138,6 +141,22 @@ def _scenario(data: dict, delays: Mapping) -> tuple[list[str], list[str]]:
     return notes, skipped
 
 
+def _classification(data: dict, delays: Mapping) -> tuple[list[str], list[str]]:
+    """The policy's `triage` replaced: `first_wrong` and `corrected_after` from the `classify` stage."""
+    delay = delays["classify"]
+    wrong = delay.get("first_wrong")
+    if wrong is None:
+        raise ValueError("first_wrong could not be fitted: no major incident of this history says how it was "
+                         "first classified")
+    data["triage"] = {"first_wrong": float(f"{wrong:.4g}"),
+                      "corrected_after": _distribution(delay["distribution"])}
+    notes = _provenance("classify", delay, "triage.corrected_after")
+    notes.append(f"  triage.first_wrong {wrong:.4g}: {delay.get('first_wrong_count', 0)} of "
+                 f"{delay.get('major_with_classification', 0)} major incidents first classified below the major line "
+                 "(the history mapping's `major` severities: align them with this policy's major line).")
+    return notes, []
+
+
 def fitted_document(base: Loaded, delays: Mapping[str, Mapping], *, history: str, name: str | None = None,
                     calibrated_from: Mapping | None = None) -> str:
     """YAML text of `base` (a staffing or scenario) with the fitted delays substituted.
@@ -153,14 +172,14 @@ def fitted_document(base: Loaded, delays: Mapping[str, Mapping], *, history: str
     fitted."""
     kind = base.document.kind
     if kind not in FEEDS:
-        raise ValueError(f"fitted delays go into a staffing or a scenario, not a {kind}")
+        raise ValueError(f"fitted delays go into a staffing, a scenario or a classification, not a {kind}")
     if not any(stage in delays for stage in FEEDS[kind]):
         raise ValueError(f"none of the stages a {kind} takes ({', '.join(FEEDS[kind])}) could be fitted from this "
                          "history; see the fit report for how many incidents had each milestone")
     if calibrated_from is None:
         calibrated_from = getattr(delays, "calibrated_from", None)
     data, _ = parse_yaml(base.text)
-    notes, skipped = (_staffing if kind == "staffing" else _scenario)(data, delays)
+    notes, skipped = {"staffing": _staffing, "scenario": _scenario, "classification": _classification}[kind](data, delays)
     title = (data.get("title") or base.document.name) + " (delays fitted to incident history)"
     data.pop("calibrated_from", None)
     renamed = {}
@@ -170,7 +189,7 @@ def fitted_document(base: Loaded, delays: Mapping[str, Mapping], *, history: str
         renamed[key] = (name or f"{value}-fitted") if key == "name" else value
         if key == "name":
             renamed["title"] = title
-            if calibrated_from is not None:
+            if calibrated_from is not None and kind != "classification":  # a policy has no calibrated_from
                 took = [stage for stage in FEEDS[kind] if stage in delays
                         and not (stage == "close" and data.get("fix") is None)]
                 renamed["calibrated_from"] = {**calibrated_from, "stages": took}

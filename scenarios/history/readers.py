@@ -23,6 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..textfile import TextFileProblem, csv_records, decoded, load_json, size_text
+from .classification import classification_columns
 from .mapping import SOURCE_TITLES, SOURCES, EffectiveMapping, HistoryMapping, effective_mapping, load_mapping
 from .platforms import INCIDENTS_FORMAT, JOURNAL_MARKERS, PLATFORMS
 from .records import Candidate, CsvTable, ReadContext, SourceColumns, SourceRecord, each_distinct
@@ -297,6 +298,8 @@ def _rows(records: list[SourceRecord], source: str, context: ReadContext,
         found = list(record.problems)
         picked = _pick(record, context, found)
         found += _order_problems(record, picked, context)
+        severity = mapping.severity_of(record.severity_raw)
+        classified = classification_columns(record.classification, severity, record.row, context, found)
         if not record.id and record.id_field:
             found.append(context.problem(record.row, record.id_field, "", "missing: every incident needs an id"))
         elif record.id and first_row_of[record.id] != record.row:
@@ -306,7 +309,6 @@ def _rows(records: list[SourceRecord], source: str, context: ReadContext,
             problems += found
             skipped.append(record.row)
             continue
-        severity = mapping.severity_of(record.severity_raw)
         row = {
             "id": record.id, "source": record.source_label or source, "title": record.title,
             "service": record.service, "severity": severity,
@@ -314,6 +316,7 @@ def _rows(records: list[SourceRecord], source: str, context: ReadContext,
             "is_drill": bool(record.drill_flag) or mapping.marks_drill(record.title, record.tags),
         }
         row.update({column: moment for column, (moment, _) in picked.items()})
+        row.update(classified)
         rows.append(row)
     return rows, problems, skipped
 

@@ -56,6 +56,9 @@ class SourceRecord:
     times: dict[str, Candidate] = field(default_factory=dict)
     creation_names: frozenset[str] = frozenset()
     problems: list[RowProblem] = field(default_factory=list)
+    # How it was classified over time (a ClassificationLog or, in a canonical file, a
+    # GivenClassification); None: the export does not say.
+    classification: Any = None
 
     def offer(self, name: str, candidate: Candidate) -> None:
         """Add a time under `name` unless one of that name is already there (first wins)."""

@@ -16,8 +16,8 @@ import pyarrow as pa
 
 from ..errors import WarroomError
 
-__all__ = ["TEXT_COLUMNS", "FLAG_COLUMNS", "MILESTONE_COLUMNS", "CANONICAL_COLUMNS", "RowProblem", "HistoryError",
-           "canonical_frame", "canonical_table"]
+__all__ = ["TEXT_COLUMNS", "FLAG_COLUMNS", "MILESTONE_COLUMNS", "CLASSIFICATION_COLUMNS", "CLASSIFICATION_TIMES",
+           "CANONICAL_COLUMNS", "RowProblem", "HistoryError", "canonical_frame", "canonical_table"]
 
 TEXT_COLUMNS = ("id", "source", "title", "service", "severity")
 FLAG_COLUMNS = ("is_major", "is_drill")
@@ -26,7 +26,14 @@ MILESTONE_COLUMNS = (
     "impact_started", "detected", "created", "acknowledged", "declared", "assembled",
     "mitigated", "resolved", "closed", "postmortem_started", "postmortem_completed",
 )
-CANONICAL_COLUMNS = TEXT_COLUMNS + FLAG_COLUMNS + MILESTONE_COLUMNS
+# How the incident was classified over time, where the export carries it (a log of priority
+# or severity changes): the first classification and when, whether it was at or above the
+# major line, how many times it changed and when the last change and the raise to the major
+# line happened. `first_severity` "" means the export does not say (then the others are
+# missing too): never read as "never changed".
+CLASSIFICATION_TIMES = ("classified_at", "reclassified_at", "raised_at")
+CLASSIFICATION_COLUMNS = ("first_severity", "first_major", "reclassifications") + CLASSIFICATION_TIMES
+CANONICAL_COLUMNS = TEXT_COLUMNS + FLAG_COLUMNS + MILESTONE_COLUMNS + CLASSIFICATION_COLUMNS
 _TEXT = pd.Series([""]).dtype  # the dtype pandas gives a list of text
 
 
@@ -67,7 +74,7 @@ def canonical_table(columns: dict[str, Any], length: int) -> pd.DataFrame:
     builds it from rows (a missing column: empty text, False or NaT throughout). Besides
     lists: a text column may be an Arrow string array without nulls, a flag column a
     boolean array, a milestone column a UTC datetime64 array."""
-    frame = pd.DataFrame(index=pd.RangeIndex(length))
+    frame = pd.DataFrame(index=pd.RangeIndex(length))  # built in CANONICAL_COLUMNS order
     missing = [None] * length
     for column in TEXT_COLUMNS:
         values = columns.get(column, missing)
@@ -78,10 +85,26 @@ def canonical_table(columns: dict[str, Any], length: int) -> pd.DataFrame:
         frame[column] = (values if isinstance(values, np.ndarray) and values.dtype == bool
                          else np.array([bool(v) if v is not None and v == v else False for v in values], dtype=bool))
     for column in MILESTONE_COLUMNS:
-        try:
-            frame[column] = pd.to_datetime(columns.get(column, missing), utc=True).astype("datetime64[ns, UTC]")
-        except (OverflowError, pd.errors.OutOfBoundsDatetime):
-            # The importers report such times per row; this is for tables built in Python.
-            raise ValueError(f"{column}: a time beyond 2262, which the table's nanosecond times cannot hold "
-                             "(a placeholder for 'never'? leave it missing)") from None
+        frame[column] = _times(columns.get(column, missing), column)
+    values = columns.get("first_severity", missing)
+    frame["first_severity"] = (pd.array(values, dtype=_TEXT) if isinstance(values, pa.Array)
+                               else [("" if v is None or v != v else str(v)) for v in values])
+    values = columns.get("first_major", missing)
+    frame["first_major"] = (values if isinstance(values, np.ndarray) and values.dtype == bool
+                            else np.array([bool(v) if v is not None and v == v else False for v in values], dtype=bool))
+    values = columns.get("reclassifications", missing)
+    frame["reclassifications"] = (values if isinstance(values, pd.arrays.IntegerArray) else
+                                  pd.array([None if v is None or v is pd.NA or v != v else int(v) for v in values],
+                                           dtype="Int64"))
+    for column in CLASSIFICATION_TIMES:
+        frame[column] = _times(columns.get(column, missing), column)
     return frame
+
+
+def _times(values: Any, column: str) -> pd.Series:
+    try:
+        return pd.to_datetime(values, utc=True).astype("datetime64[ns, UTC]")
+    except (OverflowError, pd.errors.OutOfBoundsDatetime):
+        # The importers report such times per row; this is for tables built in Python.
+        raise ValueError(f"{column}: a time beyond 2262, which the table's nanosecond times cannot hold "
+                         "(a placeholder for 'never'? leave it missing)") from None

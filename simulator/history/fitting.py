@@ -11,6 +11,12 @@ milestones, chosen so that each maps onto a parameter of the model where it can:
 | `assemble` | declared -> assembled | reported only (in the model: the slowest of several parallel pages) |
 | `restore` | acknowledged -> mitigated | scenario diagnosis time (wrong turns and the workaround folded in) |
 | `close` | mitigated -> resolved | scenario fix duration (change approval and closing folded in) |
+| `classify` | classified_at -> raised_at | classification `triage.corrected_after`, of the major incidents first classified below the major line |
+
+Beside the stages, `classification` holds `first_wrong`: the share of major incidents whose
+export says how they were classified that were first classified below the major line
+(null when no incident's export says: not in this export). With `classify` it is the
+classification policy's `triage` block.
 
 Each stage is fitted only on incidents that have both ends. Three kinds of observation
 enter the likelihood: a duration; a duration below the timestamps' resolution (an end in
@@ -49,7 +55,7 @@ from scenarios.version import TOOL_VERSION
 
 from .kpi import history_kpis, select_incidents
 
-__all__ = ["STAGES", "Stage", "FAMILIES", "FamilyFit", "StageFit", "HistoryFit", "StageDurations", "FittedDelays",
+__all__ = ["STAGES", "classification_durations", "first_wrong", "under_classified", "Stage", "FAMILIES", "FamilyFit", "StageFit", "HistoryFit", "StageDurations", "FittedDelays",
            "fit_family", "fit_durations", "stage_durations", "fit_history", "latest_time", "synthetic_history",
            "FIT_FORMAT"]
 
@@ -85,6 +91,9 @@ STAGES = (
     Stage("close", "mitigated", "resolved",
           "scenario fix duration, with change approval made instant (the playbook's closing step still adds "
           "a few minutes)"),
+    Stage("classify", "classified_at", "raised_at",
+          "classification triage.corrected_after: of the major incidents first classified below the major line, "
+          "the time until they were raised to it (with first_wrong, the share of them, the policy's triage block)"),
 )
 _STAGES = {s.name: s for s in STAGES}
 
@@ -410,6 +419,8 @@ def stage_durations(table: pd.DataFrame, stage: str | Stage, as_of: pd.Timestamp
     at `as_of` (or after it) would be censored at 0, which carries no information: it is
     counted in `open_at_as_of`, not fitted and not called missing."""
     stage = _STAGES[stage] if isinstance(stage, str) else stage
+    if stage.name == "classify":
+        return classification_durations(table)
     start, end = table[stage.start], table[stage.end]
     minutes = (end - start).dt.total_seconds() / SECONDS_PER_MINUTE
     resolution = _resolution([start, end])
@@ -432,6 +443,40 @@ def stage_durations(table: pd.DataFrame, stage: str | Stage, as_of: pd.Timestamp
                           tuple(str(i) for i in table.loc[negative, "id"].head(10)), at_as_of)
 
 
+def under_classified(table: pd.DataFrame) -> pd.Series:
+    """The major incidents whose export says how they were classified and that were first
+    classified below the major line."""
+    return (table["first_severity"] != "") & table["is_major"].astype(bool) & ~table["first_major"].astype(bool)
+
+
+def classification_durations(table: pd.DataFrame) -> StageDurations:
+    """The `classify` stage's data: first classification to the raise to the major line, of
+    the under-classified major incidents. One never raised (the platform marked it major
+    without raising its severity or priority) or without the times is missing; nothing is
+    censored (an open incident not raised yet is not known to be under-classified)."""
+    chosen = table[under_classified(table)]
+    start, end = chosen["classified_at"], chosen["raised_at"]
+    minutes = (end - start).dt.total_seconds() / SECONDS_PER_MINUTE
+    resolution = _resolution([start, end]) if len(chosen) else 1 / 60
+    negative = minutes < 0
+    ok = minutes.notna() & ~negative
+    return StageDurations(minutes[ok & (minutes >= resolution)].to_numpy(dtype=float),
+                          int((ok & (minutes < resolution)).sum()), resolution, np.array([], dtype=float),
+                          int(minutes.isna().sum()), int(negative.sum()),
+                          tuple(str(i) for i in chosen.loc[negative, "id"].head(10)))
+
+
+def first_wrong(table: pd.DataFrame) -> dict:
+    """Share of major incidents first classified below the major line, among those whose
+    export says how they were classified (`first_wrong` None when none does)."""
+    known = table["first_severity"] != ""
+    majors = known & table["is_major"].astype(bool)
+    wrong = int(under_classified(table).sum())
+    return {"first_wrong": (wrong / int(majors.sum())) if majors.any() else None, "first_wrong_count": wrong,
+            "major_with_classification": int(majors.sum()), "with_classification": int(known.sum()),
+            "not_in_export": int((~known).sum())}
+
+
 @dataclass(frozen=True)
 class HistoryFit:
     """Every requested stage of one history fitted, with where the data came from."""
@@ -445,6 +490,7 @@ class HistoryFit:
     source: dict = field(default_factory=dict)
     as_of_from: str = "latest"            # "given", or "latest": the latest time among the incidents used
     fitted_at: str = ""
+    classification: dict = field(default_factory=dict)  # first_wrong and its counts (see `first_wrong`)
 
     def stage(self, name: str) -> StageFit:
         found = next((s for s in self.stages if s.stage.name == name), None)
@@ -470,6 +516,8 @@ class HistoryFit:
                 "others": {c.family: c.aic for c in s.candidates[1:]},
                 "span": f"{s.stage.start} -> {s.stage.end}",
             }
+            if s.stage.name == "classify":
+                out["classify"].update(self.classification)
         out.calibrated_from = self.calibrated_from()
         return out
 
@@ -505,7 +553,8 @@ class HistoryFit:
                            "choice": "lowest AIC", "ci": "Wald, observed Fisher information on the log scale, "
                                                          "delta method for median, p90 and mean",
                            "ks": "on uncensored durations; p-value conservative (parameters from the same data)"},
-                "stages": [s.to_dict() for s in self.stages], "detectability": self.detectability}
+                "stages": [s.to_dict() for s in self.stages], "classification": self.classification,
+                "detectability": self.detectability}
 
 
 def fit_history(table: pd.DataFrame, *, stages=None, include_drills: bool = False, service: str | None = None,
@@ -534,8 +583,13 @@ def fit_history(table: pd.DataFrame, *, stages=None, include_drills: bool = Fals
     else:
         as_of = latest
     fitted = []
+    classification = first_wrong(frame)
     for name in names:
         data = stage_durations(frame, name, as_of)
+        if name == "classify" and not classification["with_classification"]:
+            fitted.append(StageFit(_STAGES[name], data, (), "not fitted: how the incidents were classified over time "
+                                   "is not in this export (first_severity is empty throughout)"))
+            continue
         if data.observed.size < min_incidents:
             note = (f"not fitted: {data.observed.size} incident(s) with both {_STAGES[name].start} and "
                     f"{_STAGES[name].end} (at least {min_incidents} needed)")
@@ -571,7 +625,7 @@ def fit_history(table: pd.DataFrame, *, stages=None, include_drills: bool = Fals
     fitted_at = pd.Timestamp.now(tz="UTC").floor("s").isoformat()
     return HistoryFit(tuple(fitted), selection, {"include_drills": include_drills, "service": service},
                       None if as_of is None else as_of.isoformat(), confidence,
-                      kpis["detectability"], source or {}, as_of_from, fitted_at)
+                      kpis["detectability"], source or {}, as_of_from, fitted_at, classification)
 
 
 def _open_at_as_of_note(count: int, as_of, start: str) -> str:

@@ -26,7 +26,7 @@ from scenarios.version import TOOL_VERSION
 
 from .detectability import detectability, log_spread
 
-__all__ = ["history_kpis", "select_incidents", "incident_starts", "span_minutes", "quantile_ci", "KPI_SPANS",
+__all__ = ["history_kpis", "classification_kpis", "select_incidents", "incident_starts", "span_minutes", "quantile_ci", "KPI_SPANS",
            "NOT_IN_HISTORY", "KPI_FORMAT", "REPEAT_WINDOW_DAYS"]
 
 KPI_FORMAT = "warroom.history-kpis/1"
@@ -225,6 +225,67 @@ def _review(frame: pd.DataFrame) -> dict:
     return out
 
 
+def _share(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+def _minutes_between(start: pd.Series, end: pd.Series) -> tuple[dict, int]:
+    """describe_minutes of end - start where both are there, and how many ends came before their start."""
+    minutes = span_minutes(start, end)
+    negative = int((minutes < 0).sum())
+    return describe_minutes(minutes[minutes.notna() & (minutes >= 0)].to_numpy()), negative
+
+
+def classification_kpis(frame: pd.DataFrame) -> dict:
+    """How the incidents of `frame` were classified over time, from the canonical table's
+    classification columns: only the incidents whose export says (`first_severity` given)
+    count; the others are `not_in_export`, never "never changed".
+
+    Under-classified at first: major in the end (`is_major`) but first classified below the
+    major line (`first_major` false); over-classified: the reverse. Time to the final
+    classification runs from detection (or creation) to the last change, or to the first
+    classification when it never changed. For the under-classified, `declare` compares their
+    time to declare with that of the major incidents classified major at once."""
+    known = frame["first_severity"] != ""
+    part = frame[known]
+    out: dict = {"incidents": int(known.sum()), "not_in_export": int((~known).sum())}
+    if part.empty:
+        return out
+    count = part["reclassifications"].fillna(0).astype(int)
+    major, first_major = part["is_major"].astype(bool), part["first_major"].astype(bool)
+    under, over, at_once = major & ~first_major, ~major & first_major, major & first_major
+    start, _ = incident_starts(part, ("detected", "created"))
+    final = part["reclassified_at"].where(count > 0, part["classified_at"])
+    to_final, to_final_bad = _minutes_between(start, final)
+    first_to_final, first_to_final_bad = _minutes_between(part["classified_at"][count > 0],
+                                                          part["reclassified_at"][count > 0])
+    raised_after, raised_bad = _minutes_between(part["classified_at"][under], part["raised_at"][under])
+    declare = {}
+    for name, chosen in (("raised_later", under), ("at_once", at_once)):
+        described, _ = _minutes_between(start[chosen], part["declared"][chosen])
+        declare[name] = {**{k: described[k] for k in ("n", "p50", "p90", "mean")},
+                         "without_declared": int(chosen.sum() - described["n"])}
+    later, once = declare["raised_later"]["p50"], declare["at_once"]["p50"]
+    declare["median_later_by"] = None if later is None or once is None else float(later - once)
+    out.update({
+        "changed": {"count": int((count > 0).sum()), "share": _share(int((count > 0).sum()), len(part)),
+                    "changes": int(count.sum())},
+        "major": int(major.sum()),
+        "under_classified": {"count": int(under.sum()), "share": _share(int(under.sum()), len(part)),
+                             "share_of_major": _share(int(under.sum()), int(major.sum())),
+                             "raised": int((under & part["raised_at"].notna()).sum()),
+                             "ids": [str(i) for i in part.loc[under, "id"].head(_SHOWN_IDS)]},
+        "over_classified": {"count": int(over.sum()), "share": _share(int(over.sum()), len(part)),
+                            "share_of_first_major": _share(int(over.sum()), int(first_major.sum())),
+                            "ids": [str(i) for i in part.loc[over, "id"].head(_SHOWN_IDS)]},
+        "time_to_final": {**to_final, "from": "detected or created", "negative": to_final_bad},
+        "first_to_final": {**first_to_final, "negative": first_to_final_bad},
+        "raised_after": {**raised_after, "negative": raised_bad},
+        "declare": declare,
+    })
+    return out
+
+
 def _detectability_of(metrics: dict, durations: dict[str, pd.Series], span_years: float | None) -> dict | None:
     for metric, name in (("time_to_restore", "MTTR"), ("time_to_resolve", "time to resolve")):
         values = durations[metric].dropna()
@@ -292,6 +353,12 @@ def history_kpis(table: pd.DataFrame, *, include_drills: bool = False, service: 
         if later:
             notes.append(f"{metric}: " + ", ".join(f"{v} incident(s) measured from {k}" for k, v in later.items())
                          + f" because {KPI_SPANS[metric][0][0]} is missing")
+    classification = classification_kpis(frame)
+    for what, key in (("time to the final classification", "time_to_final"),
+                      ("first to final classification", "first_to_final"), ("raise to major", "raised_after")):
+        if classification.get(key, {}).get("negative"):
+            notes.append(f"{classification[key]['negative']} incident(s) have their {what} before its start; "
+                         "left out as bad data")
     if len(frame) and not majors.any():
         notes.append("no incident is flagged major, so the counts of major incidents are all zero")
 
@@ -315,5 +382,6 @@ def history_kpis(table: pd.DataFrame, *, include_drills: bool = False, service: 
         "review": _review(frame),
         "repeats": _repeats(frame, starts, repeat_window_days),
         "detectability": _detectability_of(metrics, durations, span_years),
+        "classification": classification,
         "notes": notes,
     }

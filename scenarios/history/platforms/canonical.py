@@ -11,11 +11,21 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from ...formats import INCIDENTS_FORMAT
+from ..classification import GivenClassification
 from ..mapping import name_key
 from ..records import CsvTable, ReadContext, SourceColumns, SourceRecord, direct, each_distinct, text_of, texts
-from ..table import CANONICAL_COLUMNS, FLAG_COLUMNS, MILESTONE_COLUMNS, RowProblem, canonical_frame
+from ..table import (
+    CANONICAL_COLUMNS,
+    CLASSIFICATION_COLUMNS,
+    CLASSIFICATION_TIMES,
+    FLAG_COLUMNS,
+    MILESTONE_COLUMNS,
+    RowProblem,
+    canonical_frame,
+)
 from .base import Extracted, ExtractedColumns, Platform, _items, _line_problems, _not_an_object
 from .drill_journal import MAJOR_SEVERITIES, _checked, _service, _severity, _title, drill_milestones
 
@@ -72,6 +82,13 @@ def _canonical_record(context: ReadContext, row: int, values: dict) -> SourceRec
     for column in MILESTONE_COLUMNS:
         if column in values:
             record.offer(column, direct(column, values[column], context.zone))
+    if any(column in values for column in CLASSIFICATION_COLUMNS):
+        record.classification = GivenClassification(
+            first_severity=text_of(values.get("first_severity")),
+            first_major=_canonical_flag(context, record, "first_major", values.get("first_major")),
+            reclassifications=text_of(values.get("reclassifications")),
+            times={column: direct(column, values[column], context.zone)
+                   for column in CLASSIFICATION_TIMES if values.get(column) not in (None, "")})
     return record
 
 
@@ -200,12 +217,24 @@ def _source_columns(context: ReadContext, rows: np.ndarray, cells: Callable[[str
     count = len(rows)
     major, unreadable_major = _flag_codes(cells("is_major"), count)
     drill, unreadable_drill = _flag_codes(cells("is_drill"), count)
+    # A row that says how it was classified is read alone (the classification columns are
+    # few and checked together); a file without them keeps the column-at-a-time path.
+    classified = np.zeros(count, dtype=bool)
+    for column in CLASSIFICATION_COLUMNS:
+        given = cells(column)
+        if given is None:
+            continue
+        if column == "first_major":
+            codes, unreadable = _flag_codes(given, count)
+            classified |= (codes == 1) | unreadable
+        else:
+            classified |= pc.not_equal(texts(given, count), "").to_numpy(zero_copy_only=False)
     return SourceColumns(
         rows=rows, ids=texts(cells("id"), count), id_fields=pa.repeat(pa.scalar("id", pa.string()), count),
         titles=texts(cells("title"), count), services=texts(cells("service"), count),
         severities=texts(cells("severity"), count), source_labels=texts(cells("source"), count),
         major_flags=major, drill_flags=drill, times=times, zone=context.zone,
-        unsure=unsure | unreadable_major | unreadable_drill, records=records)
+        unsure=unsure | unreadable_major | unreadable_drill | classified, records=records)
 
 
 PLATFORM = Platform("canonical", {"csv": "canonical CSV", "json": "canonical JSON"},

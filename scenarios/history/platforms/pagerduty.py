@@ -7,6 +7,7 @@ import re
 from collections import defaultdict
 from typing import Any
 
+from ..classification import ClassificationLog, SeverityChange
 from ..records import ReadContext, direct, earliest, offset, text_of
 from ..times import zone_named
 from .base import Extracted, Platform, _items, _mention, _not_an_object, _offer_fields, _record
@@ -17,7 +18,9 @@ _PD_REST_MARKS = {"incident_number", "html_url", "escalation_policy", "acknowled
 _PD_ANALYTICS_MARKS = {"seconds_to_first_ack", "seconds_to_resolve", "seconds_to_mobilize", "priority_name",
                        "escalation_policy_name"}
 _PD_OFFSETS = ("seconds_to_first_ack", "seconds_to_engage", "seconds_to_mobilize", "seconds_to_resolve")
-_TO_PRIORITY = re.compile(r"\bto\s+(\S+?)\.?\s*$", re.I)
+# "Priority changed from P3 to P1", 'Priority changed from "P2" to "P1"', "Changed the priority to P1."
+_TO_PRIORITY = re.compile(r"""\bto\s+["']?([^"'\s]+?)["']?\.?\s*$""", re.I)
+_FROM_PRIORITY = re.compile(r"""\bfrom\s+["']?([^"'\s]+?)["']?\s+to\b""", re.I)
 
 
 def _pagerduty_shape(document: Any) -> str | None:
@@ -43,6 +46,23 @@ def _new_priority(entry: dict) -> str:
             return name
     said = _TO_PRIORITY.search(str(entry.get("summary") or ""))
     return said[1] if said else ""
+
+
+def _old_priority(entry: dict) -> str:
+    """The priority before a change, when the entry says ("" otherwise: not guessed)."""
+    channel = entry.get("channel") if isinstance(entry.get("channel"), dict) else {}
+    name = text_of(channel.get("old_priority"), ("name", "summary"))
+    if name:
+        return name
+    said = _FROM_PRIORITY.search(str(entry.get("summary") or ""))
+    return said[1] if said else ""
+
+
+def _classification_log(entries: list[dict], item: dict, zone) -> ClassificationLog:
+    changes = [SeverityChange(direct(f"log_entries[{entry.get('id') or position}].created_at", entry.get("created_at"),
+                                     zone), _old_priority(entry), _new_priority(entry))
+               for position, entry in enumerate(entries)]
+    return ClassificationLog(changes, direct("created_at", item.get("created_at"), zone), "priority.name")
 
 
 def _pagerduty_extract(document: Any, shape: str, context: ReadContext) -> Extracted:
@@ -77,6 +97,8 @@ def _pagerduty_extract(document: Any, shape: str, context: ReadContext) -> Extra
             record.offer("priority_change_log_entry",
                          earliest("log_entries[type=priority_change_log_entry].created_at",
                                   [e.get("created_at") for e in raised], zone))
+        if entries:  # with its log, the incident says how its priority changed (or that it never did)
+            record.classification = _classification_log(by_type["priority_change_log_entry"], item, zone)
         acks = [a.get("at") for a in item.get("acknowledgements") or [] if isinstance(a, dict)]
         if acks:
             record.offer("acknowledgements", earliest("acknowledgements[].at", acks, zone))

@@ -10,6 +10,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..classification import ClassificationLog, SeverityChange
 from ..mapping import name_key
 from ..records import CsvTable, ReadContext, SourceColumns, SourceRecord, direct, each_distinct, text_of, texts
 from ..table import RowProblem
@@ -46,6 +47,34 @@ def _servicenow_time(value: Any) -> Any:
     return value.get("value") if isinstance(value, dict) else value
 
 
+_AUDITED = "priority"  # the field `severity` is read from: its audit rows are the classification changes
+
+
+def _audit_rows(document: dict) -> dict[str, list[dict]] | None:
+    """`sys_audit` rows beside the incidents, by the incident's sys_id (`documentkey`); None
+    when the export has none."""
+    rows = document.get("sys_audit")
+    if not isinstance(rows, list):
+        return None
+    found: dict[str, list[dict]] = {}
+    for row in rows:
+        if isinstance(row, dict) and text_of(row.get("tablename"), ("value",)) in ("", "incident"):
+            found.setdefault(text_of(row.get("documentkey"), ("value", "display_value")), []).append(row)
+    return found
+
+
+def _classification_log(rows: list, item: dict, zone: ZoneInfo) -> ClassificationLog:
+    changes = []
+    for position, row in enumerate(rows):
+        if not isinstance(row, dict) or text_of(row.get("fieldname"), ("value",)) != _AUDITED:
+            continue
+        name = f"sys_audit[{text_of(row.get('sys_id'), ('value',)) or position}].sys_created_on"
+        changes.append(SeverityChange(direct(name, _servicenow_time(row.get("sys_created_on")), zone),
+                                      text_of(row.get("oldvalue"), ("value", "display_value")),
+                                      text_of(row.get("newvalue"), ("value", "display_value"))))
+    return ClassificationLog(changes, direct("opened_at", _servicenow_time(item.get("opened_at")), zone), _AUDITED)
+
+
 def _servicenow_record(row: int, item: dict, zone: ZoneInfo, cell_problems: list[RowProblem]) -> SourceRecord:
     prefer = ("display_value", "value")
     id_field = "number" if text_of(item.get("number"), prefer) else "sys_id"
@@ -80,12 +109,20 @@ def _servicenow_extract(document: Any, shape: str, context: ReadContext) -> Extr
         return [], [context.problem(None, "assume_timezone", context.zone.key, SERVICENOW_API_ZONE)]
     items = document.get("result", document.get("records"))
     utc = ZoneInfo("UTC")
+    audit = _audit_rows(document)
     records = []
     for row, item in enumerate(items if isinstance(items, list) else [items], 1):
         if not isinstance(item, dict):
             records.append(_not_an_object(context, row, item, "an incident record"))
             continue
-        records.append(_servicenow_record(row, item, utc, []))
+        record = _servicenow_record(row, item, utc, [])
+        # With its audit rows (beside the list, by sys_id, or inside the record) the record
+        # says how its priority changed, or that it never did.
+        own = item.get("sys_audit")
+        if isinstance(own, list) or audit is not None:
+            rows = (own if isinstance(own, list) else []) + (audit or {}).get(text_of(item.get("sys_id"), ("value",)), [])
+            record.classification = _classification_log(rows, item, utc)
+        records.append(record)
     return records, []
 
 
