@@ -55,10 +55,13 @@ CALLERS = ("facilitator", "evaluator", *ROLES, "ended:facilitator", "ended:evalu
 FITTING = {"action": ROLES, "confirm": ROLES, "feedback": ("ended:technical_lead", "ended:incident_manager"),
            "control": ("facilitator",), "inject": ("facilitator",), "adjudicate": ("facilitator",),
            "commscheck": ("facilitator",), "rate": ("evaluator", "ended:evaluator", "facilitator"),
+           "validate": ("evaluator", "ended:evaluator", "facilitator"),
            "play": ROLES, "facilitate": ("facilitator", "other:facilitator"), "evaluate": ("evaluator",)}
 """Callers an endpoint serves, for the well-formed half of the requests, so that drawn bodies
 reach the drill's rules (the wild half draws any caller for any endpoint;
 test_web_authorization.py holds the rules themselves)."""
+INJECTS = ("synthetic_waf_test", "alert_flood", "customer_tickets", "attack_theory", "cto_call", "deploy_log", "nope")
+"""Scripted injects of the Cloudflare drill (the first two expect actions and come early), and one that is not."""
 GARBAGE_TOKENS = ("not-a-token", "", " ", "latest", "..", ".", "a" * 43, "a" * 129, "x" * 5000, "%00", "\x00",
                   "café", "🔥", "drill-id", "' OR 1=1 --")
 POISON_MARK = "\x00poison\x00"
@@ -143,9 +146,11 @@ class Vocabulary:
         if name == "control":
             # The first value is the one Hypothesis starts from and comes back to most.
             return st.fixed_dictionaries({
-                "name": self.choice("speed", "next", "pause", "resume", "next", "allow_fix", "end", "start"),
+                "name": self.choice("speed", "next", "pause", "resume", "next", "allow_fix", "end", "start",
+                                    "fire", "hold", "release", "skip", "reschedule"),
                 "speed": self.choice(60, 0.5, 1, 3600, 3601, 0, -1, 1e308, 10 ** 400, "fast", "60", None),
-                "reason": self.text})
+                "reason": self.text},
+                optional={"inject": self.choice(*INJECTS), "at": self.choice(30, "45m", 0, -1, 1e308, "soon", None)})
         if name == "inject":
             return st.fixed_dictionaries(
                 {"subject": self.text},
@@ -157,6 +162,10 @@ class Vocabulary:
         if name == "rate":
             return st.fixed_dictionaries({"objective": self.choice(*self.objectives),
                                           "rating": self.choice(*RATINGS), "reason": self.text})
+        if name == "validate":
+            return st.fixed_dictionaries({"inject": self.choice(*INJECTS),
+                                          "verdict": self.choice("met", "partly", "not_met", "maybe")},
+                                         optional={"note": self.text, "occurrence": self.choice(0, 0, 1, -1, True)})
         if name == "feedback":
             answers = st.dictionaries(st.sampled_from(HOT_WASH_QUESTIONS) | st.text(max_size=20), self.text,
                                       min_size=0 if self.hostile else 1, max_size=3)
