@@ -1231,8 +1231,11 @@ def history_kpi(file, source, mapping, skip_bad_rows, assume_timezone, include_d
               help="Base staffing (file or bundled name) to receive the fitted acknowledgement delays.")
 @click.option("--scenario", "scenario_base", default=None,
               help="Base scenario (file or bundled name) to receive the fitted detection, restore and close delays.")
+@click.option("--classification", "classification_base", default=None,
+              help="Base classification policy (file or bundled name, e.g. itil-impact-urgency) to receive the "
+                   "fitted triage: the share first classified below the major line and the delay to correct it.")
 @click.option("-o", "--out", "out_file", default=None, type=click.Path(dir_okay=False),
-              help="Where to write the fitted document (with both bases: NAME.staffing.yaml and NAME.scenario.yaml).")
+              help="Where to write the fitted document (with several bases: NAME.KIND.yaml for each).")
 @click.option("--name", default=None, help="Name of the fitted document [default: the base's name + -fitted].")
 @click.option("--report", "report_file", default=None, type=click.Path(dir_okay=False),
               help="Write the fit report: .html, .md, .json or .pdf by extension (QQ plot per stage).")
@@ -1241,7 +1244,7 @@ def history_kpi(file, source, mapping, skip_bad_rows, assume_timezone, include_d
                    "censored at this time [default: the latest time recorded among the incidents used].")
 @click.option("--json", "as_json", is_flag=True, help="Print the fit as JSON (warroom.history-fit/1).")
 def history_fit(file, source, mapping, skip_bad_rows, assume_timezone, include_drills, service, stages,
-                staffing_base, scenario_base, out_file, name, report_file, as_of, as_json):
+                staffing_base, scenario_base, classification_base, out_file, name, report_file, as_of, as_json):
     """Fit lognormal, gamma and Weibull delays to each stage of an incident history by maximum
     likelihood (incidents still open are censored, not dropped), choose by AIC, check by KS, and
     write them into a staffing or scenario the simulator takes. With --include-drills, drill
@@ -1262,11 +1265,12 @@ def history_fit(file, source, mapping, skip_bad_rows, assume_timezone, include_d
     from simulator.history.fitting import fit_history
 
     report_format = _format_of(report_file, "html")  # an unknown extension fails before any work
-    bases = [(kind, base) for kind, base in (("staffing", staffing_base), ("scenario", scenario_base)) if base]
+    bases = [(kind, base) for kind, base in (("staffing", staffing_base), ("scenario", scenario_base),
+                                             ("classification", classification_base)) if base]
     if bases and not out_file:
         _fail("give -o FILE for the fitted document")
     if out_file and not bases:
-        _fail("-o writes a fitted document: give --staffing BASE or --scenario BASE to fit into")
+        _fail("-o writes a fitted document: give --staffing, --scenario or --classification BASE to fit into")
     loaded = []
     for kind, base in bases:
         try:
@@ -1293,7 +1297,7 @@ def history_fit(file, source, mapping, skip_bad_rows, assume_timezone, include_d
         except ValueError as exc:
             _fail(f"{file}: {exc}")
         target = Path(out_file)
-        if len(loaded) == 2:
+        if len(loaded) > 1:
             target = target.with_name(f"{target.stem}.{kind}{target.suffix or '.yaml'}")
         _write_report(text, target, None if as_json else f"Fitted {kind}")
     if report_file:

@@ -305,3 +305,13 @@ def test_history_fit_json_on_the_command_line(tmp_path):
     assert json.loads(result.output)["classification"]["first_wrong"] == 0.5
     text = CliRunner().invoke(main, ["history", "fit", str(path), "--source", "canonical"]).output
     assert "classify" in text and "first_wrong 0.500" in text
+
+
+def test_history_fit_writes_a_classification_policy_from_the_command_line(tmp_path):
+    path, out = tmp_path / "h.csv", tmp_path / "policy.yaml"
+    write_canonical(fit_table(), path)
+    result = CliRunner().invoke(main, ["history", "fit", str(path), "--source", "canonical",
+                                       "--classification", "itil-impact-urgency", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    policy = load_text(out.read_text(), str(out), expect="classification").document
+    assert policy.triage.first_wrong == 0.5 and policy.name == "itil-impact-urgency-fitted"
