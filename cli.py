@@ -218,6 +218,10 @@ def _run_options(f):
     options = [
         click.option("--playbook", "playbook", default=None, metavar="FILE",
                      help=f"Playbook document or bundled name [default: {DEFAULT_PLAYBOOK}]."),
+        click.option("--classification", "classification", default=None, metavar="FILE",
+                     help="Classification policy document or bundled name [default: itil-impact-urgency]: its "
+                          "triage (chance a major incident is first classified below the major line, and the delay "
+                          "to correct it) delays the declaration, unless a staffing gives its own."),
         click.option("-n", "--replications", default=1000, show_default=True, type=click.IntRange(1),
                      help="Replications: incidents in single mode, horizons in stream mode."),
         click.option("--seed", default=1, show_default=True, type=int, help="One seed for the whole run."),
@@ -255,8 +259,8 @@ def _run_options(f):
     return f
 
 
-def _execute(scenario_args, staffing_args, playbook, replications, seed, jobs, executor, scheduler, mode, start,
-             horizon, warmup, horizon_start, out_dir, no_incidents, as_json, quiet, report=None):
+def _execute(scenario_args, staffing_args, playbook, classification, replications, seed, jobs, executor, scheduler,
+             mode, start, horizon, warmup, horizon_start, out_dir, no_incidents, as_json, quiet, report=None):
     from reports.artifacts import IncidentWriter, write_summary
     from reports.text.simulation import simulation_text
     from scenarios import DocumentError
@@ -281,6 +285,12 @@ def _execute(scenario_args, staffing_args, playbook, replications, seed, jobs, e
         book = resolve(playbook or DEFAULT_PLAYBOOK, "playbook")
     except DocumentError as exc:
         problems.extend(exc.problems)
+    policy = None
+    if classification:
+        try:
+            policy = resolve(classification, "classification")
+        except DocumentError as exc:
+            problems.extend(exc.problems)
     if problems:
         _fail(problems)
     progress = _Progress(replications, "Simulating", enabled=not quiet)
@@ -296,7 +306,7 @@ def _execute(scenario_args, staffing_args, playbook, replications, seed, jobs, e
         scenarios, staffings, book, replications=replications, seed=seed, jobs=jobs, mode=mode,
         start=_parse_start(start), horizon=horizon, warmup=warmup, progress=progress,
         horizon_start=horizon_start.date() if horizon_start else None,
-        incident_sink=writer, executor=executor, scheduler=scheduler,
+        incident_sink=writer, executor=executor, scheduler=scheduler, classification=policy,
     ), on_error=discard_table)
     summary = result.to_dict()
     if out_dir:

@@ -273,8 +273,8 @@ def _update_cadence(facts: _Facts, milestones, cadence: float) -> dict:
 
 
 def _checks(facts: _Facts, scenario: Scenario, playbook: Playbook, milestones, steps, weights,
-            judged: ClassificationJudgement, policy) -> dict:
-    checks: dict[str, dict] = {"classification": _classification_check(judged, policy)}
+            judgement: ClassificationJudgement, policy) -> dict:
+    checks: dict[str, dict] = {"classification": _classification_check(judgement, policy)}
     checks["update_cadence"] = _update_cadence(facts, milestones, playbook.update_cadence)
 
     if not _has_step(playbook, "problem_recorded", "problem_record"):
@@ -357,6 +357,13 @@ def _checks(facts: _Facts, scenario: Scenario, playbook: Playbook, milestones, s
             "evidence": [f"'{s['name']}' " + (f"done at {_at(s['t'])}" + (f" by {s['by'].replace('_', ' ')}" if s.get("by") else "")
                                               if s["t"] is not None else "never done") for s in own],
         }
+    if not judgement.major_needed:
+        # The playbook is the major-incident process; an incident the policy says is not a
+        # major one is not judged by its steps (the classification check and harms judge the call).
+        why = (f"not a major incident by the policy ({policy.name}), so the major-incident playbook's steps were "
+               f"not expected")
+        for key in ("raci", "playbook_steps"):
+            checks[key] = {"passed": None, "detail": why}
     for key, check in checks.items():
         check["title"] = CHECKS[key]
         check.setdefault("assumptions", [])

@@ -19,6 +19,7 @@ from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 
 from .base import Frozen, Identifier, PositiveMinutes
 from .calendar import REFERENCE_MONDAY, local_spans_mask
+from .classification import Triage
 from .distributions import Distribution, LogNormal
 from .roles import ROLES
 from .units import MINUTES_PER_HOUR, MINUTES_PER_WEEK
@@ -265,6 +266,8 @@ class Staffing(Frozen):
     )
     roles: dict[RoleName, ResponderPool] = Field(default_factory=dict)
     resolver_groups: dict[Identifier, ResponderPool] = Field(default_factory=dict)
+    triage: Triage | None = Field(None, description="How these people classify against the policy (replaces the "
+                                                    "classification policy's `triage`), e.g. a trained service desk.")
 
     @model_validator(mode="after")
     def _no_clash(self):

@@ -165,6 +165,12 @@ class _Draws:
         self.alert_seen = sc.onset.ramp * det.monitoring.threshold if det.monitoring else 0.0
         self.wrong_probability = wrong.probability if wrong else 0.0
         self.release_at = [plan.release_at.get(m) for m in range(N_MILESTONES)]
+        # Classification: whether the first call missed the major line, and when it was put right.
+        triage = plan.triage
+        self.declaring = triage[0] if triage else None
+        self.misclassified = streams.uniforms(p + "classify/wrong") if triage else None
+        self.misclassified_probability = triage[1] if triage else 0.0
+        self.corrected_after = streams.draws(p + "classify/corrected_after", triage[2]) if triage else None
         self.dep_counts = [len(s.after) + len(s.waits) for s in plan.steps]
         self.waiting_on = plan.waiting_on
 
@@ -334,7 +340,10 @@ class IncidentResponse:
         step = self.plan.steps[s]
         action = step.action
         if action == "coordinate":
-            delay = self.draws.steps[s][self.i] * step.slowdown
+            d = self.draws
+            delay = d.steps[s][self.i] * step.slowdown
+            if s == d.declaring and d.misclassified[self.i] < d.misclassified_probability:
+                delay += d.corrected_after[self.i]   # first classified below the major line, then raised
             self._engage(((step.performer, 1),), lambda: self._after(delay, lambda _e: self._finish(s)))
         elif action == "wait":
             self._after(self.draws.steps[s][self.i], lambda _e: self._finish(s))

@@ -142,6 +142,9 @@ class Plan:
     change_by: str | None
     change_slowdown: float
     workaround_restores_all: bool  # the workaround's effect alone restores every critical service
+    # Classification: (step index that declares, chance the first classification misses the
+    # major line, the delay until it is corrected), or None when it cannot miss.
+    triage: tuple | None = None
 
 
 def _minutes_to_shift(mask: np.ndarray, following: np.ndarray) -> list:
@@ -174,9 +177,10 @@ def pool_plan(name: str, pool, anchor) -> PoolPlan:
     )
 
 
-def compile_plan(scenario: Scenario, staffing: Staffing, playbook: Playbook, anchor=None) -> Plan:
+def compile_plan(scenario: Scenario, staffing: Staffing, playbook: Playbook, anchor=None, policy=None) -> Plan:
     """Resolve roles, substitutes and dependencies; raise SimulationError if it cannot run.
-    `anchor` is the run's calendar anchor (default: the scenario's start policy's)."""
+    `anchor` is the run's calendar anchor (default: the scenario's start policy's); `policy`
+    the classification policy (scenarios.classification; none: classification never misses)."""
     anchor = anchor if anchor is not None else scenario.start.anchor
 
     def doer(role: str) -> tuple[str, float]:
@@ -247,4 +251,27 @@ def compile_plan(scenario: Scenario, staffing: Staffing, playbook: Playbook, anc
         fix_by=doer(scenario.fix.by)[0] if scenario.fix else None,
         change_by=change_by, change_slowdown=change_slowdown,
         workaround_restores_all=scenario.workaround_restores_all,
+        triage=_triage(scenario, staffing, playbook, policy),
     )
+
+
+def _triage(scenario: Scenario, staffing: Staffing, playbook: Playbook, policy) -> tuple | None:
+    """A major incident (by the policy, at full impact) may first be classified below the major
+    line: the declaring step then waits until the classification is corrected. The staffing's
+    own `triage` (how its people classify) replaces the policy's."""
+    if policy is None:
+        return None
+    triage = staffing.triage or policy.triage
+    declaring = [i for i, step in enumerate(playbook.steps) if step.milestone == "declared"]
+    if triage.first_wrong <= 0 or not declaring or not policy.classify(full_impact(scenario)).major:
+        return None
+    return (declaring[0], triage.first_wrong, triage.corrected_after)
+
+
+def full_impact(scenario: Scenario):
+    """The impact the policy sees when the incident is at its worst (every service hit at once)."""
+    from scenarios.classification import Impact
+
+    return Impact(lost_share=scenario.full_share, cost_per_minute=scenario.full_cost_per_minute,
+                  critical_down=any(s.critical for s in scenario.affected), data_exposure=scenario.exposure.data,
+                  regulated=scenario.exposure.regulated, urgency=scenario.urgency)

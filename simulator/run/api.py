@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING
 
 from scenarios import Loaded, check_together
 from scenarios.calendar import REFERENCE_MONDAY, monday_of
+from scenarios.classification import DEFAULT_CLASSIFICATION
 from scenarios.errors import DocumentError
 from scenarios.library import DEFAULT_PLAYBOOK, resolve
 from scenarios.scenario import FixedStart, UniformWeek
@@ -122,6 +123,7 @@ def compare(
     incident_sink: Callable[[pd.DataFrame], None] | None = None,
     executor="local",
     scheduler: str | None = None,
+    classification: Loaded | None = None,
 ) -> SimulationResult:
     """Run each staffing option on the same scenario(s) with common random numbers.
 
@@ -135,6 +137,10 @@ def compare(
     the week its start policy names (a dated fixed start or `week_of`; otherwise a January
     week); a stream's horizon starts on the Monday of the week of `horizon_start` (default
     that same January week) and runs on through the seasons.
+
+    `classification` is the classification policy (default: the bundled one): a major
+    incident first classified below the major line (its `triage`, or a staffing's own) is
+    declared only once that is corrected.
     """
     scenarios = _as_list(scenarios)
     if not staffings:
@@ -150,6 +156,8 @@ def compare(
     if mode == "stream" and sum(s.document.rate_per_minute for s in scenarios) <= 0:
         raise SimulationError("stream mode needs a scenario frequency above zero")
     playbook = playbook or resolve(DEFAULT_PLAYBOOK, "playbook")
+    classification = classification or resolve(DEFAULT_CLASSIFICATION, "classification")
+    rules = classification.document
     names = [s.document.name for s in staffings]
     if len(set(names)) != len(names):
         raise SimulationError(f"staffing options must have distinct names, got {names}")
@@ -181,6 +189,7 @@ def compare(
             horizon=horizon,
             warmup=warmup,
             anchor=anchor,
+            policy=rules,
         )
         for st in staffings
     ]
@@ -233,7 +242,7 @@ def compare(
 
     inputs = [
         {"kind": d.document.kind, "name": d.document.name, "source": d.source, "sha256": d.sha256, "text": d.text}
-        for d in [*scenarios, *staffings, playbook]
+        for d in [*scenarios, *staffings, playbook, classification]
     ]
     settings = {"start": "scenario policy" if start is None else start.model_dump(mode="json"), "executor": ran_on,
                 "calendar_start_utc": anchor.isoformat()}

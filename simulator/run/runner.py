@@ -56,9 +56,10 @@ class RunSpec:
     horizon: float = MINUTES_PER_YEAR
     warmup: float = 0.0
     anchor: dt.datetime = REFERENCE_MONDAY   # the run's calendar: minute 0 is this UTC instant (a Monday 00:00)
+    policy: object = None   # the classification policy (its triage may delay the declaration)
 
     def plans(self) -> list[Plan]:
-        return [compile_plan(s, self.staffing, self.playbook, self.anchor) for s in self.scenarios]
+        return [compile_plan(s, self.staffing, self.playbook, self.anchor, self.policy) for s in self.scenarios]
 
     def tasks(self) -> list[tuple[int, int]]:
         """(first replication, count) per chunk."""

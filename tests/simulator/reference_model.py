@@ -174,10 +174,20 @@ def playbook_step(env: simpy.Environment, r: Incident, step: StepPlan):
 
 
 def coordinate(env, r: Incident, step: StepPlan):
-    """The performer (or the stand-in, `slowdown` times slower) spends the step's duration."""
+    """The performer (or the stand-in, `slowdown` times slower) spends the step's duration.
+    The step that declares also waits out a first classification below the major line,
+    until it is corrected (the policy's, or the staffing's, `triage`)."""
     duration = r.draws.steps[step.index][r.i] * step.slowdown
     yield from engage(env, r, ((step.performer, 1),))
-    yield env.timeout(duration)
+    yield env.timeout(duration + misclassified_for(r, step))
+
+
+def misclassified_for(r: Incident, step: StepPlan) -> float:
+    """How long the declaration waits for a wrong first classification to be put right."""
+    d = r.draws
+    if step.index != d.declaring or d.misclassified[r.i] >= d.misclassified_probability:
+        return 0.0
+    return d.corrected_after[r.i]
 
 
 def wait(env, r: Incident, step: StepPlan):

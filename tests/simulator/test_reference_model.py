@@ -21,7 +21,8 @@ import simpy
 
 from scenarios import MILESTONES, bundled, check_together, load, load_text
 from scenarios.calendar import REFERENCE_MONDAY
-from scenarios.library import DEFAULT_PLAYBOOK
+from scenarios.classification import DEFAULT_CLASSIFICATION
+from scenarios.library import DEFAULT_PLAYBOOK, resolve
 from scenarios.scenario import FixedStart
 from simulator.model import engine
 from simulator.model.plan import compile_plan
@@ -150,6 +151,9 @@ def variant(library, name: str) -> Case:
         return Case((library("internal-dns-outage", "scenario"),), library("marlow-platform-oncall", "staffing"), playbook)
     if name == "lean-staffing":
         return Case((cloudflare,), load_text(LEAN_STAFFING, "lean.yaml"), default)
+    if name == "misclassified-first":
+        triage = "triage:\n  first_wrong: 0.4\n  corrected_after: {dist: lognormal, median: 20m, p90: 60m}\n"
+        return Case((cloudflare,), load_text(sre.text.rstrip("\n") + "\n" + triage, "triage.yaml"), default)
     if name == "weekly-profile":
         return Case((edited(cloudflare, (r"^frequency: .*\n", "frequency: 2/day\n" + WEEKDAYS)),), sre, default)
     if name == "mix":
@@ -161,8 +165,12 @@ def variant(library, name: str) -> Case:
 
 VARIANTS = ["temporary-workaround-with-groundwork-and-party", "workaround-waits-for-the-cause",
             "partial-workaround-fix-restores", "no-workaround-fix-restores", "early-release-and-repaging",
-            "lean-staffing"]
+            "lean-staffing", "misclassified-first"]
 STREAM_ONLY = ["weekly-profile", "mix"]
+
+
+POLICY = resolve(DEFAULT_CLASSIFICATION, "classification").document
+"""The bundled classification policy (a staffing's own triage replaces its)."""
 
 
 def case(library, name: str) -> Case:
@@ -215,7 +223,7 @@ def compare_single(c: Case, size: int, block: int = 0) -> int:
     start = sc.start.minute_of_week if isinstance(sc.start, FixedStart) else None
 
     def plan():   # one each: a plan caches its cover as the run reaches it
-        return compile_plan(sc, c.staffing.document, c.playbook.document)
+        return compile_plan(sc, c.staffing.document, c.playbook.document, None, POLICY)
 
     fast = single(engine.run_single_block, plan(), SEED, block, size, start)
     readable = single(reference.run_single_block, plan(), SEED, block, size, start)
@@ -227,7 +235,7 @@ def compare_single(c: Case, size: int, block: int = 0) -> int:
 def compare_stream(c: Case, replication: int, horizon: float, warmup: float = 0.0) -> tuple[int, int]:
     """Both models on one horizon; returns (incidents compared, pages that had to queue)."""
     def plans():
-        return [compile_plan(s.document, c.staffing.document, c.playbook.document, REFERENCE_MONDAY)
+        return [compile_plan(s.document, c.staffing.document, c.playbook.document, REFERENCE_MONDAY, POLICY)
                 for s in c.scenarios]
 
     fast = engine.run_stream(plans(), SEED, replication, horizon, warmup)
@@ -240,7 +248,7 @@ def compare_stream(c: Case, replication: int, horizon: float, warmup: float = 0.
 
 QUICK_SINGLE = ["cloudflare-2019-waf+cloudflare-2019-sre", "internal-dns-outage+marlow-platform-oncall",
                 "ransomware-data-breach+ransomware-soc-oncall", "temporary-workaround-with-groundwork-and-party",
-                "early-release-and-repaging", "lean-staffing"]
+                "early-release-and-repaging", "lean-staffing", "misclassified-first"]
 
 
 @pytest.mark.parametrize("name", QUICK_SINGLE)
@@ -419,3 +427,16 @@ def test_an_early_release_withdraws_a_queued_page_at_the_head_of_the_queue_too()
                                        "ends and is silently left out (its row stays NaN)")
 def test_every_incident_that_arrives_is_recorded():
     assert sorted(recorded_at([0.0, 12.0, 16.0], readable=False)) == [0, 1, 2]
+
+
+def test_the_misclassification_variant_does_delay_declarations(library):
+    c = case(library, "misclassified-first")
+    sc = c.scenarios[0].document
+    plan = compile_plan(sc, c.staffing.document, c.playbook.document, None, POLICY)
+    assert plan.triage is not None and plan.triage[1] == 0.4
+    clear = compile_plan(sc, library("cloudflare-2019-sre", "staffing").document, c.playbook.document, None, POLICY)
+    late, _, *_ = engine.run_single_block(plan, SEED, 0, 400, None)
+    on_time, _, *_ = engine.run_single_block(clear, SEED, 0, 400, None)
+    declared = MILESTONES.index("declared")
+    later = late[:, declared] - on_time[:, declared]
+    assert 0.3 < (later > 1e-9).mean() < 0.5 and (later >= -1e-9).all()
