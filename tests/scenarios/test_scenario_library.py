@@ -11,6 +11,14 @@ from drills import DrillDocuments, DrillStore, Journal, play, score
 from scenarios import bundled, check_drill, check_together, resolve
 from scenarios.library import DEFAULT_PLAYBOOK
 from simulator import simulate
+from simulator.model.plan import full_impact
+
+POLICY = resolve("itil-impact-urgency", "classification").document
+
+
+def full_impact_is_major(scenario) -> bool:
+    """Whether the classification policy makes the scenario a major incident at its worst."""
+    return POLICY.classify(full_impact(scenario)).major
 
 SCENARIOS = sorted(bundled("scenario"))
 RESPONSES = sorted(bundled("responses"))
@@ -68,8 +76,10 @@ def test_each_bundled_replay_plays_to_a_scorecard(name, tmp_path, library):
     assert [e.seq for e in events] == list(range(1, len(events) + 1))
     assert all(b.t >= a.t for a, b in zip(events, events[1:])), "time never runs backwards"
     reached = {e.name for e in events if e.kind == "milestone"}
-    assert {"detected", "declared", "first_update", "identified", "workaround_applied", "restored",
-            "resolved"} <= reached, (name, reached)
+    expected = {"detected", "identified", "workaround_applied", "restored", "resolved"}
+    if full_impact_is_major(documents.scenario.document):   # a decoy is not declared when handled right
+        expected |= {"declared", "first_update"}
+    assert expected <= reached, (name, reached)
     delivered = {e.name for e in events if e.kind == "inject"}
     injects = {j.id: j for j in documents.scenario.document.injects}
     assert any(injects[i].when is not None for i in delivered), f"{name}: no conditional inject fired"
@@ -97,6 +107,12 @@ PUBLISHED = {
     "region-failure-drill": {"declared": 9, "identified": 16, "workaround_applied": 20, "fixed": 240},
     "marlow-dns-replay": {"detected": 4, "declared": 10, "identified": 18, "workaround_applied": 28,
                           "resolved": 160},
+    # Decoys: no declaration when the policy says it is no major incident; over-declared, at once.
+    "batch-storm-calm": {"detected": 2, "acknowledged": 4, "declared": None, "identified": 18, "resolved": 100},
+    "batch-storm-overreaction": {"detected": 2, "declared": 9, "first_update": 12, "identified": 18, "resolved": 100},
+    "promo-glitch-calm": {"detected": 14, "acknowledged": 15, "declared": None, "identified": 32, "resolved": 60},
+    "promo-glitch-overreaction": {"detected": 14, "declared": 24, "first_update": 26, "identified": 32,
+                                  "resolved": 60},
 }
 # Where the script itself announces service back, the world must have restored it by then.
 RESTORED_BY = {"cert-expiry-drill": 120, "payment-peak-drill": 49, "region-failure-drill": 28,

@@ -374,7 +374,7 @@ def test_history_fit_command_writes_a_fitted_staffing_and_a_report(tmp_path):
 
 
 @pytest.mark.parametrize("args,message", [
-    (["-o", "x.yaml"], "give --staffing BASE or --scenario BASE"),
+    (["-o", "x.yaml"], "give --staffing, --scenario or --classification BASE"),
     (["--staffing", "cloudflare-2019-sre"], "give -o FILE"),
     (["--scenario", "cloudflare-2019-waf", "-o", "x.yaml"], "none of the stages a scenario takes"),
     (["--staffing", "no-such-staffing", "-o", "x.yaml"], "no bundled staffing of that name"),

@@ -36,13 +36,17 @@ YEAR = 365 * 24 * 60.0
 # The first of each is the scenario's reference_staffing (what its drills compare with).
 BUNDLED = {
     "cloud-region-failure": ["region-failure-oncall"],
+    "batch-disk-alert-storm": ["harbor-oncall", "cloudflare-2019-sre", "24x7-comms-lead", "business-hours-pager", "follow-the-sun",
+                               "marlow-platform-oncall"],
     "cloudflare-2019-waf": ["cloudflare-2019-sre", "24x7-comms-lead", "business-hours-pager", "follow-the-sun",
-                            "marlow-platform-oncall"],
+                            "harbor-oncall", "marlow-platform-oncall"],
     "crowdstrike-2024-channel-file": ["crowdstrike-2024-enterprise-it"],
     "expired-certificate": ["cert-weekend-oncall"],
     "gitlab-2017-database": ["gitlab-2017-oncall", "region-failure-oncall", "second-on-call-dba"],
     "internal-dns-outage": ["marlow-platform-oncall"],
     "payment-failure-peak": ["retail-peak-oncall"],
+    "promo-code-glitch": ["harbor-oncall", "cloudflare-2019-sre", "24x7-comms-lead", "business-hours-pager", "follow-the-sun",
+                          "marlow-platform-oncall"],
     "ransomware-data-breach": ["ransomware-soc-oncall"],
 }
 
