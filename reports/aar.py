@@ -52,6 +52,13 @@ SUGGESTIONS = {
                     "and a test that would refute it.", "training"),
     "outage_cost": ("Shorten the outage where the cost accrues: a faster, tested workaround and an earlier "
                     "decision to apply it.", "equipment"),
+    "classification": ("Review the classification policy with the people who make the first call: put its "
+                       "severity criteria and priority matrix on the first page of the on-call runbook and "
+                       "check the call against them within the policy's time.", "planning"),
+    "misclassification": ("Re-classify as the impact changes: check the policy's criteria at each update, and "
+                          "say in the update what the classification is and why.", "training"),
+    "over_declaration": ("Check the policy's major-incident criteria (share of users, cost, exposure) before "
+                         "declaring; a loud alert or a senior question is not one of them.", "planning"),
 }
 _RATED = ("S", "M", "U")
 

@@ -44,6 +44,7 @@ def _context(summary: dict) -> dict:
     stages = [{"title": stage_title(k),
                "values": [(o.get("restore_stages") or {}).get(k) or {} for o in options]} for k in stage_names]
     return {
+        "classification": classification_sentence(summary),
         "stages": stages,
         "summary": summary, "options": rows, "targets": targets, "titles": METRIC_TITLES, "scenario": scenario,
         "baseline": names[0], "differences": differences,
@@ -58,6 +59,28 @@ def _context(summary: dict) -> dict:
                                     for o in options]),
         },
     }
+
+
+def classification_sentence(summary: dict) -> str | None:
+    """How the run's classification policy (and any staffing's own triage) held up declarations."""
+    from scenarios import load_text
+    from scenarios.durations import format_duration
+
+    def triage_text(triage) -> str:
+        if triage.first_wrong <= 0:
+            return "never misses the major line"
+        median = triage.corrected_after.median if hasattr(triage.corrected_after, "median") else None
+        after = f", corrected after a median {format_duration(median)}" if median else ""
+        return f"first classifies a major incident below the major line {triage.first_wrong:.0%} of the time{after}"
+
+    docs = [(i["kind"], load_text(i["text"], i["source"], expect=i["kind"]).document)
+            for i in summary.get("inputs", []) if i["kind"] in ("classification", "staffing") and i.get("text")]
+    policy = next((d for kind, d in docs if kind == "classification"), None)
+    if policy is None:
+        return None
+    own = [f"{d.name} {triage_text(d.triage)}" for kind, d in docs if kind == "staffing" and d.triage is not None]
+    return (f"Classification policy {policy.name}: the first call {triage_text(policy.triage)}; a major incident is "
+            f"declared once it is classified right" + (f". Own triage: {'; '.join(own)}." if own else "."))
 
 
 def render_comparison(summary: dict, fmt: str = "html") -> str | bytes:

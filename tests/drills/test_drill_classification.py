@@ -76,3 +76,14 @@ def test_a_classification_outside_the_policy_is_refused(tmp_path, cloudflare_dri
         with pytest.raises(ActionRejected, match=message):
             session.act("incident_manager", "classify", fields)
     session.act("incident_manager", "classify", {"severity": "sev1", "priority": "P1", "major": "yes"})
+
+
+def test_an_over_declaration_becomes_an_improvement_item_against_the_policy(tmp_path):
+    from reports.aar import improvement_items
+
+    items = {i["id"]: i for i in improvement_items(card_of(tmp_path, "promo-code-glitch", "promo-glitch-overreaction"))}
+    assert {"classification", "misclassification", "over_declaration"} <= set(items)
+    assert "criteria" in items["over_declaration"]["action"] and items["over_declaration"]["element"] == "planning"
+    assert "never was one" in items["over_declaration"]["observation"]
+    calm = {i["id"] for i in improvement_items(card_of(tmp_path, "promo-code-glitch", "promo-glitch-calm"))}
+    assert not {"classification", "misclassification", "over_declaration"} & calm

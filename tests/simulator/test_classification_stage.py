@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from cli import main
 from scenarios import load_text, resolve
-from simulator import simulate
+from simulator import compare, simulate
 from simulator.model.plan import compile_plan
 
 VAGUE = ("  first_wrong: 0.0\n  corrected_after: 0m\n",
@@ -70,3 +70,20 @@ def test_compare_takes_a_classification_policy_and_records_it(tmp_path):
     bad = CliRunner().invoke(main, ["simulate", "cloudflare-2019-waf", "--staffing", "cloudflare-2019-sre",
                                     "--classification", "no-such-policy"])
     assert bad.exit_code == 2 and "no-such-policy" in bad.output
+
+
+def test_the_comparison_report_says_which_policy_and_triage_it_ran_with(cloudflare, staffing):
+    from reports.compare import render_comparison
+
+    sre = staffing("cloudflare-2019-sre")
+    trained = load_text(sre.text.replace("name: cloudflare-2019-sre", "name: trained-desk").rstrip("\n")
+                        + "\ntriage: {first_wrong: 0.05, corrected_after: {dist: lognormal, median: 5m, p90: 15m}}\n",
+                        "trained.yaml")
+    result = compare(cloudflare, [sre, trained], replications=500, seed=3, classification=vague_policy())
+    summary = result.to_dict()
+    text = render_comparison(summary, "md")
+    assert ("Classification policy vague: the first call first classifies a major incident below the major line "
+            "35% of the time, corrected after a median 20m") in text
+    assert "trained-desk first classifies a major incident below the major line 5% of the time" in text
+    restore = {o["name"]: o["metrics"]["time_to_restore"]["p90"] for o in summary["options"]}
+    assert restore["trained-desk"] < restore["cloudflare-2019-sre"]
