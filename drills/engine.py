@@ -204,10 +204,13 @@ class Drill:
         """Run the world up to scenario minute `t`, including what is due at `t` itself (so an
         action at `t` sees the inject delivered at `t`); return what happened."""
         env = self.env
-        if t > env.now:
-            env.run(until=t)
         while env.peek() <= t:
             env.step()
+        if t > env.now:
+            # Land on `t` itself: SimPy's run(until=t) schedules now + (t - now), which can
+            # round to a neighbouring float, and a resumed drill (stepping from other minutes)
+            # would then journal another minute than the uninterrupted one.
+            env._now = float(t)
         return self.drain()
 
     def drain(self) -> list[DrillEvent]:
