@@ -7,7 +7,9 @@ in scored time (drills/timeline.py).
   priority and major call all match the correct classification at that minute.
 - Misclassified minutes: from the team's first classification until service is restored
   (or the drill ends), the minutes its standing classification's severity is above
-  (over-classified) or below (under-classified) the correct one.
+  (over-classified) or below (under-classified) the correct one; and before any
+  classification, once the policy's `classify_within` after detection is up, the minutes
+  the impact is above the policy's floor count as under-classified.
 - The declaration decision: a major incident declared when the policy's major criteria
   were never met is an over-declaration; criteria met and never declared, an
   under-declaration (the `time_to_declare` metric already gives it no credit).
@@ -157,6 +159,16 @@ def judge_classification(events: tuple[DrillEvent, ...], scenario: Scenario, pol
                 over += minutes
             elif rank_team > rank_right:
                 under += minutes
+    # No classification standing once the policy's time to classify is up counts as too low,
+    # while the impact is above the floor: an unclassified incident is nobody's priority.
+    if detected_at is not None:
+        grace_end = detected_at + policy.classify_within
+        stop = min(calls[0].t if calls else until, until)
+        floor = len(policy.severities) - 1
+        cuts = sorted({t for t, _ in correct if grace_end < t < stop} | {grace_end, stop}) if stop > grace_end else []
+        for lo, hi in zip(cuts, cuts[1:]):
+            if hi > lo and policy.rank(_at(correct, lo).severity) < floor:
+                under += timeline.span(lo, hi)
     major_from = next((t for t, c in correct if c.major), None)
     judgement = ClassificationJudgement(
         correct=correct, calls=calls, detected_at=detected_at,
