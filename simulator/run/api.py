@@ -40,7 +40,7 @@ from simulator.errors import SimulationError
 
 from .executors import make_executor
 from .results import OptionResult, SimulationResult, incident_table
-from .runner import Job, Progress, RunSpec, run_job
+from .runner import BLOCK_SIZE, SECTION, Job, Progress, RunSpec, run_job
 from .settings import MODES
 
 if TYPE_CHECKING:
@@ -245,6 +245,9 @@ def compare(
         for d in [*scenarios, *staffings, playbook, classification]
     ]
     settings = {"start": "scenario policy" if start is None else start.model_dump(mode="json"), "executor": ran_on,
+                # What defines the random streams and the intervals (SPEC 3.5): replications per
+                # block (one stream per stage and block) and per section (single mode's intervals).
+                "streams": {"block_size": BLOCK_SIZE, "section_size": SECTION},
                 "calendar_start_utc": anchor.isoformat()}
     if mode == "stream":
         settings.update({"horizon_minutes": horizon, "warmup_minutes": warmup})

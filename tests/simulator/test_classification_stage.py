@@ -87,3 +87,4 @@ def test_the_comparison_report_says_which_policy_and_triage_it_ran_with(cloudfla
     assert "trained-desk first classifies a major incident below the major line 5% of the time" in text
     restore = {o["name"]: o["metrics"]["time_to_restore"]["p90"] for o in summary["options"]}
     assert restore["trained-desk"] < restore["cloudflare-2019-sre"]
+

@@ -88,3 +88,12 @@ def test_the_comparison_sees_every_kind_of_change():
     assert differences(golden, {**golden, "verdict": "new"}) == ["$.verdict: not in the golden file"]
     assert differences({"n": 300}, {"n": 300.0}) == ["$.n: 300.0, golden has 300"]
     assert differences({"x": None}, {"x": 0.0}) == ["$.x: 0.0, golden has None"]
+
+
+def test_results_record_what_defines_the_streams_and_the_intervals(cloudflare, staffing):
+    from simulator.run.runner import BLOCK_SIZE, SECTION
+
+    from simulator import simulate
+
+    summary = simulate(cloudflare, staffing("cloudflare-2019-sre"), replications=100, seed=1).to_dict()
+    assert summary["settings"]["streams"] == {"block_size": BLOCK_SIZE, "section_size": SECTION}
