@@ -91,9 +91,8 @@ def test_the_comparison_sees_every_kind_of_change():
 
 
 def test_results_record_what_defines_the_streams_and_the_intervals(cloudflare, staffing):
-    from simulator.run.runner import BLOCK_SIZE, SECTION
-
     from simulator import simulate
+    from simulator.run.runner import BLOCK_SIZE, SECTION
 
     summary = simulate(cloudflare, staffing("cloudflare-2019-sre"), replications=100, seed=1).to_dict()
     assert summary["settings"]["streams"] == {"block_size": BLOCK_SIZE, "section_size": SECTION}
