@@ -140,10 +140,22 @@ class Onset(Frozen):
 
 
 class UserReports(Frozen):
-    """Users report the outage as a Poisson stream; the service desk triages the first."""
+    """Users report the outage; the service desk triages the first."""
 
     rate_per_hour: float = Field(gt=0)
+    first_after: Distribution | None = Field(
+        None, description="From impact start to the first report (default: exponential with mean 60 / "
+                          "rate_per_hour minutes, i.e. reports arrive as a Poisson stream).")
     triage: Distribution = ZERO
+
+    @property
+    def first_report(self) -> Distribution:
+        """The first report's delay: `first_after`, or the Poisson stream's exponential wait."""
+        if self.first_after is not None:
+            return self.first_after
+        from .distributions import Exponential
+
+        return Exponential(dist="exponential", mean=60.0 / self.rate_per_hour)
 
 
 class Detection(Frozen):
@@ -400,6 +412,8 @@ class Scenario(Frozen):
     )
     diagnosis: Diagnosis
     workarounds: list[Workaround] = Field(default_factory=list)
+    simulated_workaround: Identifier | None = Field(
+        None, description="The workaround the simulated team applies (default: the first effective one in the list).")
     fix: Fix | None = None
     targets: dict[MetricName, Minutes] = Field(default_factory=dict)
     reference_staffing: str | None = Field(
@@ -469,7 +483,9 @@ class Scenario(Frozen):
 
     @property
     def workaround(self) -> Workaround | None:
-        """The workaround the simulated team applies: the first effective one."""
+        """The workaround the simulated team applies: `simulated_workaround`, or the first effective one."""
+        if self.simulated_workaround is not None:
+            return self.workaround_by_key(self.simulated_workaround)
         return next((w for w in self.workarounds if w.effective), None)
 
     @property
@@ -539,6 +555,14 @@ class Scenario(Frozen):
         found.extend(duplicates([w.key for w in self.workarounds], "workarounds[{}].id", "workaround"))
         found.extend(duplicates([c.id for c in self.diagnosis.causes], "diagnosis.causes[{}].id", "cause"))
         found.extend(duplicates([s.id for s in self.services], "services[{}].id", "service"))
+        if self.simulated_workaround is not None:
+            chosen = self.workaround_by_key(self.simulated_workaround)
+            if chosen is None:
+                found.append(("simulated_workaround", f"no workaround {self.simulated_workaround!r} (this scenario's: "
+                                                      f"{', '.join(w.key for w in self.workarounds) or 'none'})"))
+            elif not chosen.effective:
+                found.append(("simulated_workaround", f"{self.simulated_workaround!r} is not effective: the simulated "
+                                                      f"team would never restore service with it"))
         if self.services and not any(s.critical for s in self.services):
             found.append(("services", "no service is critical: true, so nothing says when service is restored"))
         ids = {s.id for s in self.affected}

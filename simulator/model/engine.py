@@ -114,10 +114,7 @@ class _Draws:
         self.alert_fires = streams.uniforms(p + "detect/alert_fires") if det.monitoring else None
         self.alert_delay = streams.draws(p + "detect/alert_delay", det.monitoring.delay) if det.monitoring else None
         if det.user_reports:
-            from scenarios.distributions import Exponential
-
-            first = Exponential(dist="exponential", mean=60.0 / det.user_reports.rate_per_hour)
-            self.first_report = streams.draws(p + "detect/first_report", first)
+            self.first_report = streams.draws(p + "detect/first_report", det.user_reports.first_report)
             self.triage = streams.draws(p + "detect/triage", det.user_reports.triage)
         else:
             self.first_report = None
