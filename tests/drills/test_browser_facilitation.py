@@ -13,10 +13,14 @@ import json
 import os
 import time
 from pathlib import Path
+from urllib.parse import urlencode
 
 import httpx
 import pytest
 from browser_support import ARTIFACTS, CHROMIUM, LAUNCH_ARGS, axe_script, start_drill
+
+from drills import DrillStore
+from drills.interfaces.chat_command import signature_of
 
 IN_CI = os.environ.get("CI") == "true"
 if not Path(CHROMIUM).exists():
@@ -276,6 +280,19 @@ def test_a_full_play_by_four_participants_ends_on_every_page_within_a_second(dri
         expect(page.locator("#bridge .thread[data-about=alert_flood]")).to_contain_text("the WAF deploy at 13:42")
         expect(page.locator("#bridge-unread")).not_to_have_text("0")
     assert manager.locator("#bridge script").count() == 0
+
+    # The technical lead names a hypothesis from the chat: a signed /warroom command.
+    store = DrillStore(tmp_path / "d.db")
+    drill_id = store.access(server.token(server.by_role["technical_lead"])).drill_id
+    secret = next(s for access, s in store.chat_signers(drill_id) if access.role == "technical_lead")
+    body = urlencode({"command": "/warroom", "text": "hypothesis ddos_attack", "user_name": "sasha"}).encode()
+    stamp = str(int(time.time()))
+    answer = httpx.post(f"{server.base}/chat/{drill_id}/command", content=body, timeout=10, headers={
+        "Content-Type": "application/x-www-form-urlencoded", "X-Slack-Request-Timestamp": stamp,
+        "X-Slack-Signature": signature_of(secret, stamp, body)})
+    assert answer.status_code == 200 and answer.json()["accepted"], answer.text
+    expect(fac.locator("#timeline")).to_contain_text("technical lead (Sasha): hypothesis")
+    store.close()
 
     fac.click("button[data-control=next]")                      # 5:00: the rescheduled tickets
     expect(manager.locator("#inbox li[data-inject=customer_tickets] .meta")).to_contain_text("5:00 from Service desk")
