@@ -38,6 +38,7 @@ from drills.errors import DrillError
 from drills.jsonsafe import JSONRefused, loads_strict
 from scenarios.actions import ACTION_FIELDS, ACTIONS, ActionSpec, action_help, typed_fields
 
+from .answers import error_response, limit_response
 from .limits import LimitExceeded
 
 __all__ = ["command", "command_url", "parse_command", "signature_of", "CommandError", "SKEW_SECONDS"]
@@ -189,20 +190,14 @@ def _reply(text: str, accepted: bool) -> JSONResponse:
     return JSONResponse({"response_type": "ephemeral", "text": text, "accepted": accepted})
 
 
-def _refusal(status: int, message: str) -> JSONResponse:
-    return JSONResponse({"error": message, "status": status}, status_code=status)
-
-
 async def command(request: Request):
     """POST /chat/{drill_id}/command (the module docstring has the rules)."""
     try:
         return await _command(request)
     except _Refused as refused:
-        return _refusal(refused.status, refused.message)
+        return error_response(refused.status, refused.message)
     except LimitExceeded as exc:
-        response = _refusal(429, str(exc))
-        response.headers["Retry-After"] = str(exc.retry_after)
-        return response
+        return limit_response(exc)
 
 
 async def _command(request: Request):

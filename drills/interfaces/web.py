@@ -38,6 +38,8 @@ from scenarios.actions import AUDIENCES, typed_fields
 from scenarios.durations import parse_duration
 from scenarios.exercise import CHANNELS
 
+from .answers import error_response as _error
+from .answers import limit_response
 from .chat_command import command as chat_command
 from .limits import LimitExceeded, Limits, Throttle
 from .live import Hub, LiveDrill
@@ -72,10 +74,6 @@ class _Problem(Exception):
         super().__init__(message)
         self.status = status
         self.message = message
-
-
-def _error(status: int, message: str) -> JSONResponse:
-    return JSONResponse({"error": message, "status": status}, status_code=status)
 
 
 @dataclass
@@ -244,9 +242,7 @@ def handle(func):
         except _Problem as problem:
             return _error(problem.status, problem.message)
         except LimitExceeded as exc:
-            response = _error(429, str(exc))
-            response.headers["Retry-After"] = str(exc.retry_after)
-            return response
+            return limit_response(exc)
         except ActionRejected as exc:
             return _error(409, str(exc))
         except DrillError as exc:
