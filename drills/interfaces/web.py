@@ -490,6 +490,15 @@ async def adjudicate(request: Request):
     return _accepted(session_of(server, access).adjudicate(claim, accept, str(data.get("reason") or "")))
 
 
+def _live_or_ended(server: "Server", access: Access) -> LiveDrill | None:
+    """The running drill, or None once it has ended (evaluators' inputs are taken either way)."""
+    return server.hub.drills.get(access.drill_id) or live_of(server, access)
+
+
+def _recorded(events) -> JSONResponse:
+    return JSONResponse({"accepted": True, "events": [e.to_dict() for e in events]})
+
+
 @handle
 async def rate(request: Request):
     access = access_of(request)
@@ -499,12 +508,12 @@ async def rate(request: Request):
     objective, rating, reason = data.get("objective"), data.get("rating"), data.get("reason")
     if not all(isinstance(x, str) for x in (objective, rating, reason)):
         raise _Problem(422, "give objective, rating (P, S, M or U) and reason as text")
-    live = server.hub.drills.get(access.drill_id) or live_of(server, access)
+    live = _live_or_ended(server, access)
     if live is not None:
         out = live.session.rate(objective, rating, reason, actor=access.person)
     else:
         out = DrillSession.rate_ended(server.store, access.drill_id, objective, rating, reason, actor=access.person)
-    return JSONResponse({"accepted": True, "events": [e.to_dict() for e in out]})
+    return _recorded(out)
 
 
 @handle
@@ -520,13 +529,13 @@ async def validate(request: Request):
         raise _Problem(422, "give inject, verdict (met, partly or not_met) and note as text")
     if not isinstance(occurrence, int) or isinstance(occurrence, bool) or not 0 <= occurrence < 10_000:
         raise _Problem(422, "occurrence must be a whole number from 0 (the inject's first sending)")
-    live = server.hub.drills.get(access.drill_id) or live_of(server, access)
+    live = _live_or_ended(server, access)
     if live is not None:
         out = live.session.validate(inject, verdict, note, occurrence, actor=access.person)
     else:
         out = DrillSession.validate_ended(server.store, access.drill_id, inject, verdict, note, occurrence,
                                           actor=access.person)
-    return JSONResponse({"accepted": True, "events": [e.to_dict() for e in out]})
+    return _recorded(out)
 
 
 @handle
