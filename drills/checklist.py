@@ -8,9 +8,9 @@ from dataclasses import dataclass
 
 from scenarios import ACTIONS, METRIC_SPANS, METRIC_TITLES, Playbook, Roster, Scenario
 from scenarios.roles import RESOLVER_GROUPS_TOKEN
+from scenarios.timeline import Timeline
 
 from .events import DrillEvent
-from .timeline import Timeline
 
 __all__ = ["Milestone", "milestones_of", "metrics_of", "stand_ins", "allowed_roles", "step_action", "playbook_steps",
            "checklist"]

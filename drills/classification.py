@@ -1,7 +1,7 @@
 """A drill's classification judged against the policy: the correct classification at every
 minute (the policy applied to the impact the world reports), the team's classifications
 and declaration, and what the scorecard makes of them. Pure functions over journal events,
-in scored time (drills/timeline.py).
+in scored time (scenarios/timeline.py).
 
 - Time to a correct classification: from detection to the first `classify` whose severity,
   priority and major call all match the correct classification at that minute.
@@ -21,9 +21,9 @@ from dataclasses import dataclass, field
 
 from scenarios import Scenario
 from scenarios.classification import Classification, ClassificationPolicy, Impact
+from scenarios.timeline import Timeline
 
 from .events import DrillEvent
-from .timeline import Timeline
 from .world import ServiceState
 
 __all__ = ["ClassificationJudgement", "judge_classification", "correct_over_time", "MISCLASSIFIED_FULL_AFTER"]

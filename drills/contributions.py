@@ -4,7 +4,7 @@ Pure functions over journal events.
 
 An inject's expected action (`expect_action`) is met by the first such action an
 addressed role takes at or after the delivery; the time to respond runs from the delivery
-to that action, in scored minutes (drills/timeline.py). An evaluator's `mark` event
+to that action, in scored minutes (scenarios/timeline.py). An evaluator's `mark` event
 {inject, verdict (met, partly or not_met), reason, occurrence?} overrides whether it was
 met (the journal's record-only inputs, drills/events.py); the latest mark stands. Older
 marks with only `met` (true or false) still read.
@@ -15,9 +15,9 @@ from __future__ import annotations
 import statistics
 
 from scenarios import Roster, Scenario
+from scenarios.timeline import Timeline
 
 from .events import DrillEvent
-from .timeline import Timeline
 
 __all__ = ["expected_actions", "contributions", "VERDICTS"]
 

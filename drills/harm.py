@@ -1,15 +1,15 @@
 """Harm a response did, read from the journal: workarounds that made the outage worse,
 time spent on wrong causes, and the outage cost the team ran up. Pure functions over
-journal events, in scored time (drills/timeline.py)."""
+journal events, in scored time (scenarios/timeline.py)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from scenarios import Scenario
+from scenarios.timeline import Timeline
 
 from .events import DrillEvent
-from .timeline import Timeline
 from .world import ServiceState
 
 __all__ = ["WrongCause", "HarmfulWorkaround", "wrong_causes", "wrong_cause_minutes", "harmful_workarounds",

@@ -20,7 +20,7 @@ scorecard as a signed entry (`points`):
   score: M at 89 (grade B), U at 79 (C); a service never restored caps it at 69 (D).
 
 Times are scored in scenario minutes less those the facilitator jumped over
-(drills/timeline.py), so neither speed changes nor jumps change a team's times. Weights
+(scenarios/timeline.py), so neither speed changes nor jumps change a team's times. Weights
 default in scenarios/exercise.py (DEFAULT_WEIGHTS); the format is in
 docs/reference/drills.md.
 """
@@ -36,6 +36,7 @@ from scenarios.durations import minutes_text
 from scenarios.exercise import CHECKS, HARMS
 from scenarios.formats import SCORECARD_FORMAT
 from scenarios.responses import RATING_TITLES
+from scenarios.timeline import Timeline
 from scenarios.units import MINUTES_PER_DAY
 from scenarios.version import TOOL_VERSION
 from simulator.model.levels import service_restore_name
@@ -46,7 +47,6 @@ from .contributions import contributions
 from .engine import REVIEW_WITHIN
 from .harm import harmful_workarounds, outage_cost, wrong_cause_minutes, wrong_causes
 from .journal import Journal
-from .timeline import Timeline
 
 __all__ = ["score", "Scorecard", "SCORECARD_FORMAT", "grade_of", "credit", "TIMING_METRICS", "GRADE_CEILINGS",
            "RATING_CAPS", "NEVER_RESTORED_CAP", "WRONG_CAUSE_FULL_AFTER"]

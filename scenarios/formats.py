@@ -24,9 +24,10 @@ __all__ = ["DOCUMENT_KIND_NAMES", "HISTORY_SOURCES", "RESULT_FORMAT", "SENSITIVI
 # Documents: every document starts with `kind:` and `version:` (SPEC 3.3).
 DOCUMENT_KIND_NAMES = ("scenario", "staffing", "playbook", "roster", "responses", "improvement_plan",
                        "staffing_space", "classification")
-# The incident-platform exports `warroom history import --source` reads.
+# The incident-platform exports `warroom history import --source` reads, and `drill`: warroom's
+# own drill journals (`warroom drill export`), read as history flagged as drills.
 HISTORY_SOURCES = ("canonical", "pagerduty", "servicenow", "opsgenie", "incident.io", "firehydrant", "rootly",
-                   "statuspage", "grafana")
+                   "statuspage", "grafana", "drill")
 
 RESULT_FORMAT = "warroom.results/3"
 SENSITIVITY_FORMAT = "warroom.sensitivity/1"

@@ -32,11 +32,11 @@ from drills.injects import STEERING
 from drills.jsonsafe import JSONRefused, loads_strict
 from drills.session import DrillDocuments, DrillSession
 from drills.store import Access, DrillStore
-from drills.timeline import Timeline
 from scenarios import ACTIONS
 from scenarios.actions import AUDIENCES, typed_fields
 from scenarios.durations import parse_duration
 from scenarios.exercise import CHANNELS
+from scenarios.timeline import Timeline
 
 from .answers import error_response as _error
 from .answers import limit_response

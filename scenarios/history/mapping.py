@@ -41,7 +41,7 @@ SOURCES = HISTORY_SOURCES
 SOURCE_TITLES = {
     "canonical": "warroom canonical CSV/JSON", "pagerduty": "PagerDuty", "servicenow": "ServiceNow",
     "opsgenie": "Opsgenie", "incident.io": "incident.io", "firehydrant": "FireHydrant", "rootly": "Rootly",
-    "statuspage": "Statuspage", "grafana": "Grafana Incident",
+    "statuspage": "Statuspage", "grafana": "Grafana Incident", "drill": "warroom drill journal",
 }
 
 MilestoneColumn = Literal[MILESTONE_COLUMNS]  # type: ignore[valid-type]
@@ -121,6 +121,17 @@ DEFAULT_MILESTONES: dict[str, dict[str, tuple[str, ...]]] = {
         "declared": ("createdTime",),
         "resolved": ("closedTime", "incidentEnd"),
     },
+}
+
+# A drill journal's SPEC 3.1 milestones by their own names (`restored` is what platforms call
+# mitigated), and `end`, when the drill ended, as `closed`. `problem_recorded` and
+# `review_held` have no canonical column (a drill's `review_held` is when the review was
+# scheduled, not held).
+DEFAULT_MILESTONES["drill"] = {
+    "impact_started": ("impact_start",), "detected": ("detected",), "acknowledged": ("acknowledged",),
+    "declared": ("declared",), "first_update": ("first_update",), "assembled": ("assembled",),
+    "identified": ("identified",), "workaround_applied": ("workaround_applied",), "mitigated": ("restored",),
+    "fixed": ("fixed",), "resolved": ("resolved",), "closed": ("end",),
 }
 
 # Platform words for severity that carry no number.

@@ -25,13 +25,13 @@ import pyarrow.compute as pc
 from ..textfile import TextFileProblem, csv_records, decoded, load_json, size_text
 from .classification import classification_columns
 from .mapping import SOURCE_TITLES, SOURCES, EffectiveMapping, HistoryMapping, effective_mapping, load_mapping
-from .platforms import INCIDENTS_FORMAT, JOURNAL_MARKERS, PLATFORMS
+from .platforms import INCIDENTS_FORMAT, PLATFORMS, RESPONSE_COLUMNS, JournalFacts, JournalFolder
 from .records import Candidate, CsvTable, ReadContext, SourceColumns, SourceRecord, each_distinct
 from .table import MILESTONE_COLUMNS, HistoryError, RowProblem, canonical_frame, canonical_table
 from .times import iso_z, parse_times, zone_named
 
-__all__ = ["HistoryImport", "read_history", "read_history_document", "SOURCES", "ORDER_RULES", "MAX_FILE_BYTES",
-           "MAX_JSON_BYTES"]
+__all__ = ["HistoryImport", "read_history", "read_history_document", "combined", "SOURCES", "ORDER_RULES",
+           "MAX_FILE_BYTES", "MAX_JSON_BYTES"]
 
 MAX_FILE_BYTES = 1024**3
 """The largest export read (1 GiB, some four million canonical CSV rows): a CSV is read as it streams."""
@@ -44,6 +44,7 @@ ORDER_RULES = (
     ("impact_started", "detected"), ("impact_started", "mitigated"), ("impact_started", "resolved"),
     ("detected", "acknowledged"),
     ("created", "resolved"), ("created", "closed"),
+    ("impact_started", "identified"), ("impact_started", "workaround_applied"), ("impact_started", "fixed"),
     ("mitigated", "resolved"), ("resolved", "closed"),
     ("postmortem_started", "postmortem_completed"),
 )
@@ -52,7 +53,9 @@ ORDER_RULES = (
 @dataclass(frozen=True, eq=False)
 class HistoryImport:
     """What one export gave: the canonical table (every good row, drills included and
-    flagged) and the problems of the rows left out (only with `skip_bad_rows`)."""
+    flagged) and the problems of the rows left out (only with `skip_bad_rows`). Drill
+    journals (source `drill`) also give `journals`: per drill in the table, its team,
+    scenario, what was not taken as a measurement, and its per-role inject responses."""
 
     table: pd.DataFrame
     problems: list[RowProblem]
@@ -60,10 +63,18 @@ class HistoryImport:
     file: str
     shape: str = ""                       # which layout of the source, e.g. "Analytics raw incidents"
     skipped_rows: tuple[int, ...] = field(default=())
+    journals: tuple[JournalFacts, ...] = field(default=())
 
     @property
     def drills(self) -> int:
         return int(self.table["is_drill"].sum())
+
+    @property
+    def responses(self) -> pd.DataFrame:
+        """Every drill's per-role responses to the injects that expected an action
+        (`platforms.RESPONSE_COLUMNS`; no rows for other sources or unscored drills)."""
+        rows = [row for facts in self.journals for row in facts.responses]
+        return pd.DataFrame(rows, columns=list(RESPONSE_COLUMNS))
 
     def coverage(self) -> dict[str, int]:
         """How many rows have each milestone (the rest are missing, not zero)."""
@@ -86,8 +97,31 @@ def read_history(path: str | Path, source: str, *, mapping: HistoryMapping | str
     than MAX_JSON_DEPTH). A bad mapping file raises DocumentError.
     """
     file = str(path)
-    return read_history_document(_read(path, file), source, file=file, mapping=mapping,
+    document = _read_folder(Path(path), file, source) if Path(path).is_dir() else _read(path, file)
+    return read_history_document(document, source, file=file, mapping=mapping,
                                  skip_bad_rows=skip_bad_rows, assume_timezone=assume_timezone)
+
+
+def combined(imports: list[HistoryImport]) -> HistoryImport:
+    """Several imports as one history (e.g. a platform's export and a team's drill
+    journals): their rows in order, their problems and journals together. Raises
+    HistoryError when an id appears in two of them."""
+    if len(imports) == 1:
+        return imports[0]
+    first_file: dict[str, str] = {}
+    problems = []
+    for part in imports:
+        for incident in part.table["id"]:
+            if incident in first_file:
+                problems.append(RowProblem(part.file, None, "id", incident,
+                                           f"duplicate id (also in {first_file[incident]})"))
+            first_file.setdefault(incident, part.file)
+    if problems:
+        raise HistoryError(problems)
+    return HistoryImport(pd.concat([part.table for part in imports], ignore_index=True),
+                         [p for part in imports for p in part.problems], " + ".join(p.source for p in imports),
+                         " + ".join(p.file for p in imports), "; ".join(p.shape for p in imports),
+                         journals=tuple(facts for part in imports for facts in part.journals))
 
 
 def read_history_document(document: Any, source: str, *, file: str = "<data>",
@@ -118,9 +152,26 @@ def read_history_document(document: Any, source: str, *, file: str = "<data>",
         records, fatal = platform.extract(document, shape, context)
         rows, problems, skipped = _rows(records, source, context)
         table = canonical_frame(rows)
+    journals: tuple[JournalFacts, ...] = ()
+    if source == "drill":  # each journal's problems are placed in its own file; its facts go with its row
+        fatal, problems = _in_journal_files(fatal, document, shape, file), _in_journal_files(problems, document,
+                                                                                             shape, file)
+        kept = set(table["id"])
+        journals = tuple(r.details for r in records if r.details is not None and r.row not in skipped
+                         and r.id in kept)
     if fatal or (problems and not skip_bad_rows):
         raise HistoryError(fatal + problems)
-    return HistoryImport(table, problems, source, file, platform.shapes[shape], tuple(skipped))
+    return HistoryImport(table, problems, source, file, platform.shapes[shape], tuple(skipped), journals)
+
+
+def _in_journal_files(problems: list[RowProblem], document: Any, shape: str, file: str) -> list[RowProblem]:
+    """A drill journal's problems as the importer words them (its record's row of the export)
+    placed in the journal's own file: a folder's N-th journal is its N-th file by name."""
+    if shape == "journals":
+        return problems
+    files = [name for name, _ in document.journals] if shape == "folder" else [file]
+    return [RowProblem(files[p.row - 1], None, p.field, p.value, p.message)
+            if p.file == file and p.row is not None and 0 < p.row <= len(files) else p for p in problems]
 
 
 # -- the file -------------------------------------------------------------------------
@@ -139,6 +190,27 @@ def _read(path: str | Path, file: str) -> Any:
     except OSError as exc:
         raise HistoryError([RowProblem(file, None, "", "", f"cannot read: {exc.strerror or exc}")]) from None
     return _parse(raw, file)
+
+
+def _read_folder(path: Path, file: str, source: str) -> JournalFolder:
+    """The drill journals in the folder at `path` (its *.json files, by name), every file's
+    problems at once. Only the `drill` source reads a folder."""
+    if source != "drill":
+        raise HistoryError([RowProblem(file, None, "", "", "a folder: only --source drill reads a folder (of drill "
+                                                           "journals); give the export file itself")])
+    try:
+        files = sorted(p for p in path.iterdir() if p.suffix.casefold() == ".json" and p.is_file())
+    except OSError as exc:
+        raise HistoryError([RowProblem(file, None, "", "", f"cannot read: {exc.strerror or exc}")]) from None
+    journals, problems = [], []
+    for journal in files:
+        try:
+            journals.append((str(journal), _read(journal, str(journal))))
+        except HistoryError as exc:
+            problems += exc.problems
+    if problems:
+        raise HistoryError(problems)
+    return JournalFolder(file, tuple(journals))
 
 
 def _parse(raw: bytes, file: str) -> Any:
@@ -218,10 +290,7 @@ def _shape_or_fail(document: Any, source: str, file: str) -> str:
     if shape is not None:
         return shape
     expected = " or ".join(platform.shapes.values())
-    if isinstance(document, dict) and document.get("format") in JOURNAL_MARKERS:
-        hint = ("it is a warroom drill journal: export the drill with "
-                "`warroom drill export ID --as canonical` and read that")
-    elif others:
+    if others:
         hint = " or ".join(_a(f"{SOURCE_TITLES[o]} export") for o in others)
         hint = f"it looks like {hint}: read it with --source {others[0]}"
     else:

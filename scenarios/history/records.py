@@ -59,6 +59,9 @@ class SourceRecord:
     # How it was classified over time (a ClassificationLog or, in a canonical file, a
     # GivenClassification); None: the export does not say.
     classification: Any = None
+    # What the reader knows about the incident beyond the table's columns (a drill journal's
+    # team, scenario and per-role responses), handed back with the import; None for most.
+    details: Any = None
 
     def offer(self, name: str, candidate: Candidate) -> None:
         """Add a time under `name` unless one of that name is already there (first wins)."""

@@ -22,9 +22,12 @@ __all__ = ["TEXT_COLUMNS", "FLAG_COLUMNS", "MILESTONE_COLUMNS", "CLASSIFICATION_
 TEXT_COLUMNS = ("id", "source", "title", "service", "severity")
 FLAG_COLUMNS = ("is_major", "is_drill")
 # In lifecycle order. `mitigated` is SPEC 3.1's `restored` (service back to an acceptable level).
+# `first_update`, `identified`, `workaround_applied` and `fixed` are SPEC 3.1 milestones few
+# platforms export: a canonical file may give them, and a drill journal records them.
 MILESTONE_COLUMNS = (
-    "impact_started", "detected", "created", "acknowledged", "declared", "assembled",
-    "mitigated", "resolved", "closed", "postmortem_started", "postmortem_completed",
+    "impact_started", "detected", "created", "acknowledged", "declared", "first_update", "assembled",
+    "identified", "workaround_applied", "mitigated", "fixed", "resolved", "closed", "postmortem_started",
+    "postmortem_completed",
 )
 # How the incident was classified over time, where the export carries it (a log of priority
 # or severity changes): the first classification and when, whether it was at or above the

@@ -5,7 +5,13 @@ Durations are skewed, so every metric comes with its median and 90th percentile 
 its mean, and with how many incidents it rests on and how many lacked the milestones.
 Nothing is imputed: an incident without a milestone is counted as missing for the metrics
 that need it. An end before its start is bad data: counted, named and left out, never
-silently dropped. Drills and tests are left out unless asked for.
+silently dropped.
+
+Drills and tests are left out unless asked for (`drills`, see DRILL_VIEWS): kept with the
+real incidents, alone, or set beside them ("rehearsed vs real": the real figures unchanged,
+the drills' figures next to them). A drill's detection is when the scenario's injects say,
+not something the team did, and its per-role responses to injects are a figure real
+exports do not have.
 
 "MTTR" means mean time to restore service: `mitigated` in the canonical table.
 """
@@ -26,8 +32,9 @@ from scenarios.version import TOOL_VERSION
 
 from .detectability import detectability, log_spread
 
-__all__ = ["history_kpis", "classification_kpis", "select_incidents", "incident_starts", "span_minutes", "quantile_ci", "KPI_SPANS",
-           "NOT_IN_HISTORY", "KPI_FORMAT", "REPEAT_WINDOW_DAYS"]
+__all__ = ["history_kpis", "classification_kpis", "select_incidents", "incident_starts", "span_minutes", "quantile_ci",
+           "responses_by_role", "KPI_SPANS", "NOT_IN_HISTORY", "KPI_FORMAT", "REPEAT_WINDOW_DAYS", "DRILL_VIEWS",
+           "SCRIPTED_IN_DRILLS"]
 
 KPI_FORMAT = "warroom.history-kpis/1"
 REPEAT_WINDOW_DAYS = 30.0
@@ -38,12 +45,27 @@ KPI_SPANS = {
     "time_to_detect": (("impact_started",), "detected"),
     "time_to_acknowledge": (("detected", "created"), "acknowledged"),
     "time_to_declare": (("detected", "created"), "declared"),
+    "time_to_first_update": (("declared",), "first_update"),
     "time_to_assemble": (("declared",), "assembled"),
+    "time_to_identify": (START_CHAIN, "identified"),
+    "time_to_workaround": (START_CHAIN, "workaround_applied"),
     "time_to_restore": (START_CHAIN, "mitigated"),
+    "time_to_fix": (START_CHAIN, "fixed"),
     "time_to_resolve": (START_CHAIN, "resolved"),
 }
 NOT_IN_HISTORY = ("time_to_first_update", "time_to_identify", "time_to_workaround", "time_to_fix")
-"""SPEC 3.1 metrics whose milestones the canonical table does not hold."""
+"""SPEC 3.1 metrics whose milestones few platforms export (a canonical file or a drill journal
+may have them). A result's own `not_in_history` lists the metrics no incident it used has."""
+DRILL_VIEWS = {
+    "exclude": "real incidents only (drills and tests left out)",
+    "include": "real incidents and drills together",
+    "only": "drills only",
+    "beside": "real incidents, with the drills' figures beside them (rehearsed vs real)",
+}
+SCRIPTED_IN_DRILLS = {
+    "time_to_detect": "in a drill, detection is when the scenario's injects say, not something the team did",
+}
+"""Metrics a drill does not measure of the team, and why."""
 
 _SHOWN_IDS = 10
 
@@ -55,18 +77,34 @@ def _check_table(table: pd.DataFrame) -> None:
                          "(build it with scenarios.history.canonical_frame)")
 
 
-def select_incidents(table: pd.DataFrame, *, include_drills: bool = False,
-                     service: str | None = None) -> tuple[pd.DataFrame, dict]:
-    """The incidents a history figure is about, and what was left out and why.
+def _drill_view(include_drills: bool, drills: str | None) -> str:
+    if drills is None:
+        return "include" if include_drills else "exclude"
+    if drills not in DRILL_VIEWS:
+        raise ValueError(f"unknown drills view {drills!r} (expected one of {', '.join(DRILL_VIEWS)})")
+    if include_drills and drills != "include":
+        raise ValueError(f"include_drills and drills={drills!r} contradict each other: give one")
+    return drills
+
+
+def select_incidents(table: pd.DataFrame, *, include_drills: bool = False, service: str | None = None,
+                     drills: str | None = None) -> tuple[pd.DataFrame, dict]:
+    """The incidents a history figure is about, and what was left out and why. `drills` is
+    "exclude" (the default), "include" (as `include_drills`) or "only"; "beside" selects the
+    real incidents, as "exclude" does.
 
     Raises ValueError naming the services there are when `service` matches none."""
     _check_table(table)
+    view = _drill_view(include_drills, drills)
     counts = {"rows": int(len(table)), "drills_excluded": 0, "other_services_excluded": 0}
     chosen = table
-    if not include_drills:
-        drills = chosen["is_drill"].astype(bool)
-        counts["drills_excluded"] = int(drills.sum())
-        chosen = chosen[~drills]
+    flagged = chosen["is_drill"].astype(bool)
+    if view in ("exclude", "beside"):
+        counts["drills_excluded"] = int(flagged.sum())
+        chosen = chosen[~flagged]
+    elif view == "only":
+        counts["real_excluded"] = int((~flagged).sum())
+        chosen = chosen[flagged]
     if service is not None:
         same = chosen["service"] == service
         if not same.any():
@@ -300,22 +338,132 @@ def _detectability_of(metrics: dict, durations: dict[str, pd.Series], span_years
     return None
 
 
-def history_kpis(table: pd.DataFrame, *, include_drills: bool = False, service: str | None = None,
-                 repeat_window_days: float = REPEAT_WINDOW_DAYS, majors_only: bool = False,
-                 source: dict | None = None) -> dict:
-    """Key figures of a canonical incident table, as a JSON-able dict (format `warroom.history-kpis/1`).
-
-    `majors_only` restricts every figure to incidents flagged major; the counts per month,
-    quarter and service are of major incidents either way. `source` (JSON-able: file, system,
-    sha256...) is copied into the result so that it describes itself. Raises ValueError for a table
-    that is not canonical or a service that is not in it."""
-    if not repeat_window_days > 0:
-        raise ValueError(f"the repeat window must be > 0 days, got {repeat_window_days!r}")
-    frame, counts = select_incidents(table, include_drills=include_drills, service=service)
+def _selected(table: pd.DataFrame, view: str, service: str | None, majors_only: bool) -> tuple[pd.DataFrame, dict]:
+    frame, counts = select_incidents(table, drills=view, service=service)
     if majors_only:
         counts["not_major_excluded"] = int((~frame["is_major"].astype(bool)).sum())
         frame = frame[frame["is_major"].astype(bool)].reset_index(drop=True)
         counts["used"] = int(len(frame))
+    return frame, counts
+
+
+def _metrics(frame: pd.DataFrame) -> tuple[dict, dict, list[str]]:
+    """Every KPI_SPANS metric of `frame`, its durations, and the metrics of NOT_IN_HISTORY
+    that no incident of `frame` has the end milestone of (left out of tables, listed)."""
+    metrics, durations = {}, {}
+    for metric in KPI_SPANS:
+        metrics[metric], durations[metric] = _metric(frame, metric)
+    absent = [m for m in NOT_IN_HISTORY if not frame[KPI_SPANS[m][1]].notna().any()]
+    return metrics, durations, absent
+
+
+def responses_by_role(responses: pd.DataFrame | None, drills: pd.Series | None = None) -> dict:
+    """Per role, how it answered the injects that expected an action of it (the rows of
+    `scenarios.history.platforms.RESPONSE_COLUMNS`, of the drills whose ids are in `drills`):
+    `injects` (rows), `answered`, `unanswered`, and the response minutes of the answered
+    ones with a time, described like a metric (n, median, p90 with intervals, mean)."""
+    if responses is None or responses.empty:
+        return {}
+    rows = responses if drills is None else responses[responses["drill"].isin(set(drills))]
+    out = {}
+    for role, group in rows.groupby("role", sort=True):
+        answered = group["answered"].astype(bool)
+        timed = pd.to_numeric(group.loc[answered, "response_min"], errors="coerce").dropna().to_numpy(dtype=float)
+        out[str(role)] = {"injects": int(len(group)), "answered": int(answered.sum()),
+                          "unanswered": int((~answered).sum()),
+                          "drills": int(group["drill"].nunique()), **describe_minutes(timed)}
+    return out
+
+
+def _journals_of(journals, ids: pd.Series) -> list[dict]:
+    """The facts (JournalFacts.to_dict) of the drills whose ids are in `ids`."""
+    chosen = set(ids)
+    return [facts.to_dict() for facts in journals or () if facts.id in chosen]
+
+
+def _drill_notes(frame: pd.DataFrame, journals: list[dict]) -> list[str]:
+    """What of the drills used was not taken as a measurement, in sentences."""
+    notes = []
+    if frame["is_drill"].astype(bool).any() and frame.loc[frame["is_drill"].astype(bool), "detected"].notna().any():
+        notes.append(f"time_to_detect of drills: {SCRIPTED_IN_DRILLS['time_to_detect']}")
+    assumed = [j for j in journals if j["assumed"]]
+    if assumed:
+        named = sorted({name for j in assumed for name in j["assumed"]})
+        notes.append(f"{len(assumed)} drill(s) had times assumed by their script, not measured ({', '.join(named)}): "
+                     "those milestones are left out as missing")
+    jumped = [j for j in journals if j["jumped_min"]]
+    if jumped:
+        notes.append(f"{len(jumped)} drill(s) had minutes jumped over by the facilitator "
+                     f"({sum(j['jumped_min'] for j in jumped):g} in all): not counted, as on the scorecard")
+    unscored = [j["id"] for j in journals if not j["scored"]]
+    if unscored:
+        notes.append(f"{len(unscored)} drill(s) carry no scorecard, so no per-role responses: "
+                     f"{', '.join(unscored[:_SHOWN_IDS])}" + (" ..." if len(unscored) > _SHOWN_IDS else "")
+                     + " (score them with warroom drill score ID, then export again)")
+    return notes
+
+
+def _shown(described: dict) -> dict:
+    return {k: described.get(k) for k in ("n", "p50", "p90", "mean", "p50_ci95", "p90_ci95")}
+
+
+def _rehearsed(table: pd.DataFrame, real: dict, service: str | None, majors_only: bool,
+               responses: pd.DataFrame | None, journals) -> dict:
+    """The drills' figures to set beside the real ones (`real`: history_kpis of the real
+    incidents): their incidents, metrics, per-role responses, classification and notes, and
+    `comparison`, one row per metric either side has."""
+    try:
+        frame, counts = _selected(table, "only", service, majors_only)
+    except ValueError:  # the service has real incidents but no drills
+        frame, counts = _selected(table.iloc[0:0], "only", None, majors_only)
+    metrics, _, absent = _metrics(frame)
+    used = _journals_of(journals, frame["id"])
+    comparison = []
+    for metric in KPI_SPANS:
+        if metric in absent and metric in real["not_in_history"]:
+            continue
+        real_side, drill_side = real["metrics"][metric], metrics[metric]
+        comparison.append({
+            "metric": metric, "title": METRIC_TITLES[metric], "real": _shown(real_side), "drills": _shown(drill_side),
+            "p50_difference": (None if real_side["p50"] is None or drill_side["p50"] is None
+                               else float(drill_side["p50"] - real_side["p50"])),
+            "scripted_in_drills": SCRIPTED_IN_DRILLS.get(metric),
+        })
+    return {
+        "incidents": {**counts, "teams": sorted({j["team"] for j in used if j["team"]}),
+                      "scenarios": sorted({j["scenario"] for j in used if j["scenario"]})},
+        "metrics": metrics,
+        "not_in_history": absent,
+        "responses_by_role": responses_by_role(responses, frame["id"]),
+        "classification": classification_kpis(frame),
+        "drills": used,
+        "notes": _drill_notes(frame, used),
+        "comparison": comparison,
+    }
+
+
+def history_kpis(table: pd.DataFrame, *, include_drills: bool = False, service: str | None = None,
+                 repeat_window_days: float = REPEAT_WINDOW_DAYS, majors_only: bool = False,
+                 source: dict | None = None, drills: str | None = None, responses: pd.DataFrame | None = None,
+                 journals=None) -> dict:
+    """Key figures of a canonical incident table, as a JSON-able dict (format `warroom.history-kpis/1`).
+
+    `drills` (one of DRILL_VIEWS; default "exclude", or "include" with `include_drills`) says
+    which incidents the figures are of; "beside" gives the real incidents' figures, unchanged,
+    with the drills' under `rehearsed` (their metrics, per-role responses, and `comparison`,
+    metric by metric). With drills in the figures, `responses` (`HistoryImport.responses`)
+    gives `responses_by_role` and `journals` (`HistoryImport.journals`) the drills' facts and
+    notes. Figures of drills alone say nothing about how often incidents happen: no
+    detectability sentence then.
+
+    `majors_only` restricts every figure to incidents flagged major; the counts per month,
+    quarter and service are of major incidents either way. `source` (JSON-able: file, system,
+    sha256...) is copied into the result so that it describes itself. Raises ValueError for a table
+    that is not canonical, a service that is not in it, or an unknown or contradictory drills view."""
+    if not repeat_window_days > 0:
+        raise ValueError(f"the repeat window must be > 0 days, got {repeat_window_days!r}")
+    view = _drill_view(include_drills, drills)
+    frame, counts = _selected(table, view, service, majors_only)
     starts, start_used = incident_starts(frame)
     span_years = _span_years(starts)
     counts.update({
@@ -327,10 +475,7 @@ def history_kpis(table: pd.DataFrame, *, include_drills: bool = False, service: 
         "span_years": span_years,
     })
 
-    metrics, durations = {}, {}
-    for metric in KPI_SPANS:
-        metrics[metric], durations[metric] = _metric(frame, metric)
-
+    metrics, durations, absent = _metrics(frame)
     majors = frame["is_major"].astype(bool)
     per_service = []
     for name, group in frame.groupby(frame["service"].replace("", "(none)"), sort=True):
@@ -361,17 +506,26 @@ def history_kpis(table: pd.DataFrame, *, include_drills: bool = False, service: 
                          "left out as bad data")
     if len(frame) and not majors.any():
         notes.append("no incident is flagged major, so the counts of major incidents are all zero")
+    drilled = frame.loc[frame["is_drill"].astype(bool), "id"]
+    used_journals = _journals_of(journals, drilled)
+    notes += _drill_notes(frame, used_journals)
+    if view == "only" and len(frame):
+        notes.append("these are drills: MTBF, counts per period, reviews and repeats say when drills were run, not how "
+                     "often incidents happen, and there is no sentence on what change a history could show")
+    if not len(frame) and counts["drills_excluded"] and view in ("exclude", "beside"):
+        notes.append(f"every incident used here would be a drill ({counts['drills_excluded']}): their figures are "
+                     "shown with --drills (alone) or --rehearsed-vs-real (beside real incidents)")
 
-    return {
+    out = {
         "format": KPI_FORMAT,
         "tool_version": TOOL_VERSION,
         "source": source or {},
-        "filters": {"include_drills": include_drills, "service": service, "majors_only": majors_only,
-                    "repeat_window_days": float(repeat_window_days)},
+        "filters": {"include_drills": view == "include", "drills": view, "service": service,
+                    "majors_only": majors_only, "repeat_window_days": float(repeat_window_days)},
         "incidents": counts,
         "start_used": {c: int((start_used == c).sum()) for c in START_CHAIN},
         "metrics": metrics,
-        "not_in_history": list(NOT_IN_HISTORY),
+        "not_in_history": absent,
         "mtbf": {"overall": _mtbf(starts),
                  "per_service": {s: _mtbf(starts[g.index]) for s, g in frame[frame["service"] != ""].groupby("service")}},
         "majors": {**_counts(starts[majors], starts, span_years),
@@ -381,7 +535,13 @@ def history_kpis(table: pd.DataFrame, *, include_drills: bool = False, service: 
         "per_service": per_service,
         "review": _review(frame),
         "repeats": _repeats(frame, starts, repeat_window_days),
-        "detectability": _detectability_of(metrics, durations, span_years),
+        "detectability": None if view == "only" else _detectability_of(metrics, durations, span_years),
         "classification": classification,
         "notes": notes,
     }
+    if len(drilled):
+        out["responses_by_role"] = responses_by_role(responses, drilled)
+        out["drills"] = used_journals
+    if view == "beside":
+        out["rehearsed"] = _rehearsed(table, out, service, majors_only, responses, journals)
+    return out

@@ -1,6 +1,8 @@
 """One module per incident platform: its reader, which recognises the export's shape and
 turns each incident into a `SourceRecord`, and for canonical, incident.io, Grafana and
-Rootly its writer, which turns a drill's journal into that platform's payload.
+Rootly its writer, which turns a drill's journal into that platform's payload. warroom's own
+drill journals are a source too (`drill`, in `drill_journal.py` beside what the writers share):
+read as incidents flagged as drills.
 
 A reader only knows its platform's layout: where the records are, which field is the id,
 the title, the severity, the drill flag, and which times the record offers under which
@@ -22,18 +24,42 @@ from __future__ import annotations
 from ...formats import INCIDENTS_FORMAT, JOURNAL_FORMATS_READ
 from ..canonical_io import canonical_document
 from ..mapping import HistoryMapping
-from . import canonical, firehydrant, grafana, incident_io, opsgenie, pagerduty, rootly, servicenow, statuspage
+from . import (
+    canonical,
+    drill_journal,
+    firehydrant,
+    grafana,
+    incident_io,
+    opsgenie,
+    pagerduty,
+    rootly,
+    servicenow,
+    statuspage,
+)
 from .base import Platform
 from .canonical import drill_canonical_table
-from .drill_journal import (MAJOR_SEVERITIES, MILESTONE_COLUMNS_OF_DRILL, SEVERITIES, DrillPayloadError, _checked,
-                            _severity, drill_milestones, drill_start)
+from .drill_journal import (
+    MAJOR_SEVERITIES,
+    MILESTONE_COLUMNS_OF_DRILL,
+    RESPONSE_COLUMNS,
+    SEVERITIES,
+    DrillPayloadError,
+    JournalFacts,
+    JournalFolder,
+    _checked,
+    _severity,
+    drill_milestones,
+    drill_start,
+    inject_responses,
+)
 from .grafana import _grafana
 from .incident_io import _incident_io
 from .rootly import _rootly
 
 __all__ = ["Platform", "PLATFORMS", "JOURNAL_MARKERS", "INCIDENTS_FORMAT",
            "EXPORT_PLATFORMS", "SEVERITIES", "MAJOR_SEVERITIES", "MILESTONE_COLUMNS_OF_DRILL", "ROUND_TRIP",
-           "DrillPayloadError", "platform_payload", "drill_start", "drill_milestones", "drill_canonical_table"]
+           "DrillPayloadError", "platform_payload", "drill_start", "drill_milestones", "drill_canonical_table",
+           "JournalFolder", "JournalFacts", "inject_responses", "RESPONSE_COLUMNS"]
 
 JOURNAL_MARKERS = JOURNAL_FORMATS_READ  # a warroom journal is recognised by its format
 
@@ -41,7 +67,7 @@ PLATFORMS: dict[str, Platform] = {
     platform.name: platform
     for platform in (canonical.PLATFORM, pagerduty.PLATFORM, servicenow.PLATFORM, opsgenie.PLATFORM,
                      incident_io.PLATFORM, firehydrant.PLATFORM, rootly.PLATFORM, statuspage.PLATFORM,
-                     grafana.PLATFORM)
+                     grafana.PLATFORM, drill_journal.PLATFORM)
 }
 
 # The platforms a drill can be written for (`warroom drill export --as`).
