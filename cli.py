@@ -1087,16 +1087,22 @@ def history_group():
     \b
     Sources (--source): canonical, pagerduty (REST incidents or Analytics raw incidents),
     servicenow (Table API JSON or CSV), opsgenie, incident.io, firehydrant, rootly,
-    statuspage, grafana. Every time becomes UTC; a milestone the platform did not record
-    stays missing (never filled in); drills and test incidents are kept and flagged
-    (is_drill) so that KPIs and fits can leave them out. Which field feeds which milestone,
-    and how to override it (--mapping): docs/reference/history.md.
+    statuspage, grafana, and drill: your team's drill journals (warroom drill export ID >
+    FILE.json, one file or a folder of them). Every time becomes UTC; a milestone the
+    platform did not record stays missing (never filled in); drills and test incidents are
+    kept and flagged (is_drill) so that real KPIs and fits leave them out. Which field feeds
+    which milestone, and how to override it (--mapping): docs/reference/history.md.
 
     \b
       warroom history import incidents.json --source pagerduty -o history.csv
       warroom history import export.csv --source servicenow --assume-timezone Europe/London -o history.json
       warroom history kpi history.csv --source canonical -o kpis.html
       warroom history fit history.csv --source canonical --staffing cloudflare-2019-sre -o fitted.yaml
+
+    \b
+    Rehearsed vs real: set the team's drills beside its real incidents, or fit its drills.
+      warroom history kpi incidents.json --source pagerduty --journals drills/ --rehearsed-vs-real
+      warroom history fit drills/ --source drill --drills --staffing my-team.yaml -o rehearsed.yaml
 
     A ServiceNow CSV is in the exporting user's time zone: name it with --assume-timezone.
     """
@@ -1113,21 +1119,34 @@ def _history_input_options(f):
     f = click.option("--mapping", "mapping", default=None, type=click.Path(dir_okay=False), metavar="FILE",
                      help="A history-mapping YAML: which of the source's fields or milestone names feed which "
                           "canonical milestone, severity names, what counts as major.")(f)
+    f = click.option("--journals", "journals", multiple=True, type=click.Path(exists=True), metavar="PATH",
+                     help="Drill journals to read beside FILE, as drills (is_drill): a journal (warroom drill export "
+                          "ID > FILE.json) or a folder of them. Repeat for more.")(f)
     f = click.option("--source", "source", required=True, type=click.Choice(HISTORY_SOURCES),
-                     help="The platform (and so the format) the export comes from.")(f)
+                     help="The platform (and so the format) the export comes from; drill for warroom drill journals "
+                          "(FILE may then be a folder of them).")(f)
     return f
 
 
-def _read_history(file, source, mapping=None, skip_bad_rows=False, assume_timezone=None):
-    """read_history for commands: bad input prints every problem and exits 2 (nothing run);
-    with skip_bad_rows the rows left out are printed as warnings on stderr and we go on."""
+def _read_history(file, source, mapping=None, skip_bad_rows=False, assume_timezone=None, journals=()):
+    """read_history for commands (FILE, then each of `journals` as drill journals, as one
+    history): bad input prints every problem and exits 2 (nothing run); with skip_bad_rows
+    the rows left out are printed as warnings on stderr and we go on."""
     from scenarios import DocumentError
-    from scenarios.history import HistoryError, read_history
+    from scenarios.history import HistoryError, combined, read_history
 
+    parts, problems = [], []
+    for path, kind, given in [(file, source, mapping)] + [(path, "drill", None) for path in journals]:
+        try:
+            parts.append(read_history(path, kind, mapping=given, skip_bad_rows=skip_bad_rows,
+                                      assume_timezone=assume_timezone if kind == source else None))
+        except (DocumentError, HistoryError) as exc:
+            problems += exc.problems
+    if problems:
+        _fail(problems)
     try:
-        imported = read_history(file, source, mapping=mapping, skip_bad_rows=skip_bad_rows,
-                                assume_timezone=assume_timezone)
-    except (DocumentError, HistoryError) as exc:
+        imported = combined(parts)
+    except HistoryError as exc:
         _fail(exc.problems)
     for problem in imported.problems:
         click.echo(f"warning: {problem} (row left out)", err=True)
@@ -1135,23 +1154,30 @@ def _read_history(file, source, mapping=None, skip_bad_rows=False, assume_timezo
 
 
 @history_group.command("import")
-@click.argument("file", type=click.Path(dir_okay=False))
+@click.argument("file", type=click.Path())
 @_history_input_options
 @click.option("-o", "--out", "out_file", default=None, type=click.Path(dir_okay=False),
               help="Write the canonical table here: .csv (empty cells for missing times) or .json "
                    "(warroom.incidents/1, null for missing). Without it, only the summary is printed.")
-def history_import(file, source, mapping, skip_bad_rows, assume_timezone, out_file):
+def history_import(file, source, mapping, skip_bad_rows, assume_timezone, journals, out_file):
     """Read FILE, an export from an incident platform, into the canonical incident table.
 
     Prints how many incidents were read, how many are drills, and how many rows have each
-    milestone. Times are written in UTC ISO 8601 with Z.
+    milestone. Times are written in UTC ISO 8601 with Z. Drill journals (--source drill, or
+    --journals beside another export) also list each drill read and what of it was not taken
+    as a measurement (times its script assumed, minutes the facilitator jumped over).
+
+    \b
+      warroom history import incidents.json --source pagerduty -o history.csv
+      warroom history import drills/ --source drill -o drills.csv
+      warroom history import incidents.json --source pagerduty --journals drills/ -o with-drills.csv
     """
     from reports.text.history import history_import_text
     from scenarios.history import write_canonical
 
     if out_file is not None and Path(out_file).suffix.casefold() not in (".csv", ".json"):
         raise click.BadParameter(f"write the table to a .csv or .json file, got {out_file!r}", param_hint="'-o'")
-    imported = _read_history(file, source, mapping, skip_bad_rows, assume_timezone)
+    imported = _read_history(file, source, mapping, skip_bad_rows, assume_timezone, journals)
     click.echo(history_import_text(imported))
     if out_file is None:
         click.echo("\nNothing written: add -o history.csv or -o history.json to keep the table.")
@@ -1163,57 +1189,81 @@ def history_import(file, source, mapping, skip_bad_rows, assume_timezone, out_fi
     click.echo(f"\nCanonical table ({len(imported.table)} rows, times in UTC) written to {out_file}")
 
 
-def _history_provenance(file: str, source: str, imported) -> dict:
-    import hashlib
+def _history_provenance(file: str, source: str, imported, journals=()) -> dict:
+    from scenarios.history import history_sha256
 
-    try:
-        digest = hashlib.sha256(Path(file).read_bytes()).hexdigest()
-    except OSError:
-        digest = ""
-    return {"file": str(file), "system": source, "sha256": digest, "incidents": int(len(imported.table))}
+    out = {"file": str(file), "system": source, "sha256": history_sha256(file), "incidents": int(len(imported.table))}
+    if journals:
+        out["journals"] = [{"file": str(path), "sha256": history_sha256(path)} for path in journals]
+    return out
 
 
-def _history_scope_options(f):
-    """Which incidents a history analysis is about."""
-    f = click.option("--service", default=None, help="Only incidents of this service.")(f)
-    f = click.option("--include-drills", is_flag=True,
-                     help="Keep drills and tests (is_drill rows, e.g. drill exports); left out by default.")(f)
-    return f
+def _history_scope_options(beside: bool = False):
+    """Which incidents a history analysis is about (`beside`: it can also set drills beside real incidents)."""
+    def decorate(f):
+        f = click.option("--service", default=None, help="Only incidents of this service.")(f)
+        if beside:
+            f = click.option("--rehearsed-vs-real", "rehearsed", is_flag=True,
+                             help="Real incidents' figures with the drills' beside them, metric by metric, and each "
+                                  "role's responses to the drill's injects.")(f)
+        f = click.option("--drills", "drills_only", is_flag=True,
+                         help="Only drills (is_drill rows: drill journals, drill exports): the team's rehearsed times.")(f)
+        f = click.option("--include-drills", is_flag=True,
+                         help="Keep drills and tests with the real incidents; left out by default, so real figures "
+                              "stay real.")(f)
+        return f
+    return decorate
+
+
+def _drills_view(include_drills: bool, drills_only: bool, rehearsed: bool = False) -> str:
+    chosen = [name for name, given in (("--include-drills", include_drills), ("--drills", drills_only),
+                                       ("--rehearsed-vs-real", rehearsed)) if given]
+    if len(chosen) > 1:
+        raise click.UsageError(f"{' and '.join(chosen)} ask for different incidents: give one of them")
+    return "include" if include_drills else "only" if drills_only else "beside" if rehearsed else "exclude"
 
 
 @history_group.command("kpi")
-@click.argument("file", type=click.Path(dir_okay=False))
+@click.argument("file", type=click.Path())
 @_history_input_options
-@_history_scope_options
+@_history_scope_options(beside=True)
 @click.option("--repeat-window", "repeat_days", type=float, default=30.0, show_default=True,
               help="Days within which a second incident of the same service counts as a repeat.")
 @click.option("--majors-only", is_flag=True, help="Only incidents flagged major.")
 @click.option("-o", "--out", "out_file", default=None, type=click.Path(dir_okay=False),
               help="Write the report: .html, .md, .json or .pdf by extension.")
 @click.option("--json", "as_json", is_flag=True, help="Print the key figures as JSON (warroom.history-kpis/1).")
-def history_kpi(file, source, mapping, skip_bad_rows, assume_timezone, include_drills, service, repeat_days,
-                majors_only, out_file, as_json):
+def history_kpi(file, source, mapping, skip_bad_rows, assume_timezone, journals, include_drills, drills_only,
+                rehearsed, service, repeat_days, majors_only, out_file, as_json):
     """Key figures of an incident history: MTTD, MTTA, time to declare and assemble, MTTR (mean
     time to restore service) and time to resolve with medians and p90, MTBF, major incidents per
     month, quarter and service, post-incident reviews, repeats, and what change such a history
     could show at all.
 
+    Drills never count in real figures. --drills shows the drills alone (the team's rehearsed
+    times and each role's responses to injects); --rehearsed-vs-real sets them beside the
+    real incidents, metric by metric.
+
     \b
       warroom history kpi history.csv --source canonical
       warroom history kpi incidents.json --source pagerduty --majors-only -o kpis.html
       warroom history kpi history.csv --source canonical --service payments-api --json > kpis.json
+      warroom history kpi drills/ --source drill --drills
+      warroom history kpi incidents.json --source pagerduty --journals drills/ --rehearsed-vs-real -o kpis.html
     """
     from reports.history import render_history_kpis
     from reports.pdf import PdfUnavailable
     from reports.text.history import history_kpi_text
     from simulator.history.kpi import history_kpis
 
+    view = _drills_view(include_drills, drills_only, rehearsed)
     report_format = _format_of(out_file, "html")  # an unknown extension fails before any work
-    imported = _read_history(file, source, mapping, skip_bad_rows, assume_timezone)
+    imported = _read_history(file, source, mapping, skip_bad_rows, assume_timezone, journals)
     try:
-        kpis = history_kpis(imported.table, include_drills=include_drills, service=service,
+        kpis = history_kpis(imported.table, drills=view, service=service,
                             repeat_window_days=repeat_days, majors_only=majors_only,
-                            source=_history_provenance(file, source, imported))
+                            source=_history_provenance(file, source, imported, journals),
+                            responses=imported.responses, journals=imported.journals)
     except ValueError as exc:
         _fail(f"{file}: {exc}")
     if out_file:
@@ -1231,9 +1281,9 @@ def history_kpi(file, source, mapping, skip_bad_rows, assume_timezone, include_d
 
 
 @history_group.command("fit")
-@click.argument("file", type=click.Path(dir_okay=False))
+@click.argument("file", type=click.Path())
 @_history_input_options
-@_history_scope_options
+@_history_scope_options()
 @click.option("--stage", "stages", multiple=True,
               type=click.Choice(["detect", "acknowledge", "declare", "assemble", "restore", "close"]),
               help="Fit only these stages (repeat the option) [default: all].")
@@ -1253,18 +1303,24 @@ def history_kpi(file, source, mapping, skip_bad_rows, assume_timezone, include_d
               help="When the export was taken (ISO 8601, e.g. 2025-06-30T00:00Z): incidents still open are "
                    "censored at this time [default: the latest time recorded among the incidents used].")
 @click.option("--json", "as_json", is_flag=True, help="Print the fit as JSON (warroom.history-fit/1).")
-def history_fit(file, source, mapping, skip_bad_rows, assume_timezone, include_drills, service, stages,
-                staffing_base, scenario_base, classification_base, out_file, name, report_file, as_of, as_json):
+def history_fit(file, source, mapping, skip_bad_rows, assume_timezone, journals, include_drills, drills_only,
+                service, stages, staffing_base, scenario_base, classification_base, out_file, name, report_file, as_of,
+                as_json):
     """Fit lognormal, gamma and Weibull delays to each stage of an incident history by maximum
     likelihood (incidents still open are censored, not dropped), choose by AIC, check by KS, and
-    write them into a staffing or scenario the simulator takes. With --include-drills, drill
-    exports (is_drill rows) feed drills' measured delays back the same way.
+    write them into a staffing or scenario the simulator takes.
+
+    Real incidents only, by default. --drills fits the team's drills alone (its rehearsed
+    delays: a drill that ended before a stage's end counts as lasting at least until then;
+    detection in a drill is the scenario's, so drills never enter the detect stage); the
+    output and the fitted document say the figures came from drills. --include-drills pools
+    drills with real incidents.
 
     \b
       warroom history fit history.csv --source canonical --report fit.html
       warroom history fit history.csv --source canonical --stage acknowledge \\
           --staffing cloudflare-2019-sre -o fitted-staffing.yaml
-      warroom history fit drill.csv --source canonical --include-drills --scenario cloudflare-2019-waf -o drilled.yaml
+      warroom history fit drills/ --source drill --drills --staffing cloudflare-2019-sre -o rehearsed.yaml
     """
     from reports.history import render_history_fit
     from reports.pdf import PdfUnavailable
@@ -1287,10 +1343,11 @@ def history_fit(file, source, mapping, skip_bad_rows, assume_timezone, include_d
             loaded.append((kind, resolve(base, kind)))
         except DocumentError as exc:
             _fail(exc.problems)
-    imported = _read_history(file, source, mapping, skip_bad_rows, assume_timezone)
-    provenance = _history_provenance(file, source, imported)
+    view = _drills_view(include_drills, drills_only)
+    imported = _read_history(file, source, mapping, skip_bad_rows, assume_timezone, journals)
+    provenance = _history_provenance(file, source, imported, journals)
     try:
-        fit = fit_history(imported.table, stages=list(stages) or None, include_drills=include_drills,
+        fit = fit_history(imported.table, stages=list(stages) or None, drills=view,
                           service=service, source=provenance, as_of=as_of)
     except ValueError as exc:
         _fail(f"{file}: {exc}")

@@ -237,7 +237,9 @@ class CalibratedFrom(Frozen):
     file: str = Field(description="The incident history fitted (as given to `history fit`).")
     source: str = Field("", description="Its format: canonical, pagerduty, servicenow...")
     sha256: str = Field("", description="Hash of the history file.")
-    incidents: int = Field(ge=0, description="Incidents used (drills and other services left out).")
+    incidents: int = Field(ge=0, description="Incidents used (drills and other services left out, unless asked for).")
+    drills: int = Field(0, ge=0, description="How many of them were drills (rehearsals, `history fit --drills` or "
+                                            "`--include-drills`), not real incidents.")
     incidents_per_year: float | None = Field(
         None, gt=0, description="Incidents a year over the history's span; none when it spans under three months."
     )

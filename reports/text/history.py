@@ -5,7 +5,7 @@ from __future__ import annotations
 from .tables import table
 
 __all__ = ["history_fit_text", "history_import_text", "history_kpi_text", "selection_line", "classification_lines",
-           "first_wrong_line", "NOT_IN_EXPORT"]
+           "first_wrong_line", "drill_lines", "rehearsed_table", "responses_table", "NOT_IN_EXPORT"]
 
 NOT_IN_EXPORT = "not in this export"
 
@@ -20,21 +20,49 @@ def history_import_text(imported) -> str:
     rows = [[column, str(count), f"{count / total:.0%}" if total else "-"]
             for column, count in imported.coverage().items()]
     lines += ["", table(["milestone (UTC)", "rows with it", "share"], rows, "lrr")]
+    journals = [facts.to_dict() for facts in getattr(imported, "journals", ())]
+    if journals:
+        lines += ["", *drill_lines(journals)]
     return "\n".join(lines)
+
+
+def drill_lines(journals: list[dict]) -> list[str]:
+    """The drills read (id, scenario, team, how it was run, when) and what of each was not
+    taken as a measurement; `journals` as JournalFacts.to_dict gives them."""
+    rows = [[j["id"], j["scenario"], j["team"] or "-", j["mode"] or "-", j["started"][:16].replace("T", " "),
+             ", ".join(j["assumed"]) or "-", "yes" if j["scored"] else "no"] for j in journals]
+    lines = [f"Drills ({len(journals)}), flagged as drills: real figures leave them out.",
+             table(["drill", "scenario", "team", "run", "started (UTC)", "times assumed, left out", "scored"], rows,
+                   "lllllll")]
+    jumped = [j for j in journals if j["jumped_min"]]
+    if jumped:
+        lines.append("Minutes the facilitator jumped over are not counted (as on the scorecard): "
+                     + ", ".join(f"{j['id']} {j['jumped_min']:g}" for j in jumped) + ".")
+    unfinished = [j["id"] for j in journals if not j["ended"]]
+    if unfinished:
+        lines.append(f"Not ended when exported (read up to their last event): {', '.join(unfinished)}.")
+    if any(not j["scored"] for j in journals):
+        lines.append("A drill without a scorecard gives no per-role responses: score it (warroom drill score ID) "
+                     "and export it again.")
+    return lines
 
 
 def selection_line(counts: dict, hint: bool = True) -> str:
     """Which incidents an analysis used and which it left out (`counts`: the artifact's
-    "incidents"); `hint` names the option that keeps drills."""
+    "incidents"); `hint` names the options that show drills."""
     left_out = []
     if counts.get("drills_excluded"):
         left_out.append(f"{counts['drills_excluded']} drills/tests left out"
-                        + (" (--include-drills to keep them)" if hint else ""))
+                        + (" (--drills for them alone, --include-drills to keep them)" if hint else ""))
+    if counts.get("real_excluded"):
+        left_out.append(f"{counts['real_excluded']} real incidents left out")
     if counts.get("other_services_excluded"):
         left_out.append(f"{counts['other_services_excluded']} of other services left out")
     if counts.get("not_major_excluded"):
         left_out.append(f"{counts['not_major_excluded']} not major left out")
-    return f"{counts['used']} incidents used of {counts['rows']}" + (f"; {'; '.join(left_out)}" if left_out else "")
+    used = (f"{counts['used']} drills used (rehearsals, not real incidents)" if "real_excluded" in counts
+            else f"{counts['used']} incidents used")
+    return f"{used} of {counts['rows']}" + (f"; {'; '.join(left_out)}" if left_out else "")
 
 
 def _majors_per_month_line(kpis: dict, last: int = 12) -> str:
@@ -91,32 +119,107 @@ def classification_lines(classification: dict | None) -> list[str]:
     return lines
 
 
+def _metric_rows(kpis: dict) -> list[list[str]]:
+    from reports.templating import minutes as shown
+
+    return [[m["title"], str(m["n"]), str(m["missing"]), str(m["negative"]), shown(m["p50"]), shown(m["p90"]),
+             shown(m["mean"])] for key, m in kpis["metrics"].items() if key not in kpis.get("not_in_history", ())]
+
+
 def history_kpi_text(kpis: dict, file: str, source: str) -> str:
     """The incidents used, a table of each metric (n, missing, bad, median, p90, mean), MTBF,
     major incidents per quarter and month, reviews, repeats, notes and what change the history
-    could show. `kpis` is the key-figures artifact (warroom.history-kpis) of FILE from SOURCE."""
-    from reports.templating import minutes as shown
-
-    rows = [[m["title"], str(m["n"]), str(m["missing"]), str(m["negative"]), shown(m["p50"]), shown(m["p90"]),
-             shown(m["mean"])] for m in kpis["metrics"].values()]
-    mtbf = kpis["mtbf"]["overall"]["mean_days"]
-    quarters = ", ".join(f"{q['period']}: {q['count']}" for q in kpis["majors"]["per_quarter"]) or "none"
-    review, repeats = kpis["review"], kpis["repeats"]
+    could show; for drills alone, their figures and each role's responses to injects instead of
+    the figures of how often incidents happen; rehearsed vs real, the drills' figures beside
+    the real ones after them. `kpis` is the key-figures artifact (warroom.history-kpis) of FILE
+    from SOURCE."""
+    view = kpis.get("filters", {}).get("drills", "include" if kpis.get("filters", {}).get("include_drills") else "")
     lines = [
         f"{file} ({source}): {selection_line(kpis['incidents'])}",
-        table(["metric (minutes)", "n", "missing", "bad", "median", "p90", "mean"], rows),
-        f"MTTR is mean time to restore service. MTBF {'-' if mtbf is None else f'{mtbf:.1f} days'}. "
-        f"Major incidents per quarter: {quarters}.",
-        _majors_per_month_line(kpis),
-        f"Post-incident review completed: {review['with_review']} of {review['incidents']}. "
-        f"Repeats (same service within {repeats['window_days']:g} days): {repeats['repeats']} of "
-        f"{repeats['incidents_considered']}.",
+        table(["metric (minutes)", "n", "missing", "bad", "median", "p90", "mean"], _metric_rows(kpis)),
     ]
+    absent = kpis.get("not_in_history") or []
+    if absent:
+        lines.append(f"Not in this history: {', '.join(absent)} (no incident used has the milestones).")
+    if view == "only":
+        lines.append("These are drills: rehearsed times, not real incidents. MTTR is mean time to restore service.")
+    else:
+        mtbf = kpis["mtbf"]["overall"]["mean_days"]
+        quarters = ", ".join(f"{q['period']}: {q['count']}" for q in kpis["majors"]["per_quarter"]) or "none"
+        review, repeats = kpis["review"], kpis["repeats"]
+        lines += [
+            f"MTTR is mean time to restore service. MTBF {'-' if mtbf is None else f'{mtbf:.1f} days'}. "
+            f"Major incidents per quarter: {quarters}.",
+            _majors_per_month_line(kpis),
+            f"Post-incident review completed: {review['with_review']} of {review['incidents']}. "
+            f"Repeats (same service within {repeats['window_days']:g} days): {repeats['repeats']} of "
+            f"{repeats['incidents_considered']}.",
+        ]
+    if kpis.get("responses_by_role") is not None:
+        lines += responses_table(kpis["responses_by_role"])
     lines += classification_lines(kpis.get("classification"))
     lines += [f"note: {note}" for note in kpis["notes"]]
     if kpis["detectability"]:
         lines.append(kpis["detectability"]["sentence"])
+    if kpis.get("rehearsed") is not None:
+        lines += ["", *rehearsed_table(kpis["rehearsed"])]
     return "\n".join(lines)
+
+
+def _median_ci(side: dict) -> str:
+    from reports.templating import minutes as shown
+
+    if side["p50"] is None:
+        return "-"
+    low, high = side["p50_ci95"]
+    return f"{shown(side['p50'])} [{'?' if low is None else shown(low)}-{'?' if high is None else shown(high)}]"
+
+
+def rehearsed_table(rehearsed: dict) -> list[str]:
+    """Rehearsed vs real in lines: per metric the real incidents' and the drills' n, median
+    (95% interval) and p90, the metrics a drill does not measure of the team marked, then each
+    role's responses to the drills' injects and the drills' notes."""
+    from reports.templating import minutes as shown
+
+    counts = rehearsed["incidents"]
+    about = []
+    if counts.get("teams"):
+        about.append(f"team{'s' if len(counts['teams']) > 1 else ''} {', '.join(counts['teams'])}")
+    if counts.get("scenarios"):
+        about.append(f"scenario{'s' if len(counts['scenarios']) > 1 else ''} {', '.join(counts['scenarios'])}")
+    lines = [f"Rehearsed vs real: {counts['used']} drill{'s' if counts['used'] != 1 else ''}"
+             + (f" ({'; '.join(about)})" if about else "") + " beside the real incidents above (minutes; median with "
+             "its 95% interval)."]
+    if not counts["used"]:
+        return lines + ["No drills in this history: add the team's journals with --journals PATH."]
+    rows = []
+    for row in rehearsed["comparison"]:
+        real, drills = row["real"], row["drills"]
+        rows.append([row["title"] + ("*" if row["scripted_in_drills"] else ""), str(real["n"]), _median_ci(real),
+                     shown(real["p90"]), str(drills["n"]), _median_ci(drills), shown(drills["p90"])])
+    lines.append(table(["metric", "real n", "median", "p90", "drills n", "median", "p90"], rows))
+    for row in rehearsed["comparison"]:
+        if row["scripted_in_drills"]:
+            lines.append(f"* {row['title']}: {row['scripted_in_drills']}.")
+    if counts["used"] < 5:
+        lines.append(f"Only {counts['used']} drill{'s' if counts['used'] != 1 else ''}: the drills' intervals are wide "
+                     "or open (?); read the difference as a question for the next drill, not an answer.")
+    lines += responses_table(rehearsed["responses_by_role"])
+    lines += [f"note: {note}" for note in rehearsed["notes"]]
+    return lines
+
+
+def responses_table(by_role: dict) -> list[str]:
+    """Each role's responses to the drills' injects that expected an action of it."""
+    from reports.templating import minutes as shown
+
+    if not by_role:
+        return ["Responses to injects per role: none in these drills (a drill needs its scorecard; real incident "
+                "exports do not record them)."]
+    rows = [[role, str(r["injects"]), str(r["answered"]), str(r["unanswered"]), shown(r["p50"]), shown(r["p90"])]
+            for role, r in by_role.items()]
+    return ["Responses to injects per role (drills; minutes from the inject to the action it expected):",
+            table(["role", "injects", "answered", "not answered", "median", "p90"], rows)]
 
 
 def history_fit_text(fit, file: str, source: str) -> str:
@@ -124,6 +227,11 @@ def history_fit_text(fit, file: str, source: str) -> str:
     AIC against the other families, KS p) or why it was not fitted; then what change the
     history could show. `fit` is what `fit_history` returns for FILE from SOURCE."""
     lines = [f"{file} ({source}): {selection_line(fit.selection)}"]
+    if fit.filters.get("drills") == "only":
+        lines.append("Fitted from drills: the team's rehearsed delays, not real incidents. A drill that ended before a "
+                     "stage's end counts as lasting at least until it ended.")
+    elif fit.selection.get("drills_used"):
+        lines.append(f"{fit.selection['drills_used']} of the incidents fitted are drills (rehearsals).")
     for stage in fit.stages:
         d = stage.data
         counts = f"n {d.n} (missing {d.missing}, still open {d.censored.size}, bad {d.negative})"

@@ -13,7 +13,7 @@ from .mapping import (
     effective_mapping,
     load_mapping,
 )
-from .readers import ORDER_RULES, HistoryImport, combined, read_history, read_history_document
+from .readers import ORDER_RULES, HistoryImport, combined, history_sha256, read_history, read_history_document
 from .table import (
     CANONICAL_COLUMNS,
     FLAG_COLUMNS,
@@ -28,5 +28,5 @@ from .times import iso_z
 __all__ = ["CANONICAL_COLUMNS", "MILESTONE_COLUMNS", "TEXT_COLUMNS", "FLAG_COLUMNS", "HistoryError", "RowProblem",
            "canonical_frame",
            "SOURCES", "SOURCE_TITLES", "DEFAULT_MILESTONES", "HistoryMapping", "EffectiveMapping", "effective_mapping",
-           "load_mapping", "HistoryImport", "read_history", "read_history_document", "combined", "ORDER_RULES",
+           "load_mapping", "HistoryImport", "read_history", "read_history_document", "combined", "history_sha256", "ORDER_RULES",
            "INCIDENTS_FORMAT", "canonical_records", "canonical_document", "canonical_csv", "write_canonical", "iso_z"]

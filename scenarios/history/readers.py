@@ -30,8 +30,8 @@ from .records import Candidate, CsvTable, ReadContext, SourceColumns, SourceReco
 from .table import MILESTONE_COLUMNS, HistoryError, RowProblem, canonical_frame, canonical_table
 from .times import iso_z, parse_times, zone_named
 
-__all__ = ["HistoryImport", "read_history", "read_history_document", "combined", "SOURCES", "ORDER_RULES",
-           "MAX_FILE_BYTES", "MAX_JSON_BYTES"]
+__all__ = ["HistoryImport", "read_history", "read_history_document", "combined", "history_sha256", "SOURCES",
+           "ORDER_RULES", "MAX_FILE_BYTES", "MAX_JSON_BYTES"]
 
 MAX_FILE_BYTES = 1024**3
 """The largest export read (1 GiB, some four million canonical CSV rows): a CSV is read as it streams."""
@@ -100,6 +100,22 @@ def read_history(path: str | Path, source: str, *, mapping: HistoryMapping | str
     document = _read_folder(Path(path), file, source) if Path(path).is_dir() else _read(path, file)
     return read_history_document(document, source, file=file, mapping=mapping,
                                  skip_bad_rows=skip_bad_rows, assume_timezone=assume_timezone)
+
+
+def history_sha256(path: str | Path) -> str:
+    """SHA-256 of an export, for provenance: of the file, or for a folder of drill journals of
+    each *.json file's name and hash in name order ("" when it cannot be read)."""
+    import hashlib
+
+    try:
+        if Path(path).is_dir():
+            digest = hashlib.sha256()
+            for file in sorted(p for p in Path(path).iterdir() if p.suffix.casefold() == ".json" and p.is_file()):
+                digest.update(f"{file.name}\0{hashlib.sha256(file.read_bytes()).hexdigest()}\n".encode())
+            return digest.hexdigest()
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except OSError:
+        return ""
 
 
 def combined(imports: list[HistoryImport]) -> HistoryImport:

@@ -30,6 +30,12 @@ missing. A missing end on an incident that went on to later milestones was simpl
 recorded: missing, not censored. An end before its start is bad data: counted, named and
 left out.
 
+Drills are left out unless asked for (`drills`: "include" them with the real incidents, or
+fit "only" them: a team's rehearsed delays). A drill records every milestone it reaches, so
+a drill that ended (`closed`) before a stage's end is right-censored at its end, not
+missing. Drills never enter `detect`: in a drill, detection is when the scenario's injects
+say, not something the team did.
+
 Lognormal, gamma and Weibull are fitted by maximum likelihood (scipy), compared by AIC
 (all have two parameters, so AIC ranks them as likelihood does) and checked by the
 Kolmogorov-Smirnov statistic on the uncensored durations. Its p-value is the plain one: with
@@ -53,7 +59,7 @@ from scenarios.history.table import MILESTONE_COLUMNS, canonical_frame
 from scenarios.units import MINUTES_PER_AVERAGE_YEAR, SECONDS_PER_MINUTE
 from scenarios.version import TOOL_VERSION
 
-from .kpi import history_kpis, select_incidents
+from .kpi import SCRIPTED_IN_DRILLS, history_kpis, select_incidents
 
 __all__ = ["STAGES", "classification_durations", "first_wrong", "under_classified", "Stage", "FAMILIES", "FamilyFit", "StageFit", "HistoryFit", "StageDurations", "FittedDelays",
            "fit_family", "fit_durations", "stage_durations", "fit_history", "latest_time", "synthetic_history",
@@ -417,7 +423,9 @@ def stage_durations(table: pd.DataFrame, stage: str | Stage, as_of: pd.Timestamp
     incident with the start but no end, and no later milestone at all, is still open:
     right-censored at `as_of` (default: the latest time anywhere in `table`). One that started
     at `as_of` (or after it) would be censored at 0, which carries no information: it is
-    counted in `open_at_as_of`, not fitted and not called missing."""
+    counted in `open_at_as_of`, not fitted and not called missing. A drill that ended
+    (`closed`) with neither the stage's end nor a later milestone did not reach it before the
+    drill ended: censored at its end (counted in `open_at_as_of` if that is its start)."""
     stage = _STAGES[stage] if isinstance(stage, str) else stage
     if stage.name == "classify":
         return classification_durations(table)
@@ -430,15 +438,21 @@ def stage_durations(table: pd.DataFrame, stage: str | Stage, as_of: pd.Timestamp
     below = int((ok & (minutes < resolution)).sum())
     later = list(MILESTONE_COLUMNS[MILESTONE_COLUMNS.index(stage.end) + 1:])
     later = [c for c in later if not c.startswith("postmortem")] + ["closed"]
-    still_open = start.notna() & end.isna() & table[later].isna().all(axis=1)
-    censored = np.array([], dtype=float)
-    at_as_of = 0
+    # A drill records every milestone it reaches, so one that ended with neither this end nor a
+    # later milestone stopped short of it (a later one without this end: its time was left out).
+    ended_drill = table["is_drill"].astype(bool) & table["closed"].notna()
+    nothing_later = table[[c for c in later if c != "closed"]].isna().all(axis=1)
+    drill_unreached = ended_drill & start.notna() & end.isna() & nothing_later
+    still_open = ~ended_drill & start.notna() & end.isna() & nothing_later & table["closed"].isna()
+    lasted = pd.Series(dtype=float)
     if still_open.any():
         as_of = latest_time(table) if as_of is None else _utc(as_of)
         lasted = (as_of - start[still_open]).dt.total_seconds() / SECONDS_PER_MINUTE
-        censored = lasted[lasted > 0].to_numpy(dtype=float)
-        at_as_of = int((lasted <= 0).sum())
-    missing = int(len(table) - ok.sum() - negative.sum() - still_open.sum())
+    if drill_unreached.any():
+        lasted = pd.concat([lasted, (table["closed"] - start)[drill_unreached].dt.total_seconds() / SECONDS_PER_MINUTE])
+    censored = lasted[lasted > 0].to_numpy(dtype=float)
+    at_as_of = int((lasted <= 0).sum())
+    missing = int(len(table) - ok.sum() - negative.sum() - still_open.sum() - drill_unreached.sum())
     return StageDurations(observed, below, resolution, censored, missing, int(negative.sum()),
                           tuple(str(i) for i in table.loc[negative, "id"].head(10)), at_as_of)
 
@@ -527,13 +541,16 @@ class HistoryFit:
         the period, the spread of log restore times (what the detectability sentence needs),
         the stages fitted, as_of and when it was fitted."""
         found = self.detectability or {}
-        per_year = found.get("incidents") if found.get("period") == "a year" else None
+        drills = int(self.selection.get("drills_used", 0))
+        # How often drills are run says nothing of how often incidents happen.
+        per_year = found.get("incidents") if found.get("period") == "a year" and not drills else None
         first, last = self.selection.get("first_start"), self.selection.get("last_start")
         out = {
             "file": str(self.source.get("file") or ""),
             "source": str(self.source.get("system") or ""),
             "sha256": str(self.source.get("sha256") or ""),
             "incidents": int(self.selection.get("used", 0)),
+            "drills": drills,
             "incidents_per_year": None if per_year is None else float(f"{per_year:.6g}"),
             "period": f"{first[:10]} to {last[:10]}" if first and last else "",
             "log_sd": None if found.get("sigma") is None else float(f"{found['sigma']:.6g}"),
@@ -559,20 +576,32 @@ class HistoryFit:
 
 def fit_history(table: pd.DataFrame, *, stages=None, include_drills: bool = False, service: str | None = None,
                 families=FAMILIES, confidence: float = 0.95, as_of: pd.Timestamp | str | None = None,
-                min_incidents: int = MIN_INCIDENTS, source: dict | None = None) -> HistoryFit:
+                min_incidents: int = MIN_INCIDENTS, source: dict | None = None,
+                drills: str | None = None) -> HistoryFit:
     """Fit `stages` (default: all of STAGES) of a canonical incident table. A stage with fewer
     than `min_incidents` durations is reported but not fitted.
+
+    `drills` is "exclude" (the default), "include" (as `include_drills`: drills with the real
+    incidents) or "only" (a team's rehearsed delays, from its drills alone). Drills never
+    enter `detect`, and a drill that ended before a stage's end is censored at its end.
 
     `as_of` is when the history was taken: incidents still open are censored there. By
     default it is the latest time recorded among the incidents used (after drills and other
     services are left out, so those never move it); the result records which (`as_of`,
-    `as_of_from`). Raises ValueError for an unknown stage or service, or an `as_of` before
-    the latest time recorded among the incidents used."""
+    `as_of_from`). Raises ValueError for an unknown stage or service, an unknown drills view
+    (or "beside", which is for key figures), or an `as_of` before the latest time recorded
+    among the incidents used."""
     names = [s.name for s in STAGES] if stages is None else list(stages)
     unknown = [n for n in names if n not in _STAGES]
     if unknown:
         raise ValueError(f"unknown stage {unknown[0]!r} (stages: {', '.join(_STAGES)})")
-    frame, selection = select_incidents(table, include_drills=include_drills, service=service)
+    if drills == "beside":
+        raise ValueError("a fit is of one set of incidents: fit the drills (drills='only') and the real incidents "
+                         "separately to compare them")
+    frame, selection = select_incidents(table, include_drills=include_drills, service=service, drills=drills)
+    view = "include" if include_drills else drills or "exclude"
+    drilled = frame["is_drill"].astype(bool)
+    selection["drills_used"] = int(drilled.sum())
     latest = latest_time(frame)  # the incidents used: the best guess of when the history was taken
     as_of_from = "latest"
     if as_of is not None:
@@ -585,7 +614,14 @@ def fit_history(table: pd.DataFrame, *, stages=None, include_drills: bool = Fals
     fitted = []
     classification = first_wrong(frame)
     for name in names:
-        data = stage_durations(frame, name, as_of)
+        if name == "detect" and drilled.any():
+            data = stage_durations(frame[~drilled], name, as_of)
+            if not (~drilled).any():
+                fitted.append(StageFit(_STAGES[name], data, (), f"not fitted: {SCRIPTED_IN_DRILLS['time_to_detect']}, "
+                                       "so drills never enter this stage"))
+                continue
+        else:
+            data = stage_durations(frame, name, as_of)
         if name == "classify" and not classification["with_classification"]:
             fitted.append(StageFit(_STAGES[name], data, (), "not fitted: how the incidents were classified over time "
                                    "is not in this export (first_severity is empty throughout)"))
@@ -612,6 +648,9 @@ def fit_history(table: pd.DataFrame, *, stages=None, include_drills: bool = Fals
         if data.observed.size < 20:
             notes.append(f"Only {data.observed.size} durations: the intervals are rough (too narrow below about 20) "
                          "and AIC can hardly tell the families apart.")
+        if name == "detect" and drilled.any():
+            notes.append(f"The {int(drilled.sum())} drill(s) are left out of this stage: "
+                         f"{SCRIPTED_IN_DRILLS['time_to_detect']}.")
         if data.resolution >= 1:
             notes.append("Timestamps are on whole minutes, so short delays are coarse.")
         if data.below_resolution > 0.2 * data.n:
@@ -620,10 +659,11 @@ def fit_history(table: pd.DataFrame, *, stages=None, include_drills: bool = Fals
                          "describes well; read the KS and QQ plot before using this stage.")
         note = " ".join(notes)
         fitted.append(StageFit(_STAGES[name], data, candidates, note))
-    kpis = history_kpis(table, include_drills=include_drills, service=service)
+    kpis = history_kpis(table, service=service, drills=view)
     selection.update({k: kpis["incidents"][k] for k in ("first_start", "last_start", "span_years")})
     fitted_at = pd.Timestamp.now(tz="UTC").floor("s").isoformat()
-    return HistoryFit(tuple(fitted), selection, {"include_drills": include_drills, "service": service},
+    return HistoryFit(tuple(fitted), selection, {"include_drills": view == "include", "drills": view,
+                                                 "service": service},
                       None if as_of is None else as_of.isoformat(), confidence,
                       kpis["detectability"], source or {}, as_of_from, fitted_at, classification)
 

@@ -381,10 +381,12 @@ def _journals_of(journals, ids: pd.Series) -> list[dict]:
     return [facts.to_dict() for facts in journals or () if facts.id in chosen]
 
 
-def _drill_notes(frame: pd.DataFrame, journals: list[dict]) -> list[str]:
-    """What of the drills used was not taken as a measurement, in sentences."""
+def _drill_notes(frame: pd.DataFrame, journals: list[dict], scripted: bool = True) -> list[str]:
+    """What of the drills used was not taken as a measurement, in sentences (`scripted`: with
+    the metrics a drill does not measure of the team)."""
     notes = []
-    if frame["is_drill"].astype(bool).any() and frame.loc[frame["is_drill"].astype(bool), "detected"].notna().any():
+    drilled = frame["is_drill"].astype(bool)
+    if scripted and drilled.any() and frame.loc[drilled, "detected"].notna().any():
         notes.append(f"time_to_detect of drills: {SCRIPTED_IN_DRILLS['time_to_detect']}")
     assumed = [j for j in journals if j["assumed"]]
     if assumed:
@@ -437,7 +439,7 @@ def _rehearsed(table: pd.DataFrame, real: dict, service: str | None, majors_only
         "responses_by_role": responses_by_role(responses, frame["id"]),
         "classification": classification_kpis(frame),
         "drills": used,
-        "notes": _drill_notes(frame, used),
+        "notes": _drill_notes(frame, used, scripted=False),  # `comparison` marks them
         "comparison": comparison,
     }
 

@@ -83,9 +83,15 @@ def calibrations(documents: list[Loaded]) -> list[dict]:
         metric = "MTTR" if entry["log_sd_of"] == "time_to_restore" else "time to resolve"
         named = " and ".join(f"{d['kind']} {d['name']}" for d in entry["documents"])
         shown = entry["file"] + (f", {entry['period']}" if entry["period"] else "")
-        lead = (f"The {named} {'was' if len(entry['documents']) == 1 else 'were'} fitted to "
-                f"{entry['incidents']} incident{'' if entry['incidents'] == 1 else 's'} of {shown}")
-        if entry["log_sd"] is None:
+        drills, count = entry.get("drills") or 0, entry["incidents"]
+        what = (f"{count} drill{'' if count == 1 else 's'} (rehearsals, not real incidents)" if drills and drills == count
+                else f"{count} incident{'' if count == 1 else 's'}" + (f" ({drills} of them drills)" if drills else ""))
+        lead = f"The {named} {'was' if len(entry['documents']) == 1 else 'were'} fitted to {what} of {shown}"
+        if drills and drills == count:
+            entry["detectability"] = None
+            entry["sentence"] = (f"{lead}: the delays are the team's rehearsed ones; how often real incidents happen, "
+                                 f"and what change in {metric} real history could show, are not in them.")
+        elif entry["log_sd"] is None:
             entry["detectability"] = None
             entry["sentence"] = (f"{lead}; too few of them had a duration to say what change in {metric} such a "
                                  "history could detect at all.")
