@@ -1102,7 +1102,7 @@ def history_group():
     \b
     Rehearsed vs real: set the team's drills beside its real incidents, or fit its drills.
       warroom history kpi incidents.json --source pagerduty --journals drills/ --rehearsed-vs-real
-      warroom history fit drills/ --source drill --drills --staffing my-team.yaml -o rehearsed.yaml
+      warroom history fit drills/ --source drill --drills --staffing cloudflare-2019-sre -o rehearsed.yaml
 
     A ServiceNow CSV is in the exporting user's time zone: name it with --assume-timezone.
     """
