@@ -209,8 +209,8 @@ def _read(path: str | Path, file: str) -> Any:
 
 
 def _read_folder(path: Path, file: str, source: str) -> JournalFolder:
-    """The drill journals in the folder at `path` (its *.json files, by name), every file's
-    problems at once. Only the `drill` source reads a folder."""
+    """The drill journals in the folder at `path` (its *.json files, by name), with the files
+    that are not JSON at all as problems. Only the `drill` source reads a folder."""
     if source != "drill":
         raise HistoryError([RowProblem(file, None, "", "", "a folder: only --source drill reads a folder (of drill "
                                                            "journals); give the export file itself")])
@@ -222,11 +222,9 @@ def _read_folder(path: Path, file: str, source: str) -> JournalFolder:
     for journal in files:
         try:
             journals.append((str(journal), _read(journal, str(journal))))
-        except HistoryError as exc:
+        except HistoryError as exc:  # said with the other journals' problems
             problems += exc.problems
-    if problems:
-        raise HistoryError(problems)
-    return JournalFolder(file, tuple(journals))
+    return JournalFolder(file, tuple(journals), tuple(problems))
 
 
 def _parse(raw: bytes, file: str) -> Any:

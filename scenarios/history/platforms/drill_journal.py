@@ -28,6 +28,7 @@ What a drill measures and what it does not, on import:
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -119,11 +120,17 @@ def drill_milestones(journal: dict) -> dict[str, pd.Timestamp]:
 def _service(journal: dict) -> str:
     stored = next((d for d in journal["drill"].get("documents", ()) if isinstance(d, dict)
                    and d.get("kind") == "scenario"), None)
-    if stored is None:
+    if stored is None or not isinstance(stored.get("text"), str):
         return ""
+    return _service_of(stored["text"], str(stored.get("source", "scenario")))
+
+
+@functools.lru_cache(maxsize=32)
+def _service_of(text: str, source: str) -> str:
+    """The service a stored scenario names (a team's drills share a few scenarios: each read once)."""
     try:
-        return load_text(stored["text"], stored.get("source", "scenario"), expect="scenario").document.service.name
-    except (DocumentError, KeyError, TypeError, AttributeError):
+        return load_text(text, source, expect="scenario").document.service.name
+    except (DocumentError, AttributeError):
         return ""  # the title still says what was drilled; neither export nor import fails on it
 
 
@@ -154,6 +161,7 @@ class JournalFolder:
 
     folder: str
     journals: tuple[tuple[str, Any], ...]
+    problems: tuple[RowProblem, ...] = ()        # files that could not be read as JSON at all
 
 
 @dataclass(frozen=True)
@@ -334,11 +342,12 @@ def _read_journal(row: int, file: str, journal: Any, one_per_file: bool) -> Sour
 
 def _extract(document: Any, shape: str, context: ReadContext) -> Extracted:
     journals = _journals_of(document, shape, context.file)
-    if shape == "folder" and not journals:
+    unread = list(document.problems) if shape == "folder" else []
+    if shape == "folder" and not journals and not unread:
         return [], [RowProblem(context.file, None, "", "", "no drill journals in this folder (*.json files, as "
                                                            "warroom drill export ID > FILE.json writes them)")]
     one_per_file = shape != "journals"
-    return [_read_journal(row, file, journal, one_per_file) for row, (file, journal) in enumerate(journals, 1)], []
+    return [_read_journal(row, file, journal, one_per_file) for row, (file, journal) in enumerate(journals, 1)], unread
 
 
 def _scorecard(journal: dict) -> Any:
