@@ -180,7 +180,10 @@ def fitted_document(base: Loaded, delays: Mapping[str, Mapping], *, history: str
         calibrated_from = getattr(delays, "calibrated_from", None)
     data, _ = parse_yaml(base.text)
     notes, skipped = {"staffing": _staffing, "scenario": _scenario, "classification": _classification}[kind](data, delays)
-    title = (data.get("title") or base.document.name) + " (delays fitted to incident history)"
+    origin = dict(calibrated_from or {})
+    fitted_to = ("drills" if origin.get("drills") and origin.get("drills") == origin.get("incidents")
+                 else "incident history")  # a team's rehearsals are not its incidents: say which
+    title = (data.get("title") or base.document.name) + f" (delays fitted to {fitted_to})"
     data.pop("calibrated_from", None)
     renamed = {}
     for key, value in data.items():  # name and title where people look for them: near the top
@@ -195,7 +198,7 @@ def fitted_document(base: Loaded, delays: Mapping[str, Mapping], *, history: str
                 renamed["calibrated_from"] = {**calibrated_from, "stages": took}
     data = renamed
     header = [
-        f"Fitted from incident history by warroom {TOOL_VERSION}: `warroom history fit`.",
+        f"Fitted from {fitted_to} by warroom {TOOL_VERSION}: `warroom history fit`.",
         f"History: {history}",
         f"Base {kind}: {base.document.name} from {base.source} (sha256 {base.sha256[:16]}).",
         *notes,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import shlex
 import statistics
 from pathlib import Path
@@ -25,7 +26,7 @@ from cli import main
 from drills import DrillDocuments, DrillStore, Journal, play, score
 from scenarios import load, load_text, resolve
 from scenarios.history import read_history, read_history_document
-from scenarios.history.platforms import inject_responses
+from scenarios.history.platforms import drill_milestones, inject_responses
 from simulator.history.fitting import fit_history, stage_durations
 from simulator.history.kpi import history_kpis
 from simulator.run.api import calibrations
@@ -133,6 +134,7 @@ def test_the_drill_clock_not_the_wall_clock(journals):
     again = read_history_document(jumped, "drill")
     assert again.table.to_dict("records") == [plain]
     assert again.journals[0].jumped_min == length
+    assert drill_milestones(jumped) == drill_milestones(exported)  # the platform payloads count time the same way
 
 
 def test_times_the_script_assumed_are_left_out_and_said(journals):
@@ -261,6 +263,7 @@ def test_fit_from_drills_writes_a_staffing_that_says_where_its_figures_came_from
     assert "Fitted from drills: the team's rehearsed delays" in result.output
     assert "detect       n 0" in result.output and "detection is when the scenario's injects say" in result.output
     text = target.read_text(encoding="utf-8")
+    assert text.startswith("# Fitted from drills by warroom")
     assert "drills used (rehearsals, not real incidents)" in text.split("\n# ")[1]  # the header's History line
     fitted = load(target)
     origin = fitted.document.calibrated_from
@@ -306,11 +309,14 @@ def test_bad_journals_are_all_reported_with_their_file_and_field(tmp_path, journ
     assert both.exit_code == 2 and "give one of them" in both.output
 
 
-def test_the_help_examples_with_drill_journals_run(tmp_path, monkeypatch, journals):
+def test_the_examples_with_drill_journals_run(tmp_path, monkeypatch, journals):
+    """Every example that reads a team's drill journals, in the history helps and the history
+    how-to, runs as written (drills/ standing for the rehearsals, incidents.json for a
+    PagerDuty export)."""
     monkeypatch.chdir(tmp_path)
     (tmp_path / "drills").symlink_to(journals, target_is_directory=True)
     runner = CliRunner()
-    stand_ins = {"incidents.json": str(FIXTURES / "pagerduty-rest.json")}
+    stand_ins = {"incidents.json": str(FIXTURES / "pagerduty-rest.json"), "2000": "200"}
     examples = []
     for command in (["history"], ["history", "import"], ["history", "kpi"], ["history", "fit"]):
         text = runner.invoke(main, [*command, "--help"]).output.replace("\\\n", " ")
@@ -318,7 +324,13 @@ def test_the_help_examples_with_drill_journals_run(tmp_path, monkeypatch, journa
                      if line.strip().startswith("warroom history ") and "drills/" in line]
     assert any("--rehearsed-vs-real" in e for e in examples) and any(" fit " in e and "--drills" in e
                                                                      for e in examples)
-    for example in examples:
+    howto = (Path(__file__).resolve().parents[2] / "docs" / "howto" / "history.md").read_text(encoding="utf-8")
+    blocks = [b.replace("\\\n", " ") for b in re.findall(r"```sh\n(.*?)```", howto, re.S)]
+    documented = [line.split("#")[0].strip() for block in blocks for line in block.splitlines()
+                  if line.startswith("warroom ") and ("drills/" in line or "rehearsed.yaml" in line)]
+    assert len(documented) == 5 and documented[-1].startswith("warroom compare")  # the fit, then the compare
+    for example in examples + documented:
         args = [stand_ins.get(a, a) for a in shlex.split(example)[1:]]
-        result = runner.invoke(main, args)
+        result = runner.invoke(main, args + (["-q"] if args[0] == "compare" else []))
         assert result.exit_code == 0, (example, result.output)
+    assert "fitted to 8 drills (rehearsals, not real incidents)" in result.output

@@ -403,6 +403,8 @@ def test_history_howto_commands_run(tmp_path, monkeypatch):
     text = (ROOT / "docs" / "howto" / "history.md").read_text()
     blocks = [b.replace("\\\n", " ") for b in re.findall(r"```sh\n(.*?)```", text, re.S)]
     commands = [line.split(" > ")[0] for block in blocks for line in block.splitlines() if line.startswith("warroom ")]
+    # Those that read a team's drill journals: tests/drills/test_drills_as_history.py runs them.
+    commands = [c for c in commands if "drills/" not in c and "rehearsed.yaml" not in c]
     assert len(commands) == 7
     monkeypatch.chdir(tmp_path)
     runner = CliRunner()
