@@ -190,6 +190,9 @@ def rehearsed_table(rehearsed: dict) -> list[str]:
     lines = [f"Rehearsed vs real: {counts['used']} drill{'s' if counts['used'] != 1 else ''}"
              + (f" ({'; '.join(about)})" if about else "") + " beside the real incidents above (minutes; median with "
              "its 95% interval)."]
+    if not counts["used"] and counts.get("other_services_excluded"):
+        return lines + [f"No drills of this service: the drills are of {', '.join(counts.get('drill_services') or [])} "
+                        "(a drill's service is its scenario's)."]
     if not counts["used"]:
         return lines + ["No drills in this history: add the team's journals with --journals PATH."]
     rows = []

@@ -108,6 +108,10 @@ def select_incidents(table: pd.DataFrame, *, include_drills: bool = False, servi
     if service is not None:
         same = chosen["service"] == service
         if not same.any():
+            if (table["service"] == service).any():
+                kind = "real incidents" if view == "only" else "drills"
+                raise ValueError(f"service {service!r} has only {kind} in this history "
+                                 f"({'--drills' if kind == 'drills' else 'leave out --drills'} to see them)")
             known = sorted(s for s in table["service"].unique() if s)
             raise ValueError(f"no incidents of service {service!r} in this history "
                              f"(services: {', '.join(known) or 'none named'})")
@@ -416,8 +420,11 @@ def _rehearsed(table: pd.DataFrame, real: dict, service: str | None, majors_only
     `comparison`, one row per metric either side has."""
     try:
         frame, counts = _selected(table, "only", service, majors_only)
-    except ValueError:  # the service has real incidents but no drills
+    except ValueError:  # the service has real incidents but no drills: say which services the drills are of
         frame, counts = _selected(table.iloc[0:0], "only", None, majors_only)
+        drilled = table.loc[table["is_drill"].astype(bool), "service"]
+        counts["other_services_excluded"] = int(len(drilled))
+        counts["drill_services"] = sorted({name for name in drilled if name})
     metrics, _, absent = _metrics(frame)
     used = _journals_of(journals, frame["id"])
     comparison = []

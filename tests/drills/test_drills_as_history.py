@@ -239,6 +239,12 @@ def test_rehearsed_vs_real_side_by_side(tmp_path, journals, imported):
     assert rows["time_to_detect"]["scripted_in_drills"] and not rows["time_to_restore"]["scripted_in_drills"]
     assert "time_to_identify" in rows and rows["time_to_identify"]["real"]["n"] == 0  # drills have it, this export not
 
+    # A service only real incidents have: no drills beside it, and which services the drills are of.
+    payments = history_kpis(both, drills="beside", service="payments-api")["rehearsed"]["incidents"]
+    assert payments["used"] == 0 and "Edge proxy (HTTP and HTTPS)" in payments["drill_services"]
+    with pytest.raises(ValueError, match="has only drills in this history"):
+        history_kpis(both, service="Edge proxy (HTTP and HTTPS)")
+
     out = tmp_path / "kpis.html"
     shown = CliRunner().invoke(main, ["history", "kpi", str(REAL), "--source", "canonical", "--journals",
                                       str(journals), "--rehearsed-vs-real", "-o", str(out)])
