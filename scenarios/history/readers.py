@@ -13,6 +13,7 @@ record by record, in a fraction of the time and memory.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -186,7 +187,12 @@ def _in_journal_files(problems: list[RowProblem], document: Any, shape: str, fil
     if shape == "journals":
         return problems
     files = [name for name, _ in document.journals] if shape == "folder" else [file]
-    return [RowProblem(files[p.row - 1], None, p.field, p.value, p.message)
+
+    def placed(message: str) -> str:  # "duplicate id (first at row 2)": the second file
+        first = re.fullmatch(r"duplicate id \(first at row (\d+)\)", message)
+        return f"duplicate id (first in {files[int(first[1]) - 1]})" if first and int(first[1]) <= len(files) else message
+
+    return [RowProblem(files[p.row - 1], None, p.field, p.value, placed(p.message))
             if p.file == file and p.row is not None and 0 < p.row <= len(files) else p for p in problems]
 
 

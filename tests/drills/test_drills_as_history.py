@@ -307,7 +307,7 @@ def test_bad_journals_are_all_reported_with_their_file_and_field(tmp_path, journ
     assert f"{folder / 'b.json'}: events[{index}].t: expected the event's scenario minute" in err and "'soon'" in err
     assert f"{folder / 'c.json'}: format: not a warroom drill journal this version reads" in err
     assert f"{folder / 'd.json'}: not valid JSON" in err
-    assert "duplicate id" in err
+    assert f"{folder / 'e.json'}: drill.id: duplicate id (first in {folder / 'a.json'})" in err
     folder_as_pagerduty = CliRunner().invoke(main, ["history", "import", str(folder), "--source", "pagerduty"])
     assert folder_as_pagerduty.exit_code == 2 and "only --source drill reads a folder" in folder_as_pagerduty.output
     both = CliRunner().invoke(main, ["history", "kpi", str(journals), "--source", "drill", "--drills",

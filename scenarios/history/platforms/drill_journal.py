@@ -283,7 +283,9 @@ def _read_journal(row: int, file: str, journal: Any, one_per_file: bool) -> Sour
         reading.problem("drill", "", "missing: the journal's drill record (id, scenario, team...)")
         drill = {}
     record.id = str(drill.get("id") or "").strip()
-    if not record.id:
+    if record.id:
+        record.id_field = "drill.id"  # where the importer's duplicate-id problem points
+    else:
         reading.problem("drill.id", drill.get("id"), "missing: every drill has an id")
     timeline = Timeline.of([e for _, e, t in reading.events if t is not None])
     anchor = _anchor(reading, drill, timeline)
