@@ -52,14 +52,15 @@ def _collector_paused():
 class _Unit:
     """One responder engaged for one incident."""
 
-    __slots__ = ("ready", "waiters", "on_call", "granted", "waiting")
+    __slots__ = ("ready", "waiters", "on_call", "granted", "waiting", "let_go")
 
     def __init__(self):
         self.ready = False
         self.waiters = []
         self.on_call = None   # the _OnCall pool this unit holds or waits for (stream mode)
         self.granted = False
-        self.waiting = None   # called when the pool grants this unit; None once cancelled
+        self.waiting = None   # called when the pool grants this unit
+        self.let_go = False   # released while still queued: answers when reached, holds no one
 
 
 class _OnCall:
@@ -86,19 +87,23 @@ class _OnCall:
         return False
 
     def release(self, unit: _Unit) -> None:
+        """Let go of `unit`. One still queued is not withdrawn (a step may be waiting for
+        its answer): when its turn comes it is answered, and the slot passes straight on."""
         if not unit.granted:
-            unit.waiting = None  # gave up before its turn: skipped when reached
+            unit.let_go = True
             return
         unit.granted = False
         queue = self.queue
         while queue:
             waiting = queue.popleft()
             granted = waiting.waiting
-            if granted is not None:
-                waiting.waiting = None
-                waiting.granted = True
+            waiting.waiting = None
+            if waiting.let_go:
                 granted()
-                return
+                continue
+            waiting.granted = True
+            granted()
+            return
         self.busy -= 1
 
 
@@ -541,7 +546,7 @@ def run_stream(plans: list[Plan], seed: int, replication: int, horizon: float, w
         draws.append(_Draws(plan, BlockStreams(seed, replication, max(int(mask.sum()), 1))))
 
     env = simpy.Environment()
-    resources = {name: _OnCall(max(pool.on_call, 1)) for name, pool in staffing_pools.items()}
+    resources = {name: _OnCall(pool.on_call) for name, pool in staffing_pools.items()}
     milestones = np.full((count, N_MILESTONES), NAN)
     paths = np.zeros(count, dtype=np.int8)
     effects = np.full(count, NAN)

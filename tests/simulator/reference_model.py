@@ -52,6 +52,7 @@ class Responder:
 
     ready: simpy.Event
     request: simpy.resources.resource.Request | None = None
+    let_go: bool = False   # released while still queued: holds nobody once answered
 
 
 @dataclass
@@ -315,6 +316,8 @@ def answer_page(env, r: Incident, pool_name: str, unit: int, responder: Responde
     `primary | env.timeout(timeout + backup)`; the rule is kept where it lives, in the plan.)"""
     if responder.request is not None:
         yield responder.request
+        if responder.let_go:   # released while queued: answers, but the slot passes straight on
+            responder.request.resource.release(responder.request)
     pool = r.plan.pools[pool_name]
     at_desk, from_pager, backup, call_in = (draws[r.i] for draws in r.draws.page(pool, unit))
     yield env.timeout(pool.answer(unit, r.calendar_minute(), at_desk, from_pager, backup, call_in))
@@ -323,8 +326,9 @@ def answer_page(env, r: Incident, pool_name: str, unit: int, responder: Responde
 
 def release(r: Incident, pool_name: str) -> None:
     """Everyone of a pool engaged for this incident leaves: their on-call slots go to the
-    next incident in the queue; a request still queued is withdrawn. A later step that
-    needs the pool pages again."""
+    next incident in the queue. A request still queued stays in the queue (a step may be
+    waiting for its answer): when its turn comes the person answers and the slot passes
+    straight on. A later step that needs the pool pages again."""
     for responder in r.responders.pop(pool_name, []):
         request = responder.request
         if request is None:
@@ -332,7 +336,7 @@ def release(r: Incident, pool_name: str) -> None:
         if request.triggered:
             request.resource.release(request)
         else:
-            request.cancel()
+            responder.let_go = True
 
 
 # -- draws read by name -------------------------------------------------------------------
@@ -436,7 +440,8 @@ def run_stream(plans: list[Plan], seed: int, replication: int, horizon: float, w
     draws = [_Draws(plan, BlockStreams(seed, replication, max(seen[k], 1))) for k, plan in enumerate(plans)]
 
     env = simpy.Environment()
-    on_call = {name: simpy.Resource(env, capacity=max(pool.on_call, 1)) for name, pool in plans[0].pools.items()}
+    on_call = {name: simpy.Resource(env, capacity=pool.on_call) for name, pool in plans[0].pools.items()
+               if pool.on_call > 0}
     record = Recorder(len(schedule))
 
     def start(row, t, k, local):
