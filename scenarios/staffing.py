@@ -155,7 +155,10 @@ class ResponderPool(Frozen):
     """One role or resolver group: how many, when reachable, how fast, what it costs."""
 
     on_call: int = Field(1, ge=0, description="People on call at once: the capacity incidents contend for.")
-    rota: int | None = Field(None, ge=0, description="People sharing the rotation (cost); defaults to on_call.")
+    rota: int | None = Field(None, ge=0, description="People sharing the rotation (cost); defaults to on_call. When an incident needs "
+                                 "more people than are on call, the others are called in from the rota: in stream mode "
+                                 "at most rota - on_call at once across concurrent incidents, a further call-in waiting "
+                                 "for one of them.")
     coverage: Coverage = Always(type="24x7")
     acknowledge: Acknowledgement = Acknowledgement()
     escalation: Escalation | None = None

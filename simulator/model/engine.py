@@ -7,7 +7,7 @@ event count of a hand-written SimPy model of the same process.
 
 Engaging a responder (a page) takes one of the role's `on_call` people: in stream mode
 they are a first-come-first-served pool that concurrent incidents queue for; beyond `on_call`, extra
-people are called in from the off-call rota. The page is then acknowledged after a delay
+people are called in from the off-call rota (in stream mode at most `rota - on_call` at once). The page is then acknowledged after a delay
 that depends on the weekly calendar: at work, from a pager, or only at the next shift.
 """
 
@@ -23,6 +23,7 @@ import simpy
 
 from scenarios.metrics import DETECTION_PATHS, MILESTONES
 from scenarios.units import MINUTES_PER_WEEK
+from simulator.errors import SimulationError
 
 from .plan import MILESTONE_INDEX, Plan
 from .streams import BlockStreams
@@ -52,7 +53,7 @@ def _collector_paused():
 class _Unit:
     """One responder engaged for one incident."""
 
-    __slots__ = ("ready", "waiters", "on_call", "granted", "waiting", "let_go")
+    __slots__ = ("ready", "waiters", "on_call", "granted", "waiting", "let_go", "reached", "then")
 
     def __init__(self):
         self.ready = False
@@ -61,19 +62,23 @@ class _Unit:
         self.granted = False
         self.waiting = None   # called when the pool grants this unit
         self.let_go = False   # released while still queued: answers when reached, holds no one
+        self.reached = False  # the pool has come to this unit (granted, or passed through once let go)
+        self.then = None      # called once reached: the incident's call-ins that wait for it
 
 
 class _OnCall:
     """The people on call in one role, shared by concurrent incidents, first come first
     served. The same discipline as a simpy.Resource, but a grant is a direct callback rather
-    than a request event: paging is the hottest path of a stream run."""
+    than a request event: paging is the hottest path of a stream run. `rota` is the pool of
+    the role's other people, who may be called in (None: as many as needed)."""
 
-    __slots__ = ("capacity", "busy", "queue")
+    __slots__ = ("capacity", "busy", "queue", "rota")
 
-    def __init__(self, capacity: int):
+    def __init__(self, capacity: int, rota: "_OnCall | None" = None):
         self.capacity = capacity
         self.busy = 0
         self.queue = deque()
+        self.rota = rota
 
     def acquire(self, unit: _Unit, granted) -> bool:
         """True if someone is free now; otherwise `granted` is called when one is."""
@@ -81,6 +86,7 @@ class _OnCall:
         if self.busy < self.capacity:
             self.busy += 1
             unit.granted = True
+            unit.reached = True
             return True
         unit.waiting = granted
         self.queue.append(unit)
@@ -98,6 +104,7 @@ class _OnCall:
             waiting = queue.popleft()
             granted = waiting.waiting
             waiting.waiting = None
+            waiting.reached = True
             if waiting.let_go:
                 granted()
                 continue
@@ -307,13 +314,40 @@ class IncidentResponse:
         unit = _Unit()
         k = len(units)
         units.append(unit)
-        if k >= pool.on_call:
-            # Someone from the rota beyond those on call: no on-call slot to wait for.
+        resources = self.resources
+        if resources is None:
             self._answer(pool, unit, k)
             return
-        resources = self.resources
-        if resources is None or resources[name].acquire(unit, lambda p=pool, u=unit, k=k: self._answer(p, u, k)):
+        on_call = resources[name]
+        if k < pool.on_call:
+            if on_call.acquire(unit, lambda: self._reached(pool, unit, k)):
+                self._answer(pool, unit, k)
+            return
+        # Someone from the rota beyond those on call, once the pool has come to this incident's
+        # on-call people (so no incident holds a called-in person while it queues for an on-call one).
+        rota = on_call.rota
+        if rota is None:
             self._answer(pool, unit, k)
+            return
+        last = units[pool.on_call - 1] if pool.on_call else None
+
+        def call_in():
+            if unit.let_go or rota.acquire(unit, lambda: self._answer(pool, unit, k)):
+                self._answer(pool, unit, k)
+
+        if last is None or last.reached:
+            call_in()
+        elif last.then is None:
+            last.then = [call_in]
+        else:
+            last.then.append(call_in)
+
+    def _reached(self, pool, unit, k):
+        self._answer(pool, unit, k)
+        if unit.then is not None:
+            for call_in in unit.then:
+                call_in()
+            unit.then = None
 
     def _answer(self, pool, unit, k):
         i = self.i
@@ -336,6 +370,8 @@ class IncidentResponse:
         for unit in units:
             if unit.on_call is not None:
                 unit.on_call.release(unit)
+            else:
+                unit.let_go = True   # a call-in not yet made: answers when made, holds no one
 
     # -- playbook steps --------------------------------------------------------------
     def _begin(self, s):
@@ -546,15 +582,17 @@ def run_stream(plans: list[Plan], seed: int, replication: int, horizon: float, w
         draws.append(_Draws(plan, BlockStreams(seed, replication, max(int(mask.sum()), 1))))
 
     env = simpy.Environment()
-    resources = {name: _OnCall(pool.on_call) for name, pool in staffing_pools.items()}
+    resources = {name: _OnCall(pool.on_call, _OnCall(pool.people - pool.on_call)) for name, pool in staffing_pools.items()}
     milestones = np.full((count, N_MILESTONES), NAN)
     paths = np.zeros(count, dtype=np.int8)
     effects = np.full(count, NAN)
     wear = np.full(count, NAN)
 
     cascades: dict = {}
+    ended = [0]
 
     def record(row, incident):
+        ended[0] += 1
         milestones[row] = incident.milestones
         paths[row] = incident.path
         effects[row] = incident.effect_at
@@ -579,6 +617,12 @@ def run_stream(plans: list[Plan], seed: int, replication: int, horizon: float, w
     env.process(source())
     with _collector_paused():
         env.run()
+    if ended[0] != count:
+        stuck = int(np.isnan(milestones[:, RESTORED]).sum())
+        raise SimulationError(
+            f"{count - ended[0]} of {count} incidents never ended ({stuck} never restored): each waits for "
+            "people another incident holds while that one waits for it; release people earlier in the "
+            "playbook (`release`) or put more people on call")
     keep = times >= warmup
     return {
         "arrival": times[keep],

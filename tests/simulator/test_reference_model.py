@@ -381,23 +381,26 @@ release:
 }
 
 
-def recorded_at(arrivals: list[float], readable: bool) -> dict[int, list]:
-    """Incidents of the tiny documents starting at `arrivals`, sharing the on-call people:
-    incident -> its milestones, for those that ended."""
-    plan = compile_plan(*(load_text(TINY[kind], f"{kind}.yaml").document for kind in ("scenario", "staffing", "playbook")))
+def recorded_at(arrivals: list[float], readable: bool, documents: dict = TINY) -> dict[int, list]:
+    """Incidents of the tiny documents starting at `arrivals`, sharing the on-call people and
+    the rest of the rota: incident -> its milestones, for those that ended."""
+    plan = compile_plan(*(load_text(documents[kind], f"{kind}.yaml").document
+                          for kind in ("scenario", "staffing", "playbook")))
     draws = engine._Draws(plan, BlockStreams(SEED, 0, len(arrivals)))
     env = simpy.Environment()
     ended: dict[int, list] = {}
+    beyond = {name: pool.people - pool.on_call for name, pool in plan.pools.items()}
     if readable:
         on_call = {name: simpy.Resource(env, capacity=pool.on_call) for name, pool in plan.pools.items()}
+        rota = {name: simpy.Resource(env, capacity=n) for name, n in beyond.items() if n > 0}
     else:
-        on_call = {name: engine._OnCall(pool.on_call) for name, pool in plan.pools.items()}
+        on_call = {name: engine._OnCall(pool.on_call, engine._OnCall(beyond[name])) for name, pool in plan.pools.items()}
 
     def source():
         for i, t in enumerate(arrivals):
             yield env.timeout(t - env.now)
             if readable:
-                r = reference.Incident(env, plan, draws, i, t, on_call)
+                r = reference.Incident(env, plan, draws, i, t, on_call, rota)
                 env.process(reference.incident(env, r, lambda r: ended.__setitem__(r.i, r.milestone_row())))
             else:
                 engine.IncidentResponse(env, plan, draws, i, t, on_call, lambda r: ended.__setitem__(r.i, r.milestones))
@@ -421,6 +424,26 @@ def test_a_page_let_go_at_the_head_of_the_queue_is_answered_alike_in_both_models
     assert sorted(fast) == [0, 1]
     assert fast[1][MILESTONES.index("assembled")] == 23.0
     assert recorded_at([0.0, 12.0], readable=True) == fast
+
+
+# Three SREs needed, one on call and a rota of three: two are called in per incident, and
+# only two can be called in at once. A (minute 0) holds both when B (minute 5) calls in.
+CALLED_IN = dict(TINY, scenario=TINY["scenario"].replace("needs: {sre: 2}", "needs: {sre: 3}"),
+                 staffing=TINY["staffing"].replace("sre: {on_call: 2, rota: 4, acknowledge: {in_hours: 1m}}",
+                                                   "sre: {on_call: 1, rota: 3, acknowledge: {in_hours: 1m}, call_in: 1m}"))
+
+
+def test_no_more_people_are_called_in_at_once_than_the_rota_has_beyond_on_call():
+    fast = recorded_at([0.0, 5.0], readable=False, documents=CALLED_IN)
+    assert recorded_at([0.0, 5.0], readable=True, documents=CALLED_IN) == fast
+    assembled, restored = MILESTONES.index("assembled"), MILESTONES.index("restored")
+    assert fast[0][assembled] == 10.0                 # A's team: the on-call SRE and two called in
+    # B's on-call SRE is A's until A restores service (minute 18); only then may B call anyone in,
+    # and its two called-in SREs answer one minute later.
+    assert 5.0 + fast[1][assembled] == fast[0][restored] + 1.0
+    unlimited = dict(CALLED_IN, staffing=CALLED_IN["staffing"].replace("rota: 3,", "rota: 9,"))
+    sooner = recorded_at([0.0, 5.0], readable=False, documents=unlimited)
+    assert sooner[1][assembled] <= fast[1][assembled]
 
 
 def test_the_misclassification_variant_does_delay_declarations(library):
