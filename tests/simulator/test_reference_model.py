@@ -24,6 +24,7 @@ from scenarios.calendar import REFERENCE_MONDAY
 from scenarios.classification import DEFAULT_CLASSIFICATION
 from scenarios.library import DEFAULT_PLAYBOOK, resolve
 from scenarios.scenario import FixedStart
+from simulator.errors import SimulationError
 from simulator.model import engine
 from simulator.model.plan import compile_plan
 from simulator.model.streams import BlockStreams
@@ -457,3 +458,16 @@ def test_the_misclassification_variant_does_delay_declarations(library):
     declared = MILESTONES.index("declared")
     later = late[:, declared] - on_time[:, declared]
     assert 0.3 < (later > 1e-9).mean() < 0.5 and (later >= -1e-9).all()
+
+
+def test_a_stream_whose_incidents_wait_for_each_other_forever_says_so():
+    """Two incidents each hold one of the two on-call SREs and wait for the other to assemble;
+    with the workaround after the assembly nothing lets either go. The run must say so rather
+    than leave them out of the results."""
+    documents = dict(TINY, scenario=TINY["scenario"] + "frequency: 2/hour\n",
+                     playbook=TINY["playbook"].replace("action: workaround, after: [diagnose]",
+                                                      "action: workaround, after: [diagnose, assemble]"))
+    plan = compile_plan(*(load_text(documents[kind], f"{kind}.yaml").document
+                          for kind in ("scenario", "staffing", "playbook")))
+    with pytest.raises(SimulationError, match="incidents never ended"):
+        engine.run_stream([plan], SEED, 0, 7 * 1440.0)
