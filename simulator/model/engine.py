@@ -210,18 +210,21 @@ class IncidentResponse:
     __slots__ = (
         "env", "plan", "draws", "i", "t0", "offset", "resources", "finished_cb",
         "milestones", "remaining", "open_steps", "units", "path", "week_minute", "release_at", "effect_at",
-        "wears_off_at",
+        "wears_off_at", "row",
     )
 
-    def __init__(self, env, plan: Plan, draws: _Draws, i: int, week_minute: float, resources, finished_cb):
-        # week_minute: minutes from the calendar anchor to impact start (cover is looked up there)
+    def __init__(self, env, plan: Plan, draws: _Draws, i: int, week_minute: float, resources, finished_cb,
+                 row: int | None = None):
+        # week_minute: minutes from the calendar anchor to impact start (cover is looked up there);
+        # row: where the run records it (finished_cb(self) reads it)
         self.env = env
+        self.row = row
         self.plan = plan
         self.draws = draws
         self.i = i
-        self.t0 = env.now
+        self.t0 = env._now   # SimPy's clock itself: `now` is a property call, on the hottest path
         self.week_minute = week_minute
-        self.offset = week_minute - env.now
+        self.offset = week_minute - self.t0
         self.resources = resources  # pool name -> simpy.Resource, or None when nobody contends
         self.finished_cb = finished_cb
         self.milestones = [0.0] + [NAN] * (N_MILESTONES - 1)
@@ -274,7 +277,7 @@ class IncidentResponse:
         milestones = self.milestones
         waiting = self.draws.waiting_on[milestone]
         first = waiting and milestones[milestone] != milestones[milestone]  # steps wait, and it is still NaN
-        milestones[milestone] = self.env.now - self.t0
+        milestones[milestone] = self.env._now - self.t0
         names = self.release_at[milestone]
         if names:
             for name in names:
@@ -289,11 +292,18 @@ class IncidentResponse:
     # -- engaging responders ---------------------------------------------------------
     def _engage(self, wanted, then):
         """Call `then()` once the first `count` units of each (pool, count) are ready."""
-        if len(wanted) == 1 and wanted[0][1] == 1:
-            units = self.units.get(wanted[0][0])
-            if units and units[0].ready:
+        if len(wanted) == 1 and wanted[0][1] == 1:     # one person (most steps): no counting
+            name = wanted[0][0]
+            units = self.units.get(name)
+            if units is None:
+                units = self.units[name] = []
+                self._page(name, units)
+            unit = units[0]
+            if unit.ready:
                 then()
-                return
+            else:
+                unit.waiters.append([1, then])
+            return
         pending = []
         for name, count in wanted:
             units = self.units.get(name)
@@ -352,7 +362,7 @@ class IncidentResponse:
     def _answer(self, pool, unit, k):
         i = self.i
         ack_in, ack_out, backup, call_in = self.draws.page(pool, k)
-        delay = pool.answer(k, self.env.now + self.offset, ack_in[i], ack_out[i], backup[i], call_in[i])
+        delay = pool.answer(k, self.env._now + self.offset, ack_in[i], ack_out[i], backup[i], call_in[i])
         self._after(delay, lambda _e: self._ready(unit))
 
     def _ready(self, unit):
@@ -420,7 +430,7 @@ class IncidentResponse:
             self._finish(s)
 
         def restored(_e):
-            self.effect_at = self.env.now - self.t0
+            self.effect_at = self.env._now - self.t0
             if d.wa_lasts is not None:
                 self.wears_off_at = self.effect_at + d.wa_lasts[i]
             if plan.workaround_restores_all and self.milestones[RESTORED] != self.milestones[RESTORED]:
@@ -587,11 +597,11 @@ def run_stream(plans: list[Plan], seed: int, replication: int, horizon: float, w
     paths = np.zeros(count, dtype=np.int8)
     effects = np.full(count, NAN)
     wear = np.full(count, NAN)
-
     cascades: dict = {}
     ended = [0]
 
-    def record(row, incident):
+    def record(incident):
+        row = incident.row
         ended[0] += 1
         milestones[row] = incident.milestones
         paths[row] = incident.path
@@ -602,27 +612,28 @@ def run_stream(plans: list[Plan], seed: int, replication: int, horizon: float, w
     times_list = times.tolist()
     which_list = which.tolist()
     local_list = per_plan_index.tolist()
+    timeout = env.timeout
+    state = [0, 0.0]   # the next arrival's row, the last arrival's time
 
-    def source():
-        timeout = env.timeout
-        last = 0.0
-        for row in range(count):
-            t = times_list[row]
-            yield timeout(t - last)
-            last = t
-            k = which_list[row]
-            IncidentResponse(env, plans[k], draws[k], local_list[row], t, resources,
-                             lambda incident, row=row: record(row, incident))
+    def arrive(_event=None):
+        """Start the incident of this arrival and schedule the next (a callback chain: the
+        source needs no process)."""
+        row, t = state[0], times_list[state[0]]
+        state[0] = row + 1
+        k = which_list[row]
+        IncidentResponse(env, plans[k], draws[k], local_list[row], t, resources, record, row)
+        if row + 1 < count:
+            timeout(times_list[row + 1] - t).callbacks.append(arrive)
 
-    env.process(source())
+    if count:
+        timeout(times_list[0]).callbacks.append(arrive)
     with _collector_paused():
         env.run()
     if ended[0] != count:
-        stuck = int(np.isnan(milestones[:, RESTORED]).sum())
         raise SimulationError(
-            f"{count - ended[0]} of {count} incidents never ended ({stuck} never restored): each waits for "
-            "people another incident holds while that one waits for it; release people earlier in the "
-            "playbook (`release`) or put more people on call")
+            f"{count - ended[0]} of {count} incidents never ended: each waits for people another incident "
+            "holds while that one waits for it; release people earlier in the playbook (`release`) or put "
+            "more people on call")
     keep = times >= warmup
     return {
         "arrival": times[keep],
