@@ -175,9 +175,11 @@ def _summarise(job: Job, raws: list[dict], first: int, count: int) -> RunSummary
         for name, metric in option.metrics.items():
             metric.add(metrics[name], sections)
         for name, counts in option.breaches.items():
-            present = metrics[name][~np.isnan(metrics[name])]
-            counts[0] += int(present.size)
-            counts[1] += int((present > dict(job.targets)[name]).sum())
+            target = dict(job.targets)[name]
+            for section in sections:
+                present = metrics[name][section]
+                present = present[~np.isnan(present)]
+                counts.add(int(present.size), int((present > target).sum()))
         option.paths += np.bincount(raw["path"], minlength=len(DETECTION_PATHS))
         option.scenarios += np.bincount(raw["scenario_index"], minlength=len(spec.scenarios))
         outage = metrics["outage_cost"]
