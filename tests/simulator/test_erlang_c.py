@@ -133,7 +133,7 @@ def test_stream_probability_intervals_cover_erlang_c():
     each): at least 90% of the reported 95% intervals cover Erlang C's exact value, and at
     least 15 of 20 in every cell. Measured: 225 of 240 (93.8%), 17 to 20 per cell; Wilson
     intervals over the same incidents, as if they were independent, cover 107 (44.6%), 3 of
-    20 at c = 8 and 85% load. About a minute."""
+    20 at c = 8 and 85% load. One to three minutes."""
     covered = wilson_covered = total = 0
     for servers, utilisation, horizon, warmup in COVERAGE_GRID:
         exact = erlang_c(servers, utilisation * servers)
