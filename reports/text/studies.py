@@ -233,7 +233,8 @@ def optimize_text(result: dict, *, scenario: str, target, confidence: float, rep
     statistic = f"{target.statistic}({target.metric})"
     lines.append(table(["candidate", "staffing/yr", statistic, f"{confidence:.0%} CI", "status", "note"], rows,
                        "lrrlll"))
-    lines.append("(A candidate's name gives each chosen role as on_call/rota: 'sre 2/14' is 2 on call from a rota of 14.)")
+    lines.append(paragraph("(A candidate's name gives each chosen role as on_call/rota: 'sre 2/14' is 2 on call from a "
+                           "rota of 14.)"))
     skipped = result["search"]["skipped_combinations"]
     if skipped:
         lines += ["", f"Left out {len(skipped)} combinations: "

@@ -4,7 +4,7 @@ layout every command prints with: it fits the width of the terminal.
 A table wider than the terminal first wraps the headers of its number columns, then wraps
 its text columns (the widest first, continuation lines indented); numbers are never cut.
 When even that cannot fit, each row is printed as a block: its first cell, then the others
-as `header: value`. Output to a file or a pipe fits 80 columns, a width that reads in an
+as `header: value | header: value`. Output to a file or a pipe fits 80 columns, a width that reads in an
 email, a ticket or a chat; set COLUMNS to choose another (`COLUMNS=200 warroom ... > out.txt`).
 """
 
@@ -45,20 +45,25 @@ def paragraph(text: str, first: str = "", rest: str = "", width: int | None = No
     return textwrap.fill(text, width, initial_indent=first, subsequent_indent=rest, break_on_hyphens=False)
 
 
-def table(header: list[str], rows: list[list[str]], align: str | None = None, width: int | None = None) -> str:
+def table(header: list[str] | None, rows: list[list[str]], align: str | None = None, width: int | None = None,
+          indent: str = "") -> str:
     """A plain-text table that fits `width` columns (default: `terminal_width()`); `align` has
     one letter per column, l (text, may wrap) or r (numbers, never wrapped), default: first
-    left, rest right."""
+    left, rest right. No `header`: rows only (a list of names and titles); `indent` starts
+    every line."""
+    bare = header is None
+    header = [""] * len(rows[0]) if bare else [str(h) for h in header]
+    if bare and not rows:
+        return ""
     align = align or "l" + "r" * (len(header) - 1)
-    width = terminal_width() if width is None else max(NARROWEST, width)
-    header = [str(h) for h in header]
+    width = (terminal_width() if width is None else max(NARROWEST, width)) - len(indent)
     rows = [[str(c) for c in r] for r in rows]
     for gap in (GAP, 1):  # a tight table closes up its gaps before it gives up its columns
         widths = _fit(header, rows, align, width - gap * (len(header) - 1))
         if widths is not None:
             break
     else:
-        return _stacked(header, rows, width)
+        return "\n".join(indent + line if line else line for line in _stacked(header, rows, width).splitlines())
     sep = " " * gap
 
     def lines(cells: list[str], is_header: bool) -> list[str]:
@@ -69,14 +74,14 @@ def table(header: list[str], rows: list[list[str]], align: str | None = None, wi
         return [sep.join(part.ljust(w) if a == "l" else part.rjust(w)
                          for part, w, a in zip(parts, widths, align)).rstrip() for parts in zip(*wrapped)]
 
-    out = lines(header, True) + [sep.join("-" * w for w in widths)]
+    out = [] if bare else lines(header, True) + [sep.join("-" * w for w in widths)]
     for row in rows:
         out += lines(row, False)
-    return "\n".join(out)
+    return "\n".join(indent + line for line in out)
 
 
 def _wrap(text: str, width: int, indent: bool) -> list[str]:
-    if len(text) <= width:
+    if len(text) <= width and "\n" not in text:
         return [text]
     return textwrap.wrap(text, width, subsequent_indent="  " if indent and width > 8 else "",
                          break_on_hyphens=False) or [""]
@@ -135,14 +140,66 @@ def _stacked(header: list[str], rows: list[list[str]], width: int) -> str:
             if not c:
                 continue
             field = f"{h}: {c}" if h else c
-            if line and len(line) + 2 + len(field) <= width:
-                line += "; " + field
+            if line and len(line) + 3 + len(field) <= width:
+                line += " | " + field
                 continue
             if line:
-                out.append(line + ";")
+                out.append(line)
             pieces = textwrap.wrap(field, width - 2) or [""]
             out += ["  " + p for p in pieces[:-1]]
             line = "  " + pieces[-1]
         if line:
             out.append(line)
     return "\n".join(out)
+
+
+def metrics_table(summary: dict) -> str:
+    """One row per metric: mean with CI, p50, p90, p95, target and breach probability."""
+    rows = []
+    targets = summary.get("targets", {})
+    for metric in METRICS:
+        m = summary["metrics"].get(metric)
+        target = targets.get(metric)
+        breach = target["breach"]["probability"] if target else None
+        if m is None:
+            rows.append([METRIC_TITLES[metric], "never", "", "", "", "", "", ""])
+            continue
+        rows.append([
+            METRIC_TITLES[metric], _fmt(m["mean"]), _ci(m["ci95"]), _fmt(m["p50"]), _fmt(m["p90"]), _fmt(m["p95"]),
+            _fmt(target["target"], 0) if target else "",
+            f"{breach:.0%}" if breach is not None else "",
+        ])
+    for metric, m in (summary.get("restore_stages") or {}).items():
+        rows.append([stage_title(metric), *(["never"] + [""] * 4 if m is None else
+                                            [_fmt(m["mean"]), _ci(m["ci95"]), _fmt(m["p50"]), _fmt(m["p90"]),
+                                             _fmt(m["p95"])]), "", ""])
+    return table(["metric (minutes)", "mean", "95% CI", "p50", "p90", "p95", "target", "P(miss)"], rows)
+
+
+def stage_title(metric: str) -> str:
+    """`time_to_restore_95` -> "Time to restore 95% of traffic"; `time_to_restore.edge` -> "... edge"."""
+    if metric.startswith("time_to_restore."):
+        return f"Time to restore {metric.split('.', 1)[1].replace('_', ' ')}"
+    return f"Time to restore {metric.removeprefix('time_to_restore_').replace('_', '.')}% of traffic"
+
+
+def comparison_table(summary: dict) -> str:
+    """One row per staffing option: MTTR distribution, breach of the restore target, costs."""
+    rows = []
+    for option in summary["options"]:
+        m = option["metrics"]["time_to_restore"]
+        if m is None:
+            rows.append([option["name"], "none restored", "", "", "", "", f"{option['costs']['staffing_cost_per_year']:,.0f}", ""])
+            continue
+        target = option["targets"].get("time_to_restore")
+        breach = target["breach"]["probability"] if target else None
+        costs = option["costs"]
+        rows.append([
+            option["name"], _fmt(m["mean"]), _fmt(m["p50"]), _fmt(m["p90"]), _ci(m["p90_ci95"]),
+            f"{breach:.0%}" if breach is not None else "",
+            f"{costs['staffing_cost_per_year']:,.0f}", f"{costs['outage_cost_per_year']:,.0f}",
+        ])
+    restore_target = summary["options"][0]["targets"].get("time_to_restore")
+    miss = f"P(>{restore_target['target']:.0f}m)" if restore_target else "P(miss)"
+    header = ["option", "MTTR mean", "p50", "p90", "p90 95% CI", miss, "staffing/yr", "outage/yr"]
+    return "Time to restore service (MTTR), minutes\n" + table(header, rows)
