@@ -160,8 +160,8 @@ def sensitivity_text(result: dict, *, scenario: str, staffing: str, playbook: st
         paragraph(f"Sensitivity of time to restore (MTTR = mean time to restore service): {scenario} with "
                   f"{staffing}, playbook {playbook}."),
         paragraph(f"Each parameter moved down and up on its own by {change:.0%}; people on call by one, with the "
-                  f"rota in step (each person keeps their share of on-call time, so the staffing cost moves too; "
-                  f"3/20 -> 4/27 is 3 on call from a rota of 20 becoming 4 from 27). "
+                  f"rota in step, so each person keeps their share of on-call time and the staffing cost moves too "
+                  f"(written on call/rota: 3/20 is 3 on call from a rota of 20). "
                   f"{replications} incidents per variant, seed {seed}, common random numbers; 95% CIs of paired "
                   f"differences."),
         "",
