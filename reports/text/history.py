@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .tables import table
+from .tables import paragraph, table
 
 __all__ = ["history_fit_text", "history_import_text", "history_kpi_text", "selection_line", "classification_lines",
            "first_wrong_line", "drill_lines", "rehearsed_table", "responses_table", "NOT_IN_EXPORT"]
@@ -29,21 +29,23 @@ def history_import_text(imported) -> str:
 def drill_lines(journals: list[dict]) -> list[str]:
     """The drills read (id, scenario, team, how it was run, when) and what of each was not
     taken as a measurement; `journals` as JournalFacts.to_dict gives them."""
-    rows = [[j["id"], j["scenario"], j["team"] or "-", j["mode"] or "-", j["started"][:16].replace("T", " "),
-             ", ".join(j["assumed"]) or "-", "yes" if j["scored"] else "no"] for j in journals]
-    lines = [f"Drills ({len(journals)}), flagged as drills: real figures leave them out.",
-             table(["drill", "scenario", "team", "run", "started (UTC)", "times assumed, left out", "scored"], rows,
-                   "lllllll")]
+    rows = [[j["id"], j["team"] or "-", ", ".join(j["assumed"]) or "-", "yes" if j["scored"] else "no"]
+            for j in journals]
+    scenarios = sorted({j["scenario"] for j in journals if j["scenario"]})
+    lines = [paragraph(f"Drills ({len(journals)}"
+                       + (f"; scenario{'s' if len(scenarios) > 1 else ''} {', '.join(scenarios)}" if scenarios else "")
+                       + "), flagged as drills: real figures leave them out."),
+             table(["drill", "team", "times assumed (left out)", "scored"], rows, "llll")]
     jumped = [j for j in journals if j["jumped_min"]]
     if jumped:
-        lines.append("Minutes the facilitator jumped over are not counted (as on the scorecard): "
-                     + ", ".join(f"{j['id']} {j['jumped_min']:g}" for j in jumped) + ".")
+        lines.append(paragraph("Minutes the facilitator jumped over are not counted (as on the scorecard): "
+                               + ", ".join(f"{j['id']} {j['jumped_min']:g}" for j in jumped) + "."))
     unfinished = [j["id"] for j in journals if not j["ended"]]
     if unfinished:
-        lines.append(f"Not ended when exported (read up to their last event): {', '.join(unfinished)}.")
+        lines.append(paragraph(f"Not ended when exported (read up to their last event): {', '.join(unfinished)}."))
     if any(not j["scored"] for j in journals):
-        lines.append("A drill without a scorecard gives no per-role responses: score it (warroom drill score ID) "
-                     "and export it again.")
+        lines.append(paragraph("A drill without a scorecard gives no per-role responses: score it (warroom drill "
+                               "score ID) and export it again."))
     return lines
 
 
@@ -140,9 +142,10 @@ def history_kpi_text(kpis: dict, file: str, source: str) -> str:
     ]
     absent = kpis.get("not_in_history") or []
     if absent:
-        lines.append(f"Not in this history: {', '.join(absent)} (no incident used has the milestones).")
+        lines.append(paragraph(f"Not in this history: {', '.join(absent)} (no incident used has the milestones)."))
     if view == "only":
-        lines.append("These are drills: rehearsed times, not real incidents. MTTR is mean time to restore service.")
+        lines.append(paragraph("These are drills: rehearsed times, not real incidents. MTTR is mean time to restore "
+                               "service."))
     else:
         mtbf = kpis["mtbf"]["overall"]["mean_days"]
         quarters = ", ".join(f"{q['period']}: {q['count']}" for q in kpis["majors"]["per_quarter"]) or "none"
@@ -187,14 +190,15 @@ def rehearsed_table(rehearsed: dict) -> list[str]:
         about.append(f"team{'s' if len(counts['teams']) > 1 else ''} {', '.join(counts['teams'])}")
     if counts.get("scenarios"):
         about.append(f"scenario{'s' if len(counts['scenarios']) > 1 else ''} {', '.join(counts['scenarios'])}")
-    lines = [f"Rehearsed vs real: {counts['used']} drill{'s' if counts['used'] != 1 else ''}"
-             + (f" ({'; '.join(about)})" if about else "") + " beside the real incidents above (minutes; median with "
-             "its 95% interval)."]
+    lines = [paragraph(f"Rehearsed vs real: {counts['used']} drill{'s' if counts['used'] != 1 else ''}"
+                       + (f" ({'; '.join(about)})" if about else "") + " beside the real incidents above (minutes; "
+                       "median with its 95% interval).")]
     if not counts["used"] and counts.get("other_services_excluded"):
-        return lines + [f"No drills of this service: the drills are of {', '.join(counts.get('drill_services') or [])} "
-                        "(a drill's service is its scenario's)."]
+        return lines + [paragraph(f"No drills of this service: the drills are of "
+                                  f"{', '.join(counts.get('drill_services') or [])} (a drill's service is its "
+                                  "scenario's).")]
     if not counts["used"]:
-        return lines + ["No drills in this history: add the team's journals with --journals PATH."]
+        return lines + [paragraph("No drills in this history: add the team's journals with --journals PATH.")]
     rows = []
     for row in rehearsed["comparison"]:
         real, drills = row["real"], row["drills"]
@@ -203,10 +207,11 @@ def rehearsed_table(rehearsed: dict) -> list[str]:
     lines.append(table(["metric", "real n", "median", "p90", "drills n", "median", "p90"], rows))
     for row in rehearsed["comparison"]:
         if row["scripted_in_drills"]:
-            lines.append(f"* {row['title']}: {row['scripted_in_drills']}.")
+            lines.append(paragraph(f"{row['title']}: {row['scripted_in_drills']}.", "* ", "  "))
     if counts["used"] < 5:
-        lines.append(f"Only {counts['used']} drill{'s' if counts['used'] != 1 else ''}: the drills' intervals are wide "
-                     "or open (?); read the difference as a question for the next drill, not an answer.")
+        lines.append(paragraph(f"Only {counts['used']} drill{'s' if counts['used'] != 1 else ''}: the drills' "
+                               "intervals are wide or open (?); read the difference as a question for the next drill, "
+                               "not an answer."))
     lines += responses_table(rehearsed["responses_by_role"])
     lines += [f"note: {note}" for note in rehearsed["notes"]]
     return lines
@@ -217,11 +222,11 @@ def responses_table(by_role: dict) -> list[str]:
     from reports.templating import minutes as shown
 
     if not by_role:
-        return ["Responses to injects per role: none in these drills (a drill needs its scorecard; real incident "
-                "exports do not record them)."]
+        return [paragraph("Responses to injects per role: none in these drills (a drill needs its scorecard; real "
+                          "incident exports do not record them).")]
     rows = [[role, str(r["injects"]), str(r["answered"]), str(r["unanswered"]), shown(r["p50"]), shown(r["p90"])]
             for role, r in by_role.items()]
-    return ["Responses to injects per role (drills; minutes from the inject to the action it expected):",
+    return [paragraph("Responses to injects per role (drills; minutes from the inject to the action it expected):"),
             table(["role", "injects", "answered", "not answered", "median", "p90"], rows)]
 
 
@@ -231,10 +236,10 @@ def history_fit_text(fit, file: str, source: str) -> str:
     history could show. `fit` is what `fit_history` returns for FILE from SOURCE."""
     lines = [f"{file} ({source}): {selection_line(fit.selection)}"]
     if fit.filters.get("drills") == "only":
-        lines.append("Fitted from drills: the team's rehearsed delays, not real incidents. A drill that ended before a "
-                     "stage's end counts as lasting at least until it ended.")
+        lines.append(paragraph("Fitted from drills: the team's rehearsed delays, not real incidents. A drill that "
+                               "ended before a stage's end counts as lasting at least until it ended."))
     elif fit.selection.get("drills_used"):
-        lines.append(f"{fit.selection['drills_used']} of the incidents fitted are drills (rehearsals).")
+        lines.append(paragraph(f"{fit.selection['drills_used']} of the incidents fitted are drills (rehearsals)."))
     stages = []
     for stage in fit.stages:
         d = stage.data
