@@ -48,12 +48,13 @@ Currency = Annotated[str, BeforeValidator(_check_currency),
 """An ISO 4217 code, held in capitals."""
 
 
-def format_money(value: float | None, currency: str = DEFAULT_CURRENCY, *, exact: bool = False,
+def format_money(value: float | None, currency: str | None = DEFAULT_CURRENCY, *, exact: bool = False,
                  signed: bool = False) -> str:
     """An amount as leadership reads it: `USD 3.4 M`, `EUR 425 k`, `GBP 4,000`, `USD 1.2 bn`.
 
     `exact` writes every unit (`USD 3,449,600`); `signed` puts + before a positive amount
-    (for differences). None or NaN is `-`."""
+    (for differences); `currency` None leaves the code out (a table whose header names it).
+    None or NaN is `-`."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "-"
     sign = "-" if value < 0 else ("+" if signed and value > 0 else "")
@@ -66,4 +67,4 @@ def format_money(value: float | None, currency: str = DEFAULT_CURRENCY, *, exact
         number = f"{size / 1e6:.1f} M"
     else:
         number = f"{size / 1e9:,.1f} bn"
-    return f"{currency} {sign}{number}"
+    return f"{currency} {sign}{number}" if currency else f"{sign}{number}"
