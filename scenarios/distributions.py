@@ -19,8 +19,8 @@ any of its parameters (stated by you, or the 95% intervals `warroom history fit`
     {dist: lognormal, median: 9m, p90: 20m, range: {median: [6m, 13m], p90: [14m, 30m]}}
 
 The parameters' low ends make one delay and their high ends another, each valid on its
-own; `at(u)` gives the delay a share `u` of the way from the first to the second, every
-ranged parameter moving together (`compare --input-uncertainty` draws `u`).
+own; `at(u)` gives the delay a share `u` of the way from the first to the second (on a log
+scale), every ranged parameter moving together (`compare --input-uncertainty` draws `u`).
 """
 
 from __future__ import annotations
@@ -35,6 +35,8 @@ from .base import Frozen, Minutes, PositiveMinutes
 
 __all__ = [
     "Distribution",
+    "Ranged",
+    "between",
     "Fixed",
     "Exponential",
     "LogNormal",
@@ -57,7 +59,17 @@ RANGE_DESCRIPTION = ("How uncertain this estimate is: the low and high ends of a
                      "`compare --input-uncertainty`; `warroom history fit` writes the fit's 95% intervals here.")
 
 
-class _Ranged:
+def between(low: float, high: float, share: float, ends: dict | None = None) -> float:
+    """The point `share` of the way from `low` to `high`: geometric when every end in `ends`
+    (default: these two) is above zero, so that points of several parameters keep their
+    order; linear otherwise."""
+    ends = ends if ends is not None else {"": (low, high)}
+    if all(a > 0 and b > 0 for a, b in ends.values()):
+        return low * (high / low) ** share
+    return low + share * (high - low)
+
+
+class Ranged:
     """What every family with a `range` shares: checks of the range, and the delay at a
     point between its ends."""
 
@@ -69,8 +81,11 @@ class _Ranged:
 
     def at(self, share: float):
         """This delay with every ranged parameter `share` of the way from its low end (0) to
-        its high end (1); the delay itself, without its range, when none is stated."""
-        changes = {name: low + share * (high - low) for name, (low, high) in self.ranged().items()}
+        its high end (1), on a log scale when every end is above zero (delays are uncertain
+        by factors: half-way from 5m to 20m is 10m), else on a straight one; the delay
+        itself, without its range, when none is stated."""
+        ranged = self.ranged()
+        changes = {name: between(low, high, share, ranged) for name, (low, high) in ranged.items()}
         return type(self)(**{**self.model_dump(exclude={"range"}), **changes})
 
     def _check_range(self):
@@ -98,7 +113,7 @@ class FixedRange(Frozen):
     value: Span
 
 
-class Fixed(_Ranged, Frozen):
+class Fixed(Ranged, Frozen):
     """Always the same duration."""
 
     dist: Literal["fixed"] = "fixed"
@@ -131,7 +146,7 @@ class ExponentialRange(Frozen):
     mean: Span
 
 
-class Exponential(_Ranged, Frozen):
+class Exponential(Ranged, Frozen):
     """Memoryless delay given by its mean (the M in M/M/c)."""
 
     dist: Literal["exponential"]
@@ -161,7 +176,7 @@ class LogNormalRange(Frozen):
     p90: Span | None = None
 
 
-class LogNormal(_Ranged, Frozen):
+class LogNormal(Ranged, Frozen):
     """Skewed human delay given by its median and 90th percentile."""
 
     dist: Literal["lognormal"]
@@ -207,7 +222,7 @@ class TriangularRange(Frozen):
     max: Span | None = None
 
 
-class Triangular(_Ranged, Frozen):
+class Triangular(Ranged, Frozen):
     """Three-point estimate: shortest, most likely, longest."""
 
     dist: Literal["triangular"]
@@ -250,7 +265,7 @@ class GammaRange(Frozen):
     sd: Span | None = None
 
 
-class Gamma(_Ranged, Frozen):
+class Gamma(Ranged, Frozen):
     """Delay given by mean and standard deviation (shape = (mean/sd)^2)."""
 
     dist: Literal["gamma"]
@@ -283,7 +298,7 @@ class WeibullRange(Frozen):
     scale: Span | None = None
 
 
-class Weibull(_Ranged, Frozen):
+class Weibull(Ranged, Frozen):
     """Delay given by shape and scale, as fitted to incident history: shape below 1 means
     most delays are short with a long tail, above 1 that they bunch around the scale."""
 

@@ -8,21 +8,29 @@ from scenarios.currency import DEFAULT_CURRENCY, format_money
 
 from .tables import table
 
-__all__ = ["risk_table", "spread", "input_uncertainty_lines"]
+__all__ = ["risk_table", "spread", "ends", "count", "input_uncertainty_lines"]
+
+
+def ends(figure: dict | None, show) -> tuple[str, str] | None:
+    """A yearly figure's (low, high): its range across the plausible rates when one is stated,
+    else its 95% interval at the stated rate; None when it has neither."""
+    found = (figure or {}).get("range") or (figure or {}).get("ci95")
+    return (show(found[0]), show(found[1])) if found else None
 
 
 def spread(figure: dict | None, show, bare=None) -> str:
-    """`value [low, high]`: the range across the plausible rates when one is stated, else the
-    95% interval at the stated rate. `show` writes the value, `bare` the ends (default `show`)."""
+    """`value [low, high]` (see `ends`). `show` writes the value, `bare` the ends (default `show`)."""
     if not figure or figure.get("value") is None:
         return "-"
-    ends = figure.get("range") or figure.get("ci95")
-    bare = bare or show
-    return f"{show(figure['value'])} [{bare(ends[0])}, {bare(ends[1])}]" if ends else show(figure["value"])
+    found = ends(figure, bare or show)
+    return f"{show(figure['value'])} [{found[0]}, {found[1]}]" if found else show(figure["value"])
 
 
-def _count(value: float) -> str:
-    return f"{value:.2g}"
+def count(value: float) -> str:
+    """An expected number of misses: two significant figures, 0 below 0.0005."""
+    return "0" if abs(value) < 0.0005 else f"{value:.2g}"
+
+
 
 
 def _share(value: float) -> str:
@@ -46,7 +54,7 @@ def risk_table(summary: dict, metric: str = "time_to_restore") -> str | None:
         mine = risk["targets"].get(metric)
         rows.append([o["name"],
                      _share(mine["breach_probability"]) if mine and mine["breach_probability"] is not None else "-",
-                     spread(mine and mine["expected_breaches_per_year"], _count),
+                     spread(mine and mine["expected_breaches_per_year"], count),
                      spread(mine and mine["chance_of_breach_this_year"], _share),
                      spread(risk["outage_cost_per_year"], lambda v: format_money(v, currency),
                             lambda v: format_money(v, None))])

@@ -182,6 +182,7 @@ class SimulationResult:
     status: str = "ok"
     calibration: list = field(default_factory=list)  # documents fitted to history: see api.calibrations
     currency: str = DEFAULT_CURRENCY                 # of every cost (the documents agree: crosscheck)
+    input_uncertainty: dict | None = None            # studies.uncertainty's answer, when it was asked for
 
     @property
     def incidents(self) -> pd.DataFrame:
@@ -290,6 +291,8 @@ class SimulationResult:
             out["differences"] = self.differences
             out["verdict"] = self.verdicts()
             out["lowest_total_cost_by_rate"] = self.lowest_total_cost_by_rate()
+        if self.input_uncertainty is not None:
+            out["input_uncertainty"] = self.input_uncertainty
         return json_safe(out)
 
 
