@@ -27,12 +27,6 @@ def simulation_text(summary: dict, out_dir: str | None = None) -> str:
     if "options" in summary:
         lines += [comparison_table(summary), ""]
         lines += ["* " + line for line in summary["verdict"]]
-        yearly = risk_table(summary)
-        if yearly:
-            lines += ["", yearly]
-        robustness = input_uncertainty_lines(summary)
-        if robustness:
-            lines += ["", *robustness]
     else:
         costs = summary["costs"]
         per_year = costs["incidents_per_year"]
@@ -43,6 +37,13 @@ def simulation_text(summary: dict, out_dir: str | None = None) -> str:
                   f"staffing {format_money(costs['staffing_cost_per_year'], currency)} a year."]
     for calibration in summary.get("calibrated_from") or []:  # documents fitted to history: what it can show
         lines += ["", calibration["sentence"]]
+    if "options" in summary:
+        yearly = risk_table(summary)
+        if yearly:
+            lines += ["", yearly]
+        robustness = input_uncertainty_lines(summary)
+        if robustness:
+            lines += ["", *robustness]
     if out_dir:
         lines += ["", f"Results written to {Path(out_dir)}/ ({', '.join(Path(f).name for f in summary['files'])})"]
     return "\n".join(lines)
