@@ -9,7 +9,7 @@ import json
 from scenarios.formats import SENSITIVITY_FORMAT
 
 from .charts import tornado_chart
-from .templating import markdown_text, one_decimal, render, signed
+from .templating import markdown_text, money_in, one_decimal, render, signed
 
 __all__ = ["render_sensitivity", "SENSITIVITY_FORMAT"]
 
@@ -29,6 +29,7 @@ def _context(result: dict) -> dict:
         "change": f"{result['change']:.0%}",
         "base_inputs": list(documents.values()),
         "signed": signed, "f1": one_decimal, "interval": _interval, "md": markdown_text,
+        "money": money_in(result.get("currency")),
         "chart": tornado_chart(result["rows"]),
     }
 

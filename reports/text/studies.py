@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from scenarios.currency import DEFAULT_CURRENCY, format_money
+
 from .tables import table
 
 __all__ = ["optimize_text", "sensitivity_text"]
@@ -81,7 +83,7 @@ def optimize_text(result: dict, *, scenario: str, target, confidence: float, rep
         ci = (f"[{_bound(c.get('ci_low'))}, {_bound(c.get('ci_high'))}]"
               if c.get("ci_low") is not None or c.get("ci_high") is not None else "")
         mark = " <- chosen" if c["name"] == chosen else (" (frontier)" if c["on_frontier"] else "")
-        rows.append([c["name"] + mark, f"{c['staffing_cost_per_year']:,.0f}",
+        rows.append([c["name"] + mark, format_money(c["staffing_cost_per_year"], result.get("currency", DEFAULT_CURRENCY)),
                      f"{c['value']:.1f}" if c.get("value") is not None else "-", ci, c["status"],
                      c["reason"][:60] + ("..." if len(c["reason"]) > 60 else "")])
     statistic = f"{target.statistic}({target.metric})"

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from scenarios import Loaded
+from scenarios.currency import DEFAULT_CURRENCY
 from scenarios.formats import SENSITIVITY_FORMAT
 from scenarios.library import DEFAULT_PLAYBOOK, resolve
 from scenarios.version import TOOL_VERSION
@@ -91,6 +92,7 @@ class SensitivityResult:
     settings: dict = field(default_factory=dict)
     tool_version: str = TOOL_VERSION
     status: str = "ok"
+    currency: str = DEFAULT_CURRENCY
 
     def to_dict(self) -> dict:
         return json_safe({
@@ -107,6 +109,7 @@ class SensitivityResult:
                      "changed on its own; effects are paired differences against the baseline (common random "
                      "numbers) with 95% confidence intervals; rows are ranked by the absolute effect on p90.",
             "change": self.change,
+            "currency": self.currency,
             "settings": self.settings,
             "inputs": self.inputs,
             "baseline": self.baseline,
@@ -283,4 +286,5 @@ def sensitivity(
         seed=seed, replications=replications, change=change, baseline=baseline, rows=rows,
         skipped=[_skipped(s) for s in skipped], inputs=inputs, started=started, finished=_now(),
         settings={"executor": ran_on, "start": "scenario policy", "comparisons": sweep_runs(found)},
+        currency=scenario.document.currency,
     )
