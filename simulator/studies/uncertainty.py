@@ -59,10 +59,12 @@ DRAW_STREAM = 0x1D5A7
 
 @dataclass(frozen=True)
 class Estimate:
-    """One uncertain estimate of one document: a delay with a range, or a scenario's rate."""
+    """One uncertain estimate of one document: a delay with a range (written once, or the same
+    delay and range at several places, as a fitted staffing writes one fitted delay into every
+    role: one estimate, drawn once), or a scenario's rate."""
 
     document: int          # index into the documents given
-    path: tuple            # where it sits in the document (keys and list indexes)
+    paths: tuple           # where it sits in the document (each a tuple of keys and list indexes)
     label: str             # e.g. "scenario cloudflare-2019-waf: diagnosis.time"
     low: str               # its low end, as people state it
     high: str
@@ -106,11 +108,16 @@ def uncertain_estimates(documents: list[Loaded]) -> list[Estimate]:
         name = f"{doc.kind} {doc.name}"
         if doc.kind == "scenario" and doc.frequency_range is not None:
             low, high = doc.frequency_range
-            found.append(Estimate(k, ("frequency",), f"{name}: frequency", f"{low:g}/year", f"{high:g}/year",
+            found.append(Estimate(k, (("frequency",),), f"{name}: frequency", f"{low:g}/year", f"{high:g}/year",
                                   (doc.frequency, low, high)))
+        same: dict[object, list[tuple]] = {}
         for path, dist in _walk(doc, ()):
-            found.append(Estimate(k, path, f"{name}: {_dotted(path)}", describe_distribution(dist.at(0.0)),
-                                  describe_distribution(dist.at(1.0)), dist))
+            same.setdefault(dist, []).append(path)
+        for dist, paths in same.items():
+            more = f" (and {len(paths) - 1} more place{'s' if len(paths) > 2 else ''} with this estimate)" \
+                if len(paths) > 1 else ""
+            found.append(Estimate(k, tuple(paths), f"{name}: {_dotted(paths[0])}{more}",
+                                  describe_distribution(dist.at(0.0)), describe_distribution(dist.at(1.0)), dist))
     return found
 
 
@@ -310,7 +317,9 @@ def input_uncertainty(
     def drawn(i: int) -> list[Loaded]:
         changes: dict[int, dict] = {}
         for j, estimate in enumerate(estimates):
-            changes.setdefault(estimate.document, {})[estimate.path] = estimate.at(float(shares[i, j]))
+            value = estimate.at(float(shares[i, j]))
+            for path in estimate.paths:
+                changes.setdefault(estimate.document, {})[path] = value
         return [with_changes(doc, changes[k], f"input draw {i + 1} of {draws}") if k in changes else doc
                 for k, doc in enumerate(documents)]
 
