@@ -3,12 +3,15 @@ them (from summary.json's `risk` and `input_uncertainty`)."""
 
 from __future__ import annotations
 
+import shutil
+import textwrap
+
 from scenarios import METRIC_TITLES
 from scenarios.currency import DEFAULT_CURRENCY, format_money
 
 from .tables import table
 
-__all__ = ["risk_table", "spread", "ends", "count", "input_uncertainty_lines"]
+__all__ = ["risk_table", "spread", "ends", "count", "wrapped", "input_uncertainty_lines"]
 
 
 def ends(figure: dict | None, show) -> tuple[str, str] | None:
@@ -24,6 +27,13 @@ def spread(figure: dict | None, show, bare=None) -> str:
         return "-"
     found = ends(figure, bare or show)
     return f"{show(figure['value'])} [{found[0]}, {found[1]}]" if found else show(figure["value"])
+
+
+def wrapped(text: str, indent: str = "") -> str:
+    """Prose wrapped to the terminal's width (100 columns when there is no terminal)."""
+    width = max(60, min(shutil.get_terminal_size((100, 24)).columns, 120))
+    return textwrap.fill(text, width, initial_indent=indent, subsequent_indent=indent + ("  " if indent else ""),
+                         break_on_hyphens=False)
 
 
 def count(value: float) -> str:
@@ -62,8 +72,7 @@ def risk_table(summary: dict, metric: str = "time_to_restore") -> str | None:
               else f"No target is set for {title}")
     brackets = ("lowest to highest across those rates, with the simulation's 95% interval" if rate["range"]
                 else "the simulation's 95% interval")
-    lines = [f"Yearly risk, at {rate['basis']}.",
-             f"{missed}; in brackets: {brackets}.",
+    lines = [wrapped(f"Yearly risk, at {rate['basis']}. {missed}; in brackets: {brackets}."),
              table(["option", "P(miss)", "misses a year", "1+ miss this year", "outage cost a year"], rows, "lrlll")]
     return "\n".join(lines)
 
@@ -74,4 +83,4 @@ def input_uncertainty_lines(summary: dict) -> list[str]:
     found = summary.get("input_uncertainty")
     if not found:
         return []
-    return [found["sentence"], *("  " + line for line in found.get("details", []))]
+    return [wrapped(found["sentence"]), *(wrapped(line, "  ") for line in found.get("details", []))]
