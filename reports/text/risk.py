@@ -37,8 +37,11 @@ def wrapped(text: str, indent: str = "") -> str:
 
 
 def count(value: float) -> str:
-    """An expected number of misses: two significant figures, 0 below 0.0005."""
-    return "0" if abs(value) < 0.0005 else f"{value:.2g}"
+    """An expected number of misses: two significant figures (0.40, 1.4), whole from 10, 0
+    below 0.0005."""
+    if abs(value) < 0.0005:
+        return "0"
+    return f"{value:#.2g}" if abs(value) < 10 else f"{value:.0f}"
 
 
 

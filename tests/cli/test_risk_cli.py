@@ -42,7 +42,7 @@ def test_the_terminal_shows_risk_per_year_and_money_with_its_currency(compared):
     row = next(line for line in lines[risk_at:] if line.startswith("business-hours-pager"))
     restore = summary["options"][1]["risk"]["targets"]["time_to_restore"]
     assert f"{restore['breach_probability']:.0%}" in row
-    assert f"{restore['expected_breaches_per_year']['value']:.2g} [" in row
+    assert f"{restore['expected_breaches_per_year']['value']:#.2g} [" in row
     assert summary["currency"] == "USD" and summary["lowest_total_cost_by_rate"]
 
 
