@@ -1,9 +1,11 @@
 """The staffing comparison as a document for leadership: the verdict on top, time to
 restore (MTTR) per option as ECDF and box plots, every milestone's distribution, paired
 differences with confidence intervals, the chance of missing each target, and outage cost
-against staffing cost. When an input was fitted to incident history, what change in MTTR
-that history could detect at all is said next to the verdict. Reads only summary.json:
-distributions come from its histograms."""
+against staffing cost; the risk per year in leadership's units (misses a year, the chance of
+one this year, yearly cost, across the plausible incident rates) and, when it was asked for,
+whether the answer holds across the documents' uncertain estimates. When an input was fitted
+to incident history, what change in MTTR that history could detect at all is said next to
+the verdict. Reads only summary.json: distributions come from its histograms."""
 
 from __future__ import annotations
 
@@ -75,6 +77,7 @@ def risk_section(summary: dict, options: list[dict], money) -> dict | None:
         return None
     rate = options[0]["risk"]["incidents_per_year"]
     restore = options[0]["risk"]["targets"].get("time_to_restore")
+
     def cell(figure, show, bare=None) -> dict:
         if not figure or figure.get("value") is None:
             return {"value": "-", "ends": ""}
