@@ -260,7 +260,8 @@ def _run_options(f):
 
 
 def _execute(scenario_args, staffing_args, playbook, classification, replications, seed, jobs, executor, scheduler,
-             mode, start, horizon, warmup, horizon_start, out_dir, no_incidents, as_json, quiet, report=None):
+             mode, start, horizon, warmup, horizon_start, out_dir, no_incidents, as_json, quiet, report=None,
+             input_draws=0):
     from reports.artifacts import IncidentWriter, write_summary
     from reports.text.simulation import simulation_text
     from scenarios import DocumentError
@@ -293,6 +294,11 @@ def _execute(scenario_args, staffing_args, playbook, classification, replication
             problems.extend(exc.problems)
     if problems:
         _fail(problems)
+    if input_draws:
+        from simulator.studies.uncertainty import NOTHING_TO_VARY, uncertain_estimates
+
+        if not uncertain_estimates([*scenarios, *staffings, book]):
+            _fail(f"--input-uncertainty: {NOTHING_TO_VARY}")
     progress = _Progress(replications, "Simulating", enabled=not quiet)
     writer = IncidentWriter(out_dir) if out_dir and not no_incidents else None
 
@@ -308,6 +314,15 @@ def _execute(scenario_args, staffing_args, playbook, classification, replication
         horizon_start=horizon_start.date() if horizon_start else None,
         incident_sink=writer, executor=executor, scheduler=scheduler, classification=policy,
     ), on_error=discard_table)
+    if input_draws:
+        from simulator.studies.uncertainty import input_uncertainty
+
+        drawing = _Progress(input_draws * replications, "Input draws", enabled=not quiet)
+        result.input_uncertainty = _running(drawing, lambda: input_uncertainty(
+            scenarios, staffings, book, draws=input_draws, seed=seed, jobs=jobs, executor=executor,
+            scheduler=scheduler, nominal=result, replications=replications, mode=mode, start=_parse_start(start),
+            horizon=horizon, warmup=warmup, horizon_start=horizon_start.date() if horizon_start else None,
+            classification=policy, progress=drawing), on_error=discard_table).to_dict()
     summary = result.to_dict()
     if out_dir:
         if writer is not None:
@@ -354,17 +369,35 @@ def simulate(scenario, staffing, **kwargs):
               help="A staffing option (repeat it; the first is the baseline).")
 @click.option("--report", "report", default=None, type=click.Path(dir_okay=False),
               help="Also write the comparison as a document (.html, .md, .pdf by its extension).")
+@click.option("--input-uncertainty", "input_draws", default=0, type=click.IntRange(0), metavar="N",
+              help="Also re-run the comparison N times (20 is a good start), each with the documents' uncertain "
+                   "estimates (delays with a range:, a scenario's frequency_range) drawn from their ranges, and "
+                   "say whether the answer holds across them. Costs N more comparisons.")
 @_run_options
-def compare(scenario, staffing, report, **kwargs):
+def compare(scenario, staffing, report, input_draws, **kwargs):
     """Compare staffing options on SCENARIO by simulated time to restore (MTTR).
 
     Every option sees the same incidents (common random numbers), so differences are
     paired: the verdict gives each option's change in p90 time to restore against the
     first option, with a 95% confidence interval, and the staffing cost difference.
+
+    It also puts the risk in yearly terms: at the scenario's incident rate, how many
+    incidents a year will miss each target, the chance of at least one miss this year, and
+    outage cost a year, each shown across the plausible rates the scenario's
+    frequency_range gives. Money is in the documents' currency.
+
+    Delays in documents are estimates: with --input-uncertainty N the comparison is re-run
+    across N draws of the estimates that state a range (range: on a delay, written by
+    `warroom history fit` or by you; frequency_range on a scenario), and says in how many
+    the answer holds.
+
+    \b
+      warroom compare cloudflare-2019-waf --staffing cloudflare-2019-sre \\
+          --staffing follow-the-sun --input-uncertainty 20 --report comparison.html
     """
     if len(staffing) < 2:
         raise click.UsageError("compare needs at least two --staffing options (use simulate for one)")
-    _execute(scenario, list(staffing), report=report, **kwargs)
+    _execute(scenario, list(staffing), report=report, input_draws=input_draws, **kwargs)
 
 
 # -- drills ---------------------------------------------------------------------------

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from scenarios.currency import DEFAULT_CURRENCY, format_money
+
+from .risk import input_uncertainty_lines, risk_table
 from .tables import comparison_table, metrics_table
 
 __all__ = ["simulation_text"]
@@ -27,12 +30,20 @@ def simulation_text(summary: dict, out_dir: str | None = None) -> str:
     else:
         costs = summary["costs"]
         per_year = costs["incidents_per_year"]
+        currency = summary.get("currency", DEFAULT_CURRENCY)
         lines += [f"Staffing {summary['option']}", metrics_table(summary), "",
-                  f"Expected outage cost {costs['outage_cost_per_year']:,.0f} a year "
+                  f"Expected outage cost {format_money(costs['outage_cost_per_year'], currency)} a year "
                   f"({per_year:.3g} incident{'' if per_year == 1 else 's'} a year); "
-                  f"staffing {costs['staffing_cost_per_year']:,.0f} a year."]
+                  f"staffing {format_money(costs['staffing_cost_per_year'], currency)} a year."]
     for calibration in summary.get("calibrated_from") or []:  # documents fitted to history: what it can show
         lines += ["", calibration["sentence"]]
+    if "options" in summary:
+        yearly = risk_table(summary)
+        if yearly:
+            lines += ["", yearly]
+        robustness = input_uncertainty_lines(summary)
+        if robustness:
+            lines += ["", *robustness]
     if out_dir:
         lines += ["", f"Results written to {Path(out_dir)}/ ({', '.join(Path(f).name for f in summary['files'])})"]
     return "\n".join(lines)

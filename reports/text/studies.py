@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from scenarios.currency import DEFAULT_CURRENCY, format_money
+
 from .tables import paragraph, table
 
 __all__ = ["optimize_text", "sensitivity_findings", "sensitivity_sections", "per_cost_text", "sensitivity_text"]
@@ -33,8 +35,9 @@ def _signed_ci(row: dict, statistic: str = "p90") -> str:
     return "" if low is None or high is None else f"95% CI {low:+.1f} to {high:+.1f}"
 
 
-def _money(value: float) -> str:
-    return f"{value:,.0f}"
+def _money(value: float, result: dict, signed: bool = False) -> str:
+    """An amount in the artifact's currency."""
+    return format_money(value, result.get("currency", DEFAULT_CURRENCY), signed=signed)
 
 
 def per_cost_text(row: dict, saved_when: str) -> str:
@@ -64,9 +67,9 @@ def _gap_finding(result: dict) -> str:
         return gap + " No single change clearly closes any of it: it takes several changes, or levers beyond these."
     cost = lever["staffing_cost_diff"]
     if cost > 0:
-        price = (f"for {cost:+,.0f} a year ({lever['minutes_per_100k']:.2f} min of the gap closed per 100k a year)")
+        price = (f"for {_money(cost, result, signed=True)} a year ({lever['minutes_per_100k']:.2f} min of the gap closed per 100k a year)")
     elif cost < 0:
-        price = f"and saves {_money(-cost)} a year"
+        price = f"and saves {_money(-cost, result)} a year"
     else:
         price = "at no added staffing cost (its price, such as training or tooling, is not in the documents)"
     low, high = lever["saves_ci"]
@@ -87,26 +90,26 @@ def sensitivity_findings(result: dict) -> list[str]:
     free = next((r for r in improvements if r["staffing_cost_diff"] <= 0), None)
     lever = result.get("closing_lever") or {}
     if free and (free["parameter"], free["direction"]) != (lever.get("parameter"), lever.get("direction")):
-        price = (f"; it also saves {_money(-free['staffing_cost_diff'])} a year" if free["staffing_cost_diff"] < 0
+        price = (f"; it also saves {_money(-free['staffing_cost_diff'], result)} a year" if free["staffing_cost_diff"] < 0
                  else "; its price (training, tooling or process work) is not in the documents")
         found.append(f"Largest improvement at no added staffing cost: {_what(free)}, p90 time to restore "
                      f"{free['p90_diff']:+.1f} min ({_signed_ci(free)}){price}.")
     priced = next((r for r in improvements if r["staffing_cost_diff"] > 0), None)
     if priced:
         found.append(f"Best value for staffing money: {_what(priced)}, p90 {priced['p90_diff']:+.1f} min "
-                     f"({_signed_ci(priced)}) for {priced['staffing_cost_diff']:+,.0f} a year: "
+                     f"({_signed_ci(priced)}) for {_money(priced['staffing_cost_diff'], result, signed=True)} a year: "
                      f"{abs(priced['p90_diff_per_100k']):.2f} min saved per 100k a year.")
     elif any(r["staffing_cost_diff"] > 0 and r["group"] != "role_removed" for r in rows):
         found.append("No change that adds staffing clearly shortens p90 time to restore.")
     saving = next((r for r in rows if r["group"] == "no_clear_effect" and r["staffing_cost_diff"] < 0), None)
     if saving:
         found.append(f"Largest saving with no clear effect on p90: {_what(saving)} saves "
-                     f"{_money(-saving['staffing_cost_diff'])} a year (p90 {saving['p90_diff']:+.1f} min, "
+                     f"{_money(-saving['staffing_cost_diff'], result)} a year (p90 {saving['p90_diff']:+.1f} min, "
                      f"{_signed_ci(saving)}). These are single incidents: what overlapping incidents need "
                      f"shows in stream mode.")
     harm = next((r for r in rows if r["group"] == "harm"), None)
     if harm:
-        cost = (f", while saving {_money(-harm['staffing_cost_diff'])} a year" if harm["staffing_cost_diff"] < 0
+        cost = (f", while saving {_money(-harm['staffing_cost_diff'], result)} a year" if harm["staffing_cost_diff"] < 0
                 else "")
         found.append(f"Largest harm: {_what(harm)}, p90 {harm['p90_diff']:+.1f} min ({_signed_ci(harm)}){cost}.")
     return found
@@ -167,7 +170,7 @@ def sensitivity_text(result: dict, *, scenario: str, staffing: str, playbook: st
         "",
         paragraph(f"Baseline: p50 {base['p50']:.1f} min [{base['p50_ci_low']:.1f}, {base['p50_ci_high']:.1f}], "
                   f"p90 {base['p90']:.1f} min [{base['p90_ci_low']:.1f}, {base['p90_ci_high']:.1f}]; "
-                  f"staffing {_money(base['staffing_cost_per_year'])} a year."),
+                  f"staffing {_money(base['staffing_cost_per_year'], result)} a year."),
     ]
     findings = sensitivity_findings(result)
     if findings:
@@ -184,12 +187,12 @@ def sensitivity_text(result: dict, *, scenario: str, staffing: str, playbook: st
             cells = [str(r["rank"]), _what(r, short=True),
                      f"{r['p90_diff']:+.1f}" if r["p90_diff"] is not None else "-",
                      _ci_text(r["p90_diff_ci_low"], r["p90_diff_ci_high"]),
-                     _money(r["staffing_cost_per_year"]), f"{r['staffing_cost_diff']:+,.0f}"]
+                     _money(r["staffing_cost_per_year"], result), _money(r["staffing_cost_diff"], result, signed=True)]
             body.append(cells + ([per_cost_text(r, saved_when)] if saved_when else []))
         lines += ["", paragraph(section["title"]), table(header, body, "rl" + "r" * (len(header) - 2))]
     if unmoved:
         lines += ["", paragraph(f"No clear effect on p90 and staffing cost unchanged "
-                                f"({_money(base['staffing_cost_per_year'])} a year): {_unmoved_text(unmoved)}.")]
+                                f"({_money(base['staffing_cost_per_year'], result)} a year): {_unmoved_text(unmoved)}.")]
     if any(r["staffing_cost_diff"] == 0 for r in result["rows"]):
         lines += ["", paragraph("A change whose staffing cost does not move (vs base +0) still has a price the "
                                 "documents do not state, such as training, tooling or process work. p50 effects "
@@ -227,7 +230,7 @@ def optimize_text(result: dict, *, scenario: str, target, confidence: float, rep
         ci = (f"[{_bound(c.get('ci_low'))}, {_bound(c.get('ci_high'))}]"
               if c.get("ci_low") is not None or c.get("ci_high") is not None else "")
         mark = " <- chosen" if c["name"] == chosen else (" (frontier)" if c["on_frontier"] else "")
-        rows.append([c["name"] + mark, f"{c['staffing_cost_per_year']:,.0f}",
+        rows.append([c["name"] + mark, format_money(c["staffing_cost_per_year"], result.get("currency", DEFAULT_CURRENCY)),
                      f"{c['value']:.1f}" if c.get("value") is not None else "-", ci, c["status"],
                      c["reason"][:60] + ("..." if len(c["reason"]) > 60 else "")])
     statistic = f"{target.statistic}({target.metric})"

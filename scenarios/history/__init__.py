@@ -3,12 +3,26 @@ incident.io, FireHydrant, Rootly, Statuspage, Grafana Incident, the generic cano
 CSV/JSON) read into one canonical incident table with UTC timestamps. Missing times stay
 missing."""
 
-from .table import (CANONICAL_COLUMNS, MILESTONE_COLUMNS, TEXT_COLUMNS, FLAG_COLUMNS, HistoryError, RowProblem,
-                    canonical_frame)
 from .canonical_io import INCIDENTS_FORMAT, canonical_csv, canonical_document, canonical_records, write_canonical
-from .mapping import (DEFAULT_MILESTONES, SOURCE_TITLES, SOURCES, EffectiveMapping, HistoryMapping,
-                      effective_mapping, load_mapping)
+from .mapping import (
+                    DEFAULT_MILESTONES,
+                    SOURCE_TITLES,
+                    SOURCES,
+                    EffectiveMapping,
+                    HistoryMapping,
+                    effective_mapping,
+                    load_mapping,
+)
 from .readers import ORDER_RULES, HistoryImport, read_history, read_history_document
+from .table import (
+                    CANONICAL_COLUMNS,
+                    FLAG_COLUMNS,
+                    MILESTONE_COLUMNS,
+                    TEXT_COLUMNS,
+                    HistoryError,
+                    RowProblem,
+                    canonical_frame,
+)
 from .times import iso_z
 
 __all__ = ["CANONICAL_COLUMNS", "MILESTONE_COLUMNS", "TEXT_COLUMNS", "FLAG_COLUMNS", "HistoryError", "RowProblem",

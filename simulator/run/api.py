@@ -40,6 +40,7 @@ from simulator.errors import SimulationError
 
 from .executors import make_executor
 from .results import OptionResult, SimulationResult, incident_table
+from .risk import incident_rate
 from .runner import BLOCK_SIZE, SECTION, Job, Progress, RunSpec, run_job
 from .settings import MODES
 
@@ -224,11 +225,12 @@ def compare(
 
     if mode == "single":
         per_year = scenarios[0].document.incidents_per_year
+    horizon_years = (horizon - warmup) / MINUTES_PER_YEAR if mode == "stream" else None
     options = []
     for k, st in enumerate(staffings):
         option_summary = summary.options[k]
         if mode == "stream":
-            per_year = option_summary.incidents / replications / ((horizon - warmup) / MINUTES_PER_YEAR)
+            per_year = option_summary.incidents / replications / horizon_years
         options.append(OptionResult(
             name=st.document.name,
             title=st.document.title,
@@ -238,6 +240,8 @@ def compare(
             staffing_cost_per_year=st.document.cost_per_year,
             incidents_per_year=per_year,
             kept=_concat(kept[k]) if keep_incidents else None,
+            rate=incident_rate(documents, per_year, stream=mode == "stream"),
+            horizon_years=horizon_years,
         ))
 
     inputs = [
@@ -256,7 +260,7 @@ def compare(
     result = SimulationResult(
         mode=mode, seed=seed, replications=replications, tool_version=TOOL_VERSION, inputs=inputs,
         options=options, started=started, finished=_now(), settings=settings,
-        calibration=calibrations([*scenarios, *staffings]),
+        calibration=calibrations([*scenarios, *staffings]), currency=scenarios[0].document.currency,
     )
     if len(options) > 1:
         result.compute_differences(summary.pairs)

@@ -185,6 +185,8 @@ def _summarise(job: Job, raws: list[dict], first: int, count: int) -> RunSummary
         option.scenarios += np.bincount(raw["scenario_index"], minlength=len(spec.scenarios))
         outage = metrics["outage_cost"]
         option.outage_cost.add_values(outage[~np.isnan(outage)])
+        if job.mode == "stream":  # a chunk is one horizon
+            option.horizon_outage_cost.add(float(np.nansum(outage)))
     for later, pairs in zip(values[1:], summary.pairs):
         for name, pair in pairs.items():
             pair.add(values[0][name], later[name], sections)

@@ -32,6 +32,7 @@ from scenarios import (
     format_duration,
     parse_duration,
 )
+from scenarios.currency import DEFAULT_CURRENCY, format_money
 from scenarios.formats import OPTIMIZE_FORMAT
 from scenarios.library import DEFAULT_PLAYBOOK, resolve
 from scenarios.version import TOOL_VERSION
@@ -193,6 +194,7 @@ class OptimizeResult:
     finished: str
     settings: dict = field(default_factory=dict)
     tool_version: str = TOOL_VERSION
+    currency: str = DEFAULT_CURRENCY
 
     @property
     def candidates(self) -> list[dict]:
@@ -216,7 +218,7 @@ class OptimizeResult:
             return f"No staffing in the space meets {t.text} with {self.confidence:.0%} confidence{tail}."
         f = self.chosen.figures
         return (f"Cheapest staffing meeting {t.text} with {self.confidence:.0%} confidence: {self.chosen.candidate.label}, "
-                f"{self.chosen.candidate.cost_per_year:,.0f} a year. Its {t.statistic} {name} is {f['value']:.1f} min "
+                f"{format_money(self.chosen.candidate.cost_per_year, self.currency)} a year. Its {t.statistic} {name} is {f['value']:.1f} min "
                 f"({self.confidence:.0%} CI {f['ci_low']:.1f} to {f['ci_high']:.1f}).")
 
     def to_dict(self) -> dict:
@@ -237,6 +239,7 @@ class OptimizeResult:
                      "hourly rate x covered hours + on-call pay (SPEC 3.4).",
             "target": self.target.to_dict(),
             "confidence": self.confidence,
+            "currency": self.currency,
             "search": {
                 "method": "exhaustive: every candidate simulated" if self.exhaustive
                 else "increasing staffing cost, stopping at the first candidate that meets the target, with pruning",
@@ -371,6 +374,7 @@ def optimize(
         target=target, confidence=confidence, seed=seed, replications=replications, exhaustive=exhaustive,
         batch=batch, records=listed, chosen=chosen, monotonicity=monotonicity, skipped=list(expansion.skipped),
         inputs=inputs, started=started, finished=_now(), settings={"executor": ran_on, "start": "scenario policy"},
+        currency=scenario.document.currency,
     )
 
 

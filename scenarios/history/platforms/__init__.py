@@ -25,8 +25,16 @@ from ..mapping import HistoryMapping
 from . import canonical, firehydrant, grafana, incident_io, opsgenie, pagerduty, rootly, servicenow, statuspage
 from .base import Platform
 from .canonical import drill_canonical_table
-from .drill_journal import (MAJOR_SEVERITIES, MILESTONE_COLUMNS_OF_DRILL, SEVERITIES, DrillPayloadError, _checked,
-                            _severity, drill_milestones, drill_start)
+from .drill_journal import (
+    MAJOR_SEVERITIES,
+    MILESTONE_COLUMNS_OF_DRILL,
+    SEVERITIES,
+    DrillPayloadError,
+    _checked,
+    _severity,
+    drill_milestones,
+    drill_start,
+)
 from .grafana import _grafana
 from .incident_io import _incident_io
 from .rootly import _rootly
