@@ -155,6 +155,7 @@ class SimulationResult:
     differences: list = field(default_factory=list)
     status: str = "ok"
     calibration: list = field(default_factory=list)  # documents fitted to history: see api.calibrations
+    adaptive: dict | None = None  # how an adaptive run decided its replications: simulator.studies.sequential
 
     @property
     def incidents(self) -> pd.DataFrame:
@@ -234,6 +235,8 @@ class SimulationResult:
             out["options"] = [o.to_dict() for o in self.options]
             out["differences"] = self.differences
             out["verdict"] = self.verdicts()
+        if self.adaptive is not None:
+            out["adaptive"] = self.adaptive
         return json_safe(out)
 
 

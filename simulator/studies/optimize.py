@@ -21,17 +21,9 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import re
 from dataclasses import dataclass, field
 
-from scenarios import (
-    METRIC_TITLES,
-    METRICS,
-    Loaded,
-    check_together,
-    format_duration,
-    parse_duration,
-)
+from scenarios import METRIC_TITLES, Loaded, check_together
 from scenarios.formats import OPTIMIZE_FORMAT
 from scenarios.library import DEFAULT_PLAYBOOK, resolve
 from scenarios.version import TOOL_VERSION
@@ -42,6 +34,7 @@ from simulator.run.results import HEADLINE, OptionResult, json_safe
 from simulator.run.runner import Progress
 from simulator.run.statistics import binomial_quantile
 from simulator.studies.candidates import Candidate, Expansion, expand
+from simulator.studies.targets import Target, parse_target
 
 __all__ = ["Target", "parse_target", "optimize", "OptimizeResult", "OPTIMIZE_FORMAT", "MONOTONE_ASSUMPTION"]
 
@@ -50,69 +43,6 @@ MONOTONE_ASSUMPTION = (
     "every role and resolver group, and otherwise the same, meets any target a smaller one meets. Checked on "
     "every ordered pair of simulated candidates; if a pair breaks it, pruned candidates are simulated too."
 )
-_TARGET = re.compile(r"^\s*(?:(mean)|p(\d+(?:\.\d+)?))\s*\(\s*([A-Za-z_]+)\s*\)\s*(<=|=<|<|>=|>|=)?\s*(.*?)\s*$",
-                     re.IGNORECASE)
-_EXAMPLE = "'p90(time_to_restore) <= 60m' or 'mean(time_to_acknowledge) <= 5m'"
-
-
-@dataclass(frozen=True)
-class Target:
-    """`statistic(metric) <= limit` minutes; `quantile` is set for a percentile (0.9 for p90)."""
-
-    text: str
-    statistic: str
-    quantile: float | None
-    metric: str
-    limit: float
-
-    def measure(self, option: OptionResult, confidence: float) -> tuple[float, float, float] | None:
-        """(estimate, low, high) of the statistic for one simulated option; None when the
-        metric never occurred (e.g. nothing was ever declared)."""
-        summary = option.summary.metrics[self.metric]
-        if summary.values.n < 2:
-            return None
-        if self.quantile is None:
-            low, high = summary.values.t_interval(confidence)
-            return summary.values.mean, low, high
-        low, high = summary.quantile_interval(self.quantile, confidence)
-        return summary.quantile(self.quantile), low, high
-
-    def to_dict(self) -> dict:
-        return {"text": self.text, "statistic": self.statistic, "metric": self.metric, "limit_minutes": self.limit}
-
-
-def parse_target(text: str) -> Target:
-    """A Target from `pNN(metric) <= DURATION` or `mean(metric) <= DURATION`; SimulationError
-    saying what is wrong otherwise."""
-    match = _TARGET.match(text or "")
-    if not match:
-        raise SimulationError(f"a target looks like {_EXAMPLE}, got {text!r}")
-    is_mean, percent, metric, operator, limit_text = match.groups()
-    metric = metric.lower()
-    if metric not in METRICS:
-        hint = " (MTTR is time_to_restore)" if metric in ("mttr", "restore") else ""
-        raise SimulationError(f"unknown metric {metric!r} in target {text!r}{hint}; metrics: {', '.join(METRICS)}")
-    if operator not in ("<=", "=<"):
-        what = "no comparison" if operator is None else f"{operator!r}"
-        raise SimulationError(f"a target is an upper limit written with <=, got {what} in {text!r} (e.g. {_EXAMPLE})")
-    quantile = None
-    statistic = "mean"
-    if not is_mean:
-        value = float(percent)
-        if not 0 < value < 100:
-            raise SimulationError(f"a percentile target needs pNN with NN above 0 and below 100, got p{percent} in {text!r}")
-        quantile = value / 100
-        statistic = f"p{percent}"
-    try:
-        limit = parse_duration(limit_text)
-    except ValueError as exc:
-        raise SimulationError(f"the limit of target {text!r}: {exc}") from None
-    if limit <= 0:
-        raise SimulationError(f"the limit of target {text!r} must be above zero, got {limit_text!r}")
-    return Target(text=f"{statistic}({metric}) <= {format_duration(limit)}", statistic=statistic, quantile=quantile,
-                  metric=metric, limit=limit)
-
-
 def _now() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
 
