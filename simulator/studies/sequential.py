@@ -68,7 +68,7 @@ from simulator.run.runner import BLOCK_SIZE, SECTION, Progress, incident_values
 from simulator.studies.targets import Target, restore_target
 
 __all__ = ["Adaptive", "METHOD", "REFERENCES", "parse_margin", "fabian_h2", "feasibility", "ordering",
-           "Sequential", "adaptive_compare"]
+           "Sequential", "adaptive_compare", "points", "threshold"]
 
 METHOD = ("fully sequential feasibility check (Andradottir and Kim 2010) on sections of 50 replications, then "
           "Kim-Nelson elimination on yearly cost among the options that meet the target")
@@ -80,7 +80,7 @@ REFERENCES = [
     "S.-H. Kim and B. L. Nelson (2001), A fully sequential procedure for indifference-zone selection in "
     "simulation, ACM TOMACS 11(3), 251-273",
 ]
-DEFAULT_SHARE_MARGIN = 0.02      # at most 2 points of the share of incidents missing the limit
+DEFAULT_SHARE_MARGIN = 0.01      # at most 1 point of the share of incidents missing the limit
 DEFAULT_MEAN_MARGIN = 0.02       # 2% of a mean target's limit
 DEFAULT_COST_MARGIN = 0.01       # 1% of the cheapest option's yearly cost
 
@@ -117,9 +117,9 @@ class Adaptive:
             raise SimulationError(f"the cost margin must be above zero, got {self.cost_margin}")
 
     def margin_for(self, target: Target) -> float:
-        """The margin in the target's units: as given, or by default a fifth of the share of
-        incidents a percentile target allows to miss, at most 2 points (p90: 2 points, p95: 1),
-        and 2% of a mean target's limit."""
+        """The margin in the target's units: as given, or by default a tenth of the share of
+        incidents a percentile target allows to miss, at most 1 point (p90: 1 point, p95: half
+        a point), and 2% of a mean target's limit."""
         if self.margin is not None:
             if target.quantile is not None and self.margin >= min(threshold(target), 1 - threshold(target)):
                 raise SimulationError(
@@ -128,13 +128,13 @@ class Adaptive:
             return self.margin
         if target.quantile is None:
             return DEFAULT_MEAN_MARGIN * target.limit
-        return min(DEFAULT_SHARE_MARGIN, threshold(target) / 5)
+        return min(DEFAULT_SHARE_MARGIN, threshold(target) / 10)
 
 
 def threshold(target: Target) -> float:
     """The constraint's right-hand side: the share of incidents allowed above the limit
     (1 - NN/100 for pNN), or the mean target's limit in minutes."""
-    return target.limit if target.quantile is None else 1.0 - target.quantile
+    return target.limit if target.quantile is None else round(1.0 - target.quantile, 12)
 
 
 def parse_margin(text: str, target: Target) -> float:
@@ -519,6 +519,12 @@ class Sequential:
         return option.replications
 
 
+def points(share: float) -> str:
+    """A margin on a share of incidents in words: 0.01 -> "1 point", 0.005 -> "0.5 points"."""
+    value = round(share * 100, 6)
+    return f"{value:g} point{'' if value == 1 else 's'}"
+
+
 def _share(value: float) -> str:
     return f"{value:.1%}".replace(".0%", "%")
 
@@ -531,7 +537,7 @@ def sentence(account: dict) -> str:
     if share:
         need = 1.0 - float(account["constraint"].rsplit("<= ", 1)[1])
         rule = (f"{_metric_words(target['metric'])} within {limit} in at least {_share(need)} of incidents "
-                f"({target['text']}), give or take {account['margin'] * 100:.1f} points")
+                f"({target['text']}), give or take {points(account['margin'])}")
     else:
         rule = f"{target['text']}, give or take {format_duration(account['margin'])}"
     used = account["total_replications"]
