@@ -13,6 +13,7 @@ from scenarios import METRIC_TITLES, METRICS
 
 from .charts import box_chart, difference_chart, ecdf_chart, pareto_chart
 from .templating import markdown_text, money, one_decimal, render, signed
+from .text.adaptive import adaptive_rows, adaptive_rule
 from .text.tables import stage_title
 
 __all__ = ["render_comparison"]
@@ -44,6 +45,7 @@ def _context(summary: dict) -> dict:
     stages = [{"title": stage_title(k),
                "values": [(o.get("restore_stages") or {}).get(k) or {} for o in options]} for k in stage_names]
     return {
+        "adaptive": _adaptive(summary.get("adaptive")),
         "classification": classification_sentence(summary),
         "stages": stages,
         "summary": summary, "options": rows, "targets": targets, "titles": METRIC_TITLES, "scenario": scenario,
@@ -59,6 +61,15 @@ def _context(summary: dict) -> dict:
                                     for o in options]),
         },
     }
+
+
+def _adaptive(account: dict | None) -> dict | None:
+    """An adaptive run's account, its rows and rule, for the section saying what the decision took."""
+    if not account:
+        return None
+    used = [o["replications"] for o in account["options"]]
+    spread = f"{min(used):,}" if min(used) == max(used) else f"{min(used):,} to {max(used):,}"
+    return {"account": account, "rows": adaptive_rows(account), "rule": adaptive_rule(account), "spread": spread}
 
 
 def classification_sentence(summary: dict) -> str | None:

@@ -441,7 +441,10 @@ class Sequential:
         needed += [self._order(i, j).most for i, j in found["open_pairs"]]
         if not needed:
             return None
-        replications = max(needed) * SECTION
+        return self._on_rounds(max(needed) * SECTION)
+
+    def _on_rounds(self, replications: int) -> int:
+        """The replications the rounds reach to cover `replications`."""
         first, size = self.settings.first_round, self.settings.round_size
         return first + max(math.ceil((replications - first) / size), 0) * size
 
@@ -474,7 +477,7 @@ class Sequential:
                 "decided_after": None if test.at is None else self._replications_at(o, test.at),
                 "estimate": o.estimate,
                 "within_limit": None if o.estimate is None or not share else 1.0 - o.estimate,
-                "most_replications": test.most * SECTION if test.most else None,
+                "most_replications": self._on_rounds(test.most * SECTION) if test.most else None,
                 "yearly_cost": float(np.mean(o.costs)) if self.costs and o.costs else None,
                 "eliminated_by": None if o.eliminated_by is None else self.options[o.eliminated_by].name,
                 "status": self.option_status(i, found),
