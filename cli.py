@@ -112,6 +112,8 @@ def main():
       warroom sensitivity cloudflare-2019-waf --staffing cloudflare-2019-sre
       warroom optimize cloudflare-2019-waf --staffing-space docs/examples/cloudflare-2019-space.yaml \\
           --target "p90(time_to_restore) <= 45m"
+      warroom compare cloudflare-2019-waf --staffing cloudflare-2019-sre --staffing follow-the-sun \\
+          --adaptive --target "p90(time_to_restore) <= 50m"    (as many incidents as it takes)
 
     \b
     Your real incident history: an incident platform's export as one canonical table, its

@@ -46,7 +46,7 @@ constrained systems via simulation, Naval Research Logistics 57(5), 403-421. D. 
 S.-H. Kim (2010), Finding feasible systems in the presence of constraints on multiple
 performance measures, ACM TOMACS 20(3), article 13. S.-H. Kim and B. L. Nelson (2001), A
 fully sequential procedure for indifference-zone selection in simulation, ACM TOMACS 11(3),
-251-273. C. Fabian (1974), Note on Anderson's sequential procedures with triangular
+251-273. V. Fabian (1974), Note on Anderson's sequential procedures with triangular
 boundary, Annals of Statistics 2(1), 170-176.
 """
 

@@ -164,11 +164,14 @@ def test_decides_early_and_spends_less_than_a_fixed_run(cloudflare, options):
     assert result.replications == max(o["replications"] for o in account["options"])
 
 
-def test_bit_identical_for_any_executor_and_equal_to_fixed_runs_of_the_same_size(cloudflare, options):
+def test_bit_identical_for_any_executor_and_equal_to_fixed_runs_of_the_same_size(cloudflare, options, dask_cluster):
     target = parse_target("p90(time_to_restore) <= 45m")   # close for two options: several rounds
     one = adaptive_compare(cloudflare, options, target=target, seed=SEED, jobs=1).to_dict()
     two = adaptive_compare(cloudflare, options, target=target, seed=SEED, jobs=2).to_dict()
+    dask = adaptive_compare(cloudflare, options, target=target, seed=SEED, executor=dask_cluster).to_dict()
+    assert dask["settings"]["executor"].startswith("dask")
     assert json.dumps(_without_provenance(one)) == json.dumps(_without_provenance(two))
+    assert json.dumps(_without_provenance(one)) == json.dumps(_without_provenance(dask))
     used = {o["name"]: o["replications"] for o in one["adaptive"]["options"]}
     assert len(set(used.values())) > 1 and len(one["adaptive"]["rounds"]) > 2
     for k, staffing in enumerate(options):
