@@ -119,5 +119,5 @@ def test_adaptive_howto_commands_run(tmp_path, monkeypatch):
     # The figures the how-to quotes are the ones the first command prints.
     quoted = re.search(r"```text\n(.*?)```", text, re.S)[1]
     assert quoted.strip() in outputs[0]
-    assert "5,500 incidents simulated in all, against 20,000" in outputs[2]
+    assert "5,500 incidents simulated in all, against 80,000" in outputs[2]
     assert (tmp_path / "adaptive" / "comparison.html").exists()

@@ -265,8 +265,7 @@ class _Option:
     observations: list = field(default_factory=list)   # per section, NaN where nothing to observe
     costs: list = field(default_factory=list)           # per section, yearly cost
     test: Decision | None = None
-    eliminated_by: int | None = None
-    eliminated_at: int | None = None
+    eliminated_by: int | None = None    # the option that meets the target and is known to cost less
 
     @property
     def present(self) -> np.ndarray:
@@ -284,15 +283,12 @@ class Sequential:
     every option is decided against `target` and, with `costs`, the cheapest option meeting it is
     known. `beta_feasibility` and `beta_cost` are each test's error; see the module docstring."""
 
-    def __init__(self, comparison: Comparison, target: Target, settings: Adaptive, *, costs: bool,
-                 options: list[int] | None = None, per_year: float | None = None):
+    def __init__(self, comparison: Comparison, target: Target, settings: Adaptive, *, costs: bool):
         settings.check()
         if comparison.mode != "single":
             raise SimulationError("the adaptive mode runs single incidents (--mode single)")
         self.comparison, self.target, self.settings, self.costs = comparison, target, settings, costs
-        self.indices = list(range(len(comparison.staffings))) if options is None else list(options)
-        self.options = [_Option(comparison.staffings[k].document.name, comparison.staffings[k].document.cost_per_year)
-                        for k in self.indices]
+        self.options = [_Option(st.document.name, st.document.cost_per_year) for st in comparison.staffings]
         k = len(self.options)
         alpha = 1.0 - settings.confidence
         if costs and k > 1:
@@ -301,7 +297,7 @@ class Sequential:
             self.beta_feasibility, self.beta_cost = alpha, None
         self.margin = settings.margin_for(target)
         self.cost_margin: float | None = settings.cost_margin
-        self.per_year = per_year if per_year is not None else comparison.scenarios[0].document.incidents_per_year
+        self.per_year = comparison.scenarios[0].document.incidents_per_year
         self.rounds: list[dict] = []
         self.summaries: list = [None] * k
         self.pairs: list = [None] * max(k - 1, 0)     # each later option with the first, over shared replications
@@ -322,19 +318,17 @@ class Sequential:
             sampling = self._needing(first) if size > 0 else []
 
     def _round(self, runner, sampling: list[int], first: int, count: int, progress: Progress | None) -> None:
-        indices = [self.indices[i] for i in sampling]
-        position = {k: i for i, k in zip(sampling, indices)}
         target, documents = self.target, [s.document for s in self.comparison.scenarios]
 
         def on_raws(options: list[int], raws: list[dict]) -> None:
             for k, raw in zip(options, raws):
-                option = self.options[position[k]]
+                option = self.options[k]
                 values = incident_values(documents, raw)
                 option.observations.extend(section_observations(target, values[target.metric]).tolist())
                 option.costs.extend(section_costs(option.staffing_cost, self.per_year, values["outage_cost"]).tolist())
 
-        told = None if progress is None else (lambda n: progress(n * len(indices)))
-        summary = self.comparison.run(runner, indices, first, count, told, on_raws)
+        told = None if progress is None else (lambda n: progress(n * len(sampling)))
+        summary = self.comparison.run(runner, sampling, first, count, told, on_raws)
         for i, merged in zip(sampling, summary.options):
             if self.summaries[i] is None:
                 self.summaries[i] = merged
@@ -375,15 +369,10 @@ class Sequential:
                 shared = min(len(a.costs), len(b.costs))
                 self.orders[(i, j)] = ordering(np.subtract(a.costs[:shared], b.costs[:shared]), self.cost_margin,
                                                self.h2_cost, n0)
-        # An option costing more than one that meets the target is out, from the later of the two decisions.
+        # An option known to cost more than one that meets the target is out (the first such one is named).
         for i, option in enumerate(self.options):
-            option.eliminated_by = option.eliminated_at = None
-            for j, other in enumerate(self.options):
-                if j == i or other.test.decision != "feasible" or not self._costs_more(i, j):
-                    continue
-                at = max(self._order(i, j).at, other.test.at)
-                if option.eliminated_at is None or at < option.eliminated_at:
-                    option.eliminated_by, option.eliminated_at = j, at
+            option.eliminated_by = next((j for j, other in enumerate(self.options) if j != i
+                                         and other.test.decision == "feasible" and self._costs_more(i, j)), None)
 
     def _order(self, i: int, j: int) -> Decision:
         return self.orders[(min(i, j), max(i, j))]
