@@ -10,6 +10,7 @@ from scenarios.formats import OPTIMIZE_FORMAT
 
 from .charts import frontier_chart
 from .templating import markdown_text, money, one_decimal, render
+from .text.adaptive import margin_words
 
 __all__ = ["render_optimize", "OPTIMIZE_FORMAT"]
 
@@ -30,18 +31,9 @@ def _context(result: dict) -> dict:
         "confidence": f"{result['confidence']:.0%}", "chosen": result.get("chosen"),
         "candidates": result["candidates"], "search": result["search"], "monotonicity": result["monotonicity"],
         "f1": one_decimal, "money": money, "md": markdown_text,
-        "adaptive": result.get("adaptive"), "adaptive_margin": _margin(result.get("adaptive")),
+        "adaptive": result.get("adaptive"), "adaptive_margin": margin_words(result["adaptive"]) if result.get("adaptive") else None,
         "chart": frontier_chart(points, target["limit_minutes"], f"{statistic}, minutes (with {result['confidence']:.0%} CI)"),
     }
-
-
-def _margin(adaptive: dict | None) -> str | None:
-    if not adaptive:
-        return None
-    if adaptive["margin_unit"] == "share of incidents":
-        value = round(adaptive["margin"] * 100, 6)
-        return f"{value:g} point{'' if value == 1 else 's'} of the share of incidents"
-    return f"{adaptive['margin']:.2f} min"
 
 
 def render_optimize(result: dict, fmt: str = "html") -> str | bytes:

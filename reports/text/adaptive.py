@@ -8,7 +8,7 @@ from scenarios.durations import format_duration
 
 from .tables import table
 
-__all__ = ["adaptive_rows", "adaptive_rule", "adaptive_text"]
+__all__ = ["adaptive_rows", "adaptive_rule", "adaptive_text", "margin_words"]
 
 
 def _share(value: float) -> str:
@@ -18,6 +18,13 @@ def _share(value: float) -> str:
 def _points(share: float) -> str:
     value = round(share * 100, 6)
     return f"{value:g} point{'' if value == 1 else 's'}"
+
+
+def margin_words(account: dict) -> str:
+    """An adaptive account's margin in words: "1 point of the share of incidents" or "0.64 min"."""
+    if account["margin_unit"] == "share of incidents":
+        return f"{_points(account['margin'])} of the share of incidents"
+    return f"{account['margin']:.2f} min"
 
 
 def adaptive_rule(account: dict) -> str:

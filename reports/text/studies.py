@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .adaptive import margin_words
 from .tables import table
 
 __all__ = ["optimize_text", "sensitivity_text"]
@@ -77,10 +78,9 @@ def optimize_text(result: dict, *, scenario: str, target, confidence: float, rep
     rule = ("a sequential test settles, with that confidence, whether it meets the target" if adaptive
             else f"the upper end of the {confidence:.0%} CI within the limit")
     if adaptive:
-        margin = (f"{adaptive['margin'] * 100:g} point{'' if adaptive['margin'] == 0.01 else 's'} of the share of "
-                  "incidents" if adaptive["margin_unit"] == "share of incidents" else f"{adaptive['margin']:.2f} min")
         size = (f"Each candidate simulated in rounds until settled ({adaptive['first_round']:,} incidents first, then "
-                f"{adaptive['round']:,} at a time, at most {adaptive['max_replications']:,}; margin {margin}), seed "
+                f"{adaptive['round']:,} at a time, at most {adaptive['max_replications']:,}; margin "
+                f"{margin_words(adaptive)}), seed "
                 f"{seed}, the same incidents for every candidate. MTTR means mean time to restore service.")
     else:
         size = (f"{replications} incidents per candidate, seed {seed}, the same incidents for every candidate. "
