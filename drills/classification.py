@@ -26,10 +26,7 @@ from .events import DrillEvent
 from .timeline import Timeline
 from .world import ServiceState
 
-__all__ = ["ClassificationJudgement", "judge_classification", "correct_over_time", "MISCLASSIFIED_FULL_AFTER"]
-
-MISCLASSIFIED_FULL_AFTER = 60.0
-"""Minutes misclassified at which the whole `misclassification` weight is lost."""
+__all__ = ["ClassificationJudgement", "judge_classification", "correct_over_time"]
 
 
 @dataclass(frozen=True)

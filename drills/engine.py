@@ -30,7 +30,6 @@ from scenarios.classification import ClassificationPolicy
 from scenarios.durations import format_duration
 from scenarios.responses import PINNABLE
 from scenarios.roles import RESOLVER_GROUPS_TOKEN
-from scenarios.units import MINUTES_PER_DAY
 from simulator.model.engine import page_draws
 from simulator.model.levels import stage_name
 from simulator.model.plan import pool_plan
@@ -41,13 +40,11 @@ from .events import DrillEvent
 from .injects import STEERING, InjectSchedule
 from .world import ServiceState
 
-__all__ = ["Drill", "DrillSetup", "TICK", "REVIEW_WITHIN"]
+__all__ = ["Drill", "DrillSetup", "TICK"]
 
 TICK = 0.25
 """Conditional injects are checked every quarter of a scenario minute (15 seconds)."""
 
-REVIEW_WITHIN = 7 * MINUTES_PER_DAY
-"""Five business days, as calendar minutes: the latest a post-incident review may be held."""
 
 _BEFORE_DETECTION_ALLOWED = {"log", "say"}
 

@@ -41,34 +41,16 @@ from scenarios.version import TOOL_VERSION
 from simulator.model.levels import service_restore_name
 
 from .checklist import metrics_of, milestones_of, playbook_steps, stand_ins, step_action
-from .classification import MISCLASSIFIED_FULL_AFTER, ClassificationJudgement, judge_classification
+from .classification import ClassificationJudgement, judge_classification
 from .contributions import contributions
-from .engine import REVIEW_WITHIN
 from .harm import harmful_workarounds, outage_cost, wrong_cause_minutes, wrong_causes
 from .journal import Journal
 from .timeline import Timeline
 
-__all__ = ["score", "Scorecard", "SCORECARD_FORMAT", "grade_of", "credit", "TIMING_METRICS", "GRADE_CEILINGS",
-           "RATING_CAPS", "NEVER_RESTORED_CAP", "WRONG_CAUSE_FULL_AFTER"]
+__all__ = ["score", "Scorecard", "SCORECARD_FORMAT", "credit", "TIMING_METRICS"]
 
 TIMING_METRICS = tuple(METRIC_SPANS)
 _STRENGTH_PERCENTILES = TIMING_METRICS[:TIMING_METRICS.index("time_to_restore") + 1]
-
-GRADE_CEILINGS = {"A": 100.0, "B": 89.0, "C": 79.0, "D": 69.0, "F": 59.0}
-"""The highest score of each grade (A 90+, B 80+, C 70+, D 60+, else F), as caps use it."""
-RATING_CAPS = {"M": "B", "U": "C"}
-"""An objective finally rated M caps the grade at B; U at C."""
-NEVER_RESTORED_CAP = "D"
-WRONG_CAUSE_FULL_AFTER = 30.0
-"""Minutes on wrong causes that cost the whole `wrong_cause` weight (in proportion below)."""
-
-
-def grade_of(score: float) -> str:
-    for floor, grade in ((90, "A"), (80, "B"), (70, "C"), (60, "D")):
-        if score >= floor:
-            return grade
-    return "F"
-
 
 def credit(actual: float | None, target: float) -> float:
     """The share of a metric's weight earned: 1 at half the target or less, 0.85 at the
@@ -297,8 +279,9 @@ def _checks(facts: _Facts, scenario: Scenario, playbook: Playbook, milestones, s
         else:
             within = float(review.detail.get("scheduled_in", 0))
             checks["review_scheduled"] = {
-                "passed": within <= REVIEW_WITHIN,
-                "detail": f"review scheduled {round(within / MINUTES_PER_DAY, 1):g} days out (at most 5 business days)",
+                "passed": within <= scenario.scoring.review_within,
+                "detail": f"review scheduled {round(within / MINUTES_PER_DAY, 1):g} days out (at most "
+                          f"{round(scenario.scoring.review_within / MINUTES_PER_DAY, 1):g} days)",
                 "assumptions": [review.detail["assumed"]] if review.detail.get("assumed") else [],
                 "evidence": [facts.milestone("review_held")]}
 
@@ -394,14 +377,14 @@ def _classification_check(judged: ClassificationJudgement, policy) -> dict:
         "evidence": list(judged.verdicts)}
 
 
-def _rating(components: list[bool | None], never: bool) -> str | None:
+def _rating(components: list[bool | None], never: bool, satisfactory_from: float) -> str | None:
     judged = [c for c in components if c is not None]
     if not judged:
         return None
     share = sum(judged) / len(judged)
     if share == 1:
         return "P"
-    if share >= 0.5:
+    if share >= satisfactory_from:
         return "S"
     if share > 0 or not never:
         return "M"
@@ -552,7 +535,7 @@ def score(journal: Journal, simulated: dict | None = None, simulated_about: dict
         checks_failed = [checks[c]["passed"] is False for c in objective.checks]
         never = any(metrics[m]["actual_min"] is None for m in objective.metrics) or (
             not objective.metrics and bool(checks_failed) and all(checks_failed))
-        computed = _rating(parts, never)
+        computed = _rating(parts, never, scenario.scoring.satisfactory_from)
         override = overrides.get(objective.id)
         rating = override["rating"] if override else computed
         ratings[objective.id] = {
@@ -567,15 +550,16 @@ def score(journal: Journal, simulated: dict | None = None, simulated_about: dict
         }
 
     caps = []
+    rules = scenario.scoring
     for objective_id, r in ratings.items():
-        if r["rating"] in RATING_CAPS:
+        if r["rating"] in ("M", "U"):
             by = (f"{r['override']['by']}: {r['override']['reason']}" if r["override"] else "computed")
-            caps.append({"grade": RATING_CAPS[r["rating"]], "objective": objective_id,
+            caps.append({"grade": getattr(rules.caps, r["rating"]), "objective": objective_id,
                          "why": f"objective '{r['title']}' rated {r['rating']} ({by})"})
     if "restored" not in milestones:
-        caps.append({"grade": NEVER_RESTORED_CAP, "objective": None, "why": "service was never restored"})
+        caps.append({"grade": rules.caps.never_restored, "objective": None, "why": "service was never restored"})
     for cap in caps:
-        cap["max_score"] = GRADE_CEILINGS[cap["grade"]]
+        cap["max_score"] = rules.ceiling(cap["grade"])
     final = subtotal
     if caps:
         ceiling = min(c["max_score"] for c in caps)
@@ -605,7 +589,7 @@ def score(journal: Journal, simulated: dict | None = None, simulated_about: dict
             **({"responses": record.extra["responses"]} if "responses" in record.extra else {}),
         },
         "score": final,
-        "grade": grade_of(final),
+        "grade": rules.grade_of(final),
         "points": points,
         "caps": caps,
         "weights": dict(weights),
@@ -664,9 +648,10 @@ def _harms(facts: _Facts, scenario: Scenario, milestones, timeline: Timeline, we
     harms: dict[str, dict] = {}
     weight = weights.get("misclassification", 0)
     minutes = judged.over_minutes + judged.under_minutes
-    off = round(weight * min(1.0, minutes / MISCLASSIFIED_FULL_AFTER), 1)
+    full_after = scenario.scoring.misclassified_full_after
+    off = round(weight * min(1.0, minutes / full_after), 1)
     detail = (f"{_m(judged.over_minutes)} over-classified and {_m(judged.under_minutes)} under-classified against "
-              f"the policy; all {_points_text(weight).lstrip('+')} points at {_m(MISCLASSIFIED_FULL_AFTER)}")
+              f"the policy; all {_points_text(weight).lstrip('+')} points at {_m(full_after)}")
     if minutes > 0 and weight > 0:
         points.append(_entry("misclassification", "harm", -off, round(weight, 1), detail))
     harms["misclassification"] = {"title": HARMS["misclassification"], "over_min": judged.over_minutes,
@@ -696,13 +681,14 @@ def _harms(facts: _Facts, scenario: Scenario, milestones, timeline: Timeline, we
 
     weight = weights.get("wrong_cause", 0)
     minutes = wrong_cause_minutes(facts.wrong, timeline)
-    share = min(1.0, minutes / WRONG_CAUSE_FULL_AFTER)
+    full_after = scenario.scoring.wrong_cause_full_after
+    share = min(1.0, minutes / full_after)
     off = round(weight * share, 1)
     names = sorted({w.title for w in facts.wrong})
     if facts.wrong and weight > 0:
         points.append(_entry("wrong_cause", "harm", -off, round(weight, 1),
                              f"{_m(minutes)} on wrong causes ({'; '.join(names)}); all {_points_text(weight).lstrip('+')} "
-                             f"points at {_m(WRONG_CAUSE_FULL_AFTER)}"))
+                             f"points at {_m(full_after)}"))
     harms["wrong_cause"] = {
         "title": HARMS["wrong_cause"], "minutes": minutes, "points": (-off if facts.wrong and weight > 0 else 0.0) + 0.0,
         "causes": [{"cause": w.cause, "title": w.title, "action": w.action, "role": w.role, "actor": w.actor,

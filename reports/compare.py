@@ -32,7 +32,7 @@ def _context(summary: dict) -> dict:
         breaches = {}
         for metric, t in o["targets"].items():
             targets.setdefault(metric, f"{t['target']:g}")
-            breaches[metric] = f"{t['breach']['probability']:.0%}"
+            breaches[metric] = _chance(t["breach"])
         rows.append({"name": o["name"], "title": o.get("title", ""), "restore": restore, "costs": o["costs"],
                      "breach": breaches.get("time_to_restore", ""), "breaches": breaches})
     restore_target = summary["options"][0]["targets"].get("time_to_restore", {}).get("target") if "options" in summary \
@@ -70,6 +70,16 @@ def _adaptive(account: dict | None) -> dict | None:
     used = [o["replications"] for o in account["options"]]
     spread = f"{min(used):,}" if min(used) == max(used) else f"{min(used):,} to {max(used):,}"
     return {"account": account, "rows": adaptive_rows(account), "rule": adaptive_rule(account), "spread": spread}
+
+
+def _chance(breach: dict) -> str:
+    """`98% (96-99%)`: the chance of missing a target with its 95% interval, as the results
+    computed it (across replications in stream mode); `not reached` when no incident got there."""
+    if breach["probability"] is None:
+        return "not reached"
+    low, high = breach.get("ci95") or (None, None)
+    interval = "" if low is None or high is None else f" ({low * 100:.0f}-{high:.0%})"
+    return f"{breach['probability']:.0%}{interval}"
 
 
 def classification_sentence(summary: dict) -> str | None:

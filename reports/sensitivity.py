@@ -1,6 +1,8 @@
-"""The sensitivity sweep as a document: which parameter moves time to restore (MTTR, mean
-time to restore service) most. A tornado chart of the paired effects on p90 and p50, then
-the ranked table and the changes that were skipped. Reads only the sweep's JSON artifact."""
+"""The sensitivity sweep as a document: which change moves time to restore (MTTR, mean time
+to restore service) most for its price. What a decision takes from it, a tornado chart of
+the paired effects on p90 and p50, then the changes grouped (improvements by value for
+money, harms, no clear effect, doing without a role) with their staffing cost per year,
+and the changes that were skipped. Reads only the sweep's JSON artifact."""
 
 from __future__ import annotations
 
@@ -9,7 +11,8 @@ import json
 from scenarios.formats import SENSITIVITY_FORMAT
 
 from .charts import tornado_chart
-from .templating import markdown_text, one_decimal, render, signed
+from .templating import markdown_text, money, one_decimal, render, signed
+from .text.studies import per_cost_text, sensitivity_findings, sensitivity_sections
 
 __all__ = ["render_sensitivity", "SENSITIVITY_FORMAT"]
 
@@ -28,8 +31,11 @@ def _context(result: dict) -> dict:
         "playbook": documents.get("playbook", {}).get("name", "?"),
         "change": f"{result['change']:.0%}",
         "base_inputs": list(documents.values()),
-        "signed": signed, "f1": one_decimal, "interval": _interval, "md": markdown_text,
-        "chart": tornado_chart(result["rows"]),
+        "signed": signed, "f1": one_decimal, "interval": _interval, "md": markdown_text, "money": money,
+        "per_cost": per_cost_text, "findings": sensitivity_findings(result),
+        "sections": sensitivity_sections(result),
+        # removing everyone in a role is kept out of the headline, and would squash the chart's scale
+        "chart": tornado_chart([r for r in result["rows"] if r["group"] != "role_removed"]),
     }
 
 
@@ -38,5 +44,6 @@ def render_sensitivity(result: dict, fmt: str = "html") -> str | bytes:
     if fmt == "json":
         return json.dumps(result, indent=2) + "\n"
     if result.get("format") != SENSITIVITY_FORMAT:
-        raise ValueError(f"not a sensitivity result (format {result.get('format')!r}, expected {SENSITIVITY_FORMAT})")
+        raise ValueError(f"not a sensitivity result of this version (format {result.get('format')!r}, expected "
+                         f"{SENSITIVITY_FORMAT}): run warroom sensitivity again")
     return render("sensitivity", _context(result), fmt)

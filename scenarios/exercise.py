@@ -23,7 +23,7 @@ from .metrics import DETECTION_PATHS, MetricName
 from .units import MINUTES_PER_DAY
 
 __all__ = [
-    "CHANNELS", "INJECT_TYPES", "EVERYONE", "Inject", "Objective", "Scoring", "CHECKS", "HARMS",
+    "CHANNELS", "INJECT_TYPES", "EVERYONE", "Inject", "Objective", "Scoring", "Caps", "GRADES", "CHECKS", "HARMS",
     "DEFAULT_WEIGHTS", "DETECTION_PATHS",
 ]
 
@@ -34,7 +34,7 @@ EVERYONE = "everyone"
 CHECKS = {
     "update_cadence": "stakeholder updates kept the playbook's cadence until service was restored",
     "problem_record": "a problem record was raised",
-    "review_scheduled": "the post-incident review was scheduled within 5 business days",
+    "review_scheduled": "the post-incident review was scheduled within the scoring's review window (default 7 days)",
     "separate_milestones": "workaround and permanent fix were tracked as separate milestones",
     "raci": "each step was done by the role the playbook's RACI makes responsible or accountable",
     "playbook_steps": "the playbook's other steps were done, in their order",
@@ -169,13 +169,69 @@ class Objective(Frozen):
                          "playbook_steps"]] = Field(default_factory=list)
 
 
+GRADES = ("A", "B", "C", "D")
+"""Grades with a floor; below D's floor is F."""
+
+
+class Caps(Frozen):
+    """The highest grade a drill can get, whatever its points, when an objective is finally
+    rated M or U (SPEC 3.7: never an A), or when service was never restored."""
+
+    M: Literal["B", "C", "D", "F"] = Field("B", description="Highest grade while an objective is rated M "
+                                                           "(performed with major challenges).")
+    U: Literal["B", "C", "D", "F"] = Field("C", description="Highest grade while an objective is rated U "
+                                                           "(unable to be performed).")
+    never_restored: Literal["A", "B", "C", "D", "F"] = Field("D", description="Highest grade when service was "
+                                                                              "never restored in the drill.")
+
+
 class Scoring(Frozen):
-    """Weights of the 0-100 drill score: metric keys (SPEC 3.1), checks and harms. Those
-    given replace the defaults (DEFAULT_WEIGHTS); the rest keep them."""
+    """How a drill is scored: weights of the 0-100 score (metric keys of SPEC 3.1, checks and
+    harms; those given replace the defaults, DEFAULT_WEIGHTS), the grade floors and caps, how an
+    objective's rating is computed, and the windows the checks and harms judge by."""
 
     weights: dict[str, float] = Field(default_factory=dict, description=(
         "Component -> weight, replacing its default (scenarios/exercise.py DEFAULT_WEIGHTS; "
         "docs/reference/drills.md); 0 drops the component."))
+    grades: dict[Literal["A", "B", "C", "D"], Annotated[float, Field(gt=0, le=100)]] = Field(
+        default_factory=lambda: {"A": 90.0, "B": 80.0, "C": 70.0, "D": 60.0},
+        description="The lowest score of each grade (below D's is F); those given replace the defaults "
+                    "A 90, B 80, C 70, D 60. A capped drill gets one point below the next grade's floor.")
+    caps: Caps = Field(default_factory=Caps, description="The highest grade when an objective is rated M or U, "
+                                                         "or service was never restored.")
+    satisfactory_from: float = Field(
+        0.5, gt=0, le=1, description="An objective's computed rating: P when all its judged metrics and checks "
+                                     "are met, S when at least this share is, M when some are (or none but the "
+                                     "incident ended), U when none is and it never ended. An evaluator may override.")
+    review_within: PositiveMinutes = Field(
+        7 * MINUTES_PER_DAY, description="The review_scheduled check passes when the post-incident review is "
+                                         "scheduled at most this long after the incident.")
+    wrong_cause_full_after: PositiveMinutes = Field(
+        30.0, description="Minutes on wrong causes that cost the whole wrong_cause weight (in proportion below).")
+    misclassified_full_after: PositiveMinutes = Field(
+        60.0, description="Minutes misclassified that cost the whole misclassification weight (in proportion below).")
+
+    @field_validator("grades")
+    @classmethod
+    def _grades_descend(cls, grades):
+        merged = {"A": 90.0, "B": 80.0, "C": 70.0, "D": 60.0, **grades}
+        floors = [merged[g] for g in GRADES]
+        if any(higher - lower < 1 for higher, lower in zip(floors, floors[1:])):
+            raise ValueError("grade floors must fall by at least one point from A to D, got "
+                             + ", ".join(f"{g} {merged[g]:g}" for g in GRADES))
+        return merged
+
+    def grade_of(self, score: float) -> str:
+        """The grade of a 0-100 score."""
+        for grade in GRADES:
+            if score >= self.grades[grade]:
+                return grade
+        return "F"
+
+    def ceiling(self, grade: str) -> float:
+        """The highest score a drill capped at `grade` keeps: one point below the next grade's floor."""
+        order = GRADES + ("F",)
+        return 100.0 if grade == "A" else self.grades[order[order.index(grade) - 1]] - 1.0
 
     @field_validator("weights")
     @classmethod

@@ -29,7 +29,7 @@ HISTORY_SOURCES = ("canonical", "pagerduty", "servicenow", "opsgenie", "incident
                    "statuspage", "grafana")
 
 RESULT_FORMAT = "warroom.results/3"
-SENSITIVITY_FORMAT = "warroom.sensitivity/1"
+SENSITIVITY_FORMAT = "warroom.sensitivity/2"
 OPTIMIZE_FORMAT = "warroom.optimize/1"
 JOURNAL_FORMAT = "warroom.journal/2"
 JOURNAL_FORMATS_READ = ("warroom.journal/1", JOURNAL_FORMAT)

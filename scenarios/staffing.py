@@ -9,6 +9,7 @@ not at all until the next shift when there is no pager.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from functools import cached_property
 from typing import Annotated, Literal, Union
@@ -155,7 +156,10 @@ class ResponderPool(Frozen):
     """One role or resolver group: how many, when reachable, how fast, what it costs."""
 
     on_call: int = Field(1, ge=0, description="People on call at once: the capacity incidents contend for.")
-    rota: int | None = Field(None, ge=0, description="People sharing the rotation (cost); defaults to on_call.")
+    rota: int | None = Field(None, ge=0, description="People sharing the rotation (cost); defaults to on_call. When an incident needs "
+                                 "more people than are on call, the others are called in from the rota: in stream mode "
+                                 "at most rota - on_call at once across concurrent incidents, a further call-in waiting "
+                                 "for one of them.")
     coverage: Coverage = Always(type="24x7")
     acknowledge: Acknowledgement = Acknowledgement()
     escalation: Escalation | None = None
@@ -227,6 +231,18 @@ class ResponderPool(Frozen):
     def cost_per_year(self) -> float:
         """SPEC 3.4: rota x hourly rate x covered hours, plus on-call pay."""
         return self.people * (self.hourly_rate * self.paid_hours_per_person + self.on_call_pay)
+
+    def rota_for(self, on_call: int) -> int | None:
+        """The rota when `on_call` people are on call at once instead, each person keeping the
+        same share of on-call time: 20 people for 3 on call become 7 for 1, 14 for 2, 27 for 4
+        (rounded up, never below `on_call`), so more people on call costs more and fewer costs
+        less. None when the rota follows on_call (not written); kept as it is when nobody is on
+        call now (there is no share to keep)."""
+        if self.rota is None:
+            return None
+        if self.on_call == 0:
+            return max(self.rota, on_call)
+        return max(math.ceil(self.rota * on_call / self.on_call), on_call)
 
 
 class CalibratedFrom(Frozen):

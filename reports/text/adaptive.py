@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from scenarios.durations import format_duration
 
-from .tables import table
+from .tables import paragraph, table
 
 __all__ = ["adaptive_rows", "adaptive_rule", "adaptive_text", "margin_words"]
 
@@ -67,10 +67,10 @@ def adaptive_text(account: dict) -> str:
              r["estimate"], r["status"] + (f" (at most {r['most']:,} would settle it)" if r["most"] else "")]
             for r in adaptive_rows(account)]
     return "\n".join([
-        f"Adaptive run: simulated in rounds ({account['first_round']:,} replications first, then "
-        f"{account['round']:,} at a time, at most {account['max_replications']:,}) until each option was known to meet "
-        f"or miss the target. Rule: {adaptive_rule(account)}.",
+        paragraph(f"Adaptive run: simulated in rounds ({account['first_round']:,} replications first, then "
+                  f"{account['round']:,} at a time, at most {account['max_replications']:,}) until each option was "
+                  f"known to meet or miss the target. Rule: {adaptive_rule(account)}."),
         table(["option", "replications", "decided after", "estimate", "decision"], rows, "lrrll"),
-        account["sentence"],
-        f"Method: {account['method']} (references in summary.json).",
+        paragraph(account["sentence"]),
+        paragraph(f"Method: {account['method']} (references in summary.json)."),
     ])

@@ -124,20 +124,22 @@ def history_fit_text(fit, file: str, source: str) -> str:
     AIC against the other families, KS p) or why it was not fitted; then what change the
     history could show. `fit` is what `fit_history` returns for FILE from SOURCE."""
     lines = [f"{file} ({source}): {selection_line(fit.selection)}"]
+    stages = []
     for stage in fit.stages:
         d = stage.data
         counts = f"n {d.n} (missing {d.missing}, still open {d.censored.size}, bad {d.negative})"
         if getattr(d, "open_at_as_of", 0):
             counts = counts[:-1] + f", opened at the as-of time {d.open_at_as_of})"
         if stage.chosen is None:
-            lines.append(f"{stage.stage.name:<12} {counts}: {stage.note}")
+            stages.append([stage.stage.name, f"{counts}: {stage.note}"])
             continue
         c = stage.chosen
         others = ", ".join(f"{o.family} +{o.aic - c.aic:.1f}" for o in stage.candidates[1:])
-        lines.append(f"{stage.stage.name:<12} {counts}: {c.family} median {c.median:.1f}m p90 {c.p90:.1f}m "
-                     f"(AIC {c.aic:.1f}; {others}; KS p {c.ks_pvalue:.2f})")
-        if stage.note:
-            lines.append(f"{'':<13}{stage.note}")
+        stages.append([stage.stage.name, f"{counts}: {c.family} median {c.median:.1f}m p90 {c.p90:.1f}m "
+                                         f"(AIC {c.aic:.1f}; {others}; KS p {c.ks_pvalue:.2f})"
+                                         + (f". {stage.note}" if stage.note else "")])
+    if stages:
+        lines.append(table(None, stages, "ll"))
     lines.append(first_wrong_line(getattr(fit, "classification", None)))
     if fit.detectability:
         lines.append(fit.detectability["sentence"])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from .tables import table
+
 __all__ = ["library_text"]
 
 _PLURAL = {"scenario": "scenarios", "staffing": "staffing options", "playbook": "playbooks",
@@ -15,7 +17,7 @@ def library_text(kinds: tuple[str, ...], entries) -> str:
     lines = []
     for kind in kinds:
         of_kind = [e for e in entries if e.kind == kind]
-        width = max((len(e.name) for e in of_kind), default=0)
         lines.append(f"{_PLURAL.get(kind, kind)}:")
-        lines += [f"  {e.name:<{width}}  {e.title}" for e in of_kind]
+        if of_kind:
+            lines.append(table(None, [[e.name, e.title] for e in of_kind], "ll", indent="  "))
     return "\n".join(lines)

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import click
-
-from .tables import table
+from .tables import paragraph, table
 
 __all__ = ["scenario_list_text", "scenario_text"]
 
@@ -15,7 +13,7 @@ def scenario_list_text(scenarios: dict) -> str:
     rows = []
     for name, sc in scenarios.items():
         paths = sorted({j.detects for j in sc.injects if j.detects})
-        rows.append([name, sc.title[:60], ", ".join(paths) or "-", str(len(sc.injects)), sc.reference_staffing or "-"])
+        rows.append([name, sc.title, ", ".join(paths) or "-", str(len(sc.injects)), sc.reference_staffing or "-"])
     return table(["scenario", "title", "detected by", "injects", "reference staffing"], rows, "lllrl")
 
 
@@ -26,8 +24,7 @@ def scenario_text(sc, notes: bool = True) -> str:
 
     lines = [f"{sc.name}: {sc.title}"]
     if sc.description:
-        lines.append(click.wrap_text(" ".join(sc.description.split()), 100, initial_indent="  ",
-                                     subsequent_indent="  "))
+        lines.append(paragraph(" ".join(sc.description.split()), "  ", "  "))
     for s in sc.affected:
         lines.append(f"Service: {s.name}{'' if s.critical else ' (not critical)'}; impact {s.share:.0%} lost, "
                      f"{s.cost_per_minute:,.0f} a minute fully down")
@@ -54,10 +51,9 @@ def scenario_text(sc, notes: bool = True) -> str:
         if row["requested"]:
             when = (when + ", " if when else "") + f"on request: {row['requested']}"
         kind = "" if row["type"] == "standard" else row["type"].replace("_", " ")
-        cells = [row["id"], when[:48], row["delivery"], row["to"][:28], row["subject"][:50],
-                 row["expected_action_verb"], kind]
+        cells = [row["id"], when, row["delivery"], row["to"], row["subject"], row["expected_action_verb"], kind]
         if notes:
-            cells.append(row["notes"][:40])
+            cells.append(row["notes"])
         rows.append(cells)
     header = ["inject", "when", "channel", "to", "subject", "expects", "type"] + (["facilitator notes"] if notes else [])
     lines.append(table(header, rows, "l" * len(header)))

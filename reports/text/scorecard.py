@@ -21,7 +21,7 @@ def scorecard_text(card: dict) -> str:
         "",
         "How the score was made:",
     ]
-    lines.extend(f"  {p['label']:>14}  {p['why']}" for p in card["points"])
+    lines.append(table(None, [[p["label"], p["why"]] for p in card["points"]], "rl", indent="  "))
     lines.append("")
     rows = []
     for key, m in card["metrics"].items():

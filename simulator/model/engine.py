@@ -7,7 +7,7 @@ event count of a hand-written SimPy model of the same process.
 
 Engaging a responder (a page) takes one of the role's `on_call` people: in stream mode
 they are a first-come-first-served pool that concurrent incidents queue for; beyond `on_call`, extra
-people are called in from the off-call rota. The page is then acknowledged after a delay
+people are called in from the off-call rota (in stream mode at most `rota - on_call` at once). The page is then acknowledged after a delay
 that depends on the weekly calendar: at work, from a pager, or only at the next shift.
 """
 
@@ -23,6 +23,7 @@ import simpy
 
 from scenarios.metrics import DETECTION_PATHS, MILESTONES
 from scenarios.units import MINUTES_PER_WEEK
+from simulator.errors import SimulationError
 
 from .plan import MILESTONE_INDEX, Plan
 from .streams import BlockStreams
@@ -52,27 +53,32 @@ def _collector_paused():
 class _Unit:
     """One responder engaged for one incident."""
 
-    __slots__ = ("ready", "waiters", "on_call", "granted", "waiting")
+    __slots__ = ("ready", "waiters", "on_call", "granted", "waiting", "let_go", "reached", "then")
 
     def __init__(self):
         self.ready = False
         self.waiters = []
         self.on_call = None   # the _OnCall pool this unit holds or waits for (stream mode)
         self.granted = False
-        self.waiting = None   # called when the pool grants this unit; None once cancelled
+        self.waiting = None   # called when the pool grants this unit
+        self.let_go = False   # released while still queued: answers when reached, holds no one
+        self.reached = False  # the pool has come to this unit (granted, or passed through once let go)
+        self.then = None      # called once reached: the incident's call-ins that wait for it
 
 
 class _OnCall:
     """The people on call in one role, shared by concurrent incidents, first come first
     served. The same discipline as a simpy.Resource, but a grant is a direct callback rather
-    than a request event: paging is the hottest path of a stream run."""
+    than a request event: paging is the hottest path of a stream run. `rota` is the pool of
+    the role's other people, who may be called in (None: as many as needed)."""
 
-    __slots__ = ("capacity", "busy", "queue")
+    __slots__ = ("capacity", "busy", "queue", "rota")
 
-    def __init__(self, capacity: int):
+    def __init__(self, capacity: int, rota: "_OnCall | None" = None):
         self.capacity = capacity
         self.busy = 0
         self.queue = deque()
+        self.rota = rota
 
     def acquire(self, unit: _Unit, granted) -> bool:
         """True if someone is free now; otherwise `granted` is called when one is."""
@@ -80,25 +86,31 @@ class _OnCall:
         if self.busy < self.capacity:
             self.busy += 1
             unit.granted = True
+            unit.reached = True
             return True
         unit.waiting = granted
         self.queue.append(unit)
         return False
 
     def release(self, unit: _Unit) -> None:
+        """Let go of `unit`. One still queued is not withdrawn (a step may be waiting for
+        its answer): when its turn comes it is answered, and the slot passes straight on."""
         if not unit.granted:
-            unit.waiting = None  # gave up before its turn: skipped when reached
+            unit.let_go = True
             return
         unit.granted = False
         queue = self.queue
         while queue:
             waiting = queue.popleft()
             granted = waiting.waiting
-            if granted is not None:
-                waiting.waiting = None
-                waiting.granted = True
+            waiting.waiting = None
+            waiting.reached = True
+            if waiting.let_go:
                 granted()
-                return
+                continue
+            waiting.granted = True
+            granted()
+            return
         self.busy -= 1
 
 
@@ -198,18 +210,21 @@ class IncidentResponse:
     __slots__ = (
         "env", "plan", "draws", "i", "t0", "offset", "resources", "finished_cb",
         "milestones", "remaining", "open_steps", "units", "path", "week_minute", "release_at", "effect_at",
-        "wears_off_at",
+        "wears_off_at", "row",
     )
 
-    def __init__(self, env, plan: Plan, draws: _Draws, i: int, week_minute: float, resources, finished_cb):
-        # week_minute: minutes from the calendar anchor to impact start (cover is looked up there)
+    def __init__(self, env, plan: Plan, draws: _Draws, i: int, week_minute: float, resources, finished_cb,
+                 row: int | None = None):
+        # week_minute: minutes from the calendar anchor to impact start (cover is looked up there);
+        # row: where the run records it (finished_cb(self) reads it)
         self.env = env
+        self.row = row
         self.plan = plan
         self.draws = draws
         self.i = i
-        self.t0 = env.now
+        self.t0 = env._now   # SimPy's clock itself: `now` is a property call, on the hottest path
         self.week_minute = week_minute
-        self.offset = week_minute - env.now
+        self.offset = week_minute - self.t0
         self.resources = resources  # pool name -> simpy.Resource, or None when nobody contends
         self.finished_cb = finished_cb
         self.milestones = [0.0] + [NAN] * (N_MILESTONES - 1)
@@ -262,7 +277,7 @@ class IncidentResponse:
         milestones = self.milestones
         waiting = self.draws.waiting_on[milestone]
         first = waiting and milestones[milestone] != milestones[milestone]  # steps wait, and it is still NaN
-        milestones[milestone] = self.env.now - self.t0
+        milestones[milestone] = self.env._now - self.t0
         names = self.release_at[milestone]
         if names:
             for name in names:
@@ -277,11 +292,18 @@ class IncidentResponse:
     # -- engaging responders ---------------------------------------------------------
     def _engage(self, wanted, then):
         """Call `then()` once the first `count` units of each (pool, count) are ready."""
-        if len(wanted) == 1 and wanted[0][1] == 1:
-            units = self.units.get(wanted[0][0])
-            if units and units[0].ready:
+        if len(wanted) == 1 and wanted[0][1] == 1:     # one person (most steps): no counting
+            name = wanted[0][0]
+            units = self.units.get(name)
+            if units is None:
+                units = self.units[name] = []
+                self._page(name, units)
+            unit = units[0]
+            if unit.ready:
                 then()
-                return
+            else:
+                unit.waiters.append([1, then])
+            return
         pending = []
         for name, count in wanted:
             units = self.units.get(name)
@@ -302,18 +324,45 @@ class IncidentResponse:
         unit = _Unit()
         k = len(units)
         units.append(unit)
-        if k >= pool.on_call:
-            # Someone from the rota beyond those on call: no on-call slot to wait for.
+        resources = self.resources
+        if resources is None:
             self._answer(pool, unit, k)
             return
-        resources = self.resources
-        if resources is None or resources[name].acquire(unit, lambda p=pool, u=unit, k=k: self._answer(p, u, k)):
+        on_call = resources[name]
+        if k < pool.on_call:
+            if on_call.acquire(unit, lambda: self._reached(pool, unit, k)):
+                self._answer(pool, unit, k)
+            return
+        # Someone from the rota beyond those on call, once the pool has come to this incident's
+        # on-call people (so no incident holds a called-in person while it queues for an on-call one).
+        rota = on_call.rota
+        if rota is None:
             self._answer(pool, unit, k)
+            return
+        last = units[pool.on_call - 1] if pool.on_call else None
+
+        def call_in():
+            if unit.let_go or rota.acquire(unit, lambda: self._answer(pool, unit, k)):
+                self._answer(pool, unit, k)
+
+        if last is None or last.reached:
+            call_in()
+        elif last.then is None:
+            last.then = [call_in]
+        else:
+            last.then.append(call_in)
+
+    def _reached(self, pool, unit, k):
+        self._answer(pool, unit, k)
+        if unit.then is not None:
+            for call_in in unit.then:
+                call_in()
+            unit.then = None
 
     def _answer(self, pool, unit, k):
         i = self.i
         ack_in, ack_out, backup, call_in = self.draws.page(pool, k)
-        delay = pool.answer(k, self.env.now + self.offset, ack_in[i], ack_out[i], backup[i], call_in[i])
+        delay = pool.answer(k, self.env._now + self.offset, ack_in[i], ack_out[i], backup[i], call_in[i])
         self._after(delay, lambda _e: self._ready(unit))
 
     def _ready(self, unit):
@@ -331,6 +380,8 @@ class IncidentResponse:
         for unit in units:
             if unit.on_call is not None:
                 unit.on_call.release(unit)
+            else:
+                unit.let_go = True   # a call-in not yet made: answers when made, holds no one
 
     # -- playbook steps --------------------------------------------------------------
     def _begin(self, s):
@@ -379,7 +430,7 @@ class IncidentResponse:
             self._finish(s)
 
         def restored(_e):
-            self.effect_at = self.env.now - self.t0
+            self.effect_at = self.env._now - self.t0
             if d.wa_lasts is not None:
                 self.wears_off_at = self.effect_at + d.wa_lasts[i]
             if plan.workaround_restores_all and self.milestones[RESTORED] != self.milestones[RESTORED]:
@@ -541,15 +592,17 @@ def run_stream(plans: list[Plan], seed: int, replication: int, horizon: float, w
         draws.append(_Draws(plan, BlockStreams(seed, replication, max(int(mask.sum()), 1))))
 
     env = simpy.Environment()
-    resources = {name: _OnCall(max(pool.on_call, 1)) for name, pool in staffing_pools.items()}
+    resources = {name: _OnCall(pool.on_call, _OnCall(pool.people - pool.on_call)) for name, pool in staffing_pools.items()}
     milestones = np.full((count, N_MILESTONES), NAN)
     paths = np.zeros(count, dtype=np.int8)
     effects = np.full(count, NAN)
     wear = np.full(count, NAN)
-
     cascades: dict = {}
+    ended = [0]
 
-    def record(row, incident):
+    def record(incident):
+        row = incident.row
+        ended[0] += 1
         milestones[row] = incident.milestones
         paths[row] = incident.path
         effects[row] = incident.effect_at
@@ -559,21 +612,28 @@ def run_stream(plans: list[Plan], seed: int, replication: int, horizon: float, w
     times_list = times.tolist()
     which_list = which.tolist()
     local_list = per_plan_index.tolist()
+    timeout = env.timeout
+    state = [0, 0.0]   # the next arrival's row, the last arrival's time
 
-    def source():
-        timeout = env.timeout
-        last = 0.0
-        for row in range(count):
-            t = times_list[row]
-            yield timeout(t - last)
-            last = t
-            k = which_list[row]
-            IncidentResponse(env, plans[k], draws[k], local_list[row], t, resources,
-                             lambda incident, row=row: record(row, incident))
+    def arrive(_event=None):
+        """Start the incident of this arrival and schedule the next (a callback chain: the
+        source needs no process)."""
+        row, t = state[0], times_list[state[0]]
+        state[0] = row + 1
+        k = which_list[row]
+        IncidentResponse(env, plans[k], draws[k], local_list[row], t, resources, record, row)
+        if row + 1 < count:
+            timeout(times_list[row + 1] - t).callbacks.append(arrive)
 
-    env.process(source())
+    if count:
+        timeout(times_list[0]).callbacks.append(arrive)
     with _collector_paused():
         env.run()
+    if ended[0] != count:
+        raise SimulationError(
+            f"{count - ended[0]} of {count} incidents never ended: each waits for people another incident "
+            "holds while that one waits for it; release people earlier in the playbook (`release`) or put "
+            "more people on call")
     keep = times >= warmup
     return {
         "arrival": times[keep],

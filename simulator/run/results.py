@@ -20,8 +20,7 @@ from simulator.errors import SimulationError
 from simulator.model.engine import DETECTION_PATHS
 from simulator.model.levels import levels
 
-from .statistics import breach
-from .summary import BINS, OptionSummary
+from .summary import BINS, OptionSummary, interval_methods
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -89,8 +88,7 @@ class OptionResult:
             if metric not in METRICS:
                 self.stages[metric] = self.summary.metrics[metric].describe(self.independent)
         for metric, target in self.targets.items():
-            n, above = self.summary.breaches[metric]
-            self.breaches[metric] = breach(above, n, target)
+            self.breaches[metric] = self.summary.breaches[metric].describe(target, self.independent)
 
     @property
     def incidents(self) -> pd.DataFrame:
@@ -224,6 +222,7 @@ class SimulationResult:
             "inputs": self.inputs,
             "headline": HEADLINE,
             "histogram_bins": BINS,
+            "intervals": interval_methods(self.mode == "single"),
             "calibrated_from": self.calibration,
         }
         if len(self.options) == 1:

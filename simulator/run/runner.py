@@ -171,13 +171,16 @@ def _summarise(job: Job, raws: list[dict], first: int, count: int) -> RunSummary
     summary = job.empty_summary()
     values = [incident_values(list(spec.scenarios), raw) for spec, raw in zip(job.specs, raws)]
     sections = _sections(job.mode, first, count, raws[0]["milestones"].shape[0])
+    targets = dict(job.targets)
     for spec, raw, metrics, option in zip(job.specs, raws, values, summary.options):
         for name, metric in option.metrics.items():
             metric.add(metrics[name], sections)
         for name, counts in option.breaches.items():
-            present = metrics[name][~np.isnan(metrics[name])]
-            counts[0] += int(present.size)
-            counts[1] += int((present > dict(job.targets)[name]).sum())
+            # Counted per section (a horizon in stream mode): its interval is across them.
+            reached = ~np.isnan(metrics[name])
+            above = reached & (metrics[name] > targets[name])
+            for section in sections:
+                counts.add(int(reached[section].sum()), int(above[section].sum()))
         option.paths += np.bincount(raw["path"], minlength=len(DETECTION_PATHS))
         option.scenarios += np.bincount(raw["scenario_index"], minlength=len(spec.scenarios))
         outage = metrics["outage_cost"]

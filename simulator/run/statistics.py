@@ -9,7 +9,9 @@ import math
 
 import numpy as np
 
-__all__ = ["t_interval", "breach", "t_quantile", "binomial_quantile"]
+__all__ = ["t_interval", "wilson_interval", "breach", "t_quantile", "binomial_quantile", "Z95"]
+
+Z95 = 1.959963984540054   # the standard normal's 97.5% quantile
 
 
 def t_quantile(p: float, df: float) -> float:
@@ -43,13 +45,21 @@ def t_interval(values: np.ndarray, level: float = 0.95) -> tuple[float, float, f
     return mean, mean - half, mean + half
 
 
-def breach(above: int, n: int, target: float) -> dict:
-    """Probability of exceeding a target from counts, with a Wilson 95% interval (incidents
-    without the metric are not counted)."""
+def wilson_interval(successes: int, n: int, z: float = Z95) -> tuple[float, float]:
+    """Wilson score interval for a probability from `successes` of `n` independent trials
+    (95% with the default z); informative at 0 and n, unlike p +- z*se."""
     if n == 0:
-        return {"target": target, "probability": None, "ci95": [None, None], "n": 0}
-    p = above / n
-    z = 1.959963984540054
+        return math.nan, math.nan
+    p = successes / n
     centre = (p + z * z / (2 * n)) / (1 + z * z / n)
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return {"target": target, "probability": p, "ci95": [max(0.0, centre - half), min(1.0, centre + half)], "n": n}
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def breach(above: int, n: int, target: float) -> dict:
+    """Probability of exceeding a target from counts of independent incidents, with a Wilson
+    95% interval (incidents without the metric are not counted). Stream mode's incidents are
+    not independent: summary.TargetBreaches.describe chooses the interval for a run."""
+    if n == 0:
+        return {"target": target, "probability": None, "ci95": [None, None], "n": 0}
+    return {"target": target, "probability": above / n, "ci95": list(wilson_interval(above, n)), "n": n}

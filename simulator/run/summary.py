@@ -28,11 +28,11 @@ from scenarios.formats import (
     quantile_bin,
 )
 
-from .statistics import binomial_quantile, t_quantile
+from .statistics import binomial_quantile, breach, t_quantile, wilson_interval
 
 __all__ = [
-    "QUANTILES", "BINS", "Moments", "Histogram", "MetricSummary", "PairSummary",
-    "OptionSummary", "RunSummary", "bin_index", "section_quantiles",
+    "QUANTILES", "BINS", "Moments", "Histogram", "MetricSummary", "PairSummary", "TargetBreaches",
+    "OptionSummary", "RunSummary", "bin_index", "section_quantiles", "interval_methods", "PROBABILITY_INTERVALS",
 ]
 
 GRID_BITS = 20          # values are summed on a grid of 2**-20 minute (about 57 microseconds)
@@ -313,19 +313,114 @@ class PairSummary:
         return out
 
 
+PROBABILITY_INTERVALS = {
+    "wilson": "Wilson score interval over incidents: single-incident mode, where each replication is one "
+              "independent incident",
+    "across_replications": "across replications, as for means: the share is the ratio of all breaches to all "
+                           "incidents; its variance comes from how far each replication's breaches stray from that "
+                           "share times its incidents (delta method for a ratio estimator), with a Student t on "
+                           "replications - 1 degrees of freedom; never narrower than the Wilson interval the same "
+                           "counts would get if incidents were independent. Stream mode: incidents within one "
+                           "horizon share responders, so they are correlated and cannot be counted as independent "
+                           "trials",
+}
+"""How a probability's 95% interval is computed, by name (`interval` of each target breach)."""
+
+
+def interval_methods(independent: bool) -> dict:
+    """The interval method of each kind of figure in a run's results (summary.json `intervals`)."""
+    if independent:
+        return {
+            "mean": "Student t over incidents (each replication is one independent incident)",
+            "quantile": "distribution-free, from binomial ranks of the incidents",
+            "probability": PROBABILITY_INTERVALS["wilson"],
+            "paired_mean_difference": "Student t over the paired incidents",
+            "paired_quantile_difference": "sectioning: sections of replications, weighted by size, Student t on "
+                                          "sections - 1 degrees of freedom",
+        }
+    across = "across replications (sectioning: each horizon's own figure, weighted by its incidents, Student t " \
+             "on replications - 1 degrees of freedom), centred on the pooled figure"
+    return {"mean": across, "quantile": across, "probability": PROBABILITY_INTERVALS["across_replications"],
+            "paired_mean_difference": across, "paired_quantile_difference": across}
+
+
+@dataclass
+class TargetBreaches:
+    """Incidents above one target, counted so that they merge exactly (integers only): the
+    totals, and per section (a replication's horizon in stream mode) the sums of squares and
+    products that an interval across replications needs."""
+
+    n: int = 0            # incidents with the metric
+    above: int = 0        # of them, above the target
+    sections: int = 0     # sections counted, those with no incident included
+    n_squares: int = 0    # sum over sections of n_r**2
+    above_squares: int = 0  # sum of above_r**2
+    products: int = 0     # sum of above_r * n_r
+
+    def add(self, n: int, above: int) -> None:
+        """One section's counts (stream mode: one replication's)."""
+        self.n += n
+        self.above += above
+        self.sections += 1
+        self.n_squares += n * n
+        self.above_squares += above * above
+        self.products += above * n
+
+    def merge(self, other: TargetBreaches) -> None:
+        self.n += other.n
+        self.above += other.above
+        self.sections += other.sections
+        self.n_squares += other.n_squares
+        self.above_squares += other.above_squares
+        self.products += other.products
+
+    def ratio_interval(self, level: float = 0.95) -> tuple[float, float]:
+        """Interval of the share above target with sections (replications) as the independent
+        units: the ratio estimator p = sum(above_r) / sum(n_r), whose delta-method variance
+        is sum((above_r - p n_r)**2) / (k (k - 1) nbar**2) over k sections with nbar incidents
+        on average, and a Student t on k - 1 degrees of freedom. NaN below two sections."""
+        k, total, above = self.sections, self.n, self.above
+        if k < 2 or total == 0:
+            return math.nan, math.nan
+        p = above / total
+        # sum((a_r N - A n_r)**2) in exact integers, divided by N**2 once, at the end.
+        scatter = total * total * self.above_squares - 2 * total * above * self.products + above * above * self.n_squares
+        variance = max(scatter, 0) * k / ((k - 1) * total ** 4)
+        half = t_quantile(0.5 + level / 2, k - 1) * math.sqrt(variance)
+        return max(0.0, p - half), min(1.0, p + half)
+
+    def describe(self, target: float, independent: bool) -> dict:
+        """The share of incidents above `target` with a 95% interval, and the interval's
+        method by name (PROBABILITY_INTERVALS): Wilson over incidents when they are
+        independent (single mode), across replications otherwise (stream mode)."""
+        if independent:
+            return {**breach(self.above, self.n, target), "interval": "wilson"}
+        out = {**breach(self.above, self.n, target), "interval": "across_replications", "replications": self.sections}
+        low, high = self.ratio_interval()
+        if not math.isnan(low):
+            wilson_low, wilson_high = wilson_interval(self.above, self.n)
+            # Correlated incidents are never more informative than independent ones: the
+            # Wilson interval is the floor (it also keeps a run with no breach at all, where
+            # replications do not vary, from claiming certainty).
+            out["ci95"] = [min(low, wilson_low), max(high, wilson_high)]
+        elif self.n:
+            out["ci95"] = [math.nan, math.nan]   # one replication: nothing to vary across
+        return out
+
+
 @dataclass
 class OptionSummary:
     """One staffing option: its metrics, target breaches, detection paths, outage cost."""
 
     metrics: dict
-    breaches: dict            # metric -> [incidents with the metric, incidents above target]
+    breaches: dict            # metric -> TargetBreaches
     paths: np.ndarray         # incidents per detection path
     scenarios: np.ndarray     # incidents per scenario of the mix
     outage_cost: Moments = field(default_factory=lambda: Moments(bits=7))
 
     @classmethod
     def empty(cls, metrics: list[str], targets: dict, paths: int, scenarios: int) -> OptionSummary:
-        return cls({m: MetricSummary() for m in metrics}, {m: [0, 0] for m in targets},
+        return cls({m: MetricSummary() for m in metrics}, {m: TargetBreaches() for m in targets},
                    np.zeros(paths, dtype=np.int64), np.zeros(scenarios, dtype=np.int64))
 
     @property
@@ -336,8 +431,7 @@ class OptionSummary:
         for name, metric in self.metrics.items():
             metric.merge(other.metrics[name])
         for name, counts in self.breaches.items():
-            counts[0] += other.breaches[name][0]
-            counts[1] += other.breaches[name][1]
+            counts.merge(other.breaches[name])
         self.paths += other.paths
         self.scenarios += other.scenarios
         self.outage_cost.merge(other.outage_cost)

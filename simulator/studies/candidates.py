@@ -67,14 +67,6 @@ class Expansion:
     skipped: list             # (label, reason)
 
 
-def _default_rota(base_pool, on_call: int) -> int | None:
-    if base_pool.rota is None:
-        return None
-    if base_pool.on_call == 0:
-        return max(base_pool.rota, on_call)
-    return max(math.ceil(base_pool.rota * on_call / base_pool.on_call), on_call)
-
-
 def expand(space: Loaded) -> Expansion:
     """Resolve the space's staffing documents and build every candidate. Raises DocumentError
     (every problem at once, located in the space file) for a base that cannot be loaded, a
@@ -132,7 +124,7 @@ def _pool_options(base: Loaded, pool: str, choice: PoolChoices) -> list[tuple]:
         coverages = [(f"{label} #{k}", dump) for k, (label, dump) in enumerate(coverages, start=1)]
     out = []
     for on_call in choice.on_call or [current.on_call]:
-        rotas = choice.rota if choice.rota is not None else [_default_rota(current, on_call)]
+        rotas = choice.rota if choice.rota is not None else [current.rota_for(on_call)]
         for rota in rotas:
             for label, coverage in coverages:
                 reason = None

@@ -4,14 +4,20 @@ A one-at-a-time sensitivity sweep: every parameter `scenarios.variation` knows (
 call, acknowledgement delays, escalation timeout, skill, diagnosis time, declaration delay,
 communications overhead) is moved down and up by a stated amount, one at a time, and each
 variant is simulated against the unchanged baseline with common random numbers, so the
-effects are paired differences with 95% confidence intervals. Rows are ranked by the size of
-the effect on p90 time to restore.
+effects are paired differences with 95% confidence intervals. Every variant carries its
+staffing cost per year. Rows are grouped and ranked for a decision (`ranking_key`):
+improvements of p90 time to restore first, the most minutes saved per 100k a year of added
+staffing cost on top; then harms, largest first; then changes with no clear effect, largest
+saving first; last the changes that leave a role with nobody at all, which are kept out of
+the headline (removing the only people in a role is rarely a question). `lever_closing_gap`
+names the change that closes most of the gap to a target per unit of cost.
 
     from scenarios import resolve
     from simulator.studies.sensitivity import sensitivity
     result = sensitivity(resolve("cloudflare-2019-waf", "scenario"), resolve("cloudflare-2019-sre", "staffing"),
                          change=0.25, replications=2000, seed=7)
-    result.rows[0]      # the largest effect on p90 time to restore
+    result.rows[0]      # the improvement of p90 time to restore with the best value for money
+    lever_closing_gap(result, limit=30)   # what closes most of the gap to p90 <= 30 min per unit cost
 
 Every variant runs through `compare` on one executor. Staffing variants run side by side in
 one comparison, the baseline first, so `compare` pairs them itself. A varied scenario or
@@ -40,9 +46,16 @@ from simulator.run.executors import make_executor
 from simulator.run.results import HEADLINE, json_safe
 from simulator.run.runner import SECTION, Progress
 from simulator.run.summary import PairSummary
+from simulator.studies.optimize import Target
 from simulator.studies.variation import Skipped, Variant, sensitivity_variants
 
-__all__ = ["sensitivity", "sweep_runs", "parse_change", "SensitivityResult", "SENSITIVITY_FORMAT"]
+__all__ = ["sensitivity", "sweep_runs", "parse_change", "ranking_key", "lever_closing_gap", "GapLever",
+           "SensitivityResult", "SENSITIVITY_FORMAT", "GROUPS", "PER_COST"]
+
+GROUPS = ("improvement", "harm", "no_clear_effect", "role_removed")
+"""The groups of a sweep's rows, in the order they are listed."""
+PER_COST = 100_000
+"""Effects are put per this much yearly staffing cost (minutes of p90 per 100k a year)."""
 
 _CHANGE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(%?)\s*$")
 
@@ -91,6 +104,8 @@ class SensitivityResult:
     settings: dict = field(default_factory=dict)
     tool_version: str = TOOL_VERSION
     status: str = "ok"
+    target: dict | None = None          # the target asked for, if any (Target.to_dict())
+    closing_lever: dict | None = None   # lever_closing_gap for that target (GapLever.to_dict()), if any
 
     def to_dict(self) -> dict:
         return json_safe({
@@ -105,13 +120,18 @@ class SensitivityResult:
             "metric": HEADLINE,
             "about": "MTTR is mean time to restore service (impact start to service restored). Each parameter is "
                      "changed on its own; effects are paired differences against the baseline (common random "
-                     "numbers) with 95% confidence intervals; rows are ranked by the absolute effect on p90.",
+                     "numbers) with 95% confidence intervals. Rows are grouped (improvement, harm, no clear effect, "
+                     "role removed, by the effect on p90) and ranked within a group: improvements by minutes of p90 "
+                     "saved per 100k a year of added staffing cost (changes adding no staffing cost first), harms by "
+                     "size, no clear effect by the staffing cost saved.",
             "change": self.change,
             "settings": self.settings,
             "inputs": self.inputs,
             "baseline": self.baseline,
             "rows": self.rows,
             "skipped": self.skipped,
+            "target": self.target,
+            "closing_lever": self.closing_lever,
         })
 
 
@@ -147,6 +167,43 @@ def _clear(low, high) -> str:
     return "slower" if low > 0 else "faster" if high < 0 else "unclear"
 
 
+def _group(row: dict) -> str:
+    if row["leaves_nobody_in"]:
+        return "role_removed"
+    return {"faster": "improvement", "slower": "harm"}.get(row["p90_effect"], "no_clear_effect")
+
+
+def _value_key(saved: float, cost_diff: float) -> tuple:
+    """Best value first: changes adding no staffing cost by minutes saved (then by money
+    saved), then the others by minutes saved per PER_COST a year. The one rule both the
+    ranking of improvements and `lever_closing_gap` use."""
+    if cost_diff <= 0:
+        return (0, -saved, cost_diff)
+    return (1, -saved / (cost_diff / PER_COST), cost_diff)
+
+
+def _number(value) -> float | None:
+    return None if value is None or (isinstance(value, float) and math.isnan(value)) else float(value)
+
+
+def ranking_key(row: dict) -> tuple:
+    """Where a row goes in a sweep: its group in GROUPS order, then improvements by value for
+    money (`_value_key` on p90), harms and role removals by the p90 added, largest first, and
+    changes with no clear effect by staffing cost, largest saving first, those that leave the
+    cost unchanged last."""
+    diff = _number(row["p90_diff"])
+    size = -1.0 if diff is None else diff
+    cost = row["staffing_cost_diff"]
+    group = row["group"]
+    if group == "improvement":
+        within = _value_key(-size, cost)
+    elif group == "no_clear_effect":
+        within = (cost == 0, cost, -abs(size))
+    else:
+        within = (-size,)
+    return (GROUPS.index(group), *within, row["parameter"], row["direction"])
+
+
 def _row(variant: Variant, described: dict | None, diff: dict | None, cost: float, base_cost: float) -> dict:
     row = {
         "parameter": variant.parameter,
@@ -162,9 +219,14 @@ def _row(variant: Variant, described: dict | None, diff: dict | None, cost: floa
         **_differences(diff),
         "staffing_cost_per_year": cost,
         "staffing_cost_diff": cost - base_cost,
+        "leaves_nobody_in": variant.leaves_nobody_in,
     }
     row["p90_effect"] = _clear(row["p90_diff_ci_low"], row["p90_diff_ci_high"])
     row["p50_effect"] = _clear(row["p50_diff_ci_low"], row["p50_diff_ci_high"])
+    p90_diff = _number(row["p90_diff"])
+    row["p90_diff_per_100k"] = (None if p90_diff is None or row["staffing_cost_diff"] == 0
+                                else p90_diff / (row["staffing_cost_diff"] / PER_COST))
+    row["group"] = _group(row)
     return row
 
 
@@ -214,9 +276,13 @@ def sensitivity(
     scheduler: str | None = None,
     progress: Progress | None = None,
     variants: tuple[list[Variant], list[Skipped]] | None = None,
+    target: Target | None = None,
 ) -> SensitivityResult:
     """Move each parameter down and up by `change` (a fraction, e.g. 0.25), one at a time, and
     measure the paired effect on p50 and p90 time to restore (MTTR) against the baseline.
+
+    With a `target` on time to restore (its mean, p50 or p90), the result also names the
+    change that closes most of the gap to it per unit of cost (`lever_closing_gap`).
 
     Single-incident mode. `executor` as for `compare` ("local", "dask" or an executor already
     entered); one executor serves the whole sweep. `variants` may pass the result of
@@ -225,6 +291,9 @@ def sensitivity(
     settings.
     """
     change = parse_change(change)
+    if target is not None and (target.metric != HEADLINE or target.statistic not in ("mean", "p50", "p90")):
+        raise SimulationError(f"a sensitivity target is on the mean, p50 or p90 of {HEADLINE}, "
+                              f"e.g. 'p90({HEADLINE}) <= 30m'; got {target.text!r}")
     if replications < 2:
         raise SimulationError(f"replications must be >= 2 for confidence intervals, got {replications}")
     playbook = playbook or resolve(DEFAULT_PLAYBOOK, "playbook")
@@ -268,19 +337,88 @@ def sensitivity(
         diff = pair.describe(baseline_option.summary.metrics[HEADLINE], option.summary.metrics[HEADLINE], True)
         rows.append(_row(variant, option.metrics[HEADLINE], diff, option.staffing_cost_per_year, base_cost))
 
-    def rank(row):
-        effect = row["p90_diff"]
-        size = abs(effect) if effect is not None and not math.isnan(effect) else -1.0
-        return (-size, row["parameter"], row["direction"])
-
-    rows.sort(key=rank)
+    rows.sort(key=ranking_key)
     for position, row in enumerate(rows, start=1):
         row["rank"] = position
 
     inputs = [_input(scenario), _input(staffing), _input(playbook)]
     inputs += [{**_input(v.document), "varies": v.parameter, "direction": v.direction} for v in found]
-    return SensitivityResult(
+    result = SensitivityResult(
         seed=seed, replications=replications, change=change, baseline=baseline, rows=rows,
         skipped=[_skipped(s) for s in skipped], inputs=inputs, started=started, finished=_now(),
         settings={"executor": ran_on, "start": "scenario policy", "comparisons": sweep_runs(found)},
+    )
+    if target is not None:
+        result.target = target.to_dict()
+        lever = lever_closing_gap(result, target.limit, target.statistic)
+        result.closing_lever = lever.to_dict() if lever else None
+    return result
+
+
+@dataclass(frozen=True)
+class GapLever:
+    """The one-at-a-time change that closes most of the gap to a target per unit of yearly
+    staffing cost (minutes of `statistic` time to restore)."""
+
+    parameter: str
+    label: str
+    document: str
+    direction: str
+    change: str
+    before: str
+    after: str
+    statistic: str                  # mean, p50 or p90 of time to restore
+    limit: float                    # the target, minutes
+    baseline: float                 # the baseline's statistic, minutes
+    gap: float                      # baseline - limit, above zero
+    saves: float                    # minutes the change takes off the statistic (paired estimate)
+    saves_ci: tuple                 # 95% interval of the minutes saved
+    closes: float                   # min(saves, gap)
+    closes_gap: bool                # the estimate reaches the target
+    staffing_cost_per_year: float
+    staffing_cost_diff: float
+    minutes_per_100k: float | None  # gap closed per 100k a year of added staffing cost; None when it adds none
+
+    def to_dict(self) -> dict:
+        return json_safe({**self.__dict__, "saves_ci": list(self.saves_ci)})
+
+
+def lever_closing_gap(result: SensitivityResult | dict, limit: float, statistic: str = "p90", *,
+                      priced_only: bool = False) -> GapLever | None:
+    """The change of a sweep that closes most of the gap between the baseline's `statistic`
+    (mean, p50 or p90) of time to restore and `limit` minutes, per unit of yearly staffing
+    cost. Only changes that clearly improve the statistic (95% interval of the paired
+    difference below zero) and keep someone in every role count; minutes beyond the gap
+    earn nothing. Ranked by the same rule as the sweep's improvements: a change adding no
+    staffing cost first (its price, such as training or tooling, is not in the documents),
+    then gap closed per 100k a year. None when the baseline already meets the limit or
+    nothing clearly helps. `priced_only` keeps only changes whose price the documents state
+    (the staffing cost changes). `result` is a SensitivityResult or its `to_dict()`."""
+    if statistic not in ("mean", "p50", "p90"):
+        raise ValueError(f"a sweep measures mean, p50 or p90 time to restore, not {statistic!r}")
+    data = result.to_dict() if isinstance(result, SensitivityResult) else result
+    baseline = _number(data["baseline"].get(statistic))
+    if baseline is None or baseline <= limit:
+        return None
+    gap = baseline - limit
+    found = []
+    for row in data["rows"]:
+        diff, high = _number(row[f"{statistic}_diff"]), _number(row[f"{statistic}_diff_ci_high"])
+        if row.get("leaves_nobody_in") or diff is None or high is None or high >= 0:
+            continue
+        if priced_only and row["staffing_cost_diff"] == 0:
+            continue
+        closes = min(-diff, gap)
+        found.append((_value_key(closes, row["staffing_cost_diff"]), row["parameter"], row["direction"], closes, row))
+    if not found:
+        return None
+    _, _, _, closes, row = min(found, key=lambda f: f[:3])
+    cost = row["staffing_cost_diff"]
+    return GapLever(
+        parameter=row["parameter"], label=row["label"], document=row["document"], direction=row["direction"],
+        change=row["change"], before=row["before"], after=row["after"], statistic=statistic, limit=limit,
+        baseline=baseline, gap=gap, saves=-row[f"{statistic}_diff"],
+        saves_ci=(-row[f"{statistic}_diff_ci_high"], -row[f"{statistic}_diff_ci_low"]), closes=closes,
+        closes_gap=-row[f"{statistic}_diff"] >= gap, staffing_cost_per_year=row["staffing_cost_per_year"],
+        staffing_cost_diff=cost, minutes_per_100k=closes / (cost / PER_COST) if cost > 0 else None,
     )

@@ -35,6 +35,7 @@ class Variant:
     before: str
     after: str
     document: Loaded
+    leaves_nobody_in: str | None = None   # the role or group this change leaves with no one at all
 
 
 @dataclass(frozen=True)
@@ -89,7 +90,7 @@ class _Sweep:
         return {"scenario": self.scenario, "staffing": self.staffing, "playbook": self.playbook}[kind]
 
     def add(self, parameter: str, label: str, kind: str, direction: str, change: str, before: str, after: str,
-            changes: dict | None, reason: str | None = None) -> None:
+            changes: dict | None, reason: str | None = None, leaves_nobody_in: str | None = None) -> None:
         skip = Skipped(parameter, label, kind, direction, change, reason or "")
         if changes is None:
             self.skipped.append(skip)
@@ -111,10 +112,11 @@ class _Sweep:
         trio = {"scenario": self.scenario, "staffing": self.staffing, "playbook": self.playbook, kind: varied}
         problems = check_together(trio["scenario"], trio["staffing"], trio["playbook"])
         if problems:
+            more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
             self.skipped.append(Skipped(parameter, label, kind, direction, change,
-                                        "the documents would not fit together: " + "; ".join(p.message for p in problems)))
+                                        f"the documents would not fit together: {problems[0].message}{more}"))
             return
-        self.variants.append(Variant(parameter, label, kind, direction, change, before, after, varied))
+        self.variants.append(Variant(parameter, label, kind, direction, change, before, after, varied, leaves_nobody_in))
 
     # -- staffing ------------------------------------------------------------------------
     def pools(self) -> None:
@@ -128,24 +130,23 @@ class _Sweep:
             self.skill(name, pool, where, key)
 
     def on_call(self, name: str, pool: ResponderPool, where: tuple, key: str) -> None:
+        # The rota moves in step (ResponderPool.rota_for: each person keeps their share of
+        # on-call time), as optimize's candidates do, so a person more or fewer on call has a price.
         label = f"{name}: people on call"
+        before = str(pool.on_call) + ("" if pool.rota is None else f"/{pool.rota}")  # on call/rota
         for direction, step in (("down", -1), ("up", 1)):
             change = f"{step:+d}"
             new = pool.on_call + step
             if new < 0:
-                self.add(f"{key}.on_call", label, "staffing", direction, change, str(pool.on_call), "", None,
+                self.add(f"{key}.on_call", label, "staffing", direction, change, before, "", None,
                          "nobody is on call already")
                 continue
-            if new == 0 and pool.rota in (None, 0):
-                self.add(f"{key}.on_call", label, "staffing", direction, change, str(pool.on_call), "0", None,
-                         "would leave nobody in the role (no rota to call in)")
-                continue
-            changes = {where + ("on_call",): new}
-            after = str(new)
-            if pool.rota is not None and pool.rota < new:
-                changes[where + ("rota",)] = new
-                after += f" (rota raised to {new})"
-            self.add(f"{key}.on_call", label, "staffing", direction, change, str(pool.on_call), after, changes)
+            rota = pool.rota_for(new)
+            changes = {where + ("on_call",): new, where + ("rota",): rota}
+            after = str(new) + ("" if rota is None else f"/{rota}")
+            people = new if rota is None else rota
+            self.add(f"{key}.on_call", label, "staffing", direction, change, before, after, changes,
+                     leaves_nobody_in=name if people == 0 and pool.people > 0 else None)
 
     def acknowledge(self, name: str, pool: ResponderPool, where: tuple, key: str) -> None:
         pager = getattr(pool.coverage, "pager", True)
@@ -262,8 +263,10 @@ def sensitivity_variants(scenario: Loaded, staffing: Loaded, playbook: Loaded,
                          change: float) -> tuple[list[Variant], list[Skipped]]:
     """Every one-at-a-time change of a sensitivity sweep, down and up.
 
-    Per role and resolver group of the staffing: people on call -1 and +1 (rota raised when
-    it would fall below), acknowledgement delays at work and from the pager, escalation
+    Per role and resolver group of the staffing: people on call -1 and +1, the rota moving in
+    step so that each person keeps their share of on-call time (so a role with one person on
+    call goes down to nobody: `leaves_nobody_in` names it, and the playbook's role effects say
+    who stands in), acknowledgement delays at work and from the pager, escalation
     timeout and skill factor, each times (1 - change) and (1 + change). From the scenario:
     the diagnosis time. From the playbook: the declaration delay (coordinate steps leading to
     `declared`) and the communications overhead (update-writing steps). Changes that are

@@ -23,14 +23,16 @@ from drills import (
 )
 from drills.baseline import clear_baselines, simulated_responses
 from drills.events import DrillEvent
-from drills.scoring import GRADE_CEILINGS, credit
+from drills.scoring import credit
 from reports.aar import improvement_items, render_aar
 from reports.scorecard import render_scorecard
 from reports.text.scorecard import scorecard_text
 from scenarios import bundled, load_text, resolve
+from scenarios.exercise import Scoring
 from scenarios.durations import minutes_text, parse_duration
 
 SCENARIO = "cloudflare-2019-waf"
+CEILING = {grade: Scoring().ceiling(grade) for grade in "ABCDF"}   # the default grade floors' caps
 ROSTER = "cloudflare-2019-team"
 IM, TL, SRE = "Morgan (engineering manager on call)", "Sasha (SRE on duty)", "Priya (SRE)"
 
@@ -118,10 +120,10 @@ def test_a_good_response_gets_an_a_and_every_point_is_explained(good):
 @pytest.mark.parametrize("rating, grade", [("M", "B"), ("U", "C")])
 def test_an_objective_rated_m_or_u_caps_the_grade(tmp_path, docs, good, rating, grade):
     card = score(drill(tmp_path, docs, ratings=[("diagnose", rating, "chased the attack theory")])).to_dict()
-    assert card["grade"] == grade and card["score"] == GRADE_CEILINGS[grade] < good["score"]
+    assert card["grade"] == grade and card["score"] == CEILING[grade] < good["score"]
     cap = entry(card, "cap")
     assert f"rated {rating}" in cap["text"] and "chased the attack theory" in cap["text"]
-    assert cap["points"] == pytest.approx(GRADE_CEILINGS[grade] - good["score"], abs=0.05)
+    assert cap["points"] == pytest.approx(CEILING[grade] - good["score"], abs=0.05)
     assert sum(p["points"] for p in card["points"]) == pytest.approx(card["score"], abs=0.05)
 
 
@@ -132,7 +134,7 @@ def test_a_computed_m_caps_too_and_a_p_or_s_does_not(tmp_path, docs, good):
                      for s in GOOD]
     card = score(drill(tmp_path, docs, slow_identify, name="m")).to_dict()
     assert card["ratings"]["diagnose"]["rated_by"] == "computed" and card["ratings"]["diagnose"]["rating"] == "M"
-    assert sum(p["points"] for p in card["points"] if p["kind"] != "cap") > GRADE_CEILINGS["B"]
+    assert sum(p["points"] for p in card["points"] if p["kind"] != "cap") > CEILING["B"]
     assert card["grade"] == "B" and "(computed) caps the score at 89" in entry(card, "cap")["text"]
 
 
@@ -140,8 +142,53 @@ def test_never_restoring_caps_at_d(tmp_path, docs):
     steps = [s for s in GOOD if s[2] not in ("apply_workaround", "implement_fix", "resolve")]
     card = score(drill(tmp_path, docs, steps, end=40)).to_dict()
     assert "restored" not in card["milestones"]
-    assert card["score"] <= GRADE_CEILINGS["D"] and card["grade"] in ("D", "F")
+    assert card["score"] <= CEILING["D"] and card["grade"] in ("D", "F")
     assert any(c["why"] == "service was never restored" for c in card["caps"])
+
+
+def with_scoring(docs, scoring: str) -> DrillDocuments:
+    """The drill's documents with a `scoring:` section of the scenario's own."""
+    text = resolve(SCENARIO, "scenario").text
+    assert "\nscoring:" not in text
+    return DrillDocuments.resolve(load_text(text + "\nscoring:\n" + scoring, "scored.yaml"), docs.roster)
+
+
+def test_the_scenario_sets_grade_floors_caps_and_rating_rules(tmp_path, docs, good):
+    """The former constants are the scoring section's fields; defaults give the same card."""
+    same = score(drill(tmp_path, with_scoring(docs, "  review_within: 7d\n  grades: {A: 90}\n"), name="same")).to_dict()
+    assert (same["score"], same["grade"]) == (good["score"], good["grade"])
+    strict = with_scoring(docs, f"  grades: {{A: {good['score'] + 1}}}\n  caps: {{M: D}}\n")
+    card = score(drill(tmp_path, strict, name="strict")).to_dict()
+    assert card["score"] == good["score"] and card["grade"] == "B"            # the same points, a higher bar
+    capped = score(drill(tmp_path, strict, ratings=[("diagnose", "M", "slow")], name="capped")).to_dict()
+    assert capped["grade"] == "D" and capped["score"] == 69.0                  # D's cap: one below C's floor (70)
+    no_problem_record = [s for s in GOOD if s[2] != "problem_record"]              # half of follow-through
+    usual = score(drill(tmp_path, docs, no_problem_record, name="usual")).to_dict()
+    assert usual["ratings"]["follow_through"]["rating"] == "S" and not usual["caps"]
+    demanding = with_scoring(docs, "  satisfactory_from: 0.75\n")
+    card = score(drill(tmp_path, demanding, no_problem_record, name="demanding")).to_dict()
+    assert card["ratings"]["follow_through"]["rating"] == "M" and card["grade"] == "B"
+
+
+def test_the_review_window_and_the_harm_windows_are_the_scenarios(tmp_path, docs, good):
+    assert good["checks"]["review_scheduled"]["passed"] is True                # 3 days out, within 7
+    tight = score(drill(tmp_path, with_scoring(docs, "  review_within: 2d\n"), name="tight")).to_dict()
+    assert tight["checks"]["review_scheduled"]["passed"] is False
+    assert "(at most 2 days)" in tight["checks"]["review_scheduled"]["detail"]
+    chased = [*GOOD, (6, "technical_lead", "hypothesis", {"cause": "ddos_attack"}, TL)]   # 4.35 min on it (seed 1)
+    usual = entry(score(drill(tmp_path, docs, chased, name="usual")).to_dict(), "wrong_cause")
+    quick = entry(score(drill(tmp_path, with_scoring(docs, "  wrong_cause_full_after: 2m\n"), chased,
+                              name="quick")).to_dict(), "wrong_cause")
+    assert -10 < usual["points"] < -1 and quick["points"] == -10 and "all 10 points at 2 min" in quick["text"]
+
+
+def test_scoring_fields_refuse_an_a_under_an_m_and_floors_out_of_order():
+    base = resolve(SCENARIO, "scenario").text
+    for bad, where in (("  caps: {M: A}\n", "scoring.caps.M"), ("  grades: {B: 95}\n", "scoring.grades"),
+                       ("  satisfactory_from: 0\n", "scoring.satisfactory_from")):
+        with pytest.raises(Exception) as problem:
+            load_text(base + "\nscoring:\n" + bad, "bad.yaml")
+        assert where in str(problem.value)
 
 
 def test_a_harmful_workaround_lowers_the_score_and_its_point_names_it(tmp_path, docs, good):
@@ -254,7 +301,8 @@ def test_an_assumed_time_is_shown_but_out_of_the_score(tmp_path, docs, good):
                                           abs=0.1)
     assert not any(p["points"] < 0 for p in card["points"])
     assert "Time to declare" not in " ".join(card["strengths"] + card["improvements"])
-    assert re.search(r"not scored +Time to declare 2 min .*never published", scorecard_text(card))
+    # (the terminal text wraps to its width: read it as one line)
+    assert re.search(r"not scored +Time to declare 2 min .*never published", " ".join(scorecard_text(card).split()))
 
 
 def test_minutes_the_facilitator_jumped_over_are_not_counted(tmp_path, docs):

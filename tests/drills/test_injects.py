@@ -184,7 +184,7 @@ def test_the_facilitator_steers_injects_over_http_and_participants_see_only_the_
         assert "notes" not in next(e for e in seen if e["kind"] == "inject" and e["name"] == "attack_theory")["detail"]
 
 
-def test_an_evaluator_validates_expected_actions_and_the_verdict_reaches_the_scorecard(session):
+def test_an_evaluator_validates_expected_actions_and_the_verdict_reaches_the_scorecard(session, monkeypatch):
     session.advance_to(4)                       # the page (expects acknowledge) and the alert flood (declare)
     session.act("technical_lead", "acknowledge")
     session.validate("synthetic_waf_test", "partly", "acknowledged, but nobody looked at the probe", actor="Eve")
@@ -207,6 +207,7 @@ def test_an_evaluator_validates_expected_actions_and_the_verdict_reaches_the_sco
     from reports.scorecard import render_scorecard
     from reports.text.scorecard import scorecard_text
 
+    monkeypatch.setenv("COLUMNS", "300")  # a terminal wide enough that the note is not wrapped
     for shown in (render_scorecard(card, None, "md"), render_scorecard(card, None, "html"), scorecard_text(card)):
         assert "acknowledged, but nobody looked at the probe" in shown and "partly" in shown
     # Participants never see the verdicts.

@@ -9,7 +9,8 @@ callbacks, tuned for speed. This module says the same thing the way the SimPy do
   `env.all_of`; each milestone is an `env.event()` succeeded when it is reached;
 - engaging people is paging them (`page`, `answer_page`) and waiting for all of them with
   `env.all_of`; in stream mode each page to one of a role's `on_call` people is a request
-  to a `simpy.Resource` that concurrent incidents queue for;
+  to a `simpy.Resource` that concurrent incidents queue for, and a page to anyone beyond is
+  a request to a second Resource, the rest of the rota (`rota - on_call` people);
 - the workaround's effect (`workaround_takes_effect`) and the services hit through a
   cascade (`cascade_recovery`) are processes of their own that keep the incident open;
 - stream mode (`run_stream`) is a source process (`arrivals`) starting incidents at Poisson
@@ -51,7 +52,9 @@ class Responder:
     is their on-call slot (stream mode, one of the first `on_call` people of the pool)."""
 
     ready: simpy.Event
+    reached: simpy.Event   # the pool has come to them (their request granted, or no queue at all)
     request: simpy.resources.resource.Request | None = None
+    let_go: bool = False   # released while still queued: holds nobody once answered
 
 
 @dataclass
@@ -65,6 +68,7 @@ class Incident:
     i: int
     week_minute: float          # calendar minute of impact start (minutes since the plan's anchor)
     on_call: dict | None        # pool name -> simpy.Resource (stream mode); None: nobody contends
+    rota: dict | None = None    # pool name -> simpy.Resource of the people beyond on call; None: no limit
     t0: float = 0.0             # env.now at impact start
     milestones: dict = field(default_factory=dict)   # name -> minutes from impact start
     reached: dict = field(default_factory=dict)      # name -> event succeeded when reached
@@ -290,32 +294,44 @@ def engage(env, r: Incident, wanted):
     for pool, count in wanted:
         paged = r.responders.setdefault(pool, [])
         while len(paged) < count:
-            paged.append(page(env, r, pool, len(paged)))
+            paged.append(page(env, r, pool, len(paged), paged))
         answered += [responder.ready for responder in paged[:count]]
     yield env.all_of(answered)
 
 
-def page(env, r: Incident, pool_name: str, unit: int) -> Responder:
+def page(env, r: Incident, pool_name: str, unit: int, paged: list) -> Responder:
     """Page the `unit`-th person of a pool for this incident (0 = first). One of the first
     `on_call` takes an on-call slot: in stream mode a request to the pool's Resource, queued
-    first come first served behind other incidents. Anyone beyond is called in from the rota."""
-    responder = Responder(ready=env.event())
+    first come first served behind other incidents. Anyone beyond is called in from the rest
+    of the rota (in stream mode a request to the rota's Resource, made once the pool has come
+    to this incident's on-call people)."""
+    responder = Responder(ready=env.event(), reached=env.event())
     if r.on_call is not None and unit < r.plan.pools[pool_name].on_call:
         responder.request = r.on_call[pool_name].request()
         r.queued_pages += not responder.request.triggered
-    env.process(answer_page(env, r, pool_name, unit, responder))
+    on_call = r.plan.pools[pool_name].on_call
+    after = paged[on_call - 1] if r.rota is not None and unit >= on_call > 0 else None
+    env.process(answer_page(env, r, pool_name, unit, responder, after))
     return responder
 
 
-def answer_page(env, r: Incident, pool_name: str, unit: int, responder: Responder):
+def answer_page(env, r: Incident, pool_name: str, unit: int, responder: Responder, after: Responder | None):
     """Once an on-call person is free for this incident, they answer after the delay of the
     one rule of answering a page (`PoolPlan.answer`: at the desk, from the pager or at the
     next shift, escalated to a backup after the timeout, or called in from the rota), looked
     up on the calendar at the moment the page reaches them. (The escalation is a race, SimPy's
     `primary | env.timeout(timeout + backup)`; the rule is kept where it lives, in the plan.)"""
+    pool = r.plan.pools[pool_name]
+    if responder.request is None and r.rota is not None and unit >= pool.on_call:
+        if after is not None:   # never hold a called-in person while queueing for an on-call one
+            yield after.reached
+        if not responder.let_go:
+            responder.request = r.rota[pool_name].request()
     if responder.request is not None:
         yield responder.request
-    pool = r.plan.pools[pool_name]
+        if responder.let_go:   # released while queued: answers, but the slot passes straight on
+            responder.request.resource.release(responder.request)
+    responder.reached.succeed()
     at_desk, from_pager, backup, call_in = (draws[r.i] for draws in r.draws.page(pool, unit))
     yield env.timeout(pool.answer(unit, r.calendar_minute(), at_desk, from_pager, backup, call_in))
     responder.ready.succeed()
@@ -323,16 +339,18 @@ def answer_page(env, r: Incident, pool_name: str, unit: int, responder: Responde
 
 def release(r: Incident, pool_name: str) -> None:
     """Everyone of a pool engaged for this incident leaves: their on-call slots go to the
-    next incident in the queue; a request still queued is withdrawn. A later step that
-    needs the pool pages again."""
+    next incident in the queue. A request still queued stays in the queue (a step may be
+    waiting for its answer): when its turn comes the person answers and the slot passes
+    straight on. A later step that needs the pool pages again."""
     for responder in r.responders.pop(pool_name, []):
         request = responder.request
         if request is None:
+            responder.let_go = True   # a call-in not yet made: answers when made, holds no one
             continue
         if request.triggered:
             request.resource.release(request)
         else:
-            request.cancel()
+            responder.let_go = True
 
 
 # -- draws read by name -------------------------------------------------------------------
@@ -436,11 +454,14 @@ def run_stream(plans: list[Plan], seed: int, replication: int, horizon: float, w
     draws = [_Draws(plan, BlockStreams(seed, replication, max(seen[k], 1))) for k, plan in enumerate(plans)]
 
     env = simpy.Environment()
-    on_call = {name: simpy.Resource(env, capacity=max(pool.on_call, 1)) for name, pool in plans[0].pools.items()}
+    pools = plans[0].pools
+    on_call = {name: simpy.Resource(env, capacity=pool.on_call) for name, pool in pools.items() if pool.on_call > 0}
+    rota = {name: simpy.Resource(env, capacity=pool.people - pool.on_call) for name, pool in pools.items()
+            if pool.people > pool.on_call}
     record = Recorder(len(schedule))
 
     def start(row, t, k, local):
-        r = Incident(env, plans[k], draws[k], local, t, on_call)
+        r = Incident(env, plans[k], draws[k], local, t, on_call, rota)
         env.process(incident(env, r, lambda r: record(row, r)))
 
     env.process(arrivals(env, schedule, start))

@@ -24,6 +24,7 @@ from scenarios.calendar import REFERENCE_MONDAY
 from scenarios.classification import DEFAULT_CLASSIFICATION
 from scenarios.library import DEFAULT_PLAYBOOK, resolve
 from scenarios.scenario import FixedStart
+from simulator.errors import SimulationError
 from simulator.model import engine
 from simulator.model.plan import compile_plan
 from simulator.model.streams import BlockStreams
@@ -334,16 +335,12 @@ def test_stream_mode_agrees_on_every_case(library, name):
     assert compared > 50
 
 
-# -- a known disagreement -----------------------------------------------------------------
-# An early release (`release: {resolver_groups: restored}`) can withdraw an incident's own page
-# that is still queued for an on-call person, while a step (here `assemble`) waits for it.
-# The reference withdraws it (`Request.cancel`): the step never ends, so the incident never
-# ends and is never recorded. The engine withdraws it too unless it is at the head of the
-# pool's queue: releasing the incident's first responder then grants the slot to it, its
-# answer is scheduled, and releasing it next passes the slot on, but the step still completes
-# when that answer arrives. So in the engine whether such an incident completes or silently
-# vanishes from the results depends on the queue. Constant delays; A holds both on-call SREs
-# when B (12 minutes later) pages its first; C (16 minutes) queues ahead of B's second.
+# -- an early release while a page is still queued ----------------------------------------
+# An early release (`release: {resolver_groups: restored}`) can let go of an incident's page
+# that is still queued for an on-call person while a step (here `assemble`) waits for it.
+# The page is not withdrawn: when its turn comes the person answers (the step goes on) and the
+# slot passes straight to the next incident in the queue. Constant delays; A holds both on-call
+# SREs when B (12 minutes later) pages its first; C (16 minutes) queues ahead of B's second.
 
 TINY = {
     "scenario": """kind: scenario
@@ -385,23 +382,26 @@ release:
 }
 
 
-def recorded_at(arrivals: list[float], readable: bool) -> dict[int, list]:
-    """Incidents of the tiny documents starting at `arrivals`, sharing the on-call people:
-    incident -> its milestones, for those that ended."""
-    plan = compile_plan(*(load_text(TINY[kind], f"{kind}.yaml").document for kind in ("scenario", "staffing", "playbook")))
+def recorded_at(arrivals: list[float], readable: bool, documents: dict = TINY) -> dict[int, list]:
+    """Incidents of the tiny documents starting at `arrivals`, sharing the on-call people and
+    the rest of the rota: incident -> its milestones, for those that ended."""
+    plan = compile_plan(*(load_text(documents[kind], f"{kind}.yaml").document
+                          for kind in ("scenario", "staffing", "playbook")))
     draws = engine._Draws(plan, BlockStreams(SEED, 0, len(arrivals)))
     env = simpy.Environment()
     ended: dict[int, list] = {}
+    beyond = {name: pool.people - pool.on_call for name, pool in plan.pools.items()}
     if readable:
         on_call = {name: simpy.Resource(env, capacity=pool.on_call) for name, pool in plan.pools.items()}
+        rota = {name: simpy.Resource(env, capacity=n) for name, n in beyond.items() if n > 0}
     else:
-        on_call = {name: engine._OnCall(pool.on_call) for name, pool in plan.pools.items()}
+        on_call = {name: engine._OnCall(pool.on_call, engine._OnCall(beyond[name])) for name, pool in plan.pools.items()}
 
     def source():
         for i, t in enumerate(arrivals):
             yield env.timeout(t - env.now)
             if readable:
-                r = reference.Incident(env, plan, draws, i, t, on_call)
+                r = reference.Incident(env, plan, draws, i, t, on_call, rota)
                 env.process(reference.incident(env, r, lambda r: ended.__setitem__(r.i, r.milestone_row())))
             else:
                 engine.IncidentResponse(env, plan, draws, i, t, on_call, lambda r: ended.__setitem__(r.i, r.milestones))
@@ -411,26 +411,40 @@ def recorded_at(arrivals: list[float], readable: bool) -> dict[int, list]:
     return ended
 
 
-def test_an_early_release_withdraws_a_queued_page_in_both_models():
-    """Where the withdrawn page is not at the head of the queue (B's, behind C's), both
-    models lose B alike; C's is at the head when C restores service, so the engine keeps C."""
-    assert sorted(recorded_at([0.0, 12.0, 16.0], readable=False)) == [0, 2]
-    assert sorted(recorded_at([0.0, 12.0, 16.0], readable=True)) == [0]
+def test_a_page_let_go_while_queued_is_still_answered_and_every_incident_is_recorded():
+    fast = recorded_at([0.0, 12.0, 16.0], readable=False)
+    assert sorted(fast) == [0, 1, 2]
+    assert recorded_at([0.0, 12.0, 16.0], readable=True) == fast
+    assembled = MILESTONES.index("assembled")
+    # B's second SRE (queued behind C's) answers no earlier than C's, on the calendar
+    assert 12.0 + fast[1][assembled] >= 16.0 + fast[2][assembled] > 16.0 + 9.0
 
 
-@pytest.mark.xfail(strict=True, reason="known disagreement: the engine lets a withdrawn page at the head of the "
-                                       "queue answer (see the comment above TINY)")
-def test_an_early_release_withdraws_a_queued_page_at_the_head_of_the_queue_too():
+def test_a_page_let_go_at_the_head_of_the_queue_is_answered_alike_in_both_models():
     fast = recorded_at([0.0, 12.0], readable=False)
-    assert sorted(fast) == [0, 1]                     # B completes: assembled 23 minutes in
+    assert sorted(fast) == [0, 1]
     assert fast[1][MILESTONES.index("assembled")] == 23.0
-    assert sorted(recorded_at([0.0, 12.0], readable=True)) == sorted(fast)    # the reference loses B
+    assert recorded_at([0.0, 12.0], readable=True) == fast
 
 
-@pytest.mark.xfail(strict=True, reason="known bug in both models: an incident waiting on a withdrawn page never "
-                                       "ends and is silently left out (its row stays NaN)")
-def test_every_incident_that_arrives_is_recorded():
-    assert sorted(recorded_at([0.0, 12.0, 16.0], readable=False)) == [0, 1, 2]
+# Three SREs needed, one on call and a rota of three: two are called in per incident, and
+# only two can be called in at once. A (minute 0) holds both when B (minute 5) calls in.
+CALLED_IN = dict(TINY, scenario=TINY["scenario"].replace("needs: {sre: 2}", "needs: {sre: 3}"),
+                 staffing=TINY["staffing"].replace("sre: {on_call: 2, rota: 4, acknowledge: {in_hours: 1m}}",
+                                                   "sre: {on_call: 1, rota: 3, acknowledge: {in_hours: 1m}, call_in: 1m}"))
+
+
+def test_no_more_people_are_called_in_at_once_than_the_rota_has_beyond_on_call():
+    fast = recorded_at([0.0, 5.0], readable=False, documents=CALLED_IN)
+    assert recorded_at([0.0, 5.0], readable=True, documents=CALLED_IN) == fast
+    assembled, restored = MILESTONES.index("assembled"), MILESTONES.index("restored")
+    assert fast[0][assembled] == 10.0                 # A's team: the on-call SRE and two called in
+    # B's on-call SRE is A's until A restores service (minute 18); only then may B call anyone in,
+    # and its two called-in SREs answer one minute later.
+    assert 5.0 + fast[1][assembled] == fast[0][restored] + 1.0
+    unlimited = dict(CALLED_IN, staffing=CALLED_IN["staffing"].replace("rota: 3,", "rota: 9,"))
+    sooner = recorded_at([0.0, 5.0], readable=False, documents=unlimited)
+    assert sooner[1][assembled] <= fast[1][assembled]
 
 
 def test_the_misclassification_variant_does_delay_declarations(library):
@@ -444,3 +458,16 @@ def test_the_misclassification_variant_does_delay_declarations(library):
     declared = MILESTONES.index("declared")
     later = late[:, declared] - on_time[:, declared]
     assert 0.3 < (later > 1e-9).mean() < 0.5 and (later >= -1e-9).all()
+
+
+def test_a_stream_whose_incidents_wait_for_each_other_forever_says_so():
+    """Two incidents each hold one of the two on-call SREs and wait for the other to assemble;
+    with the workaround after the assembly nothing lets either go. The run must say so rather
+    than leave them out of the results."""
+    documents = dict(TINY, scenario=TINY["scenario"] + "frequency: 2/hour\n",
+                     playbook=TINY["playbook"].replace("action: workaround, after: [diagnose]",
+                                                      "action: workaround, after: [diagnose, assemble]"))
+    plan = compile_plan(*(load_text(documents[kind], f"{kind}.yaml").document
+                          for kind in ("scenario", "staffing", "playbook")))
+    with pytest.raises(SimulationError, match="incidents never ended"):
+        engine.run_stream([plan], SEED, 0, 7 * 1440.0)

@@ -3,9 +3,11 @@ worked by hand (each comment shows the arithmetic)."""
 
 import math
 
+import numpy as np
 import pytest
 
 from simulator.run.statistics import breach, t_interval
+from simulator.run.summary import TargetBreaches
 
 
 def test_mean_interval_is_students_t():
@@ -40,6 +42,51 @@ def test_breach_interval_stays_informative_at_none_and_all():
     # No incident reached the metric: nothing to say.
     assert breach(0, 0, 30.0) == {"target": 30.0, "probability": None, "ci95": [None, None], "n": 0}
 
+
+
+def _breaches(sections) -> TargetBreaches:
+    counts = TargetBreaches()
+    for n, above in sections:
+        counts.add(n, above)
+    return counts
+
+
+def test_stream_breach_interval_is_across_replications():
+    # Three horizons: 2 of 10, 8 of 20 and 5 of 10 incidents above target. Pooled p = 15/40 = 0.375.
+    # Residuals above_r - p n_r: 2 - 3.75 = -1.75, 8 - 7.5 = 0.5, 5 - 3.75 = 1.25; squares sum to
+    # 3.0625 + 0.25 + 1.5625 = 4.875. k = 3, nbar = 40/3: var = 4.875 / (3 x 2 x (40/3)^2) = 0.00457031,
+    # se = 0.0676041; t(0.975, 2 df) = 4.302653; half-width 0.290877 -> [0.084123, 0.665877].
+    found = _breaches([(10, 2), (20, 8), (10, 5)]).describe(30.0, independent=False)
+    assert found["probability"] == 0.375 and found["n"] == 40 and found["replications"] == 3
+    assert found["interval"] == "across_replications"
+    assert found["ci95"] == pytest.approx([0.084123, 0.665877], abs=2e-6)
+    # The same 15 of 40 as independent incidents (single mode) get Wilson's much narrower interval.
+    single = _breaches([(10, 2), (20, 8), (10, 5)]).describe(30.0, independent=True)
+    assert single["interval"] == "wilson" and single["ci95"] == pytest.approx(breach(15, 40, 30.0)["ci95"])
+    assert single["ci95"] == pytest.approx([0.242230, 0.529676], abs=2e-6)
+
+
+def test_stream_breach_interval_never_claims_certainty():
+    # No breach in any of three horizons (21 incidents): the replications do not vary, yet the
+    # interval is Wilson's for 0 of 21, 3.841459 / 24.841459 = 0.154639 at the top, not [0, 0].
+    assert _breaches([(5, 0), (7, 0), (9, 0)]).describe(30.0, False)["ci95"] == pytest.approx([0.0, 0.154639], abs=1e-6)
+    # One horizon: nothing to vary across, so no interval (null in summary.json).
+    one = _breaches([(12, 3)]).describe(30.0, False)
+    assert one["probability"] == 0.25 and all(math.isnan(x) for x in one["ci95"])
+    # Nothing reached the metric.
+    assert _breaches([(0, 0), (0, 0)]).describe(30.0, False)["probability"] is None
+
+
+def test_breach_counts_merge_exactly_in_any_order():
+    rng = np.random.default_rng(3)
+    sections = [(int(n), int(rng.integers(0, n + 1))) for n in rng.integers(0, 400, 60)]
+    whole = _breaches(sections)
+    for cut in (1, 17, 59):
+        for first, second in ((sections[:cut], sections[cut:]), (sections[cut:], sections[:cut])):
+            merged = _breaches(first)
+            merged.merge(_breaches(second))
+            assert merged == whole
+            assert merged.describe(30.0, False) == whole.describe(30.0, False)
 
 
 def test_the_light_quantile_functions_give_scipy_stats_numbers():
