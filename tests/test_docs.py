@@ -112,7 +112,7 @@ def test_adaptive_howto_commands_run(tmp_path, monkeypatch):
     outputs = []
     for command in commands:
         args = [a.replace("adaptive/", f"{tmp_path}/adaptive/") for a in shlex.split(command)[1:]]
-        result = runner.invoke(main, [*args, "-q"])
+        result = runner.invoke(main, [*args, "-q"], env={"COLUMNS": "400"})  # lines as wide as the how-to's
         assert result.exit_code == 0, (command, result.output)
         assert "Decided:" in result.output or "Adaptive:" in result.output
         outputs.append(result.output)

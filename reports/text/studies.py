@@ -273,7 +273,7 @@ def optimize_text(result: dict, *, scenario: str, target, confidence: float, rep
     frontier = [c["name"] for c in result["candidates"] if c["on_frontier"]]
     if frontier:
         lines.append("Frontier (no cheaper simulated candidate is as fast): " + "; ".join(frontier))
-    lines.append(result["verdict"])
+    lines.append(paragraph(result["verdict"]))
     if adaptive:
         lines.append(paragraph(f"Adaptive: {adaptive['total_replications']:,} incidents simulated in all, against "
                                f"{adaptive['fixed_replications']:,} for a fixed {adaptive['max_replications']:,} per "

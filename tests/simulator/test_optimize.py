@@ -394,8 +394,9 @@ def test_cli_adaptive_search(run):
     result = run("optimize", "cloudflare-2019-waf", "--staffing-space", EXAMPLE_SPACE, "--target",
                  "p90(time_to_restore) <= 45m", "--adaptive", "--max-replications", 5000, "-q")
     assert result.exit_code == 0, result.output
-    assert "incidents" in result.output and "Why the close ones count as they do:" in result.output
-    assert "Adaptive:" in result.output and "against 20,000 for a fixed 5,000 per simulated candidate" in result.output
+    said = " ".join(result.output.split())   # prose wraps to the terminal's width
+    assert "incidents" in said and "Why the close ones count as they do:" in said
+    assert "Adaptive:" in said and "against 20,000 for a fixed 5,000 per simulated candidate" in said
     with_n = run("optimize", "cloudflare-2019-waf", "--staffing-space", EXAMPLE_SPACE, "--target",
                  "p90(time_to_restore) <= 45m", "--adaptive", "-n", 500)
     assert with_n.exit_code == 2 and "instead of -n" in with_n.output
