@@ -16,6 +16,7 @@ from scenarios.currency import format_money
 
 from .charts import box_chart, difference_chart, ecdf_chart, pareto_chart
 from .templating import markdown_text, money_in, one_decimal, render, signed
+from .text.adaptive import adaptive_rows, adaptive_rule
 from .text.risk import count, ends
 from .text.tables import stage_title
 
@@ -51,6 +52,7 @@ def _context(summary: dict) -> dict:
     return {
         "risk": risk_section(summary, options, money),
         "robustness": summary.get("input_uncertainty"),
+        "adaptive": _adaptive(summary.get("adaptive")),
         "classification": classification_sentence(summary),
         "stages": stages,
         "summary": summary, "options": rows, "targets": targets, "titles": METRIC_TITLES, "scenario": scenario,
@@ -66,6 +68,15 @@ def _context(summary: dict) -> dict:
                                     for o in options], summary.get("currency")),
         },
     }
+
+
+def _adaptive(account: dict | None) -> dict | None:
+    """An adaptive run's account, its rows and rule, for the section saying what the decision took."""
+    if not account:
+        return None
+    used = [o["replications"] for o in account["options"]]
+    spread = f"{min(used):,}" if min(used) == max(used) else f"{min(used):,} to {max(used):,}"
+    return {"account": account, "rows": adaptive_rows(account), "rule": adaptive_rule(account), "spread": spread}
 
 
 def _chance(breach: dict) -> str:

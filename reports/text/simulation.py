@@ -6,6 +6,7 @@ from pathlib import Path
 
 from scenarios.currency import DEFAULT_CURRENCY, format_money
 
+from .adaptive import adaptive_text
 from .risk import input_uncertainty_lines, risk_table
 from .tables import comparison_table, metrics_table
 
@@ -18,8 +19,13 @@ def simulation_text(summary: dict, out_dir: str | None = None) -> str:
     whose files the summary lists under "files")."""
     scenario_names = ", ".join(i["name"] for i in summary["inputs"] if i["kind"] == "scenario")
     unit = "incidents" if summary["mode"] == "single" else "horizons"
-    lines = [f"Scenario {scenario_names}: {summary['replications']} {unit} per option, "
-             f"mode {summary['mode']}, seed {summary['seed']}", ""]
+    adaptive = summary.get("adaptive")
+    per_option = f"{summary['replications']} {unit} per option"
+    if adaptive:  # each option ran as many as its decision needed
+        used = [o["replications"] for o in adaptive["options"]]
+        spread = f"{min(used):,}" if min(used) == max(used) else f"{min(used):,} to {max(used):,}"
+        per_option = f"{spread} {unit} per option as the decision needed ({adaptive['total_replications']:,} in all)"
+    lines = [f"Scenario {scenario_names}: {per_option}, mode {summary['mode']}, seed {summary['seed']}", ""]
     counts = [sum(o["detection_paths"].values()) for o in summary.get("options", [summary])]
     if summary["mode"] == "stream" and not any(counts):
         lines.append("No incident arrived within the horizon: raise the scenario's frequency or --horizon.")
@@ -27,6 +33,8 @@ def simulation_text(summary: dict, out_dir: str | None = None) -> str:
     if "options" in summary:
         lines += [comparison_table(summary), ""]
         lines += ["* " + line for line in summary["verdict"]]
+        if adaptive:
+            lines += ["", adaptive_text(adaptive)]
     else:
         costs = summary["costs"]
         per_year = costs["incidents_per_year"]

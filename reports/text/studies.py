@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from scenarios.currency import DEFAULT_CURRENCY, format_money
 
+from .adaptive import margin_words
 from .tables import paragraph, table
 
 __all__ = ["optimize_text", "sensitivity_findings", "sensitivity_sections", "per_cost_text", "sensitivity_text"]
@@ -207,15 +208,35 @@ def sensitivity_text(result: dict, *, scenario: str, staffing: str, playbook: st
     return "\n".join(lines)
 
 
+def _needs_explaining(c: dict, limit: float, chosen: str | None) -> bool:
+    """The candidates whose status a reader may question: the choice, the undecided, and those
+    counted as missing whose interval reaches the target (the estimate may even be within it)."""
+    if c["name"] == chosen or c["status"] == "undecided":
+        return True
+    if c["status"] == "meets" and c.get("adaptive") and c.get("ci_high") is not None and c["ci_high"] > limit:
+        return True
+    return c["status"] == "misses" and c.get("ci_low") is not None and c["ci_low"] <= limit
+
+
 def optimize_text(result: dict, *, scenario: str, target, confidence: float, replications: int, seed: int) -> str:
     """How the search ran, every candidate's figures (the chosen one and the cost frontier
-    marked), the frontier and the verdict. `result` is the optimize artifact
-    (warroom.optimize); `target` the parsed target (its `text`, `statistic` and `metric`)."""
+    marked), why the close ones count as they do, the frontier and the verdict. `result` is the
+    optimize artifact (warroom.optimize); `target` the parsed target (its `text`, `statistic`,
+    `metric` and `limit`)."""
+    adaptive = result.get("adaptive")
+    rule = ("a sequential test settles, with that confidence, whether it meets the target" if adaptive
+            else f"the upper end of the {confidence:.0%} CI within the limit")
+    if adaptive:
+        size = (f"Each candidate simulated in rounds until settled ({adaptive['first_round']:,} incidents first, then "
+                f"{adaptive['round']:,} at a time, at most {adaptive['max_replications']:,}; margin "
+                f"{margin_words(adaptive)}), seed "
+                f"{seed}, the same incidents for every candidate. MTTR means mean time to restore service.")
+    else:
+        size = (f"{replications} incidents per candidate, seed {seed}, the same incidents for every candidate. "
+                "MTTR means mean time to restore service.")
     lines = [
-        f"Cheapest staffing for {scenario} meeting {target.text} with {confidence:.0%} confidence "
-        f"(the upper end of the {confidence:.0%} CI within the limit).",
-        f"{replications} incidents per candidate, seed {seed}, the same incidents for every candidate. "
-        "MTTR means mean time to restore service.",
+        f"Cheapest staffing for {scenario} meeting {target.text} with {confidence:.0%} confidence ({rule}).",
+        size,
         f"Search: {result['search']['method']}.",
     ]
     check = result["monotonicity"]
@@ -230,21 +251,34 @@ def optimize_text(result: dict, *, scenario: str, target, confidence: float, rep
         ci = (f"[{_bound(c.get('ci_low'))}, {_bound(c.get('ci_high'))}]"
               if c.get("ci_low") is not None or c.get("ci_high") is not None else "")
         mark = " <- chosen" if c["name"] == chosen else (" (frontier)" if c["on_frontier"] else "")
-        rows.append([c["name"] + mark, format_money(c["staffing_cost_per_year"], result.get("currency", DEFAULT_CURRENCY)),
-                     f"{c['value']:.1f}" if c.get("value") is not None else "-", ci, c["status"],
-                     c["reason"][:60] + ("..." if len(c["reason"]) > 60 else "")])
+        row = [c["name"] + mark, format_money(c["staffing_cost_per_year"], result.get("currency", DEFAULT_CURRENCY)),
+               f"{c['value']:.1f}" if c.get("value") is not None else "-", ci, c["status"],
+               c["reason"][:60] + ("..." if len(c["reason"]) > 60 else "")]
+        if adaptive:
+            row.insert(4, f"{c['replications']:,}" if c.get("replications") else "")
+        rows.append(row)
     statistic = f"{target.statistic}({target.metric})"
-    lines.append(table(["candidate", "staffing/yr", statistic, f"{confidence:.0%} CI", "status", "note"], rows,
-                       "lrrlll"))
+    header = ["candidate", "staffing/yr", statistic, f"{confidence:.0%} CI", "status", "note"]
+    if adaptive:
+        header.insert(4, "incidents")
+    lines.append(table(header, rows, "lrrlrll" if adaptive else "lrrlll"))
     lines.append(paragraph("(A candidate's name gives each chosen role as on_call/rota: 'sre 2/14' is 2 on call from a "
                            "rota of 14.)"))
     skipped = result["search"]["skipped_combinations"]
     if skipped:
         lines += ["", f"Left out {len(skipped)} combinations: "
                       + "; ".join(f"{s['label']} ({s['reason']})" for s in skipped[:5])]
+    why = [c for c in result["candidates"] if c.get("explanation") and _needs_explaining(c, target.limit, chosen)]
+    if why:
+        lines += ["", "Why the close ones count as they do:"]
+        lines += [paragraph(f"{c['name']}: {c['explanation']}", "  ", "    ") for c in why]
     lines.append("")
     frontier = [c["name"] for c in result["candidates"] if c["on_frontier"]]
     if frontier:
         lines.append("Frontier (no cheaper simulated candidate is as fast): " + "; ".join(frontier))
-    lines.append(result["verdict"])
+    lines.append(paragraph(result["verdict"]))
+    if adaptive:
+        lines.append(paragraph(f"Adaptive: {adaptive['total_replications']:,} incidents simulated in all, against "
+                               f"{adaptive['fixed_replications']:,} for a fixed {adaptive['max_replications']:,} per "
+                               f"simulated candidate. Method: {adaptive['method']} (references in the JSON)."))
     return "\n".join(lines)

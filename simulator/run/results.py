@@ -181,6 +181,7 @@ class SimulationResult:
     calibration: list = field(default_factory=list)  # documents fitted to history: see api.calibrations
     currency: str = DEFAULT_CURRENCY                 # of every cost (the documents agree: crosscheck)
     input_uncertainty: dict | None = None            # studies.uncertainty's answer, when it was asked for
+    adaptive: dict | None = None  # how an adaptive run decided its replications: simulator.studies.sequential
 
     @property
     def incidents(self) -> pd.DataFrame:
@@ -292,6 +293,8 @@ class SimulationResult:
             out["lowest_total_cost_by_rate"] = self.lowest_total_cost_by_rate()
         if self.input_uncertainty is not None:
             out["input_uncertainty"] = self.input_uncertainty
+        if self.adaptive is not None:
+            out["adaptive"] = self.adaptive
         return json_safe(out)
 
 

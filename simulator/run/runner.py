@@ -208,11 +208,12 @@ class Executor(Protocol):
 
 
 def run_job(job: Job, executor: Executor, progress: Progress | None = None,
-            on_rows: Callable[[list], None] | None = None) -> RunSummary:
-    """Run every chunk, merge the summaries as they arrive, hand rows over in replication order."""
+            on_rows: Callable[[list], None] | None = None, chunks: list[tuple[int, int]] | None = None) -> RunSummary:
+    """Run every chunk (or those given: a range of the job's chunks), merge the summaries as
+    they arrive, hand rows over in replication order."""
     total = job.empty_summary()
     waiting: dict[int, list] = {}
-    chunks = job.chunks()
+    chunks = job.chunks() if chunks is None else chunks
     order: Iterator[int] = iter([first for first, _ in chunks])
     next_first = next(order, None)
     for result in executor.run(job, chunks):
