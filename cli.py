@@ -112,6 +112,8 @@ def main():
       warroom sensitivity cloudflare-2019-waf --staffing cloudflare-2019-sre
       warroom optimize cloudflare-2019-waf --staffing-space docs/examples/cloudflare-2019-space.yaml \\
           --target "p90(time_to_restore) <= 45m"
+      warroom compare cloudflare-2019-waf --staffing cloudflare-2019-sre --staffing follow-the-sun \\
+          --adaptive --target "p90(time_to_restore) <= 50m"    (as many incidents as it takes)
 
     \b
     Your real incident history: an incident platform's export as one canonical table, its
@@ -259,8 +261,73 @@ def _run_options(f):
     return f
 
 
+def _adaptive_options(f):
+    """Options of the adaptive mode, shared by compare and optimize."""
+    options = [
+        click.option("--adaptive", is_flag=True,
+                     help="Simulate in rounds until the decision is settled, instead of a fixed -n: each option (or "
+                          "candidate) runs until a sequential test says, with the stated confidence, whether it meets "
+                          "the target, so options far from it stop after the first round and close ones run on. "
+                          "Prints how many replications each used. The numbers are the same for any --jobs or "
+                          "executor."),
+        click.option("--margin", default=None, metavar="AMOUNT",
+                     help="With --adaptive: how close to the target you do not mind either answer. For a percentile "
+                          "target a share of incidents (1% or 0.01: with p90 <= 30m, an option within 30 min in 89% "
+                          "to 91% of incidents may go either way); for a mean target a duration (30s) or a share of "
+                          "the limit (2%). [default: p90: 1 point; pNN: a tenth of the share allowed to miss, at most "
+                          "1 point; mean: 2% of the limit]"),
+        click.option("--first-round", "first_round", default=1000, show_default=True, type=click.IntRange(1),
+                     help="With --adaptive: replications per option in the first round (a multiple of 500)."),
+        click.option("--round", "round_size", default=500, show_default=True, type=click.IntRange(1),
+                     help="With --adaptive: replications added per round to the options still undecided "
+                          "(a multiple of 500)."),
+        click.option("--max-replications", "max_replications", default=20000, show_default=True,
+                     type=click.IntRange(1),
+                     help="With --adaptive: the most replications any option gets (a multiple of 500); an option "
+                          "still undecided then is reported as such, with how many would settle it."),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
+def _adaptive_settings(ctx, adaptive: bool, target, confidence: float, margin: str | None, cost_margin,
+                       first_round: int, round_size: int, max_replications: int):
+    """The Adaptive settings from the options (None without --adaptive); usage errors (exit 2)
+    for adaptive options given without --adaptive, or -n given with it."""
+    from click.core import ParameterSource
+
+    from simulator import SimulationError
+    from simulator.studies.sequential import Adaptive, parse_margin
+
+    given = [name for name in ("margin", "first_round", "round_size", "max_replications", "cost_margin", "target",
+                               "confidence") if name in ctx.params
+             and ctx.get_parameter_source(name) == ParameterSource.COMMANDLINE]
+    if not adaptive:
+        loose = [n for n in given if not (n in ("target", "confidence") and ctx.command.name == "optimize")]
+        if loose:
+            flags = ", ".join("--" + {"round_size": "round"}.get(n, n).replace("_", "-") for n in loose)
+            raise click.UsageError(f"{flags} only appl{'ies' if len(loose) == 1 else 'y'} with --adaptive")
+        return None
+    if ctx.get_parameter_source("replications") == ParameterSource.COMMANDLINE:
+        raise click.UsageError("--adaptive decides how many replications each option needs: give --max-replications "
+                               "(and --first-round, --round) instead of -n/--replications")
+    settings = Adaptive(confidence=confidence, cost_margin=cost_margin, first_round=first_round,
+                        round_size=round_size, max_replications=max_replications)
+    try:
+        if margin is not None and target is not None:
+            settings = Adaptive(**{**settings.__dict__, "margin": parse_margin(margin, target)})
+        settings.check()
+        if target is not None:
+            settings.margin_for(target)
+    except SimulationError as exc:
+        _fail(str(exc))
+    return settings
+
+
 def _execute(scenario_args, staffing_args, playbook, classification, replications, seed, jobs, executor, scheduler,
-             mode, start, horizon, warmup, horizon_start, out_dir, no_incidents, as_json, quiet, report=None):
+             mode, start, horizon, warmup, horizon_start, out_dir, no_incidents, as_json, quiet, report=None,
+             input_draws=0, adaptive=None):
     from reports.artifacts import IncidentWriter, write_summary
     from reports.text.simulation import simulation_text
     from scenarios import DocumentError
@@ -293,7 +360,13 @@ def _execute(scenario_args, staffing_args, playbook, classification, replication
             problems.extend(exc.problems)
     if problems:
         _fail(problems)
-    progress = _Progress(replications, "Simulating", enabled=not quiet)
+    if input_draws:
+        from simulator.studies.uncertainty import NOTHING_TO_VARY, uncertain_estimates
+
+        if not uncertain_estimates([*scenarios, *staffings, book]):
+            _fail(f"--input-uncertainty: {NOTHING_TO_VARY}")
+    progress = _Progress(replications if adaptive is None else adaptive["settings"].max_replications * len(staffings),
+                         "Simulating", enabled=not quiet)
     writer = IncidentWriter(out_dir) if out_dir and not no_incidents else None
 
     def discard_table():
@@ -302,12 +375,33 @@ def _execute(scenario_args, staffing_args, playbook, classification, replication
             for path in writer.paths:
                 path.unlink(missing_ok=True)
 
-    result = _running(progress, lambda: run_compare(
-        scenarios, staffings, book, replications=replications, seed=seed, jobs=jobs, mode=mode,
-        start=_parse_start(start), horizon=horizon, warmup=warmup, progress=progress,
-        horizon_start=horizon_start.date() if horizon_start else None,
-        incident_sink=writer, executor=executor, scheduler=scheduler, classification=policy,
-    ), on_error=discard_table)
+    def run():
+        if adaptive is not None:
+            from simulator.studies.sequential import adaptive_compare
+
+            if mode != "single" or len(scenarios) != 1:
+                _fail("--adaptive compares options on one scenario in single-incident mode (--mode single)")
+            return adaptive_compare(
+                scenarios[0], staffings, book, target=adaptive["target"], settings=adaptive["settings"], seed=seed,
+                jobs=jobs, start=_parse_start(start), progress=progress, incident_sink=writer, executor=executor,
+                scheduler=scheduler, classification=policy)
+        return run_compare(
+            scenarios, staffings, book, replications=replications, seed=seed, jobs=jobs, mode=mode,
+            start=_parse_start(start), horizon=horizon, warmup=warmup, progress=progress,
+            horizon_start=horizon_start.date() if horizon_start else None,
+            incident_sink=writer, executor=executor, scheduler=scheduler, classification=policy,
+        )
+
+    result = _running(progress, run, on_error=discard_table)
+    if input_draws:
+        from simulator.studies.uncertainty import input_uncertainty
+
+        drawing = _Progress(input_draws * replications, "Input draws", enabled=not quiet)
+        result.input_uncertainty = _running(drawing, lambda: input_uncertainty(
+            scenarios, staffings, book, draws=input_draws, seed=seed, jobs=jobs, executor=executor,
+            scheduler=scheduler, nominal=result, replications=replications, mode=mode, start=_parse_start(start),
+            horizon=horizon, warmup=warmup, horizon_start=horizon_start.date() if horizon_start else None,
+            classification=policy, progress=drawing), on_error=discard_table).to_dict()
     summary = result.to_dict()
     if out_dir:
         if writer is not None:
@@ -354,17 +448,83 @@ def simulate(scenario, staffing, **kwargs):
               help="A staffing option (repeat it; the first is the baseline).")
 @click.option("--report", "report", default=None, type=click.Path(dir_okay=False),
               help="Also write the comparison as a document (.html, .md, .pdf by its extension).")
+@click.option("--input-uncertainty", "input_draws", default=0, type=click.IntRange(0), metavar="N",
+              help="Also re-run the comparison N times (20 is a good start), each with the documents' uncertain "
+                   "estimates (delays with a range:, a scenario's frequency_range) drawn from their ranges, and "
+                   "say whether the answer holds across them. Costs N more comparisons.")
 @_run_options
-def compare(scenario, staffing, report, **kwargs):
+@_adaptive_options
+@click.option("--target", "target", default=None, metavar="EXPR",
+              help="With --adaptive: what an option must meet, e.g. 'p90(time_to_restore) <= 45m' or "
+                   "'mean(time_to_restore) <= 35m' [default: p90 time to restore within the scenario's restore "
+                   "target].")
+@click.option("--confidence", default=0.95, show_default=True,
+              type=click.FloatRange(0, 1, min_open=True, max_open=True),
+              help="With --adaptive: the chance that every option is judged right against the target (when it is "
+                   "further from it than the margin) and that the cheapest is told apart (beyond the cost margin).")
+@click.option("--cost-margin", "cost_margin", default=None, type=click.FloatRange(0, min_open=True), metavar="AMOUNT",
+              help="With --adaptive: yearly cost differences (staffing plus expected outage cost) small enough to "
+                   "call a tie [default: 1% of the cheapest option's yearly cost].")
+@click.pass_context
+def compare(ctx, scenario, staffing, report, input_draws, adaptive, target, confidence, cost_margin, margin, first_round,
+            round_size, max_replications, **kwargs):
     """Compare staffing options on SCENARIO by simulated time to restore (MTTR).
 
     Every option sees the same incidents (common random numbers), so differences are
     paired: the verdict gives each option's change in p90 time to restore against the
     first option, with a 95% confidence interval, and the staffing cost difference.
+
+    It also puts the risk in yearly terms: at the scenario's incident rate, how many
+    incidents a year will miss each target, the chance of at least one miss this year, and
+    outage cost a year, each shown across the plausible rates the scenario's
+    frequency_range gives. Money is in the documents' currency.
+
+    Delays in documents are estimates: with --input-uncertainty N the comparison is re-run
+    across N draws of the estimates that state a range (range: on a delay, written by
+    `warroom history fit` or by you; frequency_range on a scenario), and says in how many
+    the answer holds.
+
+    \b
+      warroom compare cloudflare-2019-waf --staffing cloudflare-2019-sre \\
+          --staffing follow-the-sun --input-uncertainty 20 --report comparison.html
+
+    With --adaptive the comparison decides how many incidents it needs: it simulates in
+    rounds until it knows, with 95% confidence, which options meet the target (by default
+    p90 time to restore within the scenario's restore target) and which of those is cheapest
+    per year (staffing plus expected outage cost). Options clearly in or out stop early; it
+    prints each option's replications and the decision, or what would settle it.
+
+    \b
+      warroom compare cloudflare-2019-waf --staffing cloudflare-2019-sre --staffing follow-the-sun -n 5000
+      warroom compare cloudflare-2019-waf --staffing cloudflare-2019-sre --staffing business-hours-pager \\
+          --staffing 24x7-comms-lead --adaptive --target "p90(time_to_restore) <= 50m"
     """
     if len(staffing) < 2:
         raise click.UsageError("compare needs at least two --staffing options (use simulate for one)")
-    _execute(scenario, list(staffing), report=report, **kwargs)
+    if adaptive and input_draws:
+        raise click.UsageError("--input-uncertainty re-runs a fixed number of replications: give -n, not --adaptive")
+    parsed = None
+    if target is not None:
+        from simulator import SimulationError
+        from simulator.studies.targets import parse_target
+
+        try:
+            parsed = parse_target(target)
+        except SimulationError as exc:
+            raise click.BadParameter(str(exc), param_hint="--target")
+    if adaptive and parsed is None and margin is not None:
+        from scenarios import DocumentError
+        from scenarios.library import resolve
+        from simulator.studies.targets import restore_target
+
+        try:
+            parsed = restore_target(resolve(scenario[0], "scenario").document) if len(scenario) == 1 else None
+        except DocumentError as exc:
+            _fail(exc.problems)
+    found = _adaptive_settings(ctx, adaptive, parsed, confidence, margin, cost_margin, first_round, round_size,
+                               max_replications)
+    _execute(scenario, list(staffing), report=report, input_draws=input_draws,
+             adaptive=None if found is None else {"settings": found, "target": parsed}, **kwargs)
 
 
 # -- drills ---------------------------------------------------------------------------
@@ -1521,8 +1681,10 @@ def sensitivity_command(scenario, staffing, change, target, playbook, replicatio
 @click.option("--exhaustive", is_flag=True,
               help="Simulate every candidate (the whole cost frontier), not only up to the cheapest that meets the target.")
 @_search_options(replications=2000)
-def optimize_command(scenario, space, target, confidence, exhaustive, playbook, replications, seed, jobs, executor,
-                     scheduler, report, as_json, quiet):
+@_adaptive_options
+@click.pass_context
+def optimize_command(ctx, scenario, space, target, confidence, exhaustive, playbook, replications, seed, jobs, executor,
+                     scheduler, report, as_json, quiet, adaptive, margin, first_round, round_size, max_replications):
     """Find the cheapest staffing that meets a target on SCENARIO, with stated confidence.
 
     The staffing space (kind: staffing_space) names a base staffing and, per role or
@@ -1532,11 +1694,17 @@ def optimize_command(scenario, space, target, confidence, exhaustive, playbook, 
     Candidates with no more people on call than one that missed are pruned (more people on
     call is assumed never slower; the assumption is checked on the simulated candidates).
     Prints every candidate's figures, the frontier of cost against the target's statistic,
-    and the choice. MTTR means mean time to restore service.
+    and the choice, and says in words why each candidate meets or misses: a candidate whose
+    estimate is within the limit but whose interval is not is shown as missing, with roughly
+    how many replications would settle it. With --adaptive each candidate is simulated in
+    rounds until a sequential test settles whether it meets the target (within --margin), so
+    no fixed -n has to be guessed. MTTR means mean time to restore service.
 
     \b
       warroom optimize cloudflare-2019-waf --staffing-space docs/examples/cloudflare-2019-space.yaml \\
           --target "p90(time_to_restore) <= 45m"
+      warroom optimize cloudflare-2019-waf --staffing-space docs/examples/cloudflare-2019-space.yaml \\
+          --target "p90(time_to_restore) <= 45m" --adaptive
       warroom optimize cloudflare-2019-waf --staffing-space my-space.yaml \\
           --target "mean(time_to_acknowledge) <= 3m" --confidence 0.99 --exhaustive --report search.html
     """
@@ -1555,15 +1723,18 @@ def optimize_command(scenario, space, target, confidence, exhaustive, playbook, 
         parsed = parse_target(target)
     except SimulationError as exc:
         _fail(f"--target: {exc}")
+    settings = _adaptive_settings(ctx, adaptive, parsed, confidence, margin, None, first_round, round_size,
+                                  max_replications)
     sc, sp, pb = _resolve_all([(scenario, "scenario"), (space, "staffing_space"), (playbook or DEFAULT_PLAYBOOK, "playbook")])
     try:
         expansion = expand(sp)
     except DocumentError as exc:
         _fail(exc.problems)
-    progress = _Progress(replications * len(expansion.candidates), "Searching", enabled=not quiet)
+    per_candidate = replications if settings is None else settings.max_replications
+    progress = _Progress(per_candidate * len(expansion.candidates), "Searching", enabled=not quiet)
     result = _running(progress, lambda: optimize(
         sc, expansion, parsed, pb, confidence=confidence, replications=replications, seed=seed, jobs=jobs,
-        executor=executor, scheduler=scheduler, progress=progress, exhaustive=exhaustive))
+        executor=executor, scheduler=scheduler, progress=progress, exhaustive=exhaustive, adaptive=settings))
     out = result.to_dict()
     if report:
         _search_report(out, report, render_optimize)

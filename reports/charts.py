@@ -214,7 +214,7 @@ def difference_chart(differences: list[dict], metric_titles: dict) -> str | None
     return svg(figure)
 
 
-def pareto_chart(points: list[tuple[str, float, float]]) -> str | None:
+def pareto_chart(points: list[tuple[str, float, float]], currency: str | None = None) -> str | None:
     """Options by yearly staffing cost and expected outage cost; the frontier joined up."""
     if not points:
         return None
@@ -230,8 +230,9 @@ def pareto_chart(points: list[tuple[str, float, float]]) -> str | None:
     if len(frontier) > 1:
         ax.plot(*zip(*frontier), color=MUTED, linestyle="--", linewidth=1, label="no option is better on both")
         ax.legend(frameon=False)
-    ax.set_xlabel("staffing cost per year")
-    ax.set_ylabel("expected outage cost per year")
+    unit = f" ({currency})" if currency else ""
+    ax.set_xlabel(f"staffing cost per year{unit}")
+    ax.set_ylabel(f"expected outage cost per year{unit}")
     ax.ticklabel_format(style="plain")
     ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))
     ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))
@@ -359,7 +360,7 @@ def tornado_chart(rows: list[dict], limit: int = 15) -> str | None:
     return svg(figure)
 
 
-def frontier_chart(points: list[dict], limit: float, ylabel: str) -> str | None:
+def frontier_chart(points: list[dict], limit: float, ylabel: str, currency: str | None = None) -> str | None:
     """Simulated staffing candidates by yearly staffing cost and the target's statistic (with
     its confidence interval); the target as a horizontal line, the frontier (no cheaper
     candidate is as fast) joined up, the chosen candidate ringed. Each point is a dict with
@@ -380,7 +381,7 @@ def frontier_chart(points: list[dict], limit: float, ylabel: str) -> str | None:
     if len(frontier) > 1:
         ax.plot(*zip(*frontier), color=MUTED, linestyle="--", linewidth=1, label="frontier: no cheaper candidate is faster")
     ax.axhline(limit, color=INK, linestyle=":", linewidth=1, label=f"target {limit:g} min")
-    ax.set_xlabel("staffing cost per year")
+    ax.set_xlabel("staffing cost per year" + (f" ({currency})" if currency else ""))
     ax.set_ylabel(ylabel)
     ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))
     ax.legend(frameon=False, fontsize=8)

@@ -1,18 +1,23 @@
 """The staffing comparison as a document for leadership: the verdict on top, time to
 restore (MTTR) per option as ECDF and box plots, every milestone's distribution, paired
 differences with confidence intervals, the chance of missing each target, and outage cost
-against staffing cost. When an input was fitted to incident history, what change in MTTR
-that history could detect at all is said next to the verdict. Reads only summary.json:
-distributions come from its histograms."""
+against staffing cost; the risk per year in leadership's units (misses a year, the chance of
+one this year, yearly cost, across the plausible incident rates) and, when it was asked for,
+whether the answer holds across the documents' uncertain estimates. When an input was fitted
+to incident history, what change in MTTR that history could detect at all is said next to
+the verdict. Reads only summary.json: distributions come from its histograms."""
 
 from __future__ import annotations
 
 import json
 
 from scenarios import METRIC_TITLES, METRICS
+from scenarios.currency import format_money
 
 from .charts import box_chart, difference_chart, ecdf_chart, pareto_chart
-from .templating import markdown_text, money, one_decimal, render, signed
+from .templating import markdown_text, money_in, one_decimal, render, signed
+from .text.adaptive import adaptive_rows, adaptive_rule
+from .text.risk import count, ends
 from .text.tables import stage_title
 
 __all__ = ["render_comparison"]
@@ -43,7 +48,11 @@ def _context(summary: dict) -> dict:
     stage_names = list(dict.fromkeys(k for o in options for k in (o.get("restore_stages") or {})))
     stages = [{"title": stage_title(k),
                "values": [(o.get("restore_stages") or {}).get(k) or {} for o in options]} for k in stage_names]
+    money = money_in(summary.get("currency"))
     return {
+        "risk": risk_section(summary, options, money),
+        "robustness": summary.get("input_uncertainty"),
+        "adaptive": _adaptive(summary.get("adaptive")),
         "classification": classification_sentence(summary),
         "stages": stages,
         "summary": summary, "options": rows, "targets": targets, "titles": METRIC_TITLES, "scenario": scenario,
@@ -56,9 +65,18 @@ def _context(summary: dict) -> dict:
             "differences": difference_chart([d for d in differences if abs(d.get("p90_diff") or 0) > 1e-9
                                              or (d.get("p90_ci95") or [0, 0])[1] != 0], METRIC_TITLES),
             "pareto": pareto_chart([(o["name"], o["costs"]["staffing_cost_per_year"], o["costs"]["outage_cost_per_year"])
-                                    for o in options]),
+                                    for o in options], summary.get("currency")),
         },
     }
+
+
+def _adaptive(account: dict | None) -> dict | None:
+    """An adaptive run's account, its rows and rule, for the section saying what the decision took."""
+    if not account:
+        return None
+    used = [o["replications"] for o in account["options"]]
+    spread = f"{min(used):,}" if min(used) == max(used) else f"{min(used):,} to {max(used):,}"
+    return {"account": account, "rows": adaptive_rows(account), "rule": adaptive_rule(account), "spread": spread}
 
 
 def _chance(breach: dict) -> str:
@@ -69,6 +87,57 @@ def _chance(breach: dict) -> str:
     low, high = breach.get("ci95") or (None, None)
     interval = "" if low is None or high is None else f" ({low * 100:.0f}-{high:.0%})"
     return f"{breach['probability']:.0%}{interval}"
+
+
+def risk_section(summary: dict, options: list[dict], money) -> dict | None:
+    """The yearly risk figures of every option as the report shows them: the rate and where it
+    comes from, one row per option (misses of the restore target, outage and total cost a
+    year), one row per target (misses a year per option), and which option costs least a year
+    across the plausible rates. None for results without risk figures."""
+    if not all(o.get("risk") for o in options):
+        return None
+    rate = options[0]["risk"]["incidents_per_year"]
+    restore = options[0]["risk"]["targets"].get("time_to_restore")
+
+    def cell(figure, show, bare=None) -> dict:
+        if not figure or figure.get("value") is None:
+            return {"value": "-", "ends": ""}
+        found = ends(figure, bare or show)
+        return {"value": show(figure["value"]), "ends": f"{found[0]} to {found[1]}" if found else ""}
+
+    share = "{:.0%}".format
+    bare = lambda v: format_money(v, None)  # noqa: E731
+    rows = []
+    for o in options:
+        risk = o["risk"]
+        mine = risk["targets"].get("time_to_restore") or {}
+        rows.append({
+            "name": o["name"],
+            "miss": "-" if mine.get("breach_probability") is None else share(mine["breach_probability"]),
+            "misses": cell(mine.get("expected_breaches_per_year"), count),
+            "any": cell(mine.get("chance_of_breach_this_year"), share),
+            "outage": cell(risk["outage_cost_per_year"], money, bare),
+            "total": cell(risk["total_cost_per_year"], money, bare),
+        })
+    metrics = list(dict.fromkeys(m for o in options for m in o["risk"]["targets"]))
+    targets = [{"title": METRIC_TITLES.get(m, m), "target": options[0]["risk"]["targets"][m]["target"],
+                "cells": [cell((o["risk"]["targets"].get(m) or {}).get("expected_breaches_per_year"), count)
+                          for o in options]}
+               for m in metrics if m in options[0]["risk"]["targets"]]
+    leaders = summary.get("lowest_total_cost_by_rate") or []
+    if len(leaders) == 1:
+        cheapest = (f"{leaders[0]['option']} has the lowest staffing plus expected outage cost a year across the "
+                    f"whole plausible range of {leaders[0]['from']:.3g} to {leaders[0]['to']:.3g} incidents a year.")
+    elif leaders:
+        cheapest = ("The option with the lowest staffing plus expected outage cost a year depends on the incident "
+                    "rate: " + "; ".join(f"{x['option']} from {x['from']:.3g} to {x['to']:.3g} a year" for x in leaders)
+                    + ".")
+    else:
+        cheapest = None
+    return {"rate": rate, "restore_target": restore["target"] if restore else None, "rows": rows,
+            "targets": targets, "cheapest": cheapest,
+            "brackets": ("lowest to highest across the plausible rates, with the simulation's 95% interval"
+                         if rate["range"] else "the simulation's 95% interval")}
 
 
 def classification_sentence(summary: dict) -> str | None:

@@ -9,7 +9,8 @@ import json
 from scenarios.formats import OPTIMIZE_FORMAT
 
 from .charts import frontier_chart
-from .templating import markdown_text, money, one_decimal, render
+from .templating import markdown_text, money_in, one_decimal, render
+from .text.adaptive import margin_words
 
 __all__ = ["render_optimize", "OPTIMIZE_FORMAT"]
 
@@ -29,8 +30,10 @@ def _context(result: dict) -> dict:
         "result": result, "target": target, "statistic": statistic, "scenario": scenario, "space": space,
         "confidence": f"{result['confidence']:.0%}", "chosen": result.get("chosen"),
         "candidates": result["candidates"], "search": result["search"], "monotonicity": result["monotonicity"],
-        "f1": one_decimal, "money": money, "md": markdown_text,
-        "chart": frontier_chart(points, target["limit_minutes"], f"{statistic}, minutes (with {result['confidence']:.0%} CI)"),
+        "f1": one_decimal, "money": money_in(result.get("currency")), "md": markdown_text,
+        "adaptive": result.get("adaptive"), "adaptive_margin": margin_words(result["adaptive"]) if result.get("adaptive") else None,
+        "chart": frontier_chart(points, target["limit_minutes"], f"{statistic}, minutes (with {result['confidence']:.0%} CI)",
+                                result.get("currency")),
     }
 
 

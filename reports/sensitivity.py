@@ -11,7 +11,7 @@ import json
 from scenarios.formats import SENSITIVITY_FORMAT
 
 from .charts import tornado_chart
-from .templating import markdown_text, money, one_decimal, render, signed
+from .templating import markdown_text, money_in, one_decimal, render, signed
 from .text.studies import per_cost_text, sensitivity_findings, sensitivity_sections
 
 __all__ = ["render_sensitivity", "SENSITIVITY_FORMAT"]
@@ -31,7 +31,7 @@ def _context(result: dict) -> dict:
         "playbook": documents.get("playbook", {}).get("name", "?"),
         "change": f"{result['change']:.0%}",
         "base_inputs": list(documents.values()),
-        "signed": signed, "f1": one_decimal, "interval": _interval, "md": markdown_text, "money": money,
+        "signed": signed, "f1": one_decimal, "interval": _interval, "md": markdown_text, "money": money_in(result.get("currency")),
         "per_cost": per_cost_text, "findings": sensitivity_findings(result),
         "sections": sensitivity_sections(result),
         # removing everyone in a role is kept out of the headline, and would squash the chart's scale

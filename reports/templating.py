@@ -7,9 +7,11 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from scenarios.currency import DEFAULT_CURRENCY, format_money
 from scenarios.durations import minutes_text as minutes
 
-__all__ = ["html_templates", "markdown_templates", "markdown_text", "minutes", "one_decimal", "money", "signed", "render"]
+__all__ = ["html_templates", "markdown_templates", "markdown_text", "minutes", "one_decimal", "money", "money_in", "signed",
+           "render"]
 
 _TEMPLATES = Path(__file__).resolve().parent / "templates"
 html_templates = Environment(loader=FileSystemLoader(_TEMPLATES), autoescape=select_autoescape(["html", "j2"]))
@@ -20,8 +22,14 @@ def one_decimal(value) -> str:
     return "-" if value is None else f"{value:.1f}"
 
 
-def money(value) -> str:
-    return "-" if value is None else f"{value:,.0f}"
+def money(value, currency: str | None = DEFAULT_CURRENCY, **how) -> str:
+    """An amount with its currency, `USD 3.4 M` (scenarios.currency.format_money)."""
+    return format_money(value, currency, **how)
+
+
+def money_in(currency: str | None):
+    """`money` for one artifact's currency, for a template's context."""
+    return lambda value, **how: format_money(value, currency or DEFAULT_CURRENCY, **how)
 
 
 def signed(value) -> str:

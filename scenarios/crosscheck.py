@@ -22,7 +22,7 @@ from .scenario import Scenario
 from .staffing import Staffing
 from .staffing_space import StaffingSpace
 
-__all__ = ["who_does", "step_waits", "stalled_steps", "check_together", "check_drill", "space_bases", "reference_staffing", "check_documents",
+__all__ = ["who_does", "check_currency", "step_waits", "stalled_steps", "check_together", "check_drill", "space_bases", "reference_staffing", "check_documents",
            "DocumentSetCheck"]
 
 
@@ -59,9 +59,30 @@ def who_lands(effect, staffing: Staffing, playbook: Playbook) -> str | None:
     return actual
 
 
+def check_currency(scenario: Loaded, staffing: Loaded) -> list[Problem]:
+    """A staffing and a scenario whose costs are in different currencies cannot be added up:
+    the problem is located at the `currency` of the document that states one (the staffing's
+    when both do), and says which was left at the default."""
+    sc, st = scenario.document, staffing.document
+    if sc.currency == st.currency:
+        return []
+
+    def said(doc: Loaded) -> str:
+        stated = "currency" in doc.document.model_fields_set
+        return (f"{doc.document.kind} {doc.document.name!r} is in {doc.document.currency}"
+                + ("" if stated else f" (it states no currency: {doc.document.currency} is the default)"))
+
+    blamed, other = ((staffing, scenario) if "currency" in st.model_fields_set or "currency" not in sc.model_fields_set
+                     else (scenario, staffing))
+    line = blamed.line_of(("currency",)) or blamed.line_of(("name",))
+    return [Problem(blamed.source, line, "currency",
+                    f"{said(blamed)} but {said(other)}; costs in two currencies cannot be added: state the same "
+                    f"currency in both, got {blamed.document.currency}")]
+
+
 def check_together(scenario: Loaded, staffing: Loaded, playbook: Loaded) -> list[Problem]:
     """Every way these three documents cannot be run together."""
-    problems: list[Problem] = []
+    problems: list[Problem] = check_currency(scenario, staffing)
     sc: Scenario = scenario.document
     st: Staffing = staffing.document
     pb: Playbook = playbook.document

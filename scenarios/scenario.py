@@ -15,6 +15,7 @@ from .actions import ACTION_NAMES
 from .base import Frozen, Identifier, Minutes, duplicates
 from .calendar import REFERENCE_MONDAY, WEEKDAYS, monday_of
 from .conditions import FUNCTIONS, STATE_NAMES
+from .currency import DEFAULT_CURRENCY, Currency, currency_description
 from .distributions import ZERO, Distribution
 from .exercise import Inject, Objective, Scoring
 from .metrics import MILESTONES, MetricName
@@ -399,9 +400,15 @@ class Scenario(Frozen):
     restore_stages: list[Annotated[float, Field(gt=0, lt=1)]] = Field(
         default_factory=list, description="Extra restore metrics: the share of lost traffic back (e.g. [0.5, 0.95] "
                                           "gives time_to_restore_50 and time_to_restore_95).")
+    currency: Currency = Field(DEFAULT_CURRENCY, description=currency_description("the outage costs per minute"))
     frequency: Frequency = Field(
         1.0, description="Incidents like this per year; also '4/year', '1/week', '0.5/day' (stream mode and annual cost)."
     )
+    frequency_range: tuple[Frequency, Frequency] | None = Field(
+        None, description="How uncertain `frequency` is: the lowest and highest rates you find plausible, e.g. "
+                          "[2/year, 8/year] (`warroom history fit` writes the 95% interval of the rate it observed). "
+                          "The comparison's yearly risk and cost figures are shown across it, and `compare "
+                          "--input-uncertainty` draws rates from it. It must contain `frequency`.")
     start: StartPolicy = UniformWeek(policy="uniform_week")
     weekly_profile: WeeklyProfile | None = Field(
         None, description="Stream mode: how arrivals vary by weekday and UTC hour (default: flat)."
@@ -432,6 +439,13 @@ class Scenario(Frozen):
         if self.fix is None and not any(w.effective for w in self.workarounds):
             raise ValueError("service can never be restored: give an effective workaround or a fix")
         return self
+
+    @field_validator("frequency_range")
+    @classmethod
+    def _ordered_range(cls, value):
+        if value is not None and value[0] > value[1]:
+            raise ValueError(f"give the lowest rate first, got [{value[0]:g}/year, {value[1]:g}/year]")
+        return value
 
     @property
     def affected(self) -> tuple[AffectedService, ...]:
@@ -480,6 +494,12 @@ class Scenario(Frozen):
     @property
     def incidents_per_year(self) -> float:
         return self.frequency
+
+    @property
+    def frequency_bounds(self) -> tuple[float, float]:
+        """The lowest and highest plausible incidents per year: `frequency_range`, or
+        `frequency` at both ends when no range is stated."""
+        return self.frequency_range if self.frequency_range is not None else (self.frequency, self.frequency)
 
     @property
     def workaround(self) -> Workaround | None:
@@ -553,6 +573,10 @@ class Scenario(Frozen):
         if self.world is not None:
             found.extend(self.world.problems())
         found.extend(duplicates([w.key for w in self.workarounds], "workarounds[{}].id", "workaround"))
+        low, high = self.frequency_bounds
+        if not low <= self.frequency <= high:
+            found.append(("frequency_range", f"must contain frequency ({self.frequency:g}/year), got "
+                                             f"[{low:g}/year, {high:g}/year]"))
         found.extend(duplicates([c.id for c in self.diagnosis.causes], "diagnosis.causes[{}].id", "cause"))
         found.extend(duplicates([s.id for s in self.services], "services[{}].id", "service"))
         if self.simulated_workaround is not None:

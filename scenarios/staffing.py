@@ -21,6 +21,7 @@ from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 from .base import Frozen, Identifier, PositiveMinutes
 from .calendar import REFERENCE_MONDAY, local_spans_mask
 from .classification import Triage
+from .currency import DEFAULT_CURRENCY, Currency, currency_description
 from .distributions import Distribution, LogNormal
 from .roles import ROLES
 from .units import MINUTES_PER_HOUR, MINUTES_PER_WEEK
@@ -282,6 +283,7 @@ class Staffing(Frozen):
     calibrated_from: CalibratedFrom | None = Field(
         None, description="Set by `warroom history fit`: the history the delays were fitted to."
     )
+    currency: Currency = Field(DEFAULT_CURRENCY, description=currency_description("hourly rates and on-call pay"))
     roles: dict[RoleName, ResponderPool] = Field(default_factory=dict)
     resolver_groups: dict[Identifier, ResponderPool] = Field(default_factory=dict)
     triage: Triage | None = Field(None, description="How these people classify against the policy (replaces the "

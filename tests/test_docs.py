@@ -100,3 +100,24 @@ def test_scale_out_howto_commands_run(tmp_path, monkeypatch, cloudflare, staffin
     exec(code.replace("replications=5000", "replications=600").replace("scheduler=None", f"scheduler={address!r}"),
          namespace)
     assert namespace["results"][0].settings["executor"] == f"dask, {address}"
+
+
+def test_adaptive_howto_commands_run(tmp_path, monkeypatch):
+    text = (ROOT / "docs" / "howto" / "adaptive.md").read_text()
+    commands = [line for block in re.findall(r"```sh\n(.*?)```", text, re.S) for line in block.splitlines()
+                if line.startswith("warroom ")]
+    assert len(commands) == 3
+    monkeypatch.chdir(ROOT)
+    runner = CliRunner()
+    outputs = []
+    for command in commands:
+        args = [a.replace("adaptive/", f"{tmp_path}/adaptive/") for a in shlex.split(command)[1:]]
+        result = runner.invoke(main, [*args, "-q"], env={"COLUMNS": "400"})  # lines as wide as the how-to's
+        assert result.exit_code == 0, (command, result.output)
+        assert "Decided:" in result.output or "Adaptive:" in result.output
+        outputs.append(result.output)
+    # The figures the how-to quotes are the ones the first command prints.
+    quoted = re.search(r"```text\n(.*?)```", text, re.S)[1]
+    assert quoted.strip() in outputs[0]
+    assert "5,500 incidents simulated in all, against 80,000" in outputs[2]
+    assert (tmp_path / "adaptive" / "comparison.html").exists()

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from scenarios.currency import DEFAULT_CURRENCY, format_money
+
+from .adaptive import adaptive_text
+from .risk import input_uncertainty_lines, risk_table
 from .tables import comparison_table, metrics_table
 
 __all__ = ["simulation_text"]
@@ -15,8 +19,13 @@ def simulation_text(summary: dict, out_dir: str | None = None) -> str:
     whose files the summary lists under "files")."""
     scenario_names = ", ".join(i["name"] for i in summary["inputs"] if i["kind"] == "scenario")
     unit = "incidents" if summary["mode"] == "single" else "horizons"
-    lines = [f"Scenario {scenario_names}: {summary['replications']} {unit} per option, "
-             f"mode {summary['mode']}, seed {summary['seed']}", ""]
+    adaptive = summary.get("adaptive")
+    per_option = f"{summary['replications']} {unit} per option"
+    if adaptive:  # each option ran as many as its decision needed
+        used = [o["replications"] for o in adaptive["options"]]
+        spread = f"{min(used):,}" if min(used) == max(used) else f"{min(used):,} to {max(used):,}"
+        per_option = f"{spread} {unit} per option as the decision needed ({adaptive['total_replications']:,} in all)"
+    lines = [f"Scenario {scenario_names}: {per_option}, mode {summary['mode']}, seed {summary['seed']}", ""]
     counts = [sum(o["detection_paths"].values()) for o in summary.get("options", [summary])]
     if summary["mode"] == "stream" and not any(counts):
         lines.append("No incident arrived within the horizon: raise the scenario's frequency or --horizon.")
@@ -24,15 +33,25 @@ def simulation_text(summary: dict, out_dir: str | None = None) -> str:
     if "options" in summary:
         lines += [comparison_table(summary), ""]
         lines += ["* " + line for line in summary["verdict"]]
+        if adaptive:
+            lines += ["", adaptive_text(adaptive)]
     else:
         costs = summary["costs"]
         per_year = costs["incidents_per_year"]
+        currency = summary.get("currency", DEFAULT_CURRENCY)
         lines += [f"Staffing {summary['option']}", metrics_table(summary), "",
-                  f"Expected outage cost {costs['outage_cost_per_year']:,.0f} a year "
+                  f"Expected outage cost {format_money(costs['outage_cost_per_year'], currency)} a year "
                   f"({per_year:.3g} incident{'' if per_year == 1 else 's'} a year); "
-                  f"staffing {costs['staffing_cost_per_year']:,.0f} a year."]
+                  f"staffing {format_money(costs['staffing_cost_per_year'], currency)} a year."]
     for calibration in summary.get("calibrated_from") or []:  # documents fitted to history: what it can show
         lines += ["", calibration["sentence"]]
+    if "options" in summary:
+        yearly = risk_table(summary)
+        if yearly:
+            lines += ["", yearly]
+        robustness = input_uncertainty_lines(summary)
+        if robustness:
+            lines += ["", *robustness]
     if out_dir:
         lines += ["", f"Results written to {Path(out_dir)}/ ({', '.join(Path(f).name for f in summary['files'])})"]
     return "\n".join(lines)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from scenarios.currency import DEFAULT_CURRENCY, format_money
+
+from .adaptive import margin_words
 from .tables import paragraph, table
 
 __all__ = ["optimize_text", "sensitivity_findings", "sensitivity_sections", "per_cost_text", "sensitivity_text"]
@@ -33,8 +36,9 @@ def _signed_ci(row: dict, statistic: str = "p90") -> str:
     return "" if low is None or high is None else f"95% CI {low:+.1f} to {high:+.1f}"
 
 
-def _money(value: float) -> str:
-    return f"{value:,.0f}"
+def _money(value: float, result: dict, signed: bool = False) -> str:
+    """An amount in the artifact's currency."""
+    return format_money(value, result.get("currency", DEFAULT_CURRENCY), signed=signed)
 
 
 def per_cost_text(row: dict, saved_when: str) -> str:
@@ -64,9 +68,9 @@ def _gap_finding(result: dict) -> str:
         return gap + " No single change clearly closes any of it: it takes several changes, or levers beyond these."
     cost = lever["staffing_cost_diff"]
     if cost > 0:
-        price = (f"for {cost:+,.0f} a year ({lever['minutes_per_100k']:.2f} min of the gap closed per 100k a year)")
+        price = (f"for {_money(cost, result, signed=True)} a year ({lever['minutes_per_100k']:.2f} min of the gap closed per 100k a year)")
     elif cost < 0:
-        price = f"and saves {_money(-cost)} a year"
+        price = f"and saves {_money(-cost, result)} a year"
     else:
         price = "at no added staffing cost (its price, such as training or tooling, is not in the documents)"
     low, high = lever["saves_ci"]
@@ -87,26 +91,26 @@ def sensitivity_findings(result: dict) -> list[str]:
     free = next((r for r in improvements if r["staffing_cost_diff"] <= 0), None)
     lever = result.get("closing_lever") or {}
     if free and (free["parameter"], free["direction"]) != (lever.get("parameter"), lever.get("direction")):
-        price = (f"; it also saves {_money(-free['staffing_cost_diff'])} a year" if free["staffing_cost_diff"] < 0
+        price = (f"; it also saves {_money(-free['staffing_cost_diff'], result)} a year" if free["staffing_cost_diff"] < 0
                  else "; its price (training, tooling or process work) is not in the documents")
         found.append(f"Largest improvement at no added staffing cost: {_what(free)}, p90 time to restore "
                      f"{free['p90_diff']:+.1f} min ({_signed_ci(free)}){price}.")
     priced = next((r for r in improvements if r["staffing_cost_diff"] > 0), None)
     if priced:
         found.append(f"Best value for staffing money: {_what(priced)}, p90 {priced['p90_diff']:+.1f} min "
-                     f"({_signed_ci(priced)}) for {priced['staffing_cost_diff']:+,.0f} a year: "
+                     f"({_signed_ci(priced)}) for {_money(priced['staffing_cost_diff'], result, signed=True)} a year: "
                      f"{abs(priced['p90_diff_per_100k']):.2f} min saved per 100k a year.")
     elif any(r["staffing_cost_diff"] > 0 and r["group"] != "role_removed" for r in rows):
         found.append("No change that adds staffing clearly shortens p90 time to restore.")
     saving = next((r for r in rows if r["group"] == "no_clear_effect" and r["staffing_cost_diff"] < 0), None)
     if saving:
         found.append(f"Largest saving with no clear effect on p90: {_what(saving)} saves "
-                     f"{_money(-saving['staffing_cost_diff'])} a year (p90 {saving['p90_diff']:+.1f} min, "
+                     f"{_money(-saving['staffing_cost_diff'], result)} a year (p90 {saving['p90_diff']:+.1f} min, "
                      f"{_signed_ci(saving)}). These are single incidents: what overlapping incidents need "
                      f"shows in stream mode.")
     harm = next((r for r in rows if r["group"] == "harm"), None)
     if harm:
-        cost = (f", while saving {_money(-harm['staffing_cost_diff'])} a year" if harm["staffing_cost_diff"] < 0
+        cost = (f", while saving {_money(-harm['staffing_cost_diff'], result)} a year" if harm["staffing_cost_diff"] < 0
                 else "")
         found.append(f"Largest harm: {_what(harm)}, p90 {harm['p90_diff']:+.1f} min ({_signed_ci(harm)}){cost}.")
     return found
@@ -167,7 +171,7 @@ def sensitivity_text(result: dict, *, scenario: str, staffing: str, playbook: st
         "",
         paragraph(f"Baseline: p50 {base['p50']:.1f} min [{base['p50_ci_low']:.1f}, {base['p50_ci_high']:.1f}], "
                   f"p90 {base['p90']:.1f} min [{base['p90_ci_low']:.1f}, {base['p90_ci_high']:.1f}]; "
-                  f"staffing {_money(base['staffing_cost_per_year'])} a year."),
+                  f"staffing {_money(base['staffing_cost_per_year'], result)} a year."),
     ]
     findings = sensitivity_findings(result)
     if findings:
@@ -184,12 +188,12 @@ def sensitivity_text(result: dict, *, scenario: str, staffing: str, playbook: st
             cells = [str(r["rank"]), _what(r, short=True),
                      f"{r['p90_diff']:+.1f}" if r["p90_diff"] is not None else "-",
                      _ci_text(r["p90_diff_ci_low"], r["p90_diff_ci_high"]),
-                     _money(r["staffing_cost_per_year"]), f"{r['staffing_cost_diff']:+,.0f}"]
+                     _money(r["staffing_cost_per_year"], result), _money(r["staffing_cost_diff"], result, signed=True)]
             body.append(cells + ([per_cost_text(r, saved_when)] if saved_when else []))
         lines += ["", paragraph(section["title"]), table(header, body, "rl" + "r" * (len(header) - 2))]
     if unmoved:
         lines += ["", paragraph(f"No clear effect on p90 and staffing cost unchanged "
-                                f"({_money(base['staffing_cost_per_year'])} a year): {_unmoved_text(unmoved)}.")]
+                                f"({_money(base['staffing_cost_per_year'], result)} a year): {_unmoved_text(unmoved)}.")]
     if any(r["staffing_cost_diff"] == 0 for r in result["rows"]):
         lines += ["", paragraph("A change whose staffing cost does not move (vs base +0) still has a price the "
                                 "documents do not state, such as training, tooling or process work. p50 effects "
@@ -204,15 +208,35 @@ def sensitivity_text(result: dict, *, scenario: str, staffing: str, playbook: st
     return "\n".join(lines)
 
 
+def _needs_explaining(c: dict, limit: float, chosen: str | None) -> bool:
+    """The candidates whose status a reader may question: the choice, the undecided, and those
+    counted as missing whose interval reaches the target (the estimate may even be within it)."""
+    if c["name"] == chosen or c["status"] == "undecided":
+        return True
+    if c["status"] == "meets" and c.get("adaptive") and c.get("ci_high") is not None and c["ci_high"] > limit:
+        return True
+    return c["status"] == "misses" and c.get("ci_low") is not None and c["ci_low"] <= limit
+
+
 def optimize_text(result: dict, *, scenario: str, target, confidence: float, replications: int, seed: int) -> str:
     """How the search ran, every candidate's figures (the chosen one and the cost frontier
-    marked), the frontier and the verdict. `result` is the optimize artifact
-    (warroom.optimize); `target` the parsed target (its `text`, `statistic` and `metric`)."""
+    marked), why the close ones count as they do, the frontier and the verdict. `result` is the
+    optimize artifact (warroom.optimize); `target` the parsed target (its `text`, `statistic`,
+    `metric` and `limit`)."""
+    adaptive = result.get("adaptive")
+    rule = ("a sequential test settles, with that confidence, whether it meets the target" if adaptive
+            else f"the upper end of the {confidence:.0%} CI within the limit")
+    if adaptive:
+        size = (f"Each candidate simulated in rounds until settled ({adaptive['first_round']:,} incidents first, then "
+                f"{adaptive['round']:,} at a time, at most {adaptive['max_replications']:,}; margin "
+                f"{margin_words(adaptive)}), seed "
+                f"{seed}, the same incidents for every candidate. MTTR means mean time to restore service.")
+    else:
+        size = (f"{replications} incidents per candidate, seed {seed}, the same incidents for every candidate. "
+                "MTTR means mean time to restore service.")
     lines = [
-        f"Cheapest staffing for {scenario} meeting {target.text} with {confidence:.0%} confidence "
-        f"(the upper end of the {confidence:.0%} CI within the limit).",
-        f"{replications} incidents per candidate, seed {seed}, the same incidents for every candidate. "
-        "MTTR means mean time to restore service.",
+        f"Cheapest staffing for {scenario} meeting {target.text} with {confidence:.0%} confidence ({rule}).",
+        size,
         f"Search: {result['search']['method']}.",
     ]
     check = result["monotonicity"]
@@ -227,21 +251,34 @@ def optimize_text(result: dict, *, scenario: str, target, confidence: float, rep
         ci = (f"[{_bound(c.get('ci_low'))}, {_bound(c.get('ci_high'))}]"
               if c.get("ci_low") is not None or c.get("ci_high") is not None else "")
         mark = " <- chosen" if c["name"] == chosen else (" (frontier)" if c["on_frontier"] else "")
-        rows.append([c["name"] + mark, f"{c['staffing_cost_per_year']:,.0f}",
-                     f"{c['value']:.1f}" if c.get("value") is not None else "-", ci, c["status"],
-                     c["reason"][:60] + ("..." if len(c["reason"]) > 60 else "")])
+        row = [c["name"] + mark, format_money(c["staffing_cost_per_year"], result.get("currency", DEFAULT_CURRENCY)),
+               f"{c['value']:.1f}" if c.get("value") is not None else "-", ci, c["status"],
+               c["reason"][:60] + ("..." if len(c["reason"]) > 60 else "")]
+        if adaptive:
+            row.insert(4, f"{c['replications']:,}" if c.get("replications") else "")
+        rows.append(row)
     statistic = f"{target.statistic}({target.metric})"
-    lines.append(table(["candidate", "staffing/yr", statistic, f"{confidence:.0%} CI", "status", "note"], rows,
-                       "lrrlll"))
+    header = ["candidate", "staffing/yr", statistic, f"{confidence:.0%} CI", "status", "note"]
+    if adaptive:
+        header.insert(4, "incidents")
+    lines.append(table(header, rows, "lrrlrll" if adaptive else "lrrlll"))
     lines.append(paragraph("(A candidate's name gives each chosen role as on_call/rota: 'sre 2/14' is 2 on call from a "
                            "rota of 14.)"))
     skipped = result["search"]["skipped_combinations"]
     if skipped:
         lines += ["", f"Left out {len(skipped)} combinations: "
                       + "; ".join(f"{s['label']} ({s['reason']})" for s in skipped[:5])]
+    why = [c for c in result["candidates"] if c.get("explanation") and _needs_explaining(c, target.limit, chosen)]
+    if why:
+        lines += ["", "Why the close ones count as they do:"]
+        lines += [paragraph(f"{c['name']}: {c['explanation']}", "  ", "    ") for c in why]
     lines.append("")
     frontier = [c["name"] for c in result["candidates"] if c["on_frontier"]]
     if frontier:
         lines.append("Frontier (no cheaper simulated candidate is as fast): " + "; ".join(frontier))
-    lines.append(result["verdict"])
+    lines.append(paragraph(result["verdict"]))
+    if adaptive:
+        lines.append(paragraph(f"Adaptive: {adaptive['total_replications']:,} incidents simulated in all, against "
+                               f"{adaptive['fixed_replications']:,} for a fixed {adaptive['max_replications']:,} per "
+                               f"simulated candidate. Method: {adaptive['method']} (references in the JSON)."))
     return "\n".join(lines)

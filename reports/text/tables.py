@@ -14,6 +14,7 @@ import shutil
 import textwrap
 
 from scenarios import METRIC_TITLES, METRICS
+from scenarios.currency import DEFAULT_CURRENCY, format_money
 
 __all__ = ["metrics_table", "comparison_table", "table", "terminal_width", "paragraph"]
 
@@ -186,10 +187,12 @@ def stage_title(metric: str) -> str:
 def comparison_table(summary: dict) -> str:
     """One row per staffing option: MTTR distribution, breach of the restore target, costs."""
     rows = []
+    currency = summary.get("currency", DEFAULT_CURRENCY)
     for option in summary["options"]:
         m = option["metrics"]["time_to_restore"]
         if m is None:
-            rows.append([option["name"], "none restored", "", "", "", "", f"{option['costs']['staffing_cost_per_year']:,.0f}", ""])
+            rows.append([option["name"], "none restored", "", "", "", "",
+                         format_money(option["costs"]["staffing_cost_per_year"], currency), ""])
             continue
         target = option["targets"].get("time_to_restore")
         breach = target["breach"]["probability"] if target else None
@@ -197,7 +200,7 @@ def comparison_table(summary: dict) -> str:
         rows.append([
             option["name"], _fmt(m["mean"]), _fmt(m["p50"]), _fmt(m["p90"]), _ci(m["p90_ci95"]),
             f"{breach:.0%}" if breach is not None else "",
-            f"{costs['staffing_cost_per_year']:,.0f}", f"{costs['outage_cost_per_year']:,.0f}",
+            format_money(costs["staffing_cost_per_year"], currency), format_money(costs["outage_cost_per_year"], currency),
         ])
     restore_target = summary["options"][0]["targets"].get("time_to_restore")
     miss = f"P(>{restore_target['target']:.0f}m)" if restore_target else "P(miss)"

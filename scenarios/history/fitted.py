@@ -12,7 +12,12 @@ saying where every number came from. Which stage goes where:
   delay; user reports dropped, since the history does not say which path detected each
   incident); `restore` -> `diagnosis.time` (wrong hypothesis dropped, the workaround made
   instant: the history has no cause-identified or workaround times); `close` ->
-  `fix.duration` (change approval made instant).
+  `fix.duration` (change approval made instant); the history's incidents a year ->
+  `frequency`, with its exact Poisson 95% interval as `frequency_range` (when the history
+  spans three months or more).
+
+Each fitted delay carries the fit's 95% intervals of its parameters as its `range:`, so that
+`compare --input-uncertainty` can say whether a comparison's answer holds across them.
 - classification: `classify` -> `triage.corrected_after`, with `triage.first_wrong` the
   share of major incidents first classified below the major line (the rest of the policy
   kept from the base, e.g. the bundled `itil-impact-urgency`).
@@ -26,6 +31,7 @@ MTTR that history could detect at all.
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Mapping
 
@@ -50,20 +56,36 @@ def format_minutes(minutes: float) -> str:
     return f"{minutes:.{digits}f}".rstrip("0").rstrip(".") + "m"
 
 
+def _shape(value: float) -> float:
+    return float(f"{value:.4g}")
+
+
 def _distribution(spec: Mapping) -> dict:
     family = spec["dist"]
     if family == "lognormal":
-        return {"dist": "lognormal", "median": format_minutes(spec["median"]), "p90": format_minutes(spec["p90"])}
-    if family == "gamma":
-        return {"dist": "gamma", "mean": format_minutes(spec["mean"]), "sd": format_minutes(spec["sd"])}
-    if family == "weibull":
-        return {"dist": "weibull", "shape": float(f"{spec['shape']:.4g}"), "scale": format_minutes(spec["scale"])}
-    raise ValueError(f"cannot write a fitted {family!r} distribution")
+        out = {"dist": "lognormal", "median": format_minutes(spec["median"]), "p90": format_minutes(spec["p90"])}
+    elif family == "gamma":
+        out = {"dist": "gamma", "mean": format_minutes(spec["mean"]), "sd": format_minutes(spec["sd"])}
+    elif family == "weibull":
+        out = {"dist": "weibull", "shape": _shape(spec["shape"]), "scale": format_minutes(spec["scale"])}
+    else:
+        raise ValueError(f"cannot write a fitted {family!r} distribution")
+    if spec.get("range"):  # the fit's 95% intervals: how uncertain the estimate is
+        out["range"] = {name: [(_shape if name == "shape" else format_minutes)(end) for end in ends]
+                        for name, ends in spec["range"].items()}
+    return out
 
 
 def _described(spec: Mapping) -> str:
     written = _distribution(spec)
-    return written["dist"] + " " + " ".join(f"{k} {v}" for k, v in written.items() if k != "dist")
+    return written["dist"] + " " + " ".join(f"{k} {v}" for k, v in written.items() if k not in ("dist", "range"))
+
+
+def _ranged(spec: Mapping) -> str:
+    written = _distribution(spec).get("range")
+    if not written:
+        return ""
+    return "; 95% intervals " + ", ".join(f"{name} {ends[0]} to {ends[1]}" for name, ends in written.items())
 
 
 def _provenance(stage: str, delay: Mapping, target: str) -> list[str]:
@@ -76,7 +98,7 @@ def _provenance(stage: str, delay: Mapping, target: str) -> list[str]:
         f"{stage} ({delay.get('span', '')}) -> {target}:",
         f"  {_described(delay['distribution'])}; n {delay['n']} (missing {delay['missing']}, "
         f"censored {delay['censored']}{at_as_of}); AIC {delay['aic']:.1f}" + (f" (others: {others})" if others else "")
-        + ks,
+        + ks + _ranged(delay["distribution"]),
     ]
 
 
@@ -90,7 +112,7 @@ def _staffing(data: dict, delays: Mapping) -> tuple[list[str], list[str]]:
     dropped = []
     for section in ("roles", "resolver_groups"):
         for name, pool in (data.get(section) or {}).items():
-            pool["acknowledge"] = {"in_hours": dict(delay), "out_of_hours": dict(delay)}
+            pool["acknowledge"] = {"in_hours": copy.deepcopy(delay), "out_of_hours": copy.deepcopy(delay)}
             if pool.pop("escalation", None) is not None:
                 dropped.append(f"{section}.{name}")
     notes += _provenance("acknowledge", delays["acknowledge"], ", ".join(f"{p}.acknowledge" for p in pools) or
@@ -99,6 +121,21 @@ def _staffing(data: dict, delays: Mapping) -> tuple[list[str], list[str]]:
     if dropped:
         notes.append(f"  Escalation dropped for {', '.join(dropped)}: the observed delays already include it.")
     return notes, skipped
+
+
+def _put_after(data: dict, anchors: tuple[str, ...], values: dict) -> None:
+    """Set `values` in `data` (in place), placed after the first of `anchors` it has (or at
+    the end), so a reader finds them where such fields usually sit."""
+    keys = list(data)
+    anchor = next((a for a in anchors if a in data), None)
+    at = keys.index(anchor) + (0 if anchor in values else 1) if anchor is not None else len(keys)
+    at -= sum(1 for key in keys[:at] if key in values)
+    for key in values:
+        data.pop(key, None)
+    items = list(data.items())
+    items[at:at] = list(values.items())
+    data.clear()
+    data.update(items)
 
 
 def _scenario(data: dict, delays: Mapping) -> tuple[list[str], list[str]]:
@@ -129,6 +166,14 @@ def _scenario(data: dict, delays: Mapping) -> tuple[list[str], list[str]]:
                          "the fix.")
     else:
         skipped.append("restore")
+    rate = getattr(delays, "rate", None)
+    if rate is not None:
+        _put_after(data, ("frequency", "currency", "impact", "services", "service"), {
+            "frequency": f"{rate['per_year']:.4g}/year",
+            "frequency_range": [f"{rate['low']:.4g}/year", f"{rate['high']:.4g}/year"]})
+        notes += [f"frequency: {rate['incidents']} incidents over {rate['years']:.3g} years; frequency_range: the "
+                  f"exact Poisson {rate['confidence']:.0%} interval of that rate.",
+                  "  Check that the incidents fitted are incidents like this scenario (filter with --service)."]
     if "close" in delays and data.get("fix") is not None:
         data["fix"]["duration"] = _distribution(delays["close"]["distribution"])
         data["fix"]["change_approval"] = "0m"

@@ -42,8 +42,12 @@ Kolmogorov-Smirnov statistic on the uncensored durations. Its p-value is the pla
 parameters estimated from the same data it is too high (conservative), so a small p-value
 is a real misfit while a large one proves little. Confidence intervals are Wald intervals
 from the observed Fisher information on the log scale of each parameter (so they stay
-positive), carried to the median, p90 and mean by the delta method; below about 20
-incidents they are somewhat too narrow.
+positive), carried to the median, p90 and mean (and a gamma's sd) by the delta method; below
+about 20 incidents they are somewhat too narrow. The intervals of the parameters a document
+writes become the fitted delay's `range:` there (`FamilyFit.range`), so that `compare
+--input-uncertainty` can carry them into a comparison. The rate of incidents a year comes with
+its exact Poisson (Garwood) interval (`HistoryFit.rate`), which becomes a fitted scenario's
+`frequency` and `frequency_range`.
 """
 
 from __future__ import annotations
@@ -249,8 +253,11 @@ class FamilyFit:
         for k, name in enumerate(names):
             low, high = theta[k] - z * math.sqrt(cov[k, k]), theta[k] + z * math.sqrt(cov[k, k])
             out[name] = [float(low), float(high)] if name == "mu" else [math.exp(low), math.exp(high)]
-        for name, of in (("median", lambda t: _ppf(self.family, t, 0.5)), ("p90", lambda t: _ppf(self.family, t, 0.9)),
-                         ("mean", lambda t: _mean(self.family, t))):
+        derived = [("median", lambda t: _ppf(self.family, t, 0.5)), ("p90", lambda t: _ppf(self.family, t, 0.9)),
+                   ("mean", lambda t: _mean(self.family, t))]
+        if self.family == "gamma":  # the sd a gamma delay is written with: sqrt(shape) x scale
+            derived.append(("sd", lambda t: math.exp(t[0] / 2 + t[1])))
+        for name, of in derived:
             value = float(of(theta))
             grad = np.array([(math.log(float(of(theta + e))) - math.log(float(of(theta - e)))) / (2 * 1e-5)
                              for e in np.eye(2) * 1e-5])
@@ -267,8 +274,27 @@ class FamilyFit:
             return {"dist": "gamma", "mean": p["shape"] * p["scale"], "sd": math.sqrt(p["shape"]) * p["scale"]}
         return {"dist": "weibull", "shape": p["shape"], "scale": p["scale"]}
 
+    def range(self) -> dict | None:
+        """The 95% intervals of the parameters `distribution()` writes, as a delay's `range:`
+        (low and high ends per parameter), or None when the fit has no intervals or their ends
+        would not make valid delays."""
+        ci = self.ci()
+        names = {"lognormal": ("median", "p90"), "gamma": ("mean", "sd"), "weibull": ("shape", "scale")}[self.family]
+        if any(ci.get(name) is None for name in names):
+            return None
+        found = {name: [float(ci[name][0]), float(ci[name][1])] for name in names}
+        from pydantic import TypeAdapter, ValidationError
+
+        from scenarios.distributions import Distribution
+
+        try:
+            TypeAdapter(Distribution).validate_python({**self.distribution(), "range": found})
+        except ValidationError:
+            return None
+        return found
+
     def to_dict(self) -> dict:
-        return {"family": self.family, "parameters": self.parameters, "ci95": self.ci(),
+        return {"family": self.family, "parameters": self.parameters, "ci95": self.ci(), "range": self.range(),
                 "median": self.median, "p90": self.p90, "mean": self.mean,
                 "log_likelihood": self.log_likelihood, "aic": self.aic,
                 "ks_statistic": self.ks_statistic, "ks_pvalue": self.ks_pvalue,
@@ -522,8 +548,10 @@ class HistoryFit:
             chosen = s.chosen
             if chosen is None:
                 continue
+            found = chosen.range()
             out[s.stage.name] = {
-                "distribution": chosen.distribution(), "family": chosen.family, "n": s.data.n,
+                "distribution": {**chosen.distribution(), **({"range": found} if found else {})},
+                "family": chosen.family, "n": s.data.n,
                 "missing": s.data.missing, "censored": int(s.data.censored.size),
                 "open_at_as_of": s.data.open_at_as_of, "aic": chosen.aic,
                 "ks_statistic": chosen.ks_statistic, "ks_pvalue": chosen.ks_pvalue,
@@ -533,7 +561,23 @@ class HistoryFit:
             if s.stage.name == "classify":
                 out["classify"].update(self.classification)
         out.calibrated_from = self.calibrated_from()
+        out.rate = self.rate()
         return out
+
+    def rate(self, confidence: float = 0.95) -> dict | None:
+        """Incidents a year over the history and the exact (Garwood) Poisson interval of that
+        rate: `per_year`, `low`, `high`, `incidents`, `years`; None when the history spans
+        under three months (too short to say how often incidents come), or when drills are
+        among the incidents used (how often drills are run says nothing of how often incidents
+        happen)."""
+        years = self.selection.get("span_years")
+        count = int(self.selection.get("used", 0)) - int(self.selection.get("without_start", 0))
+        if not years or years < 0.25 or count < 2 or self.selection.get("drills_used"):
+            return None
+        tail = (1 - confidence) / 2
+        return {"per_year": count / years, "low": float(stats.chi2.ppf(tail, 2 * count)) / 2 / years,
+                "high": float(stats.chi2.ppf(1 - tail, 2 * count + 2)) / 2 / years, "incidents": count,
+                "years": years, "confidence": confidence}
 
     def calibrated_from(self) -> dict:
         """Where a document fitted from this history came from, in the form of the documents'
@@ -660,7 +704,7 @@ def fit_history(table: pd.DataFrame, *, stages=None, include_drills: bool = Fals
         note = " ".join(notes)
         fitted.append(StageFit(_STAGES[name], data, candidates, note))
     kpis = history_kpis(table, service=service, drills=view)
-    selection.update({k: kpis["incidents"][k] for k in ("first_start", "last_start", "span_years")})
+    selection.update({k: kpis["incidents"][k] for k in ("first_start", "last_start", "span_years", "without_start")})
     fitted_at = pd.Timestamp.now(tz="UTC").floor("s").isoformat()
     return HistoryFit(tuple(fitted), selection, {"include_drills": view == "include", "drills": view,
                                                  "service": service},
@@ -678,9 +722,11 @@ _AS_OF_FROM = {"given": "given", "latest": "the latest time recorded among the i
 
 class FittedDelays(dict):
     """Stage -> fitted delay (see `HistoryFit.fitted_delays`), with the history's provenance
-    in `calibrated_from` (None when built by hand)."""
+    in `calibrated_from` and its incident rate in `rate` (`HistoryFit.rate`; None when built
+    by hand or too short to tell)."""
 
     calibrated_from: dict | None = None
+    rate: dict | None = None
 
 
 # -- a history made by the simulator itself ---------------------------------------------------

@@ -14,12 +14,14 @@ import numpy as np
 
 from scenarios import METRIC_SPANS, METRICS, MILESTONES
 from scenarios.calendar import WEEKDAYS
+from scenarios.currency import DEFAULT_CURRENCY, format_money
 from scenarios.formats import RESULT_FORMAT
 from scenarios.units import MINUTES_PER_DAY
 from simulator.errors import SimulationError
 from simulator.model.engine import DETECTION_PATHS
 from simulator.model.levels import levels
 
+from .risk import IncidentRate, cheapest_by_rate, yearly_risk
 from .summary import BINS, OptionSummary, interval_methods
 
 if TYPE_CHECKING:
@@ -77,6 +79,8 @@ class OptionResult:
     staffing_cost_per_year: float
     incidents_per_year: float
     kept: pd.DataFrame | None = None
+    rate: IncidentRate | None = None        # the rate and its plausible range, for the yearly risk
+    horizon_years: float | None = None      # stream mode: years counted per horizon (warm-up left out)
     metrics: dict = field(default_factory=dict)
     breaches: dict = field(default_factory=dict)
     stages: dict = field(default_factory=dict)   # extra restore metrics: staged traffic, each service
@@ -114,6 +118,27 @@ class OptionResult:
     def outage_cost_per_year(self) -> float:
         return self.outage_cost_per_incident * self.incidents_per_year
 
+    @property
+    def outage_cost_interval(self) -> tuple[float, float] | None:
+        """95% interval of the mean outage cost of an incident: over incidents in single mode;
+        in stream mode from the spread of the horizons' totals (incidents within a horizon are
+        correlated), put per incident. None when there are too few to tell."""
+        if self.independent:
+            low, high = self.summary.outage_cost.t_interval()
+        else:
+            horizons = self.summary.horizon_outage_cost
+            if not self.horizon_years or not self.incidents_per_year:
+                return None
+            low, high = (end / self.horizon_years / self.incidents_per_year for end in horizons.t_interval())
+        return None if math.isnan(low) or math.isnan(high) else (low, high)
+
+    def risk(self) -> dict | None:
+        """The yearly risk figures (`simulator.run.risk.yearly_risk`), None without a rate."""
+        if self.rate is None:
+            return None
+        return yearly_risk(self.breaches, self.rate, self.outage_cost_per_incident, self.outage_cost_interval,
+                           self.staffing_cost_per_year)
+
     def to_dict(self) -> dict:
         counts = self.summary.paths
         return {
@@ -130,6 +155,7 @@ class OptionResult:
                 "staffing_cost_per_year": self.staffing_cost_per_year,
                 "total_cost_per_year": self.outage_cost_per_year + self.staffing_cost_per_year,
             },
+            "risk": self.risk(),
             "histograms": {m: self.summary.metrics[m].histogram.to_dict() for m in METRICS},
             # Extra restore metrics (SPEC 3.1): time_to_restore_50... for the scenario's
             # restore_stages, time_to_restore.<service> for each service of a scenario with several.
@@ -153,6 +179,9 @@ class SimulationResult:
     differences: list = field(default_factory=list)
     status: str = "ok"
     calibration: list = field(default_factory=list)  # documents fitted to history: see api.calibrations
+    currency: str = DEFAULT_CURRENCY                 # of every cost (the documents agree: crosscheck)
+    input_uncertainty: dict | None = None            # studies.uncertainty's answer, when it was asked for
+    adaptive: dict | None = None  # how an adaptive run decided its replications: simulator.studies.sequential
 
     @property
     def incidents(self) -> pd.DataFrame:
@@ -195,17 +224,44 @@ class SimulationResult:
                 what = (f"makes no clear difference to p90 time to restore (MTTR): {diff:+.1f} min "
                         f"(95% CI {lo:+.1f} to {hi:+.1f})")
             cost = option.staffing_cost_per_year - base.staffing_cost_per_year
-            money = f"; staffing costs {_money(abs(cost))} a year {'more' if cost >= 0 else 'less'}"
+            money = f"; staffing costs {self.money(abs(cost))} a year {'more' if cost >= 0 else 'less'}"
             out.append(f"{option.name} {what} against {base.name}{money}.")
         if len(self.options) > 1:
             fastest = min(self.options, key=lambda o: o.metrics[HEADLINE]["p90"] if o.metrics[HEADLINE] else math.inf)
             cheapest = min(self.options, key=lambda o: o.staffing_cost_per_year + o.outage_cost_per_year)
             total = cheapest.staffing_cost_per_year + cheapest.outage_cost_per_year
+            restore = cheapest.breaches.get(HEADLINE) or {}
+            misses = (f", though it misses the {restore['target']:g}-minute restore target in "
+                      f"{restore['probability']:.0%} of incidents" if restore.get("probability") else "")
             out.append(
                 f"Lowest p90 time to restore (MTTR): {fastest.name}. Lowest yearly staffing plus expected "
-                f"outage cost: {cheapest.name} ({_money(total)} a year, at {_per_year(cheapest.incidents_per_year)})."
+                f"outage cost: {cheapest.name} ({self.money(total)} a year, at "
+                f"{_per_year(cheapest.incidents_per_year)}{misses}){self._across_rates()}."
             )
         return out
+
+    def lowest_total_cost_by_rate(self) -> list[dict]:
+        """Which option has the lowest staffing plus expected outage cost a year across the
+        plausible incident rates (`risk.cheapest_by_rate`); [] without a stated range."""
+        rate = self.options[0].rate
+        if rate is None or not rate.stated_range:
+            return []
+        return cheapest_by_rate([(o.name, o.staffing_cost_per_year, o.outage_cost_per_incident)
+                                 for o in self.options], rate.low, rate.high)
+
+    def _across_rates(self) -> str:
+        stretches = self.lowest_total_cost_by_rate()
+        if not stretches:
+            return ""
+        rate = self.options[0].rate
+        if len(stretches) == 1:
+            return (f"; it stays lowest across the plausible {rate.low:.3g} to {rate.high:.3g} incidents a year")
+        parts = [f"{s['option']} from {s['from']:.3g} to {s['to']:.3g}" for s in stretches]
+        return "; across the plausible incidents a year the lowest is " + ", ".join(parts)
+
+    def money(self, amount: float) -> str:
+        """An amount in the run's currency, as every report writes it."""
+        return format_money(amount, self.currency)
 
     def to_dict(self) -> dict:
         out = {
@@ -220,28 +276,30 @@ class SimulationResult:
             "settings": self.settings,
             "inputs": self.inputs,
             "headline": HEADLINE,
+            "currency": self.currency,
             "histogram_bins": BINS,
             "intervals": interval_methods(self.mode == "single"),
             "calibrated_from": self.calibration,
         }
         if len(self.options) == 1:
             only = self.options[0].to_dict()
-            out.update({k: only[k] for k in ("metrics", "missing", "targets", "detection_paths", "costs", "histograms",
-                                             "restore_stages")})
+            out.update({k: only[k] for k in ("metrics", "missing", "targets", "detection_paths", "costs", "risk",
+                                             "histograms", "restore_stages")})
             out["option"] = only["name"]
         else:
             out["options"] = [o.to_dict() for o in self.options]
             out["differences"] = self.differences
             out["verdict"] = self.verdicts()
+            out["lowest_total_cost_by_rate"] = self.lowest_total_cost_by_rate()
+        if self.input_uncertainty is not None:
+            out["input_uncertainty"] = self.input_uncertainty
+        if self.adaptive is not None:
+            out["adaptive"] = self.adaptive
         return json_safe(out)
 
 
 def _per_year(count: float) -> str:
     return f"{count:.3g} incident{'' if count == 1 else 's'} a year"
-
-
-def _money(value: float) -> str:
-    return f"{value:,.0f}"
 
 
 def json_safe(value):

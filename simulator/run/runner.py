@@ -185,6 +185,8 @@ def _summarise(job: Job, raws: list[dict], first: int, count: int) -> RunSummary
         option.scenarios += np.bincount(raw["scenario_index"], minlength=len(spec.scenarios))
         outage = metrics["outage_cost"]
         option.outage_cost.add_values(outage[~np.isnan(outage)])
+        if job.mode == "stream":  # a chunk is one horizon
+            option.horizon_outage_cost.add(float(np.nansum(outage)))
     for later, pairs in zip(values[1:], summary.pairs):
         for name, pair in pairs.items():
             pair.add(values[0][name], later[name], sections)
@@ -206,11 +208,12 @@ class Executor(Protocol):
 
 
 def run_job(job: Job, executor: Executor, progress: Progress | None = None,
-            on_rows: Callable[[list], None] | None = None) -> RunSummary:
-    """Run every chunk, merge the summaries as they arrive, hand rows over in replication order."""
+            on_rows: Callable[[list], None] | None = None, chunks: list[tuple[int, int]] | None = None) -> RunSummary:
+    """Run every chunk (or those given: a range of the job's chunks), merge the summaries as
+    they arrive, hand rows over in replication order."""
     total = job.empty_summary()
     waiting: dict[int, list] = {}
-    chunks = job.chunks()
+    chunks = job.chunks() if chunks is None else chunks
     order: Iterator[int] = iter([first for first, _ in chunks])
     next_first = next(order, None)
     for result in executor.run(job, chunks):

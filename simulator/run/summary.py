@@ -417,6 +417,9 @@ class OptionSummary:
     paths: np.ndarray         # incidents per detection path
     scenarios: np.ndarray     # incidents per scenario of the mix
     outage_cost: Moments = field(default_factory=lambda: Moments(bits=7))
+    # Stream mode: each horizon's total outage cost (incidents within one are correlated,
+    # so the yearly cost's interval comes from the spread between horizons).
+    horizon_outage_cost: Moments = field(default_factory=lambda: Moments(bits=0))
 
     @classmethod
     def empty(cls, metrics: list[str], targets: dict, paths: int, scenarios: int) -> OptionSummary:
@@ -435,6 +438,7 @@ class OptionSummary:
         self.paths += other.paths
         self.scenarios += other.scenarios
         self.outage_cost.merge(other.outage_cost)
+        self.horizon_outage_cost.merge(other.horizon_outage_cost)
 
 
 @dataclass

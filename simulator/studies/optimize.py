@@ -15,102 +15,47 @@ more people on call never makes the response slower, so a candidate with no more
 call than one that missed (otherwise the same) would miss too. The assumption is checked on
 every ordered pair of simulated candidates; if any pair breaks it, the pruned candidates are
 simulated as well. `exhaustive=True` simulates every candidate (a full frontier).
+
+With `adaptive` (simulator.studies.sequential) a candidate is not simulated a fixed number
+of times: it runs in rounds until the sequential feasibility test settles whether it meets
+the target (within the margin the user allows), so candidates far from the target cost one
+round and those near it as many as it takes; it *meets* when the test says so, and a
+candidate still open at the maximum is `undecided`.
+
+Every simulated candidate carries an `explanation`: its figure against the target in plain
+words, and when the interval rule counts a candidate as missing although its estimate is
+within the limit, why, and roughly how many replications would settle it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
-import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from scenarios import (
-    METRIC_TITLES,
-    METRICS,
-    Loaded,
-    check_together,
-    format_duration,
-    parse_duration,
-)
+from scenarios import METRIC_TITLES, Loaded, check_together, format_duration
+from scenarios.currency import DEFAULT_CURRENCY, format_money
 from scenarios.formats import OPTIMIZE_FORMAT
 from scenarios.library import DEFAULT_PLAYBOOK, resolve
 from scenarios.version import TOOL_VERSION
 from simulator.errors import SimulationError
-from simulator.run.api import compare
+from simulator.run.api import Comparison, compare
 from simulator.run.executors import make_executor
 from simulator.run.results import HEADLINE, OptionResult, json_safe
 from simulator.run.runner import Progress
 from simulator.run.statistics import binomial_quantile
 from simulator.studies.candidates import Candidate, Expansion, expand
+from simulator.studies.sequential import Adaptive, Sequential, points
+from simulator.studies.targets import Target, parse_target
 
-__all__ = ["Target", "parse_target", "optimize", "OptimizeResult", "OPTIMIZE_FORMAT", "MONOTONE_ASSUMPTION"]
+__all__ = ["Target", "parse_target", "optimize", "OptimizeResult", "OPTIMIZE_FORMAT", "MONOTONE_ASSUMPTION", "explain"]
 
 MONOTONE_ASSUMPTION = (
     "More people on call never makes the response slower: a staffing with at least as many people on call in "
     "every role and resolver group, and otherwise the same, meets any target a smaller one meets. Checked on "
     "every ordered pair of simulated candidates; if a pair breaks it, pruned candidates are simulated too."
 )
-_TARGET = re.compile(r"^\s*(?:(mean)|p(\d+(?:\.\d+)?))\s*\(\s*([A-Za-z_]+)\s*\)\s*(<=|=<|<|>=|>|=)?\s*(.*?)\s*$",
-                     re.IGNORECASE)
-_EXAMPLE = "'p90(time_to_restore) <= 60m' or 'mean(time_to_acknowledge) <= 5m'"
-
-
-@dataclass(frozen=True)
-class Target:
-    """`statistic(metric) <= limit` minutes; `quantile` is set for a percentile (0.9 for p90)."""
-
-    text: str
-    statistic: str
-    quantile: float | None
-    metric: str
-    limit: float
-
-    def measure(self, option: OptionResult, confidence: float) -> tuple[float, float, float] | None:
-        """(estimate, low, high) of the statistic for one simulated option; None when the
-        metric never occurred (e.g. nothing was ever declared)."""
-        summary = option.summary.metrics[self.metric]
-        if summary.values.n < 2:
-            return None
-        if self.quantile is None:
-            low, high = summary.values.t_interval(confidence)
-            return summary.values.mean, low, high
-        low, high = summary.quantile_interval(self.quantile, confidence)
-        return summary.quantile(self.quantile), low, high
-
-    def to_dict(self) -> dict:
-        return {"text": self.text, "statistic": self.statistic, "metric": self.metric, "limit_minutes": self.limit}
-
-
-def parse_target(text: str) -> Target:
-    """A Target from `pNN(metric) <= DURATION` or `mean(metric) <= DURATION`; SimulationError
-    saying what is wrong otherwise."""
-    match = _TARGET.match(text or "")
-    if not match:
-        raise SimulationError(f"a target looks like {_EXAMPLE}, got {text!r}")
-    is_mean, percent, metric, operator, limit_text = match.groups()
-    metric = metric.lower()
-    if metric not in METRICS:
-        hint = " (MTTR is time_to_restore)" if metric in ("mttr", "restore") else ""
-        raise SimulationError(f"unknown metric {metric!r} in target {text!r}{hint}; metrics: {', '.join(METRICS)}")
-    if operator not in ("<=", "=<"):
-        what = "no comparison" if operator is None else f"{operator!r}"
-        raise SimulationError(f"a target is an upper limit written with <=, got {what} in {text!r} (e.g. {_EXAMPLE})")
-    quantile = None
-    statistic = "mean"
-    if not is_mean:
-        value = float(percent)
-        if not 0 < value < 100:
-            raise SimulationError(f"a percentile target needs pNN with NN above 0 and below 100, got p{percent} in {text!r}")
-        quantile = value / 100
-        statistic = f"p{percent}"
-    try:
-        limit = parse_duration(limit_text)
-    except ValueError as exc:
-        raise SimulationError(f"the limit of target {text!r}: {exc}") from None
-    if limit <= 0:
-        raise SimulationError(f"the limit of target {text!r} must be above zero, got {limit_text!r}")
-    return Target(text=f"{statistic}({metric}) <= {format_duration(limit)}", statistic=statistic, quantile=quantile,
-                  metric=metric, limit=limit)
+_SIMULATED = ("meets", "misses", "undecided")
 
 
 def _now() -> str:
@@ -120,10 +65,13 @@ def _now() -> str:
 @dataclass
 class _Record:
     candidate: Candidate
-    status: str = "not evaluated"       # meets, misses, pruned, invalid, not evaluated
+    status: str = "not evaluated"       # meets, misses, undecided (adaptive), pruned, invalid, not evaluated
     reason: str = ""
     figures: dict = field(default_factory=dict)
     on_frontier: bool = False
+    replications: int | None = None
+    sequential: dict | None = None      # the adaptive test's account of this candidate
+    explanation: str = ""
 
     @property
     def value(self) -> float | None:
@@ -142,8 +90,11 @@ class _Record:
             "reason": self.reason,
             "on_frontier": self.on_frontier,
             "sha256": c.staffing.sha256,
+            "replications": self.replications,
             **{key: None for key in _FIGURES},
             **self.figures,
+            "explanation": self.explanation,
+            "adaptive": self.sequential,
         }
 
 
@@ -153,6 +104,82 @@ def _replications_for_bound(q: float, confidence: float) -> int:
     while binomial_quantile(0.5 + confidence / 2, n, q) + 1 > n:
         n = int(n * 1.25) + 1
     return n
+
+
+def _settle_replications(n: int, value: float, low: float, high: float, limit: float) -> int | None:
+    """Roughly how many replications would bring the interval clear of the limit, if the estimate
+    stayed where it is: the half-width shrinks as one over the square root of the replications.
+    Rounded up to a multiple of 500; None when the estimate sits on the limit."""
+    gap = abs(limit - value)
+    half = (high - value) if value < limit else (value - low)
+    if gap <= 0 or not math.isfinite(half) or half <= 0:
+        return None
+    return max(math.ceil(n * (half / gap) ** 2 / 500) * 500, n)
+
+
+def _limit_words(limit: float) -> str:
+    return f"{limit:g}-minute" if float(limit).is_integer() else format_duration(limit)
+
+
+def explain(target: Target, figures: dict, confidence: float, replications: int, sequential: dict | None = None) -> str:
+    """One simulated candidate's figure against the target in words a non-statistician follows."""
+    value, low, high = figures.get("value"), figures.get("ci_low"), figures.get("ci_high")
+    title, conf, limit = target.title, f"{confidence:.0%}", target.limit
+    goal = f"the {_limit_words(limit)} target"
+    if value is None:
+        return f"{target.metric} was never reached, so {target.statistic} cannot be measured against {goal}."
+    said = f"{title} {value:.1f} min"
+    if sequential is not None:
+        return _explain_sequential(target, said, figures, confidence, sequential)
+    if high is None or math.isnan(high):
+        need = _replications_for_bound(target.quantile, confidence) if target.quantile is not None else None
+        more = f": at least {need:,} replications are needed" if need else ""
+        return (f"{said}, but {replications:,} incidents are too few to put a {conf} upper bound on "
+                f"{target.statistic}{more}.")
+    if high <= limit:
+        return f"{said}; with {conf} confidence at most {high:.1f}, within {goal}."
+    if value <= limit:
+        more = _settle_replications(replications, value, low, high, limit)
+        tail = (f"; about {more:,} replications (or --adaptive) would tell whether it really meets it" if more
+                else "; it sits on the target")
+        return (f"{said}, within {goal}, but with {conf} confidence it could be as high as {high:.1f}, above it, "
+                f"so it is not counted as meeting it{tail}.")
+    if low is not None and not math.isnan(low) and low <= limit:
+        more = _settle_replications(replications, value, low, high, limit)
+        tail = f": about {more:,} replications (or --adaptive) would settle it" if more else ""
+        return (f"{said}, above {goal}; with {conf} confidence it lies between {low:.1f} and {high:.1f}, so it "
+                f"might still meet it{tail}.")
+    lower = f"; with {conf} confidence at least {low:.1f}" if low is not None and not math.isnan(low) else ""
+    return f"{said}, above {goal}{lower}."
+
+
+def _explain_sequential(target: Target, said: str, figures: dict, confidence: float, account: dict) -> str:
+    conf = f"{confidence:.0%}"
+    share = target.quantile is not None
+    limit = format_duration(target.limit)
+    if share:
+        words = target.title.split(" ", 1)[1].split(" (")[0]
+        claim = f"{words} within {limit} in at least {target.quantile:.0%} of incidents"
+        margin = f"give or take {points(account['margin'])}"
+        estimate = f"estimated {1 - account['estimate']:.1%}" if account.get("estimate") is not None else ""
+    else:
+        claim = f"{target.statistic} {target.metric.replace('_', ' ')} within {limit}"
+        margin = f"give or take {format_duration(account['margin'])}"
+        estimate = f"estimated {account['estimate']:.1f} min" if account.get("estimate") is not None else ""
+    ran = account["replications"]
+    if account["decision"] == "undecided":
+        most = account.get("most_replications")
+        tail = f"; at most {most:,} would settle it" if most else ""
+        return f"{said}. Not settled after {ran:,} replications whether {claim} ({estimate}){tail}."
+    after = account.get("decided_after") or ran
+    verdict = "meets" if account["decision"] == "feasible" else "misses"
+    text = (f"{said}. Settled after {after:,} replications: it {verdict} {claim} ({margin}), with {conf} "
+            f"confidence; {estimate}.")
+    high = figures.get("ci_high")
+    if verdict == "meets" and high is not None and not math.isnan(high) and high > target.limit:
+        text += (f" Its {conf} interval reaches {high:.1f} min: the test counts it as meeting the target within "
+                 "the margin you allowed.")
+    return text
 
 
 _FIGURES = ("value", "ci_low", "ci_high", "meets", "restore_mean", "restore_p50", "restore_p90", "restore_p90_ci_low",
@@ -193,6 +220,8 @@ class OptimizeResult:
     finished: str
     settings: dict = field(default_factory=dict)
     tool_version: str = TOOL_VERSION
+    currency: str = DEFAULT_CURRENCY
+    adaptive: dict | None = None    # the adaptive mode's settings and replications used
 
     @property
     def candidates(self) -> list[dict]:
@@ -201,23 +230,47 @@ class OptimizeResult:
     def verdict(self) -> str:
         t = self.target
         name = METRIC_TITLES[t.metric][0].lower() + METRIC_TITLES[t.metric][1:]
+        how = f"with {self.confidence:.0%} confidence" + (" (sequential test)" if self.adaptive else "")
+        undecided = [r for r in self.records if r.status == "undecided"]
+        if self.chosen is not None:
+            undecided = [r for r in undecided if _order(r.candidate) < _order(self.chosen.candidate)]
+        open_note = ""
+        if undecided:
+            most = max((r.sequential or {}).get("most_replications") or 0 for r in undecided)
+            settle = (f"; at most {most:,} replications each would settle {'it' if len(undecided) == 1 else 'them'} "
+                      f"(--max-replications {most})") if most else ""
+            which = ", ".join(r.candidate.label for r in undecided[:3]) + (" and others" if len(undecided) > 3 else "")
+            open_note = (f" Not settled after {self.adaptive['max_replications']:,} replications: {which}"
+                         f"{' (cheaper)' if self.chosen is not None else ''}{settle}.")
         if self.chosen is None:
-            evaluated = [r for r in self.records if r.status == "misses" and r.figures.get("ci_high") is not None
-                         and not math.isnan(r.figures["ci_high"])]
+            evaluated = [r for r in self.records if r.status in ("misses", "undecided")
+                         and r.figures.get("ci_high") is not None and not math.isnan(r.figures["ci_high"])]
             closest = min(evaluated, key=lambda r: r.figures["ci_high"], default=None)
             tail = (f"; the closest is {closest.candidate.label} (upper {self.confidence:.0%} bound "
                     f"{closest.figures['ci_high']:.1f} min)") if closest else ""
+            if closest is not None and self.adaptive is None:
+                f = closest.figures
+                if f["ci_low"] is not None and not math.isnan(f["ci_low"]) and f["ci_low"] <= t.limit:
+                    more = _settle_replications(closest.replications, f["value"], f["ci_low"], f["ci_high"], t.limit)
+                    about = f"about {more:,} replications per candidate (-n {more})" if more else "more replications"
+                    tail += (f", and its interval ({f['ci_low']:.1f} to {f['ci_high']:.1f}) straddles the target, so "
+                             f"more replications would settle it: {about}, or --adaptive to simulate as many as "
+                             "the decision needs")
             unbounded = [r for r in self.records if r.status == "misses" and r.figures.get("ci_high") is not None
                          and math.isnan(r.figures["ci_high"])]
             if unbounded and t.quantile is not None:
                 tail += (f"; {len(unbounded)} candidate(s) had too few incidents to put a {self.confidence:.0%} upper "
                          f"bound on {t.statistic} at all (at least {_replications_for_bound(t.quantile, self.confidence)} "
                          "replications are needed)")
-            return f"No staffing in the space meets {t.text} with {self.confidence:.0%} confidence{tail}."
+            lead = "No staffing in the space is known to meet" if undecided else "No staffing in the space meets"
+            return f"{lead} {t.text} {how}{tail}.{open_note}"
         f = self.chosen.figures
-        return (f"Cheapest staffing meeting {t.text} with {self.confidence:.0%} confidence: {self.chosen.candidate.label}, "
-                f"{self.chosen.candidate.cost_per_year:,.0f} a year. Its {t.statistic} {name} is {f['value']:.1f} min "
-                f"({self.confidence:.0%} CI {f['ci_low']:.1f} to {f['ci_high']:.1f}).")
+        settled = ""
+        if self.adaptive and self.chosen.sequential:
+            settled = f" Settled after {self.chosen.sequential['decided_after'] or self.chosen.replications:,} replications."
+        return (f"Cheapest staffing meeting {t.text} {how}: {self.chosen.candidate.label}, "
+                f"{format_money(self.chosen.candidate.cost_per_year, self.currency)} a year. Its {t.statistic} {name} is {f['value']:.1f} min "
+                f"({self.confidence:.0%} CI {f['ci_low']:.1f} to {f['ci_high']:.1f}).{settled}{open_note}")
 
     def to_dict(self) -> dict:
         counts: dict[str, int] = {}
@@ -232,11 +285,14 @@ class OptimizeResult:
             "seed": self.seed,
             "replications": self.replications,
             "mode": "single",
-            "about": "MTTR is mean time to restore service. A candidate meets the target when the upper end of "
-                     "the statistic's confidence interval is within the limit. Staffing cost per year = rota x "
-                     "hourly rate x covered hours + on-call pay (SPEC 3.4).",
+            "about": "MTTR is mean time to restore service. " + (
+                "A candidate meets the target when the sequential feasibility test declares it, with the stated "
+                "confidence and margin (see adaptive). " if self.adaptive else
+                "A candidate meets the target when the upper end of the statistic's confidence interval is within "
+                "the limit. ") + "Staffing cost per year = rota x hourly rate x covered hours + on-call pay (SPEC 3.4).",
             "target": self.target.to_dict(),
             "confidence": self.confidence,
+            "currency": self.currency,
             "search": {
                 "method": "exhaustive: every candidate simulated" if self.exhaustive
                 else "increasing staffing cost, stopping at the first candidate that meets the target, with pruning",
@@ -251,6 +307,7 @@ class OptimizeResult:
             "frontier": [r.candidate.name for r in self.records if r.on_frontier],
             "candidates": self.candidates,
             "verdict": self.verdict(),
+            "adaptive": self.adaptive,
             "settings": self.settings,
             "inputs": self.inputs,
         })
@@ -280,17 +337,24 @@ def optimize(
     progress: Progress | None = None,
     exhaustive: bool = False,
     batch: int = 4,
+    adaptive: Adaptive | None = None,
 ) -> OptimizeResult:
     """Search `space` (a staffing_space document, or its expansion) for the cheapest staffing
     whose `target` holds at the upper end of its `confidence` interval, in single-incident
-    mode. `executor` as for `compare`; one executor serves the whole search. Raises
-    DocumentError for documents that do not fit, SimulationError for a bad target or setting.
+    mode. `executor` as for `compare`; one executor serves the whole search. With `adaptive`
+    each candidate runs in rounds until a sequential test at `confidence` settles whether it
+    meets the target (its own `confidence` is replaced by this one; `replications` is unused).
+    Raises DocumentError for documents that do not fit, SimulationError for a bad target or
+    setting.
     """
     target = parse_target(target) if isinstance(target, str) else target
     if not 0 < confidence < 1:
         raise SimulationError(f"confidence must be above 0 and below 1 (e.g. 0.95), got {confidence}")
     if replications < 2:
         raise SimulationError(f"replications must be >= 2 for confidence intervals, got {replications}")
+    if adaptive is not None:
+        adaptive = replace(adaptive, confidence=confidence)
+        adaptive.check()
     if batch < 1:
         raise SimulationError(f"batch must be at least 1, got {batch}")
     playbook = playbook or resolve(DEFAULT_PLAYBOOK, "playbook")
@@ -308,7 +372,11 @@ def optimize(
             valid.append(c)
     order = sorted(valid, key=_order)
 
+    accounts: list[dict] = []
+
     def evaluate(runner, group: list[Candidate]) -> None:
+        if adaptive is not None:
+            return evaluate_adaptively(runner, group)
         # Progress counts candidate-replications, so a bar sized candidates x replications fills.
         told = None if progress is None else (lambda count: progress(count * len(group)))
         result = compare(scenario, [c.staffing for c in group], playbook, replications=replications, seed=seed,
@@ -318,6 +386,27 @@ def optimize(
             record.figures = _figures(target, option, confidence)
             record.status = "meets" if record.figures["meets"] else "misses"
             record.reason = ""
+            record.replications = replications
+            record.explanation = explain(target, record.figures, confidence, replications)
+
+    def evaluate_adaptively(runner, group: list[Candidate]) -> None:
+        comparison = Comparison.prepare(scenario, [c.staffing for c in group], playbook, seed=seed)
+        procedure = Sequential(comparison, target, adaptive, costs=False)
+        procedure.run(runner, progress)
+        account = procedure.to_dict()
+        accounts.append(account)
+        result = comparison.result(procedure.summaries, procedure.pairs, [o.replications for o in procedure.options],
+                                   started, runner.name)
+        for c, option, found in zip(group, result.options, account["options"]):
+            record = records[c.name]
+            record.figures = _figures(target, option, confidence)
+            record.figures["meets"] = found["decision"] == "feasible"
+            record.status = {"feasible": "meets", "infeasible": "misses"}.get(found["decision"], "undecided")
+            record.reason = ""
+            record.replications = found["replications"]
+            record.sequential = {key: found[key] for key in ("replications", "decision", "decided_after", "estimate",
+                                                             "most_replications")} | {"margin": account["margin"]}
+            record.explanation = explain(target, record.figures, confidence, found["replications"], record.sequential)
 
     def cheapest_meeting():
         return next((records[c.name] for c in order if records[c.name].status == "meets"), None)
@@ -338,7 +427,7 @@ def optimize(
                 group.append(c)
             if group:
                 evaluate(runner, group)
-        check = _monotonicity(target, [records[c.name] for c in order if records[c.name].status in ("meets", "misses")])
+        check = _monotonicity(target, [records[c.name] for c in order if records[c.name].status in _SIMULATED])
         if check["violations"]:
             # The assumption failed where we can see it: do not trust what it pruned.
             chosen = cheapest_meeting()
@@ -346,7 +435,7 @@ def optimize(
             recheck = [c for c in order if records[c.name].status == "pruned" and c.cost_per_year <= limit]
             for start in range(0, len(recheck), batch):
                 evaluate(runner, recheck[start:start + batch])
-            check = _monotonicity(target, [records[c.name] for c in order if records[c.name].status in ("meets", "misses")])
+            check = _monotonicity(target, [records[c.name] for c in order if records[c.name].status in _SIMULATED])
             check["pruned_rechecked"] = len(recheck)
         return check
 
@@ -363,7 +452,7 @@ def optimize(
         record = records[c.name]
         if record.status == "not evaluated" and chosen is not None:
             record.reason = "costs at least as much as the chosen staffing"
-    _mark_frontier([records[c.name] for c in order if records[c.name].status in ("meets", "misses")])
+    _mark_frontier([records[c.name] for c in order if records[c.name].status in _SIMULATED])
 
     listed = sorted(records.values(), key=lambda r: _order(r.candidate))
     inputs = [_input(scenario), _input(playbook), _input(expansion.space)] + [_input(b) for b in expansion.bases]
@@ -371,7 +460,32 @@ def optimize(
         target=target, confidence=confidence, seed=seed, replications=replications, exhaustive=exhaustive,
         batch=batch, records=listed, chosen=chosen, monotonicity=monotonicity, skipped=list(expansion.skipped),
         inputs=inputs, started=started, finished=_now(), settings={"executor": ran_on, "start": "scenario policy"},
+        currency=scenario.document.currency,
+        adaptive=None if adaptive is None else _adaptive_account(adaptive, accounts, listed),
     )
+
+
+def _adaptive_account(settings: Adaptive, accounts: list[dict], records: list[_Record]) -> dict:
+    """The adaptive search's settings and the replications it used against a fixed run at the maximum."""
+    simulated = [r for r in records if r.replications is not None]
+    used = sum(r.replications for r in simulated)
+    first = accounts[0] if accounts else {}
+    return {
+        "method": first.get("method"),
+        "references": first.get("references"),
+        "constraint": first.get("constraint"),
+        "observation": first.get("observation"),
+        "confidence": settings.confidence,
+        "margin": first.get("margin"),
+        "margin_unit": first.get("margin_unit"),
+        "error_per_candidate": first.get("error_per_feasibility_test"),
+        "first_round": settings.first_round,
+        "round": settings.round_size,
+        "max_replications": settings.max_replications,
+        "groups": len(accounts),
+        "total_replications": used,
+        "fixed_replications": settings.max_replications * len(simulated),
+    }
 
 
 def _monotonicity(target: Target, evaluated: list[_Record]) -> dict:

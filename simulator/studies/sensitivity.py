@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from scenarios import Loaded
+from scenarios.currency import DEFAULT_CURRENCY
 from scenarios.formats import SENSITIVITY_FORMAT
 from scenarios.library import DEFAULT_PLAYBOOK, resolve
 from scenarios.version import TOOL_VERSION
@@ -106,6 +107,7 @@ class SensitivityResult:
     status: str = "ok"
     target: dict | None = None          # the target asked for, if any (Target.to_dict())
     closing_lever: dict | None = None   # lever_closing_gap for that target (GapLever.to_dict()), if any
+    currency: str = DEFAULT_CURRENCY
 
     def to_dict(self) -> dict:
         return json_safe({
@@ -125,6 +127,7 @@ class SensitivityResult:
                      "saved per 100k a year of added staffing cost (changes adding no staffing cost first), harms by "
                      "size, no clear effect by the staffing cost saved.",
             "change": self.change,
+            "currency": self.currency,
             "settings": self.settings,
             "inputs": self.inputs,
             "baseline": self.baseline,
@@ -347,6 +350,7 @@ def sensitivity(
         seed=seed, replications=replications, change=change, baseline=baseline, rows=rows,
         skipped=[_skipped(s) for s in skipped], inputs=inputs, started=started, finished=_now(),
         settings={"executor": ran_on, "start": "scenario policy", "comparisons": sweep_runs(found)},
+        currency=scenario.document.currency,
     )
     if target is not None:
         result.target = target.to_dict()

@@ -97,6 +97,11 @@ COMMANDS = {
     "sensitivity": ["sensitivity", "cloudflare-2019-waf", "--staffing", "cloudflare-2019-sre", "-n", "60", "-q"],
     "optimize": ["optimize", "cloudflare-2019-waf", "--staffing-space", SPACE, "--target",
                  "p90(time_to_restore) <= 45m", "-n", "60", "-q"],
+    "compare adaptive": ["compare", "cloudflare-2019-waf", "--staffing", "cloudflare-2019-sre", "--staffing",
+                         "follow-the-sun", "--adaptive", "--first-round", "500", "--max-replications", "1000", "-q"],
+    "optimize adaptive": ["optimize", "cloudflare-2019-waf", "--staffing-space", SPACE, "--target",
+                          "p90(time_to_restore) <= 45m", "--adaptive", "--first-round", "500", "--max-replications",
+                          "1000", "-q"],
     "history kpi": ["history", "kpi", HISTORY, "--source", "pagerduty"],
     "history import": ["history", "import", HISTORY, "--source", "pagerduty"],
     "history fit": ["history", "fit", CANONICAL, "--source", "canonical", "--staffing", "cloudflare-2019-sre"],
@@ -109,7 +114,8 @@ COMMANDS = {
 # Their whole answer fits, prose included, not only the tables.
 WHOLLY = {"sensitivity", "list", "scenario list"}
 # At 120 columns these print at least one table with columns (not stacked).
-TABULAR = {"simulate", "compare", "sensitivity", "optimize", "history kpi", "history import", "drill run"}
+TABULAR = {"simulate", "compare", "sensitivity", "optimize", "compare adaptive", "optimize adaptive", "history kpi",
+           "history import", "drill run"}
 
 
 @pytest.fixture

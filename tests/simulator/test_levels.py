@@ -94,7 +94,8 @@ def test_several_services_each_restore_in_their_own_time(two_services, staffing)
 
 def test_the_engine_and_the_levels_agree_on_when_service_is_restored(two_services, staffing):
     for mode, kwargs in (("single", {"replications": 300}), ("stream", {"replications": 1, "horizon": 60 * 24 * 365.0})):
-        busy = load_text(re.sub(r"(?m)^frequency: .*$", "frequency: 20/year", two_services.text), "busy.yaml")
+        busy = load_text(re.sub(r"(?m)^frequency(_range)?: .*$", "", two_services.text) + "frequency: 20/year\n",
+                         "busy.yaml")
         frame = simulate(busy, staffing("cloudflare-2019-sre"), mode=mode, seed=8, keep_incidents=True,
                          **kwargs).options[0].incidents
         found = levels([busy.document], np.zeros(len(frame), dtype=int), frame["workaround_effect"].to_numpy(),
@@ -173,7 +174,8 @@ def test_a_failure_cascades_to_the_services_that_depend_on_it(cascading, staffin
 
 def test_engine_and_levels_agree_on_a_cascade(cascading, staffing):
     for mode, kwargs in (("single", {"replications": 400}), ("stream", {"replications": 1, "horizon": 60 * 24 * 365.0})):
-        busy = load_text(re.sub(r"(?m)^frequency: .*$", "frequency: 30/year", cascading.text), "busy.yaml")
+        busy = load_text(re.sub(r"(?m)^frequency(_range)?: .*$", "", cascading.text) + "frequency: 30/year\n",
+                         "busy.yaml")
         frame = simulate(busy, staffing("cloudflare-2019-sre"), mode=mode, seed=9, keep_incidents=True,
                          **kwargs).options[0].incidents
         critical = np.fmax(frame["time_to_restore.dns"], frame["time_to_restore.shop"].fillna(0))

@@ -181,7 +181,9 @@ def test_time_never_runs_backwards(cloudflare, staffing, seed, option, mode):
 def load_text_with_frequency(loaded, frequency):
     from scenarios import load_text
 
-    return load_text(loaded.text.replace("frequency: 1/year", f"frequency: {frequency}"), "busy.yaml")
+    # the plausible range of the old frequency goes with it
+    return load_text(loaded.text.replace("frequency: 1/year", f"frequency: {frequency}")
+                     .replace("frequency_range: [0.5/year, 3/year]\n", ""), "busy.yaml")
 
 
 def test_stream_mode_makes_incidents_contend_for_people(cloudflare, write):
@@ -215,11 +217,9 @@ def test_cost_of_outage_and_staffing(cloudflare, staffing):
 def test_stream_mix_draws_scenarios_by_frequency(cloudflare, staffing):
     from scenarios import load_text
 
-    busy = load_text(cloudflare.text.replace("frequency: 1/year", "frequency: 3/day"), "busy.yaml")
-    other = load_text(
-        cloudflare.text.replace("frequency: 1/year", "frequency: 1/day").replace("name: cloudflare-2019-waf", "name: rarer"),
-        "rarer.yaml",
-    )
+    busy = load_text_with_frequency(cloudflare, "3/day")
+    other = load_text(load_text_with_frequency(cloudflare, "1/day").text.replace("name: cloudflare-2019-waf", "name: rarer"),
+                      "rarer.yaml")
     result = simulate([busy, other], staffing("cloudflare-2019-sre"), mode="stream", replications=2, keep_incidents=True,
                       horizon=60 * 24 * 200.0, seed=5)
     counts = result.options[0].incidents["scenario"].value_counts()
@@ -232,7 +232,7 @@ def test_stream_mix_draws_scenarios_by_frequency(cloudflare, staffing):
 def test_weekly_profile_shapes_stream_arrivals(cloudflare, staffing):
     from scenarios import load_text
 
-    text = cloudflare.text.replace("frequency: 1/year", "frequency: 4/day\nweekly_profile:\n  days: {sat: 0, sun: 0}\n  hours: [0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 3, 0, 0, 0, 0, 0, 0, 0]")
+    text = load_text_with_frequency(cloudflare, "1/year").text.replace("frequency: 1/year", "frequency: 4/day\nweekly_profile:\n  days: {sat: 0, sun: 0}\n  hours: [0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 3, 0, 0, 0, 0, 0, 0, 0]")
     busy = load_text(text, "weekdays.yaml")
     frame = simulate(busy, staffing("cloudflare-2019-sre"), mode="stream", replications=2, horizon=60 * 24 * 140.0, keep_incidents=True, seed=2).incidents
     assert set(frame["start_weekday"]) == {"mon", "tue", "wed", "thu", "fri"}
@@ -280,7 +280,8 @@ def test_no_incident_is_resolved_before_service_is_restored(name, mode, library)
     scenario = library(name, "scenario")
     kwargs = {"replications": 400} if mode == "single" else {"replications": 2, "horizon": 60 * 24 * 365.0}
     if mode == "stream":
-        scenario = load_text(re.sub(r"(?m)^frequency: .*$", "frequency: 30/year", scenario.text), "busy.yaml")
+        scenario = load_text(re.sub(r"(?m)^frequency_range: .*\n", "",
+                                    re.sub(r"(?m)^frequency: .*$", "frequency: 30/year", scenario.text)), "busy.yaml")
     staffing = library(scenario.document.reference_staffing, "staffing")
     frame = simulate(scenario, staffing, keep_incidents=True, seed=7, mode=mode, **kwargs).incidents
     assert len(frame) > 0 and frame["resolved"].notna().all()
@@ -379,7 +380,7 @@ def test_a_stream_horizon_runs_through_the_clock_change(library):
                         anchor)
     before, after = plan.pools["sre"].week(0)[0], plan.pools["sre"].week(1)[0]
     assert before.index(True) == 17 * 60 and after.index(True) == 16 * 60      # Monday 09:00 PST, then PDT
-    busy = load_text(re.sub(r"(?m)^frequency: .*$", "frequency: 3/day", cloudflare.text), "busy.yaml")
+    busy = load_text_with_frequency(cloudflare, "3/day")
     result = simulate(busy, pager, mode="stream", replications=1, horizon=60 * 24 * 28.0, seed=1,
                       horizon_start=dt.date(2026, 3, 4))
     assert result.to_dict()["settings"]["calendar_start_utc"] == anchor.isoformat()

@@ -337,3 +337,69 @@ def test_a_tail_target_the_runs_cannot_bound_is_never_met():
     evaluated = [c for c in out["candidates"] if c["status"] == "misses"]
     assert evaluated and all(c["ci_high"] is None for c in evaluated)
     assert "too few incidents to put a 95% upper bound" in " ".join(out["verdict"] if isinstance(out["verdict"], list) else [out["verdict"]])
+
+
+# -- explanations and the adaptive mode -------------------------------------------------
+
+EXAMPLE_SPACE = Path(__file__).resolve().parents[2] / "docs/examples/cloudflare-2019-space.yaml"
+
+
+@pytest.fixture(scope="module")
+def example_space():
+    return expand(load(EXAMPLE_SPACE))
+
+
+def test_a_near_miss_is_explained_and_more_replications_suggested(cloudflare_waf, example_space):
+    """At 1000 incidents nothing meets p90 <= 45m by its upper bound, although two candidates'
+    estimates do: the search says so, and that more replications would settle it."""
+    from reports.optimize import render_optimize
+
+    result = optimize(cloudflare_waf, example_space, "p90(time_to_restore) <= 45m", replications=1000, seed=1)
+    out = result.to_dict()
+    assert out["chosen"] is None
+    assert "straddles the target, so more replications would settle it: about" in out["verdict"]
+    assert "--adaptive" in out["verdict"]
+    near = next(c for c in out["candidates"] if c["name"] == "cloudflare-2019-sre (sre 2/14)")
+    assert near["status"] == "misses" and near["value"] <= 45 < near["ci_high"]
+    assert near["explanation"].startswith(f"p90 time to restore (MTTR) {near['value']:.1f} min, within the 45-minute "
+                                          f"target, but with 95% confidence it could be as high as {near['ci_high']:.1f}")
+    far = next(c for c in out["candidates"] if c["name"] == "cloudflare-2019-sre (sre 1/7)")
+    assert "above the 45-minute target; with 95% confidence at least" in far["explanation"]
+    assert near["explanation"] in render_optimize(out, "html") and "see its note below" in render_optimize(out, "html")
+    # The suggestion is of the right size: with the suggested replications the closest one meets it.
+    suggested = int(out["verdict"].split("(-n ")[1].split(")")[0])
+    again = optimize(cloudflare_waf, example_space, "p90(time_to_restore) <= 45m", replications=suggested, seed=1)
+    assert again.chosen is not None
+
+
+def test_adaptive_search_settles_each_candidate_and_says_how(cloudflare_waf, example_space):
+    from simulator.studies.sequential import Adaptive
+
+    out = optimize(cloudflare_waf, example_space, "p90(time_to_restore) <= 45m", seed=1, adaptive=Adaptive()).to_dict()
+    assert out["chosen"] is not None and "(sequential test)" in out["verdict"]
+    simulated = [c for c in out["candidates"] if c["status"] in ("meets", "misses", "undecided")]
+    assert all(c["replications"] >= 1000 and "Settled after" in c["explanation"] for c in simulated)
+    clear_misses = [c for c in simulated if c["value"] > 90]
+    assert clear_misses and all(c["replications"] == 1000 and c["status"] == "misses" for c in clear_misses)
+    adaptive = out["adaptive"]
+    assert adaptive["total_replications"] == sum(c["replications"] for c in simulated)
+    assert adaptive["total_replications"] < adaptive["fixed_replications"] == 20000 * len(simulated)
+    # The same figures whoever runs it.
+    again = optimize(cloudflare_waf, example_space, "p90(time_to_restore) <= 45m", seed=1, adaptive=Adaptive(),
+                     jobs=2).to_dict()
+    assert again["candidates"] == out["candidates"] and again["verdict"] == out["verdict"]
+
+
+def test_cli_adaptive_search(run):
+    result = run("optimize", "cloudflare-2019-waf", "--staffing-space", EXAMPLE_SPACE, "--target",
+                 "p90(time_to_restore) <= 45m", "--adaptive", "--max-replications", 5000, "-q")
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())   # prose wraps to the terminal's width
+    assert "incidents" in said and "Why the close ones count as they do:" in said
+    assert "Adaptive:" in said and "against 20,000 for a fixed 5,000 per simulated candidate" in said
+    with_n = run("optimize", "cloudflare-2019-waf", "--staffing-space", EXAMPLE_SPACE, "--target",
+                 "p90(time_to_restore) <= 45m", "--adaptive", "-n", 500)
+    assert with_n.exit_code == 2 and "instead of -n" in with_n.output
+    loose = run("optimize", "cloudflare-2019-waf", "--staffing-space", EXAMPLE_SPACE, "--target",
+                "p90(time_to_restore) <= 45m", "--margin", "2%")
+    assert loose.exit_code == 2 and "--margin only applies with --adaptive" in loose.output

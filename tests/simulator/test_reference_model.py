@@ -122,7 +122,9 @@ def edited(loaded, *changes):
 
 
 def busy(loaded, frequency):
-    return edited(loaded, (r"^frequency: .*$", f"frequency: {frequency}"))
+    """`loaded` at another frequency (without the plausible range of the old one)."""
+    unranged = load_text(re.sub(r"(?m)^frequency_range: .*\n", "", loaded.text), loaded.source)
+    return edited(unranged, (r"^frequency: .*$", f"frequency: {frequency}"))
 
 
 @dataclass(frozen=True)
@@ -160,7 +162,8 @@ def variant(library, name: str) -> Case:
         triage = "triage:\n  first_wrong: 0.4\n  corrected_after: {dist: lognormal, median: 20m, p90: 60m}\n"
         return Case((cloudflare,), load_text(sre.text.rstrip("\n") + "\n" + triage, "triage.yaml"), default)
     if name == "weekly-profile":
-        return Case((edited(cloudflare, (r"^frequency: .*\n", "frequency: 2/day\n" + WEEKDAYS)),), sre, default)
+        return Case((edited(busy(cloudflare, "2/day"), (r"^frequency: .*\n", "frequency: 2/day\n" + WEEKDAYS)),), sre,
+                    default)
     if name == "mix":
         dns = library("internal-dns-outage", "scenario")
         return Case((busy(cloudflare, "150/year"), busy(dns, "200/year")), library("marlow-platform-oncall", "staffing"),

@@ -145,7 +145,8 @@ def test_stream_mode_is_identical_on_dask(documents, dask_cluster):
     from scenarios import load_text
 
     scenario, options = documents
-    busy = load_text(scenario.text.replace("frequency: 1/year", "frequency: 2/day"), "busy.yaml")
+    busy = load_text(scenario.text.replace("frequency: 1/year", "frequency: 2/day")
+                     .replace("frequency_range: [0.5/year, 3/year]\n", ""), "busy.yaml")
     kwargs = dict(mode="stream", replications=6, horizon=60 * 24 * 60.0, seed=4)
     assert _numbers(compare(busy, options, executor=dask_cluster, **kwargs)) == _numbers(compare(busy, options, **kwargs))
 
