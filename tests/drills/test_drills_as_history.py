@@ -291,6 +291,19 @@ def test_fit_from_drills_writes_a_staffing_that_says_where_its_figures_came_from
     assert not (tmp_path / "real.yaml").exists()
 
 
+def test_how_often_drills_are_run_is_not_an_incident_rate(imported):
+    """Spread over a year, the drills would give a rate of incidents a year if they were
+    incidents; fitted as drills they give none, so a fitted scenario keeps its frequency."""
+    spread = imported.table.copy()
+    times = [c for c in spread.columns if str(spread[c].dtype).startswith("datetime64")]
+    for position in range(len(spread)):
+        spread.loc[position, times] = spread.loc[position, times] + pd.Timedelta(days=45 * position)
+    assert fit_history(spread, drills="only", stages=["acknowledge"]).rate() is None
+    as_if_real = spread.assign(is_drill=False)
+    assert fit_history(as_if_real, stages=["acknowledge"]).rate()["incidents"] == len(ACK_LATE)
+    assert fit_history(pd.concat([as_if_real, spread]), drills="include", stages=["acknowledge"]).rate() is None
+
+
 def test_bad_journals_are_all_reported_with_their_file_and_field(tmp_path, journals):
     folder = tmp_path / "drills"
     folder.mkdir()
