@@ -325,9 +325,33 @@ def _adaptive_settings(ctx, adaptive: bool, target, confidence: float, margin: s
     return settings
 
 
+def _closing_lever(result, scenarios, staffings, book, mode, replications, seed, jobs, executor, scheduler,
+                   quiet) -> dict | None:
+    """When the recommendation finds no option meeting the restore target: the change to the
+    closest option that closes most of the gap per unit of cost (a sensitivity sweep of it)."""
+    from simulator.run.decision import HEADLINE, recommend
+    from simulator.studies.sensitivity import sensitivity, sweep_runs
+    from simulator.studies.targets import parse_target
+    from simulator.studies.variation import sensitivity_variants
+
+    found = recommend(result)
+    if not found or found["outcome"] != "none_meets" or mode != "single" or len(scenarios) != 1:
+        return None
+    closest = next(st for st in staffings if st.document.name == found["closest"])
+    target = parse_target(f"p90({HEADLINE}) <= {found['target_minutes']:g}m")
+    per_change = min(replications or 1000, 1000)
+    variants = sensitivity_variants(scenarios[0], closest, book, 0.25)
+    progress = _Progress(per_change * sweep_runs(variants[0]), f"What would close the gap ({closest.document.name})",
+                         enabled=not quiet)
+    sweep = _running(progress, lambda: sensitivity(
+        scenarios[0], closest, book, replications=per_change, seed=seed, jobs=jobs, executor=executor,
+        scheduler=scheduler, progress=progress, variants=variants, target=target))
+    return sweep.closing_lever
+
+
 def _execute(scenario_args, staffing_args, playbook, classification, replications, seed, jobs, executor, scheduler,
              mode, start, horizon, warmup, horizon_start, out_dir, no_incidents, as_json, quiet, report=None,
-             input_draws=0, adaptive=None):
+             input_draws=0, adaptive=None, lever=False):
     from reports.artifacts import IncidentWriter, write_summary
     from reports.text.simulation import simulation_text
     from scenarios import DocumentError
@@ -402,6 +426,9 @@ def _execute(scenario_args, staffing_args, playbook, classification, replication
             scheduler=scheduler, nominal=result, replications=replications, mode=mode, start=_parse_start(start),
             horizon=horizon, warmup=warmup, horizon_start=horizon_start.date() if horizon_start else None,
             classification=policy, progress=drawing), on_error=discard_table).to_dict()
+    if lever and len(staffings) > 1:
+        result.lever = _closing_lever(result, scenarios, staffings, book, mode, replications, seed, jobs, executor,
+                                      scheduler, quiet)
     summary = result.to_dict()
     if out_dir:
         if writer is not None:
@@ -465,8 +492,12 @@ def simulate(scenario, staffing, **kwargs):
 @click.option("--cost-margin", "cost_margin", default=None, type=click.FloatRange(0, min_open=True), metavar="AMOUNT",
               help="With --adaptive: yearly cost differences (staffing plus expected outage cost) small enough to "
                    "call a tie [default: 1% of the cheapest option's yearly cost].")
+@click.option("--lever/--no-lever", default=True, show_default=True,
+              help="When no option meets the restore target, sweep the closest option's parameters (as `warroom "
+                   "sensitivity --target` does, at most 1,000 incidents per change) to name the change that closes "
+                   "most of the gap per unit of cost, in the recommendation. Single-incident mode, one scenario.")
 @click.pass_context
-def compare(ctx, scenario, staffing, report, input_draws, adaptive, target, confidence, cost_margin, margin, first_round,
+def compare(ctx, scenario, staffing, report, input_draws, lever, adaptive, target, confidence, cost_margin, margin, first_round,
             round_size, max_replications, **kwargs):
     """Compare staffing options on SCENARIO by simulated time to restore (MTTR).
 
@@ -523,7 +554,7 @@ def compare(ctx, scenario, staffing, report, input_draws, adaptive, target, conf
             _fail(exc.problems)
     found = _adaptive_settings(ctx, adaptive, parsed, confidence, margin, cost_margin, first_round, round_size,
                                max_replications)
-    _execute(scenario, list(staffing), report=report, input_draws=input_draws,
+    _execute(scenario, list(staffing), report=report, input_draws=input_draws, lever=lever,
              adaptive=None if found is None else {"settings": found, "target": parsed}, **kwargs)
 
 

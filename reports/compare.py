@@ -49,8 +49,12 @@ def _context(summary: dict) -> dict:
     stages = [{"title": stage_title(k),
                "values": [(o.get("restore_stages") or {}).get(k) or {} for o in options]} for k in stage_names]
     money = money_in(summary.get("currency"))
+    risk = risk_section(summary, options, money)
     return {
-        "risk": risk_section(summary, options, money),
+        "recommendation": summary.get("recommendation"),
+        "executive": executive_rows(summary, rows, risk, money),
+        "restore_target": restore_target,
+        "risk": risk,
         "robustness": summary.get("input_uncertainty"),
         "adaptive": _adaptive(summary.get("adaptive")),
         "classification": classification_sentence(summary),
@@ -87,6 +91,31 @@ def _chance(breach: dict) -> str:
     low, high = breach.get("ci95") or (None, None)
     interval = "" if low is None or high is None else f" ({low * 100:.0f}-{high:.0%})"
     return f"{breach['probability']:.0%}{interval}"
+
+
+def executive_rows(summary: dict, rows: list[dict], risk: dict | None, money) -> list[dict]:
+    """One row per option for the executive summary: yearly cost, p90 time to restore with its
+    interval, the share restored within the target, and the yearly risk of missing it; the
+    option the recommendation names is marked."""
+    recommendation = summary.get("recommendation") or {}
+    named = recommendation.get("choice") or recommendation.get("closest")
+    by_name = {r["name"]: r for r in (risk or {}).get("rows", [])}
+    out = []
+    for o, row in zip(summary.get("options") or [], rows):
+        restore, yearly = row["restore"], by_name.get(o["name"], {})
+        breach = (o["targets"].get("time_to_restore") or {}).get("breach") or {}
+        within = None if breach.get("probability") is None else f"{1 - breach['probability']:.0%}"
+        out.append({
+            "name": o["name"], "named": o["name"] == named,
+            "yearly": money(o["costs"]["total_cost_per_year"]),
+            "staffing": money(o["costs"]["staffing_cost_per_year"]),
+            "p90": one_decimal(restore["p90"]),
+            "p90_ci": f"{one_decimal(restore['p90_ci95'][0])}-{one_decimal(restore['p90_ci95'][1])}",
+            "within": within or "-",
+            "misses": (yearly.get("misses") or {}).get("value", "-"),
+            "any": (yearly.get("any") or {}).get("value", "-"),
+        })
+    return out
 
 
 def risk_section(summary: dict, options: list[dict], money) -> dict | None:

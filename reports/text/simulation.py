@@ -8,7 +8,7 @@ from scenarios.currency import DEFAULT_CURRENCY, format_money
 
 from .adaptive import adaptive_text
 from .risk import input_uncertainty_lines, risk_table
-from .tables import comparison_table, metrics_table
+from .tables import comparison_table, metrics_table, paragraph
 
 __all__ = ["simulation_text"]
 
@@ -25,14 +25,19 @@ def simulation_text(summary: dict, out_dir: str | None = None) -> str:
         used = [o["replications"] for o in adaptive["options"]]
         spread = f"{min(used):,}" if min(used) == max(used) else f"{min(used):,} to {max(used):,}"
         per_option = f"{spread} {unit} per option as the decision needed ({adaptive['total_replications']:,} in all)"
-    lines = [f"Scenario {scenario_names}: {per_option}, mode {summary['mode']}, seed {summary['seed']}", ""]
+    lines = []
+    recommendation = summary.get("recommendation")
+    if recommendation:   # a comparison opens with the decision, then the evidence
+        lines += [paragraph(sentence) for sentence in recommendation["text"]]
+        lines += [paragraph(f"(Rule: {recommendation['rule']}.)"), ""]
+    lines += [f"Scenario {scenario_names}: {per_option}, mode {summary['mode']}, seed {summary['seed']}", ""]
     counts = [sum(o["detection_paths"].values()) for o in summary.get("options", [summary])]
     if summary["mode"] == "stream" and not any(counts):
         lines.append("No incident arrived within the horizon: raise the scenario's frequency or --horizon.")
         return "\n".join(lines)
     if "options" in summary:
         lines += [comparison_table(summary), ""]
-        lines += ["* " + line for line in summary["verdict"]]
+        lines += [paragraph(line, "* ", "  ") for line in summary["verdict"]]
         if adaptive:
             lines += ["", adaptive_text(adaptive)]
     else:

@@ -21,6 +21,7 @@ from simulator.errors import SimulationError
 from simulator.model.engine import DETECTION_PATHS
 from simulator.model.levels import levels
 
+from .decision import recommend
 from .risk import IncidentRate, cheapest_by_rate, yearly_risk
 from .summary import BINS, OptionSummary, interval_methods
 
@@ -182,6 +183,7 @@ class SimulationResult:
     currency: str = DEFAULT_CURRENCY                 # of every cost (the documents agree: crosscheck)
     input_uncertainty: dict | None = None            # studies.uncertainty's answer, when it was asked for
     adaptive: dict | None = None  # how an adaptive run decided its replications: simulator.studies.sequential
+    lever: dict | None = None     # what would close most of the gap when no option meets the target (a sweep's)
 
     @property
     def incidents(self) -> pd.DataFrame:
@@ -289,6 +291,7 @@ class SimulationResult:
         else:
             out["options"] = [o.to_dict() for o in self.options]
             out["differences"] = self.differences
+            out["recommendation"] = recommend(self)
             out["verdict"] = self.verdicts()
             out["lowest_total_cost_by_rate"] = self.lowest_total_cost_by_rate()
         if self.input_uncertainty is not None:

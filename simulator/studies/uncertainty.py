@@ -42,6 +42,7 @@ from scenarios.edit import with_changes
 from scenarios.loader import Loaded
 from simulator.errors import SimulationError
 from simulator.run.api import compare
+from simulator.run.decision import Decision, cheapest_meeting_target, rule_text
 from simulator.run.executors import make_executor
 from simulator.run.results import HEADLINE, SimulationResult, json_safe
 from simulator.studies.variation import describe_distribution
@@ -127,43 +128,6 @@ def latin_hypercube(draws: int, estimates: int, seed: int) -> np.ndarray:
     rng = np.random.default_rng(np.random.SeedSequence([seed, DRAW_STREAM]))
     middles = (np.arange(draws) + 0.5) / draws
     return np.column_stack([rng.permutation(middles) for _ in range(estimates)]) if estimates else np.zeros((draws, 0))
-
-
-@dataclass(frozen=True)
-class Decision:
-    """What a rule chose from one comparison: `chosen` (None when no option qualifies), the
-    `closest` when none does, and which options qualified."""
-
-    chosen: str | None
-    closest: str | None
-    qualifying: tuple[str, ...]
-
-
-def cheapest_meeting_target(result: SimulationResult, metric: str = HEADLINE) -> Decision:
-    """The cheapest staffing (yearly staffing cost) whose p90 of `metric` is within its
-    target at the upper end of the 95% interval; when none is, the closest: the lowest upper
-    end (or, with no target, the lowest p90)."""
-    def upper(option) -> float:
-        figures = option.metrics.get(metric) or {}
-        high = (figures.get("p90_ci95") or [math.nan, math.nan])[1]
-        return math.inf if high is None or math.isnan(high) else high
-
-    target = result.options[0].targets.get(metric)
-    meets = [o for o in result.options if target is not None and upper(o) <= target]
-    if meets:
-        chosen = min(meets, key=lambda o: (o.staffing_cost_per_year, result.options.index(o)))
-        return Decision(chosen.name, None, tuple(o.name for o in meets))
-    closest = min(result.options, key=lambda o: (upper(o), result.options.index(o)))
-    return Decision(None, closest.name, ())
-
-
-def _rule_text(result: SimulationResult, metric: str = HEADLINE) -> str:
-    target = result.options[0].targets.get(metric)
-    what = metric.replace("_", " ")
-    if target is None:
-        return f"no target is set for {what}, so no option can qualify; the closest is the one with the lowest p90"
-    return (f"the cheapest staffing whose p90 {what} is within {target:g} minutes at the upper end of its 95% "
-            f"interval; when none is, the closest is the one with the lowest upper end")
 
 
 def _figures(option) -> dict:
@@ -338,7 +302,7 @@ def input_uncertainty(
             base, results, ran_on = run(runner)
     else:
         base, results, ran_on = run(executor)
-    rule = _rule_text(base) if choose is cheapest_meeting_target else (choose.__doc__ or choose.__name__).strip()
+    rule = rule_text(base) if choose is cheapest_meeting_target else (choose.__doc__ or choose.__name__).strip()
     return InputUncertainty(draws=draws, seed=seed, estimates=estimates, shares=shares, rule=rule,
                             nominal=_summary_of(base, choose), results=results,
                             option_names=[o.name for o in base.options],

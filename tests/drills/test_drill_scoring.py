@@ -28,8 +28,8 @@ from reports.aar import improvement_items, render_aar
 from reports.scorecard import render_scorecard
 from reports.text.scorecard import scorecard_text
 from scenarios import bundled, load_text, resolve
-from scenarios.exercise import Scoring
 from scenarios.durations import minutes_text, parse_duration
+from scenarios.exercise import Scoring
 
 SCENARIO = "cloudflare-2019-waf"
 CEILING = {grade: Scoring().ceiling(grade) for grade in "ABCDF"}   # the default grade floors' caps

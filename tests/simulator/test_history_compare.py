@@ -110,9 +110,8 @@ def test_compare_command_prints_the_sentence_under_the_verdict(history, tmp_path
     sentence = entry["sentence"]
     assert sentence.startswith(f"The staffing {STAFFING}-fitted was fitted to 120 incidents of history.csv")
     assert "in MTTR would reliably show up" in sentence
-    lines = result.output.splitlines()
-    verdict = max(i for i, line in enumerate(lines) if line.startswith("* "))
-    assert sentence in lines[verdict + 1:verdict + 3]  # right under the verdict
+    output = result.output
+    assert output.index(sentence) > output.rindex("\n* ")   # under the verdict's last (wrapped) point
     assert html.escape(sentence) in (tmp_path / "compare.html").read_text()
     assert json.loads(runner.invoke(main, ["compare", SCENARIO, "--staffing", STAFFING, "--staffing",
                                            "fitted-staffing.yaml", "-n", "20", "--json"]).output)[

@@ -99,7 +99,8 @@ def test_a_nominal_run_given_is_used_as_is(cloudflare, staffing):
     found = input_uncertainty(cloudflare, options, draws=2, replications=120, seed=9, nominal=nominal)
     decision = cheapest_meeting_target(nominal)
     assert found.nominal["chosen"] == decision.chosen and found.nominal["closest"] == decision.closest
-    assert found.to_dict()["rule"].startswith("the cheapest staffing whose p90 time to restore is within 30 minutes")
+    assert found.to_dict()["rule"].startswith("the cheapest option (staffing plus expected outage cost a year) whose p90 "
+                                                 "time to restore is within 30 min with 95% confidence")
 
 
 SCENARIO = """
