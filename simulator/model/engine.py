@@ -259,7 +259,10 @@ class IncidentResponse:
             self.path, delay = 1, report
         else:
             self.path, delay = 0, alert
-        self._after(delay, self._detected)
+        if delay > 0:
+            self.env.timeout(delay).callbacks.append(self._detected)
+        else:
+            self._detected()
 
     def _detected(self, _=None):
         self._mark(DETECTED)
@@ -330,7 +333,9 @@ class IncidentResponse:
             return
         on_call = resources[name]
         if k < pool.on_call:
-            if on_call.acquire(unit, lambda: self._reached(pool, unit, k)):
+            granted = ((lambda: self._reached(pool, unit, k)) if on_call.rota is not None
+                       else (lambda: self._answer(pool, unit, k)))
+            if on_call.acquire(unit, granted):
                 self._answer(pool, unit, k)
             return
         # Someone from the rota beyond those on call, once the pool has come to this incident's
@@ -363,7 +368,12 @@ class IncidentResponse:
         i = self.i
         ack_in, ack_out, backup, call_in = self.draws.page(pool, k)
         delay = pool.answer(k, self.env._now + self.offset, ack_in[i], ack_out[i], backup[i], call_in[i])
-        self._after(delay, lambda _e: self._ready(unit))
+        if delay > 0:
+            self.env.timeout(delay).callbacks.append(lambda _e: self._ready(unit))
+        elif unit.waiters:
+            self._ready(unit)
+        else:
+            unit.ready = True
 
     def _ready(self, unit):
         unit.ready = True
@@ -394,7 +404,11 @@ class IncidentResponse:
                 delay += d.corrected_after[self.i]   # first classified below the major line, then raised
             self._engage(((step.performer, 1),), lambda: self._after(delay, lambda _e: self._finish(s)))
         elif action == "wait":
-            self._after(self.draws.steps[s][self.i], lambda _e: self._finish(s))
+            delay = self.draws.steps[s][self.i]
+            if delay > 0:
+                self.env.timeout(delay).callbacks.append(lambda _e: self._finish(s))
+            else:
+                self._finish(s)
         elif action in ("engage", "assemble"):
             self._engage(step.engage, lambda: self._finish(s))
         elif action == "diagnose":
@@ -434,7 +448,7 @@ class IncidentResponse:
             if d.wa_lasts is not None:
                 self.wears_off_at = self.effect_at + d.wa_lasts[i]
             if plan.workaround_restores_all and self.milestones[RESTORED] != self.milestones[RESTORED]:
-                lag = self._cascade_lag(self.effect_at)
+                lag = self._cascade_lag(self.effect_at) if d.cascades else 0.0
                 if lag > 0:
                     self.open_steps += 1       # the incident stays open until the last service is back
                     self._after(lag, self._cascade_back)
@@ -592,7 +606,8 @@ def run_stream(plans: list[Plan], seed: int, replication: int, horizon: float, w
         draws.append(_Draws(plan, BlockStreams(seed, replication, max(int(mask.sum()), 1))))
 
     env = simpy.Environment()
-    resources = {name: _OnCall(pool.on_call, _OnCall(pool.people - pool.on_call)) for name, pool in staffing_pools.items()}
+    resources = {name: _OnCall(pool.on_call, _OnCall(pool.people - pool.on_call) if pool.people > pool.on_call else None)
+                 for name, pool in staffing_pools.items()}
     milestones = np.full((count, N_MILESTONES), NAN)
     paths = np.zeros(count, dtype=np.int8)
     effects = np.full(count, NAN)
