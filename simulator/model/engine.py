@@ -366,7 +366,9 @@ class IncidentResponse:
 
     def _answer(self, pool, unit, k):
         i = self.i
-        ack_in, ack_out, backup, call_in = self.draws.page(pool, k)
+        draws = self.draws
+        found = draws._pages.get((pool.name, k))
+        ack_in, ack_out, backup, call_in = found if found is not None else draws.page(pool, k)
         delay = pool.answer(k, self.env._now + self.offset, ack_in[i], ack_out[i], backup[i], call_in[i])
         if delay > 0:
             self.env.timeout(delay).callbacks.append(lambda _e: self._ready(unit))
@@ -435,30 +437,39 @@ class IncidentResponse:
             return
         work = d.wa_apply[i] + (d.wa_before[i] if d.wa_before is not None else 0.0)
         apply = work / plan.pools[by].skill + (d.wa_party[i] if d.wa_party is not None else 0.0)
-        effect = d.wa_effect[i]
+        self._engage(plan.workaround_wanted, lambda: self._apply(s, apply))
 
-        def applied(_e):
-            # The incident stays open until the workaround's effect arrives.
-            self.open_steps += 1
-            self._after(effect, restored)
-            self._finish(s)
+    def _apply(self, s, apply):
+        if apply > 0:
+            self.env.timeout(apply).callbacks.append(lambda _e: self._applied(s))
+        else:
+            self._applied(s)
 
-        def restored(_e):
-            self.effect_at = self.env._now - self.t0
-            if d.wa_lasts is not None:
-                self.wears_off_at = self.effect_at + d.wa_lasts[i]
-            if plan.workaround_restores_all and self.milestones[RESTORED] != self.milestones[RESTORED]:
-                lag = self._cascade_lag(self.effect_at) if d.cascades else 0.0
-                if lag > 0:
-                    self.open_steps += 1       # the incident stays open until the last service is back
-                    self._after(lag, self._cascade_back)
-                else:
-                    self._mark(RESTORED)
-            self.open_steps -= 1
-            if self.open_steps == 0:
-                self._end()
+    def _applied(self, s):
+        # The incident stays open until the workaround's effect arrives.
+        self.open_steps += 1
+        effect = self.draws.wa_effect[self.i]
+        if effect > 0:
+            self.env.timeout(effect).callbacks.append(self._restored)
+        else:
+            self._restored()
+        self._finish(s)
 
-        self._engage(((by, 1),), lambda: self._after(apply, applied))
+    def _restored(self, _e=None):
+        d = self.draws
+        self.effect_at = self.env._now - self.t0
+        if d.wa_lasts is not None:
+            self.wears_off_at = self.effect_at + d.wa_lasts[self.i]
+        if self.plan.workaround_restores_all and self.milestones[RESTORED] != self.milestones[RESTORED]:
+            lag = self._cascade_lag(self.effect_at) if d.cascades else 0.0
+            if lag > 0:
+                self.open_steps += 1       # the incident stays open until the last service is back
+                self._after(lag, self._cascade_back)
+            else:
+                self._mark(RESTORED)
+        self.open_steps -= 1
+        if self.open_steps == 0:
+            self._end()
 
     def _cascade_lag(self, back: float) -> float:
         """How long after the services hit first are back (at `back`) every critical service
@@ -622,7 +633,8 @@ def run_stream(plans: list[Plan], seed: int, replication: int, horizon: float, w
         paths[row] = incident.path
         effects[row] = incident.effect_at
         wear[row] = incident.wears_off_at
-        _record_cascade(cascades, count, row, incident)
+        if incident.draws.cascades:
+            _record_cascade(cascades, count, row, incident)
 
     times_list = times.tolist()
     which_list = which.tolist()

@@ -142,6 +142,7 @@ class Plan:
     change_by: str | None
     change_slowdown: float
     workaround_restores_all: bool  # the workaround's effect alone restores every critical service
+    workaround_wanted: tuple = ()  # ((workaround_by, 1),): whom the workaround step engages
     # Classification: (step index that declares, chance the first classification misses the
     # major line, the delay until it is corrected), or None when it cannot miss.
     triage: tuple | None = None
@@ -251,6 +252,7 @@ def compile_plan(scenario: Scenario, staffing: Staffing, playbook: Playbook, anc
         fix_by=doer(scenario.fix.by)[0] if scenario.fix else None,
         change_by=change_by, change_slowdown=change_slowdown,
         workaround_restores_all=scenario.workaround_restores_all,
+        workaround_wanted=((doer(workaround.by)[0], 1),) if workaround else (),
         triage=_triage(scenario, staffing, playbook, policy),
     )
 
