@@ -325,6 +325,20 @@ def _adaptive_settings(ctx, adaptive: bool, target, confidence: float, margin: s
     return settings
 
 
+def _target_option(text: str | None):
+    """A --target expression parsed (simulator.studies.targets), None when not given; a usage
+    error (exit 2) saying what a target looks like when it does not parse."""
+    if text is None:
+        return None
+    from simulator import SimulationError
+    from simulator.studies.targets import parse_target
+
+    try:
+        return parse_target(text)
+    except SimulationError as exc:
+        raise click.BadParameter(str(exc), param_hint="--target")
+
+
 def _closing_lever(result, scenarios, staffings, book, mode, replications, seed, jobs, executor, scheduler,
                    quiet) -> dict | None:
     """When the recommendation finds no option meeting the restore target: the change to the
@@ -534,15 +548,7 @@ def compare(ctx, scenario, staffing, report, input_draws, lever, adaptive, targe
         raise click.UsageError("compare needs at least two --staffing options (use simulate for one)")
     if adaptive and input_draws:
         raise click.UsageError("--input-uncertainty re-runs a fixed number of replications: give -n, not --adaptive")
-    parsed = None
-    if target is not None:
-        from simulator import SimulationError
-        from simulator.studies.targets import parse_target
-
-        try:
-            parsed = parse_target(target)
-        except SimulationError as exc:
-            raise click.BadParameter(str(exc), param_hint="--target")
+    parsed = _target_option(target)
     if adaptive and parsed is None and margin is not None:
         from scenarios import DocumentError
         from scenarios.library import resolve
@@ -1663,7 +1669,6 @@ def sensitivity_command(scenario, staffing, change, target, playbook, replicatio
 
     if report:
         _format_of(report, "html")  # an unknown extension fails before any simulation
-    from simulator.studies.optimize import parse_target
     from simulator.studies.sensitivity import parse_change, sensitivity, sweep_runs
     from simulator.studies.variation import sensitivity_variants
 
@@ -1671,12 +1676,8 @@ def sensitivity_command(scenario, staffing, change, target, playbook, replicatio
         fraction = parse_change(change)
     except SimulationError as exc:
         raise click.BadParameter(str(exc), param_hint="--change")
-    parsed = None
-    if target is not None:
-        try:
-            parsed = parse_target(target)
-        except SimulationError as exc:
-            raise click.BadParameter(str(exc), param_hint="--target")
+    parsed = _target_option(target)
+    if parsed is not None:
         if parsed.metric != "time_to_restore" or parsed.statistic not in ("mean", "p50", "p90"):
             raise click.BadParameter(f"the sweep measures the mean, p50 or p90 of time_to_restore, got {target!r}",
                                      param_hint="--target")
@@ -1743,17 +1744,13 @@ def optimize_command(ctx, scenario, space, target, confidence, exhaustive, playb
     from reports.text.studies import optimize_text
     from scenarios import DocumentError
     from scenarios.library import DEFAULT_PLAYBOOK
-    from simulator import SimulationError
 
     if report:
         _format_of(report, "html")  # an unknown extension fails before any simulation
     from simulator.studies.candidates import expand
-    from simulator.studies.optimize import optimize, parse_target
+    from simulator.studies.optimize import optimize
 
-    try:
-        parsed = parse_target(target)
-    except SimulationError as exc:
-        _fail(f"--target: {exc}")
+    parsed = _target_option(target)
     settings = _adaptive_settings(ctx, adaptive, parsed, confidence, margin, None, first_round, round_size,
                                   max_replications)
     sc, sp, pb = _resolve_all([(scenario, "scenario"), (space, "staffing_space"), (playbook or DEFAULT_PLAYBOOK, "playbook")])

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from test_history_fit import SCENARIO, STAFFING  # the same checkout documents (tests/simulator is on the path)
 
 from scenarios import load_text
 from scenarios.history.fitted import fitted_document
@@ -102,31 +103,6 @@ def test_a_nominal_run_given_is_used_as_is(cloudflare, staffing):
     assert found.to_dict()["rule"].startswith("the cheapest option (staffing plus expected outage cost a year) whose p90 "
                                                  "time to restore is within 30 min with 95% confidence")
 
-
-SCENARIO = """
-kind: scenario
-version: 1
-name: checkout-outage
-service: {name: Checkout}
-frequency: 12/year
-detection:
-  monitoring: {probability: 1, delay: {dist: lognormal, median: 12m, p90: 40m}}
-needs: {sre: 1}
-diagnosis: {by: sre, time: {dist: gamma, mean: 30m, sd: 15m}}
-workarounds:
-  - {name: Roll back, by: sre, apply: {dist: lognormal, median: 10m, p90: 25m}}
-fix: {by: sre, duration: {dist: weibull, shape: 1.5, scale: 2h}}
-"""
-STAFFING = """
-kind: staffing
-version: 1
-name: always-on
-roles:
-  incident_manager: {on_call: 1, acknowledge: {in_hours: {dist: lognormal, median: 4m, p90: 12m}}}
-  technical_lead: {on_call: 1, acknowledge: {in_hours: {dist: lognormal, median: 3m, p90: 9m}}}
-resolver_groups:
-  sre: {on_call: 2, acknowledge: {in_hours: {dist: lognormal, median: 5m, p90: 15m}}}
-"""
 
 
 def test_history_fit_writes_ranges_that_hold_what_generated_the_history():
