@@ -36,6 +36,10 @@ def _signed_ci(row: dict, statistic: str = "p90") -> str:
     return "" if low is None or high is None else f"95% CI {low:+.1f} to {high:+.1f}"
 
 
+def _cur(result: dict) -> str:
+    return result.get("currency", DEFAULT_CURRENCY)
+
+
 def _money(value: float, result: dict, signed: bool = False) -> str:
     """An amount in the artifact's currency."""
     return format_money(value, result.get("currency", DEFAULT_CURRENCY), signed=signed)
@@ -68,7 +72,7 @@ def _gap_finding(result: dict) -> str:
         return gap + " No single change clearly closes any of it: it takes several changes, or levers beyond these."
     cost = lever["staffing_cost_diff"]
     if cost > 0:
-        price = (f"for {_money(cost, result, signed=True)} a year ({lever['minutes_per_100k']:.2f} min of the gap closed per 100k a year)")
+        price = (f"for {_money(cost, result, signed=True)} a year ({lever['minutes_per_100k']:.2f} min of the gap closed per {_cur(result)} 100k a year)")
     elif cost < 0:
         price = f"and saves {_money(-cost, result)} a year"
     else:
@@ -99,7 +103,7 @@ def sensitivity_findings(result: dict) -> list[str]:
     if priced:
         found.append(f"Best value for staffing money: {_what(priced)}, p90 {priced['p90_diff']:+.1f} min "
                      f"({_signed_ci(priced)}) for {_money(priced['staffing_cost_diff'], result, signed=True)} a year: "
-                     f"{abs(priced['p90_diff_per_100k']):.2f} min saved per 100k a year.")
+                     f"{abs(priced['p90_diff_per_100k']):.2f} min saved per {_cur(result)} 100k a year.")
     elif any(r["staffing_cost_diff"] > 0 and r["group"] != "role_removed" for r in rows):
         found.append("No change that adds staffing clearly shortens p90 time to restore.")
     saving = next((r for r in rows if r["group"] == "no_clear_effect" and r["staffing_cost_diff"] < 0), None)
