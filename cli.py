@@ -340,20 +340,26 @@ def _target_option(text: str | None):
 
 
 def _closing_lever(result, scenarios, staffings, book, mode, replications, seed, jobs, executor, scheduler,
-                   quiet) -> dict | None:
-    """When the recommendation finds no option meeting the restore target: the change to the
-    closest option that closes most of the gap per unit of cost (a sensitivity sweep of it)."""
+                   quiet, fixed_start=False) -> dict | None:
+    """When the recommendation finds no option meeting its target: the change to the closest
+    option that closes most of the gap per unit of cost (a sensitivity sweep of it, on the
+    scenario's own start-time policy). Only where the sweep measures what the comparison did:
+    single mode, one scenario, the scenario's start-time policy and no classification policy,
+    a target on the mean, p50 or p90 of time to restore, and enough replications."""
     from simulator.run.decision import HEADLINE, recommend
     from simulator.studies.sensitivity import sensitivity, sweep_runs
     from simulator.studies.targets import parse_target
     from simulator.studies.variation import sensitivity_variants
 
     found = recommend(result)
-    if not found or found["outcome"] != "none_meets" or mode != "single" or len(scenarios) != 1:
+    if (not found or found["outcome"] != "none_meets" or mode != "single" or len(scenarios) != 1 or fixed_start
+            or found["metric"] != HEADLINE or found["statistic"] not in ("mean", "p50", "p90")):
+        return None
+    per_change = min(max(result.options[0].summary.metrics[HEADLINE].values.n, 0), 1000)
+    if per_change < 100:
         return None
     closest = next(st for st in staffings if st.document.name == found["closest"])
-    target = parse_target(f"p90({HEADLINE}) <= {found['target_minutes']:g}m")
-    per_change = min(replications or 1000, 1000)
+    target = parse_target(f"{found['statistic']}({HEADLINE}) <= {found['target_minutes']:g}m")
     variants = sensitivity_variants(scenarios[0], closest, book, 0.25)
     progress = _Progress(per_change * sweep_runs(variants[0]), f"What would close the gap ({closest.document.name})",
                          enabled=not quiet)
@@ -440,9 +446,9 @@ def _execute(scenario_args, staffing_args, playbook, classification, replication
             scheduler=scheduler, nominal=result, replications=replications, mode=mode, start=_parse_start(start),
             horizon=horizon, warmup=warmup, horizon_start=horizon_start.date() if horizon_start else None,
             classification=policy, progress=drawing), on_error=discard_table).to_dict()
-    if lever and len(staffings) > 1:
+    if lever and len(staffings) > 1 and policy is None:
         result.lever = _closing_lever(result, scenarios, staffings, book, mode, replications, seed, jobs, executor,
-                                      scheduler, quiet)
+                                      scheduler, quiet, fixed_start=start is not None)
     summary = result.to_dict()
     if out_dir:
         if writer is not None:

@@ -215,7 +215,9 @@ def difference_chart(differences: list[dict], metric_titles: dict) -> str | None
 
 
 def pareto_chart(points: list[tuple[str, float, float]], currency: str | None = None) -> str | None:
-    """Options by yearly staffing cost and expected outage cost; the frontier joined up."""
+    """Options by yearly staffing cost and expected outage cost; the frontier joined up. Options
+    with no outage cost (no incident in the run) are left out."""
+    points = [p for p in points if p[1] is not None and p[2] is not None]
     if not points:
         return None
     figure, ax = plt.subplots(figsize=(7, 4))

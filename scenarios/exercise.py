@@ -216,6 +216,9 @@ class Scoring(Frozen):
     def _grades_descend(cls, grades):
         merged = {"A": 90.0, "B": 80.0, "C": 70.0, "D": 60.0, **grades}
         floors = [merged[g] for g in GRADES]
+        if any(round(f, 1) != f for f in floors):
+            raise ValueError("grade floors are scores to one decimal (as the score is), got "
+                             + ", ".join(f"{g} {merged[g]:g}" for g in GRADES))
         if any(higher - lower < 1 for higher, lower in zip(floors, floors[1:])):
             raise ValueError("grade floors must fall by at least one point from A to D, got "
                              + ", ".join(f"{g} {merged[g]:g}" for g in GRADES))
@@ -231,7 +234,7 @@ class Scoring(Frozen):
     def ceiling(self, grade: str) -> float:
         """The highest score a drill capped at `grade` keeps: one point below the next grade's floor."""
         order = GRADES + ("F",)
-        return 100.0 if grade == "A" else self.grades[order[order.index(grade) - 1]] - 1.0
+        return 100.0 if grade == "A" else max(0.0, self.grades[order[order.index(grade) - 1]] - 1.0)
 
     @field_validator("weights")
     @classmethod

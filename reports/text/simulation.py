@@ -29,7 +29,9 @@ def simulation_text(summary: dict, out_dir: str | None = None) -> str:
     recommendation = summary.get("recommendation")
     if recommendation:   # a comparison opens with the decision, then the evidence
         lines += [paragraph(sentence) for sentence in recommendation["text"]]
-        lines += [paragraph(f"(Rule: {recommendation['rule']}.)"), ""]
+        if recommendation["outcome"] in ("chosen", "none_meets", "undecided"):
+            lines.append(paragraph(f"(Rule: {recommendation['rule']}.)"))
+        lines.append("")
     lines += [f"Scenario {scenario_names}: {per_option}, mode {summary['mode']}, seed {summary['seed']}", ""]
     counts = [sum(o["detection_paths"].values()) for o in summary.get("options", [summary])]
     if summary["mode"] == "stream" and not any(counts):

@@ -9,7 +9,7 @@ replications would settle it. An adaptive run (simulator.studies.sequential) dec
 own sequential test of the same kind of target, and its account is used as it stands.
 
 `recommend(result)` gives summary.json's `recommendation`: the `rule`, the `outcome`
-("chosen", "none_meets", "undecided", "no_target" or "no_data"), the options named, and `text`, the
+("chosen", "none_meets", "undecided", "no_target", "too_few" or "no_data"), the options named, and `text`, the
 sentences in the documents' currency that every comparison (terminal, HTML, PDF) shows first.
 """
 
@@ -96,7 +96,9 @@ def _minutes(value: float) -> str:
     return f"{value:.1f} min"
 
 
-def _lever_sentence(lever: dict, money) -> str:
+def _lever_sentence(lever: dict, money, gap: float | None = None) -> str:
+    """The sweep's closing lever in words; `gap` (minutes) is the comparison's own, which the
+    share closed is put against (the sweep measured its own baseline)."""
     cost = lever["staffing_cost_diff"]
     if cost > 0:
         price = f"for {money(cost)} a year more in staffing"
@@ -104,12 +106,35 @@ def _lever_sentence(lever: dict, money) -> str:
         price = f"while saving {money(-cost)} a year"
     else:
         price = "at no added staffing cost (its price, such as training or tooling, is not in the documents)"
-    reach = "enough on its own" if lever["closes_gap"] else f"{lever['closes'] / lever['gap']:.0%} of the gap"
+    gap = lever["gap"] if gap is None else gap
+    reach = "enough on its own" if lever["saves"] >= gap else f"{lever['saves'] / gap:.0%} of the gap"
     low, high = lever["saves_ci"]
     moved = f" ({lever['before']} -> {lever['after']})" if lever.get("before") and len(
         f"{lever['before']} -> {lever['after']}") <= 40 else ""
     return (f"What would close most of the gap per unit of cost: {lever['label']} {lever['change']}{moved} takes "
-            f"{lever['saves']:.1f} min off its p90 (95% CI {low:.1f} to {high:.1f}), {reach}, {price}.")
+            f"{lever['saves']:.1f} min off its {lever['statistic']} (95% CI {low:.1f} to {high:.1f}), {reach}, {price}.")
+
+
+def _interval_ok(option) -> bool:
+    """The option's p90 has a 95% interval (it needs enough replications)."""
+    low, high = (option.metrics.get(HEADLINE) or {}).get("p90_ci95") or (None, None)
+    return low is not None and high is not None and not (math.isnan(low) or math.isnan(high))
+
+
+def _settle_text(result, option, limit: float) -> tuple[int | None, str]:
+    """How many replications would probably tell whether `option`'s p90, within `limit`
+    minutes on its estimate, is within it with 95% confidence, in the run's own units (incidents
+    in single mode, horizons in stream mode), and the advice in words."""
+    figures = option.metrics[HEADLINE]
+    single = result.mode == "single"
+    n = option.summary.metrics[HEADLINE].values.n if single else result.replications
+    settle = replications_to_settle(n, figures["p90"], figures["p90_ci95"][1], limit)
+    if settle is None:
+        return None, "it sits on the target itself: no number of replications will settle it; decide with a margin"
+    unit = "incidents" if single else "horizons"
+    one_scenario = sum(1 for i in result.inputs if i["kind"] == "scenario") == 1
+    adaptive = ", or --adaptive," if single and one_scenario else ""
+    return settle, f"about {settle:,} {unit} per option (-n {settle}){adaptive} would settle it"
 
 
 def recommend(result) -> dict | None:
@@ -136,6 +161,11 @@ def recommend(result) -> dict | None:
             f"to restore: {fastest.name}; lowest staffing plus expected outage cost: {cheapest.name} "
             f"({money(_yearly(cheapest))} a year)."])
         return out
+    if not all(_interval_ok(o) for o in options):
+        out.update(outcome="too_few", choice=None, closest=None, text=[
+            "No recommendation yet: too few replications for a 95% interval of every option's p90 time to restore "
+            "(it needs at least 51, and a few hundred for a useful one)."])
+        return out
     limit = f"{target:g} min"
     decision = cheapest_meeting_target(result)
     text = []
@@ -149,49 +179,56 @@ def recommend(result) -> dict | None:
         cheaper = [o for o in options if _yearly(o) < _yearly(chosen)]
         if cheaper:
             thrifty = min(cheaper, key=lambda o: (_yearly(o), options.index(o)))
-            breach = _breach(thrifty)
-            misses = f"misses the {limit} restore target in {_share(breach)} of incidents" if breach is not None \
-                else "does not meet the target"
-            text.append(f"{thrifty.name} would save {money(_yearly(chosen) - _yearly(thrifty))} a year but {misses}.")
+            saves = money(_yearly(chosen) - _yearly(thrifty))
+            p90 = thrifty.metrics[HEADLINE]["p90"]
+            if p90 <= target:      # within the target on its estimate, not yet with confidence
+                _, how = _settle_text(result, thrifty, target)
+                text.append(f"{thrifty.name} would save {saves} a year and its p90 ({_minutes(p90)}) is within "
+                            f"{limit}, but not yet with {CONFIDENCE:.0%} confidence: {how}.")
+            else:
+                breach = _breach(thrifty)
+                misses = (f"misses the {limit} restore target in {_share(breach)} of incidents"
+                          if breach is not None else "does not meet the target")
+                text.append(f"{thrifty.name} would save {saves} a year but {misses} (p90 {_minutes(p90)}).")
         out.update(outcome="chosen", choice=chosen.name, closest=None, qualifying=list(decision.qualifying))
     else:
         closest = by_name[decision.closest]
-        figures = closest.metrics.get(HEADLINE) or {}
-        p90, (low, high) = figures.get("p90"), figures.get("p90_ci95") or (None, None)
-        undecided = [o for o in options if (o.metrics.get(HEADLINE) or {}).get("p90", math.inf) <= target]
+        figures = closest.metrics[HEADLINE]
+        p90, (low, high) = figures["p90"], figures["p90_ci95"]
+        undecided = [o for o in options if o.metrics[HEADLINE]["p90"] <= target]
         if undecided:
             near = min(undecided, key=lambda o: (_yearly(o), options.index(o)))
             f = near.metrics[HEADLINE]
-            n = near.summary.metrics[HEADLINE].values.n
-            settle = replications_to_settle(n, f["p90"], f["p90_ci95"][1], target)
-            how = (f"about {settle:,} incidents per option (-n {settle}), or --adaptive, would settle it"
-                   if settle else "it sits on the target itself: use --adaptive with a --margin to call it")
+            settle, how = _settle_text(result, near, target)
             text.append(
                 f"Not decided yet: {near.name}'s p90 time to restore, {_minutes(f['p90'])}, is within {limit}, but "
                 f"with {CONFIDENCE:.0%} confidence it could be as high as {_minutes(f['p90_ci95'][1])}; {how}.")
             out.update(outcome="undecided", choice=None, closest=near.name, replications_to_settle=settle)
         else:
+            breach = _breach(closest)
+            within = f"; it restores within {limit} in {_share(1 - breach)} of incidents" if breach is not None else ""
             text.append(
                 f"No option meets p90 time to restore <= {limit} with {CONFIDENCE:.0%} confidence. The closest is "
                 f"{closest.name}: p90 {_minutes(p90)} (95% CI {low:.1f} to {high:.1f}), "
                 f"{_minutes(p90 - target)} over, {money(_yearly(closest))} a year in staffing and expected outage "
-                f"cost; it restores within {limit} in {_share(1 - _breach(closest)) if _breach(closest) is not None else '-'} "
-                f"of incidents.")
+                f"cost{within}.")
             lever = getattr(result, "lever", None)
             if lever:
-                text.append(_lever_sentence(lever, money))
+                text.append(_lever_sentence(lever, money, p90 - target))
                 out["lever"] = lever
             out.update(outcome="none_meets", choice=None, closest=closest.name, gap_minutes=p90 - target)
     robust = getattr(result, "input_uncertainty", None)
-    if robust and robust.get("sentence"):
-        text.append(robust["sentence"])
+    if robust and robust.get("sentence") and out["outcome"] != "undecided":
+        text.append(robust["sentence"])     # its rule knows no "undecided": it would contradict the line above
     out["text"] = text
     return out
 
 
 def _from_adaptive(result, out: dict, money) -> dict:
     account = result.adaptive
-    out.update(rule=f"adaptive: {account['method']}", target=account["target"])
+    target = account["target"]
+    out.update(rule=f"adaptive: {account['method']}", target=target, statistic=target["statistic"],
+               metric=target["metric"], target_minutes=target["limit_minutes"])
     text = []
     if account["outcome"] == "chosen":
         chosen = next(o for o in result.options if o.name == account["chosen"])

@@ -64,6 +64,23 @@ def test_an_estimate_within_the_target_whose_interval_is_not_says_what_would_set
     assert settle % 500 == 0 and settle > 1000 and f"-n {settle}" in found["text"][0]
 
 
+def test_a_cheaper_option_within_the_target_on_its_estimate_is_not_called_a_miss():
+    """follow-the-sun's p90 (56.6 min, 95% CI 55.0 to 58.4) is within 57 minutes but not with
+    confidence: it is not yet known to qualify, and the text must not call it a miss."""
+    staffings = [resolve(name, "staffing") for name in ("cloudflare-2019-sre", "follow-the-sun")]
+    found = compare(cloudflare("57m"), staffings, replications=1000, seed=2019).to_dict()["recommendation"]
+    assert found["outcome"] == "chosen" and found["choice"] == "cloudflare-2019-sre"
+    assert found["text"][1].startswith("follow-the-sun would save USD 1.4 M a year and its p90 (56.6 min) is within "
+                                       "57 min, but not yet with 95% confidence: about ")
+    assert "misses" not in found["text"][1]
+
+
+def test_too_few_replications_for_an_interval_give_no_recommendation_rather_than_a_wrong_one():
+    staffings = [resolve(name, "staffing") for name in OPTIONS[:2]]
+    found = compare(cloudflare(), staffings, replications=30, seed=2019).to_dict()["recommendation"]
+    assert found["outcome"] == "too_few" and "at least 51" in found["text"][0]
+
+
 def test_without_a_restore_target_there_is_no_recommendation_and_it_says_why(runs):
     found = runs[None].to_dict()["recommendation"]
     assert found["outcome"] == "no_target" and "sets no restore target" in found["text"][0]
