@@ -7,19 +7,11 @@ import re
 
 import numpy as np
 import pytest
+from document_edits import edited  # tests/simulator is on the path
 
 from scenarios import DocumentError, load_text
 from simulator import simulate
 from simulator.model.levels import levels
-
-
-def edited(loaded, *pairs, name="edited"):
-    text = loaded.text
-    for old, new in pairs:
-        assert re.search(old, text, flags=re.M), old
-        text = re.sub(old, new, text, count=1, flags=re.M)
-    return load_text(text.replace(f"name: {loaded.document.name}", f"name: {name}", 1), f"{name}.yaml")
-
 
 TWO_SERVICES = """services:
   - {id: edge, name: Edge proxy, users: 900, share: 0.8, cost_per_minute: 25000}
@@ -192,11 +184,7 @@ SERVICE_ALERTS = (
 def alerting(cascading):
     """The cascade with no alert of its own and customers slow to report, but the shop's own
     monitoring: it alerts 1 to 4 minutes after the failure reaches the shop (at 5 minutes)."""
-    text = cascading.text
-    for pattern, replacement in SERVICE_ALERTS:
-        text, n = re.subn(pattern, replacement, text, count=1, flags=re.M)
-        assert n == 1, pattern
-    return load_text(text, "cascading.yaml")   # the same name: the same random streams
+    return edited(cascading, *SERVICE_ALERTS)   # the same name: the same random streams
 
 
 def test_a_service_reached_by_the_cascade_has_its_own_alert(cascading, staffing):

@@ -3,21 +3,12 @@ defaults: which workaround the simulated team applies, and when the first user r
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 import pytest
+from document_edits import edited  # tests/simulator is on the path
 
-from scenarios import DocumentError, load_text
+from scenarios import DocumentError
 from simulator import simulate
-
-
-def edited(loaded, *pairs):
-    text = loaded.text
-    for old, new in pairs:
-        text, n = re.subn(old, new, text, count=1, flags=re.M)
-        assert n == 1, old
-    return load_text(text, "edited.yaml")   # the same name: the same random streams
 
 
 def test_the_simulated_team_applies_the_workaround_the_scenario_names(cloudflare, staffing):

@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 import reference_model as reference  # tests/simulator/ is on the path, as for tests/drills' helpers
 import simpy
+from document_edits import edited  # tests/simulator is on the path
 
 from scenarios import MILESTONES, bundled, check_together, load, load_text
 from scenarios.calendar import REFERENCE_MONDAY
@@ -111,14 +112,6 @@ WEEKDAYS = """weekly_profile:
   hours: [0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2, 2, 1, 1, 1, 0.5, 0.5, 0.5, 0.5]
 """
 
-
-def edited(loaded, *changes):
-    """The document's text with each (pattern, replacement) made once (multiline regex)."""
-    text = loaded.text
-    for pattern, replacement in changes:
-        text, n = re.subn(pattern, replacement, text, count=1, flags=re.M)
-        assert n == 1, pattern
-    return load_text(text, "edited.yaml")
 
 
 def busy(loaded, frequency):
